@@ -1,0 +1,44 @@
+# HOI Studio — the two commands a person needs:
+#   make run    set-up (Debian packages), fetch models and samples, build, open the GUI on the samples
+#   make test   the same set-up and build, then every test through CTest
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all setup fetch configure build run test bench package clean
+
+all: build
+
+setup:
+	@installer/setup-deps
+
+fetch: setup
+	@models/fetch
+	@resources/fetch-samples
+
+$(BUILD_DIR)/build.ninja:
+	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS)
+
+configure: setup $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: fetch build
+	@if [ -x $(BUILD_DIR)/bin/hoi-studio ]; then \
+	  $(BUILD_DIR)/bin/hoi-studio resources/samples; \
+	else \
+	  for f in resources/samples/*.jpg resources/samples/*.png; do $(BUILD_DIR)/bin/hoi detect --image $$f || exit $$?; done; \
+	fi
+
+test: fetch build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+bench: fetch build
+	$(BUILD_DIR)/bin/hoi bench
+
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,5 @@
+#include "core.h"
+
+namespace hoi {
+std::string version() { return HOI_VERSION; }
+}

@@ -1,0 +1,92 @@
+#include "io/atomic_file.h"
+#include "io/error.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace hoi::io {
+namespace {
+
+std::string os_error(const std::string& what, const std::string& path) {
+    return what + " '" + path + "': " + std::strerror(errno);
+}
+
+void write_all(int fd, std::string_view data, const std::string& path) {
+    const char* p = data.data();
+    size_t left = data.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_input(os_error("cannot write", path));
+        }
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
+}
+
+} // namespace
+
+void write_file_atomic(const std::string& path, std::string_view data) {
+    fs::path target(path);
+    fs::path dir = target.parent_path();
+    if (dir.empty()) dir = ".";
+    std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+    int fd = ::mkstemp(tmpl.data());
+    if (fd < 0) throw_input(os_error("cannot create a temporary file next to", path));
+    try {
+        // Keep the permissions an existing file had; new files get the usual 0644 (umask applies).
+        struct stat st {};
+        mode_t mode = 0644;
+        if (::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
+        else {
+            mode_t um = ::umask(0);
+            ::umask(um);
+            mode = 0666 & ~um;
+        }
+        ::fchmod(fd, mode);
+        write_all(fd, data, tmpl);
+        if (::fsync(fd) != 0) throw_input(os_error("cannot flush", tmpl));
+        if (::close(fd) != 0) { fd = -1; throw_input(os_error("cannot close", tmpl)); }
+        fd = -1;
+        if (::rename(tmpl.c_str(), path.c_str()) != 0) throw_input(os_error("cannot replace", path));
+    } catch (...) {
+        if (fd >= 0) ::close(fd);
+        ::unlink(tmpl.c_str());
+        throw;
+    }
+    // Make the rename itself durable.
+    int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+}
+
+std::string read_file(const std::string& path, size_t max_bytes) {
+    std::error_code ec;
+    fs::file_status st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) throw_input("file not found: '" + path + "'");
+    if (fs::is_directory(st)) throw_input("'" + path + "' is a directory, not a file");
+    auto size = fs::file_size(path, ec);
+    if (ec) throw_input("cannot read '" + path + "': " + ec.message());
+    if (max_bytes && size > max_bytes)
+        throw_input("'" + path + "' is " + std::to_string(size) + " bytes, over the limit of " +
+                    std::to_string(max_bytes) + " bytes");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw_input(os_error("cannot open", path));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) throw_input(os_error("cannot read", path));
+    return ss.str();
+}
+
+} // namespace hoi::io

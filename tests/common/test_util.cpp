@@ -1,0 +1,57 @@
+#include "test_util.h"
+
+#include <QProcess>
+#include <cstdlib>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace hoi::test {
+
+std::string shared_data_dir() {
+    if (const char* v = std::getenv("HOI_SHARED_DATA")) return v;
+    std::error_code ec;
+    fs::path p = fs::weakly_canonical(HOI_SHARED_DATA_DIR, ec);
+    return fs::is_directory(p, ec) ? p.string() : std::string();
+}
+
+std::string samples_dir() { return std::string(HOI_SOURCE_DIR) + "/resources/samples"; }
+
+std::string models_dir() {
+    if (const char* v = std::getenv("HOI_MODELS")) return v;
+    return std::string(HOI_SOURCE_DIR) + "/models/cache";
+}
+
+std::string test_data_dir() { return std::string(HOI_TEST_SOURCE_DIR) + "/data"; }
+
+std::string bin_path(const std::string& name) { return std::string(HOI_BIN_DIR) + "/" + name; }
+
+bool file_exists(const std::string& path) {
+    std::error_code ec;
+    return !path.empty() && fs::exists(path, ec);
+}
+
+ProcessResult run_hoi(const QStringList& args, int timeout_ms, const QByteArray& stdin_data) {
+    QProcess p;
+    p.start(QString::fromStdString(bin_path("hoi")), args);
+    ProcessResult r;
+    if (!p.waitForStarted(10000)) {
+        r.err = "could not start hoi";
+        return r;
+    }
+    if (!stdin_data.isEmpty()) p.write(stdin_data);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(timeout_ms)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out";
+        return r;
+    }
+    r.crashed = p.exitStatus() == QProcess::CrashExit;
+    r.exit_code = p.exitCode();
+    r.out = p.readAllStandardOutput().toStdString();
+    r.err = p.readAllStandardError().toStdString();
+    return r;
+}
+
+} // namespace hoi::test
