@@ -31,7 +31,7 @@ function(hoi_add_module name)
   target_include_directories(hoi_${name} PUBLIC ${PROJECT_SOURCE_DIR}/core)
   target_compile_definitions(hoi_${name} PUBLIC
     HOI_SOURCE_RESOURCES="${PROJECT_SOURCE_DIR}/resources"
-    HOI_INSTALL_RESOURCES="${CMAKE_INSTALL_FULLDATADIR}/hoi-studio"
+    HOI_INSTALL_RESOURCES="${CMAKE_INSTALL_FULL_DATADIR}/hoi-studio"
     HOI_VERSION="${PROJECT_VERSION}")
   target_link_libraries(hoi_${name} PUBLIC ${M_DEPS} nlohmann_json::nlohmann_json Threads::Threads)
   target_compile_options(hoi_${name} PRIVATE -Wall -Wextra)

@@ -22,6 +22,7 @@ static void print_help() {
 }
 
 int main(int argc, char** argv) {
+    hoi::init_runtime();
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty()) {
         print_help();

@@ -1,5 +1,7 @@
 #include "test_util.h"
 
+#include "core.h"
+
 #include <QProcess>
 #include <cstdlib>
 #include <filesystem>
@@ -7,6 +9,11 @@
 namespace fs = std::filesystem;
 
 namespace hoi::test {
+
+namespace {
+// Every test process uses the same LibTorch threading as the applications.
+const bool runtime_ready = (hoi::init_runtime(), true);
+} // namespace
 
 std::string shared_data_dir() {
     if (const char* v = std::getenv("HOI_SHARED_DATA")) return v;

@@ -1,0 +1,42 @@
+#pragma once
+// `hoi bench`: benchmark sections register themselves (bench_*.cpp) and add JSON results.
+// Every section can use the machine's measured matrix-product rate (GFLOP/s, from the "blas"
+// section, measured first in the same run) to report its compute floor: FLOPs / rate.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace hoi::bench {
+
+struct Context {
+    double gemm_gflops = 0;     // measured matrix-product rate in this run
+    int repeats = 10;           // timed repetitions per measurement (after warm-up)
+    bool quick = false;         // --quick: fewer repetitions (smoke runs in tests)
+    std::string models_dir;     // where fetched models live
+    std::string clip_path;      // --clip MODEL, if given
+};
+
+struct Section {
+    std::string name;
+    std::string summary;
+    int order = 100; // sections run by ascending order; "blas" is 0
+    std::function<nlohmann::json(Context&)> run;
+};
+
+bool register_section(Section s);
+const std::vector<Section>& sections();
+
+// Median wall time in milliseconds of `repeats` calls of fn, after `warmup` untimed calls.
+double time_ms(const std::function<void()>& fn, int repeats, int warmup = 2);
+// Peak resident set size of this process so far, in MiB (from /proc/self/status VmHWM).
+double peak_rss_mib();
+
+} // namespace hoi::bench
+
+#define HOI_BENCH_CONCAT2(a, b) a##b
+#define HOI_BENCH_CONCAT(a, b) HOI_BENCH_CONCAT2(a, b)
+#define HOI_REGISTER_BENCH(...)                                                                   \
+    static const bool HOI_BENCH_CONCAT(hoi_bench_registered_, __LINE__) =                        \
+        ::hoi::bench::register_section(::hoi::bench::Section{__VA_ARGS__})

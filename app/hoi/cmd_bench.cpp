@@ -1,0 +1,128 @@
+// hoi bench — benchmarks of every stage on this machine, with compute floors.
+#include "bench.h"
+#include "cli.h"
+
+#include "io/error.h"
+#include "io/resources.h"
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include <torch/torch.h>
+
+namespace hoi::bench {
+
+static std::vector<Section>& registry() {
+    static std::vector<Section> r;
+    return r;
+}
+
+bool register_section(Section s) {
+    registry().push_back(std::move(s));
+    return true;
+}
+
+const std::vector<Section>& sections() {
+    auto& r = registry();
+    std::stable_sort(r.begin(), r.end(), [](const Section& a, const Section& b) { return a.order < b.order; });
+    return r;
+}
+
+double time_ms(const std::function<void()>& fn, int repeats, int warmup) {
+    for (int i = 0; i < warmup; ++i) fn();
+    std::vector<double> t;
+    t.reserve(static_cast<size_t>(std::max(1, repeats)));
+    for (int i = 0; i < std::max(1, repeats); ++i) {
+        auto a = std::chrono::steady_clock::now();
+        fn();
+        auto b = std::chrono::steady_clock::now();
+        t.push_back(std::chrono::duration<double, std::milli>(b - a).count());
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+}
+
+double peak_rss_mib() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    }
+    return 0;
+}
+
+// The matrix-product rate: float32 GEMM at sizes typical of the models (ViT-B MLPs, attention).
+static nlohmann::json bench_blas(Context& ctx) {
+    torch::NoGradGuard no_grad;
+    nlohmann::json sizes = nlohmann::json::array();
+    double best = 0;
+    for (int n : {256, 512, 1024, 2048}) {
+        auto a = torch::randn({n, n});
+        auto b = torch::randn({n, n});
+        auto c = torch::empty({n, n});
+        const int reps = ctx.quick ? 2 : (n >= 2048 ? 5 : 20);
+        double ms = time_ms([&] { at::mm_out(c, a, b); }, reps, 2);
+        double gflops = 2.0 * n * n * n / (ms * 1e6);
+        best = std::max(best, gflops);
+        sizes.push_back({{"n", n}, {"ms", ms}, {"gflops", gflops}});
+    }
+    ctx.gemm_gflops = best;
+    return {{"gemm_gflops", best}, {"threads", at::get_num_threads()}, {"sizes", sizes}};
+}
+HOI_REGISTER_BENCH("blas", "float32 matrix-product rate (GFLOP/s) of LibTorch's BLAS", 0, bench_blas);
+
+} // namespace hoi::bench
+
+namespace hoi::cli {
+
+static int cmd_bench(std::vector<std::string> argv) {
+    Args args("bench", std::move(argv));
+    args.description(
+            "Measures each stage on this machine and reports it with its compute floor\n"
+            "(the stage's FLOPs divided by the matrix-product rate measured in the same run).\n"
+            "Sections: " + [] {
+                std::string s;
+                for (const auto& sec : bench::sections()) s += (s.empty() ? "" : ", ") + sec.name;
+                return s;
+            }())
+        .flag("--blas", "only the matrix-product rate")
+        .option("--section", "NAME", "run only this section (and blas)", true)
+        .option("--clip", "MODEL", "CLIP model for the CLIP sections (default: random ViT-B/32-sized weights)")
+        .option("--repeats", "N", "timed repetitions per measurement (default 10)")
+        .flag("--quick", "few repetitions (a smoke run)");
+    if (!args.parse()) return kOk;
+
+    bench::Context ctx;
+    ctx.quick = args.has("--quick");
+    ctx.repeats = args.get_int("--repeats", ctx.quick ? 2 : 10);
+    if (ctx.repeats < 1) throw_usage("--repeats must be at least 1");
+    ctx.models_dir = io::models_dir();
+    ctx.clip_path = args.get("--clip");
+
+    std::set<std::string> only;
+    for (const auto& s : args.all("--section")) only.insert(s);
+    if (args.has("--blas")) only.insert("blas");
+    for (const auto& s : only) {
+        bool known = false;
+        for (const auto& sec : bench::sections()) known |= sec.name == s;
+        if (!known) throw_usage("unknown bench section '" + s + "'");
+    }
+
+    nlohmann::json out;
+    out["machine"] = {{"threads", at::get_num_threads()}};
+    for (const auto& sec : bench::sections()) {
+        if (!only.empty() && sec.name != "blas" && !only.count(sec.name)) continue;
+        std::cerr << "bench: " << sec.name << " ..." << std::endl;
+        out[sec.name] = sec.run(ctx);
+    }
+    out["peak_rss_mib"] = bench::peak_rss_mib();
+    print_json(out);
+    return kOk;
+}
+
+HOI_REGISTER_COMMAND("bench", "benchmark every stage on this machine (with compute floors)", cmd_bench);
+
+} // namespace hoi::cli
