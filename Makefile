@@ -15,6 +15,7 @@ setup:
 fetch: setup
 	@models/fetch
 	@resources/fetch-samples
+	@if [ -x tests/tfjs/generate ]; then tests/tfjs/generate; fi
 
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS)
