@@ -1,0 +1,28 @@
+#pragma once
+// CLIP image preprocessing, matching OpenAI's torchvision/PIL pipeline:
+// Resize(size, BICUBIC) on the shorter side -> CenterCrop(size) -> ToTensor -> Normalize(CLIP mean/std).
+#include <ATen/core/Tensor.h>
+#include <opencv2/core/mat.hpp>
+
+#include <array>
+
+namespace hoi::clip {
+
+inline constexpr std::array<float, 3> kClipMean = {0.48145466f, 0.4578275f, 0.40821073f};
+inline constexpr std::array<float, 3> kClipStd = {0.26862954f, 0.26130258f, 0.27577711f};
+
+// PIL-compatible resize of an 8-bit RGB (CV_8UC3) image: bicubic (a = -0.5), antialiased when
+// downsampling (the filter support widens with the scale), separable (horizontal pass, then
+// vertical), in PIL's 8-bit fixed point with rounding/clipping to uint8 between the passes.
+// Throws hoi::Error(Input) for an empty/non-CV_8UC3 image or a non-positive size.
+cv::Mat resize_bicubic_pil(const cv::Mat& rgb8, int width, int height);
+
+// The size the shorter side is resized to (torchvision Resize(int)): {width, height}.
+std::array<int, 2> resize_shorter_side(int width, int height, int size);
+
+// CLIP preprocessing of an 8-bit RGB image: shorter side -> size (PIL bicubic), center crop
+// size x size (torchvision's CenterCrop rounding), scaled to [0,1], normalised with CLIP mean/std.
+// Returns a contiguous float32 tensor [3, size, size]. Throws hoi::Error(Input) on a bad image.
+at::Tensor preprocess(const cv::Mat& rgb8, int size);
+
+} // namespace hoi::clip
