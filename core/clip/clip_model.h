@@ -1,0 +1,128 @@
+#pragma once
+// CLIP (Radford et al. 2021) on LibTorch: the image tower (VisionTransformer or ModifiedResNet), the
+// text tower, and the last-block masked queries the HOI engine uses for pair features.
+//
+// Weights: OpenAI's official TorchScript archives (.pt, fp16), or safetensors in the OpenCLIP layout
+// (same names as OpenAI) or the Hugging Face CLIPModel layout; the format is recognised by content,
+// the architecture is inferred from the tensors' shapes exactly as OpenAI's build_model does.
+// All parameters are held in float32 on the CPU.
+//
+// Threading: a loaded model is immutable; every const method may be called from several threads.
+// Inference runs under at::InferenceMode unless stated otherwise (see encode_image_grad).
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace hoi::clip {
+
+struct ClipConfig {
+    bool vit = true;              // VisionTransformer (true) or ModifiedResNet (false)
+    int image_resolution = 224;   // input side in pixels
+    int vision_width = 768;       // ViT: token width; RN: stem width (64 for RN50)
+    int vision_layers = 12;       // ViT: residual blocks; RN: sum of vision_layers_rn
+    int vision_patch_size = 32;   // ViT only
+    int grid = 7;                 // patch grid side (ViT: resolution / patch, RN: resolution / 32)
+    std::vector<int> vision_layers_rn; // RN only: blocks per stage, e.g. {3, 4, 6, 3}
+    int embed_dim = 512;          // joint embedding size
+    int context_length = 77;
+    int vocab_size = 49408;
+    int transformer_width = 512;
+    int transformer_heads = 8;    // transformer_width / 64
+    int transformer_layers = 12;
+    int vision_heads = 12;        // ViT: vision_width / 64; RN: vision_width * 32 / 64
+
+    // The token width entering the last image block / attnpool (ViT: vision_width, RN: vision_width*32).
+    int vision_token_width() const { return vit ? vision_width : vision_width * 32; }
+    // "ViT-B/32"-style name when the shapes match a published model, else e.g. "ViT-W256-L2-P16".
+    std::string name() const;
+};
+
+struct ImageFeatures {
+    at::Tensor embedding;        // [D] projected image embedding (not normalised), as encode_image
+    // ViT: [1+N, W] tokens entering the last residual block (class token first).
+    // RN:  [N, C] spatial features entering attnpool (row-major over the grid, no positional embedding).
+    at::Tensor last_block_input;
+    // ViT: [1+N, W] output of the last block, before ln_post.  RN: [N, C] (same as last_block_input).
+    at::Tensor tokens;
+    // [N, D] patch tokens in the joint space: ViT: ln_post then proj; RN: attnpool's value path
+    // (v_proj of feature + positional embedding, then c_proj), as in MaskCLIP.
+    at::Tensor tokens_proj;
+    int grid_h = 0, grid_w = 0;  // patch grid (N = grid_h * grid_w)
+    // Only when requested. ViT: per layer [heads, 1+N, 1+N] softmax weights (index 0 = class token).
+    // RN: one entry, attnpool's [heads, 1, 1+N] (query = mean token; keys: mean token, then patches).
+    std::vector<at::Tensor> attentions;
+};
+
+struct MaskedQueries {
+    at::Tensor features;  // [Q, D] projected (not normalised)
+    at::Tensor attention; // [Q, heads, N] the query's attention weights over the patches (0 where masked out)
+    at::Tensor self_attention; // [Q, heads] the weight the query gives itself (rows of attention + this sum to 1)
+};
+
+class ClipModel {
+public:
+    // Loads an OpenAI .pt (TorchScript) archive or a .safetensors file (OpenCLIP or HF layout),
+    // recognised by content. Throws hoi::Error(Model) naming the file and what is wrong: unknown
+    // format, corrupt archive, missing / unexpected / mis-shaped tensors.
+    static std::shared_ptr<ClipModel> load(const std::string& path);
+    ~ClipModel();
+
+    const ClipConfig& config() const;
+    int input_size() const;    // image_resolution
+    int embed_dim() const;
+    float logit_scale() const; // exp(logit_scale), e.g. 100
+    const std::string& path() const;
+    // sha256 (hex) of the weight file, computed on first use (for caches keyed by model).
+    std::string checksum() const;
+
+    // image: [3, H, W] float32 preprocessed (H = W = input_size()). with_attention fills attentions.
+    ImageFeatures encode_image(const at::Tensor& image, bool with_attention = false) const;
+    // Batch: [B, 3, H, W] -> [B, D] projected image embeddings.
+    at::Tensor encode_images(const at::Tensor& images) const;
+
+    // Gradient relevance maps (Chefer et al. 2021): the same forward pass with autograd on, outside
+    // InferenceMode. Every entry of `attentions` (always filled) is a non-leaf tensor of the graph on
+    // which retain_grad() was called, and `embedding`/`tokens`/`last_block_input` are in the graph.
+    // Use: s = score(features.embedding or encode_masked_queries(features, m).features[q]);
+    //      s.backward(); then features.attentions[l].grad() is dS/dA_l ([heads, T, T]).
+    // Weights never require grad; the graph is rooted at an internal copy of the input image.
+    // Do not call from an at::InferenceMode scope (throws hoi::Error(Internal)).
+    ImageFeatures encode_image_grad(const at::Tensor& image) const;
+
+    // tokens: one id sequence per prompt (as the Tokenizer returns: 77 ids, zero-padded; shorter
+    // sequences are zero-padded; longer than context_length is an Input error). The feature is taken
+    // at the position of the largest id (<|endoftext|>), as OpenAI's encode_text.
+    // cut_to_longest: run the transformer only on the first max(eot position)+1 positions of the
+    // batch — exact under the causal mask, and much faster for short prompts. Returns [B, D].
+    at::Tensor encode_text(const std::vector<std::vector<int>>& tokens, bool cut_to_longest = true) const;
+
+    // The attention mask on the last block. masks: [Q, N] bool over the patch grid (row-major).
+    // For each query q the class token (ViT) / mean token (RN attnpool) is re-run through the last
+    // attention, with keys and values restricted to itself plus the patches where masks[q] is true;
+    // then (ViT) the rest of the block, ln_post and proj; (RN) c_proj.
+    //  - ViT: the query token is last_block_input[0] (the class token, unchanged).
+    //  - RN:  the query token is the mean of the selected patches' features (the whole image's mean
+    //         when the row is empty) plus positional_embedding[0] — a region-pooled query.
+    // The query always sees itself, so an empty row is well defined. An all-true row reproduces
+    // encode_image's embedding exactly. Runs under InferenceMode unless `f` carries autograd
+    // (from encode_image_grad), in which case the result is in the same graph.
+    MaskedQueries encode_masked_queries(const ImageFeatures& f, const at::Tensor& masks) const;
+
+    // Building from tensors already in OpenAI naming (float32), e.g. in tests. Same checks as load().
+    struct Impl;
+    static std::shared_ptr<ClipModel> from_state_dict(const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                                                      const std::string& origin);
+
+private:
+    explicit ClipModel(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// The CLIP model file to use, in the order of the design: cli_value (--clip PATH), else $HOI_CLIP,
+// else gui_setting, else <models_dir>/ViT-B-32.pt when it exists. Explicit values are returned as
+// given (a later load names them if they are wrong); "" when nothing is configured or found.
+std::string resolve_clip_path(const std::string& cli_value, const std::string& gui_setting = "");
+
+} // namespace hoi::clip
