@@ -207,6 +207,13 @@ public:
     // every id in use. Throws Error(Input) otherwise.
     void set_counters(const IdCounters& counters);
 
+    // Builds a document from complete lists that carry their ids (the project loader). Checks that
+    // every id is positive and unique, every reference resolves, boxes, scores and file names are
+    // valid; throws Error(Input) naming the first problem. Counters default to max id + 1.
+    static Document from_parts(std::vector<Image> images, std::vector<Instance> instances,
+                               std::vector<Interaction> interactions,
+                               std::optional<IdCounters> counters = std::nullopt);
+
     // ---- observers -------------------------------------------------------------------------
     int add_observer(Observer observer); // returns a handle for remove_observer
     void remove_observer(int handle);
