@@ -1,0 +1,45 @@
+#pragma once
+// Internal: the per-format importers and exporters behind formats.h.
+// Importers add every problem to `problems` and return what they could build (callers discard it
+// when there is any problem); exporters fill the report.
+#include "annotation/formats.h"
+#include "annotation/problems.h"
+
+#include <string>
+#include <string_view>
+
+namespace hoi::annotation::detail {
+
+Project import_hico(std::string_view text, Problems& problems);
+std::string export_hico(const Project& project, ExportReport& report);
+
+Project import_instances(std::string_view text, Problems& problems);
+std::string export_instances(const Project& project, ExportReport& report);
+
+Project import_coco(std::string_view text, Problems& problems);
+std::string export_coco(const Project& project, ExportReport& report);
+
+Project import_csv(std::string_view text, Problems& problems);
+std::string export_csv(const Project& project, ExportReport& report);
+
+Project import_project(std::string_view text, Problems& problems);
+std::string export_project(const Project& project, ExportReport& report);
+
+// Review state of an imported entry in a format without states.
+inline State state_for_score(const std::optional<double>& score) {
+    return score ? State::Predicted : State::Accepted;
+}
+
+// The HICO verb id of an interaction: hico_verb when set, else the vocabulary's id of its verb
+// text, else -1.
+int resolve_hico_verb(const Interaction& interaction);
+
+// Common export filter: rejected entries are left out; interactions whose subject or object is
+// left out are left out too. Counts them in the report. Returns the kept ids.
+struct ExportSelection {
+    std::vector<const Instance*> instances;       // kept, document order
+    std::vector<const Interaction*> interactions; // kept, document order
+};
+ExportSelection select_for_export(const Document& doc, ExportReport& report);
+
+} // namespace hoi::annotation::detail

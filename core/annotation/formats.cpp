@@ -1,0 +1,193 @@
+#include "annotation/formats.h"
+
+#include "annotation/codecs.h"
+#include "annotation/hico_vocabulary.h"
+#include "io/atomic_file.h"
+#include "io/error.h"
+
+#include <cctype>
+#include <filesystem>
+#include <unordered_set>
+
+namespace hoi::annotation {
+
+std::string_view format_name(Format f) {
+    switch (f) {
+    case Format::Hico: return "hico";
+    case Format::Instances: return "instances";
+    case Format::Coco: return "coco";
+    case Format::Csv: return "csv";
+    case Format::Project: return "project";
+    }
+    return "project";
+}
+
+Format parse_format(std::string_view name) {
+    for (Format f : {Format::Hico, Format::Instances, Format::Coco, Format::Csv, Format::Project})
+        if (format_name(f) == name) return f;
+    throw_usage("unknown annotation format '" + std::string(name) +
+                "' (expected one of: hico, instances, coco, csv, project)");
+}
+
+Format detect_format(std::string_view text) {
+    size_t i = 0;
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+    if (i < text.size() && text[i] == '[') return Format::Hico;
+    if (i < text.size() && text[i] == '{') {
+        // Look at the top-level keys without parsing the whole file twice: cheap substring checks
+        // are enough to pick a reader; the reader then checks everything.
+        auto has = [&](std::string_view key) { return text.find(key) != std::string_view::npos; };
+        if (has("\"schema_version\"")) return Format::Project;
+        if (has("\"filenames\"") && has("\"annotation\"")) return Format::Instances;
+        if (has("\"images\"") && has("\"annotations\"")) return Format::Coco;
+        return Format::Project;
+    }
+    return Format::Csv;
+}
+
+std::string Problem::to_string() const {
+    return file + ": " + (where.empty() ? "" : where + ": ") + message;
+}
+
+void ExportReport::skip_instance(const std::string& reason) {
+    ++instances_skipped;
+    ++reasons[reason];
+}
+
+void ExportReport::skip_interaction(const std::string& reason) {
+    ++interactions_skipped;
+    ++reasons[reason];
+}
+
+std::string ExportReport::to_string() const {
+    std::string s = format + ": wrote " + std::to_string(images) + " images, " + std::to_string(instances) +
+                    " instances, " + std::to_string(interactions) + " interactions";
+    if (lossless()) return s + "; nothing left out";
+    s += "; left out " + std::to_string(instances_skipped) + " instances and " +
+         std::to_string(interactions_skipped) + " interactions:";
+    for (const auto& [reason, n] : reasons) s += "\n  " + std::to_string(n) + " x " + reason;
+    return s;
+}
+
+
+
+namespace detail {
+
+int resolve_hico_verb(const Interaction& x) {
+    if (x.hico_verb >= 0 && x.hico_verb < HicoVocabulary::kVerbs) return x.hico_verb;
+    return HicoVocabulary::instance().verb_id(x.verb);
+}
+
+ExportSelection select_for_export(const Document& doc, ExportReport& report) {
+    ExportSelection sel;
+    std::unordered_set<Id> kept;
+    for (const Instance& x : doc.instances()) {
+        if (x.state == State::Rejected) {
+            report.skip_instance("rejected instance (left out on purpose)");
+            continue;
+        }
+        kept.insert(x.id);
+        sel.instances.push_back(&x);
+    }
+    for (const Interaction& x : doc.interactions()) {
+        if (x.state == State::Rejected) {
+            report.skip_interaction("rejected interaction (left out on purpose)");
+            continue;
+        }
+        if (!kept.count(x.subject) || !kept.count(x.object)) {
+            report.skip_interaction("its subject or object instance was rejected");
+            continue;
+        }
+        sel.interactions.push_back(&x);
+    }
+    return sel;
+}
+
+namespace {
+
+Project run_import(std::string_view text, Format format, Problems& problems, const ImportOptions& options) {
+    Project p;
+    try {
+        switch (format) {
+        case Format::Hico: p = import_hico(text, problems); break;
+        case Format::Instances: p = import_instances(text, problems); break;
+        case Format::Coco: p = import_coco(text, problems); break;
+        case Format::Csv: p = import_csv(text, problems); break;
+        case Format::Project: p = import_project(text, problems); break;
+        }
+    } catch (const Error& e) {
+        if (e.kind() == ErrorKind::Model) throw; // missing resources: not a problem of the file
+        problems.add("", e.what());
+    }
+    if (!options.image_dir.empty() && problems.empty()) {
+        namespace fs = std::filesystem;
+        for (size_t i = 0; i < p.document.images().size(); ++i) {
+            const Image& im = p.document.images()[i];
+            std::error_code ec;
+            if (!fs::is_regular_file(fs::path(options.image_dir) / im.file_name, ec))
+                problems.add("image \"" + im.file_name + "\"", "not found in the image folder " + options.image_dir);
+        }
+    }
+    if (!options.image_dir.empty() && p.settings.image_dir.empty()) p.settings.image_dir = options.image_dir;
+    return p;
+}
+
+} // namespace
+} // namespace detail
+
+Project import_text(std::string_view text, Format format, const std::string& file, const ImportOptions& options) {
+    detail::Problems problems(file);
+    Project p = detail::run_import(text, format, problems, options);
+    problems.throw_if_any();
+    return p;
+}
+
+std::vector<Problem> validate_text(std::string_view text, Format format, const std::string& file,
+                                   const ImportOptions& options) {
+    detail::Problems problems(file);
+    detail::run_import(text, format, problems, options);
+    auto list = problems.list();
+    if (problems.total() > list.size())
+        list.push_back(Problem{file, "", std::to_string(problems.total() - list.size()) + " more problems not listed"});
+    return list;
+}
+
+std::string export_text(const Project& project, Format format, ExportReport* report) {
+    ExportReport local;
+    ExportReport& r = report ? *report : local;
+    r = ExportReport{};
+    r.format = std::string(format_name(format));
+    switch (format) {
+    case Format::Hico: return detail::export_hico(project, r);
+    case Format::Instances: return detail::export_instances(project, r);
+    case Format::Coco: return detail::export_coco(project, r);
+    case Format::Csv: return detail::export_csv(project, r);
+    case Format::Project: return detail::export_project(project, r);
+    }
+    return {};
+}
+
+Project import_file(const std::string& path, Format format, const ImportOptions& options) {
+    std::string text = io::read_file(path, kMaxAnnotationFileBytes);
+    return import_text(text, format, path, options);
+}
+
+std::vector<Problem> validate_file(const std::string& path, Format format, const ImportOptions& options) {
+    std::string text;
+    try {
+        text = io::read_file(path, kMaxAnnotationFileBytes);
+    } catch (const Error& e) {
+        return {Problem{path, "", e.what()}};
+    }
+    return validate_text(text, format, path, options);
+}
+
+ExportReport export_file(const Project& project, const std::string& path, Format format) {
+    ExportReport report;
+    std::string text = export_text(project, format, &report);
+    io::write_file_atomic(path, text);
+    return report;
+}
+
+} // namespace hoi::annotation
