@@ -177,7 +177,7 @@ std::string export_hico(const Project& project, ExportReport& report) {
     for (const Image& im : doc.images()) {
         json e;
         e["file_name"] = im.file_name;
-        if (im.width > 0 && im.height > 0) {
+        if (im.width > 0 || im.height > 0) {
             e["width"] = im.width;
             e["height"] = im.height;
         }

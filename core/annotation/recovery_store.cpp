@@ -33,7 +33,7 @@ bool RecoveryStore::has_newer_recovery() const {
     if (!fs::exists(project_path_, ec)) return true;
     auto pt = fs::last_write_time(project_path_, ec);
     if (ec) return true;
-    return rt > pt;
+    return rt >= pt; // same timestamp: offer it (losing work is worse than an extra question)
 }
 
 Project RecoveryStore::load_recovery() const { return load_project(recovery_path_); }

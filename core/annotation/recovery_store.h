@@ -23,7 +23,7 @@ public:
     // Writes the recovery file atomically.
     void write(const Project& project) const;
     bool has_recovery() const;
-    // A recovery file exists and is newer than the project file (or the project file is missing).
+    // A recovery file exists and is not older than the project file (or the project file is missing).
     bool has_newer_recovery() const;
     // Loads the recovery file (throws hoi::Error(Input) when it is missing or invalid).
     Project load_recovery() const;
