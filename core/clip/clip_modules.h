@@ -1,0 +1,148 @@
+#pragma once
+// Internal: the CLIP network as LibTorch modules whose parameter names are exactly OpenAI's
+// state-dict names (visual.transformer.resblocks.0.attn.in_proj_weight, ...), so weights are copied
+// by name. Tensors are batch-first ([B, T, W]) inside; OpenAI's sequence-first layout gives the
+// same numbers. Forward code calls ATen directly (addmm with the bias fused, baddbmm for the
+// attention logits) instead of the generic nn modules. Not part of the public API.
+#include "clip/clip_model.h"
+
+#include <torch/torch.h>
+
+#include <vector>
+
+namespace hoi::clip::nn {
+
+// How a forward pass records attention: not at all, detached copies, or graph tensors with
+// retain_grad() (gradient relevance maps).
+enum class AttnRecord { None, Weights, Graph };
+
+// x [..., in] @ weight^T + bias, as one addmm on the flattened rows.
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
+at::Tensor quick_gelu(const at::Tensor& x);
+
+// Multi-head self-attention with OpenAI's names: in_proj_weight [3W, W], in_proj_bias [3W], out_proj.
+struct MultiheadAttentionImpl : torch::nn::Module {
+    MultiheadAttentionImpl(int width, int heads);
+    // x: [B, T, W]; mask: additive [T, T] or undefined. Records [B, H, T, T] weights into *attn when
+    // `record` says so.
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, AttnRecord record = AttnRecord::None,
+                       at::Tensor* attn = nullptr) const;
+    int width, heads;
+    at::Tensor in_proj_weight, in_proj_bias;
+    torch::nn::Linear out_proj{nullptr};
+};
+TORCH_MODULE(MultiheadAttention);
+
+struct MlpImpl : torch::nn::Module {
+    explicit MlpImpl(int width);
+    at::Tensor forward(const at::Tensor& x) const;
+    torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
+};
+TORCH_MODULE(Mlp);
+
+struct ResidualAttentionBlockImpl : torch::nn::Module {
+    ResidualAttentionBlockImpl(int width, int heads);
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, AttnRecord record = AttnRecord::None,
+                       at::Tensor* attn = nullptr) const;
+    // The part after the attention: y + mlp(ln_2(y)).
+    at::Tensor forward_mlp(const at::Tensor& y) const;
+    MultiheadAttention attn{nullptr};
+    torch::nn::LayerNorm ln_1{nullptr}, ln_2{nullptr};
+    Mlp mlp{nullptr};
+};
+TORCH_MODULE(ResidualAttentionBlock);
+
+struct TransformerImpl : torch::nn::Module {
+    TransformerImpl(int width, int layers, int heads);
+    // Runs blocks [0, end) (end = -1: all). Appends one [B, H, T, T] per block to *attn when recording.
+    at::Tensor forward(at::Tensor x, const at::Tensor& mask, int end = -1, AttnRecord record = AttnRecord::None,
+                       std::vector<at::Tensor>* attn = nullptr) const;
+    int width, layers, heads;
+    std::vector<ResidualAttentionBlock> blocks;
+    torch::nn::ModuleList resblocks{nullptr};
+};
+TORCH_MODULE(Transformer);
+
+// Output of an image tower for one batch.
+struct VisionOut {
+    at::Tensor embedding;        // [B, D]
+    at::Tensor last_block_input; // ViT [B, 1+N, W]; RN [B, N, C]
+    at::Tensor tokens;           // ViT [B, 1+N, W]; RN [B, N, C]
+    at::Tensor tokens_proj;      // [B, N, D]
+    std::vector<at::Tensor> attentions; // per layer [B, H, T, T] (RN: [B, H, 1, 1+N])
+    int grid_h = 0, grid_w = 0;
+};
+
+struct VisionTransformerImpl : torch::nn::Module {
+    VisionTransformerImpl(int input_resolution, int patch_size, int width, int layers, int heads, int output_dim);
+    // x: [B, 3, R, R]. full: also last_block_input / tokens / tokens_proj.
+    VisionOut forward(const at::Tensor& x, bool full, AttnRecord record = AttnRecord::None) const;
+    // The class-token query of the last block restricted by masks [Q, N].
+    MaskedQueries masked_queries(const at::Tensor& last_block_input, const at::Tensor& masks) const;
+    int input_resolution, patch_size, width, layers, heads, output_dim, grid;
+    torch::nn::Conv2d conv1{nullptr};
+    at::Tensor class_embedding, positional_embedding, proj;
+    torch::nn::LayerNorm ln_pre{nullptr}, ln_post{nullptr};
+    Transformer transformer{nullptr};
+};
+TORCH_MODULE(VisionTransformer);
+
+struct BottleneckImpl : torch::nn::Module {
+    BottleneckImpl(int inplanes, int planes, int stride);
+    at::Tensor forward(const at::Tensor& x) const;
+    int stride;
+    torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
+    torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+    // OpenAI's Sequential("-1": AvgPool2d(stride), "0": conv 1x1, "1": bn); only "0" and "1" hold weights.
+    std::shared_ptr<torch::nn::Module> downsample;
+    torch::nn::Conv2d down_conv{nullptr};
+    torch::nn::BatchNorm2d down_bn{nullptr};
+};
+TORCH_MODULE(Bottleneck);
+
+struct AttentionPool2dImpl : torch::nn::Module {
+    AttentionPool2dImpl(int spacial_dim, int embed_dim, int heads, int output_dim);
+    // x: [B, N, C] spatial features. Returns [B, D]; records [B, H, 1, 1+N] into *attn.
+    at::Tensor forward(const at::Tensor& x, AttnRecord record = AttnRecord::None, at::Tensor* attn = nullptr) const;
+    // MaskCLIP value path: c_proj(v_proj(x + pos[1:])) -> [B, N, D].
+    at::Tensor value_tokens(const at::Tensor& x) const;
+    MaskedQueries masked_queries(const at::Tensor& x /*[N, C]*/, const at::Tensor& masks) const;
+    int spacial_dim, embed_dim, heads, output_dim;
+    at::Tensor positional_embedding;
+    torch::nn::Linear k_proj{nullptr}, q_proj{nullptr}, v_proj{nullptr}, c_proj{nullptr};
+};
+TORCH_MODULE(AttentionPool2d);
+
+struct ModifiedResNetImpl : torch::nn::Module {
+    ModifiedResNetImpl(const std::vector<int>& layers, int output_dim, int heads, int input_resolution, int width);
+    VisionOut forward(const at::Tensor& x, bool full, AttnRecord record = AttnRecord::None) const;
+    int input_resolution, width;
+    torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
+    torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+    std::vector<std::vector<Bottleneck>> stages;
+    AttentionPool2d attnpool{nullptr};
+};
+TORCH_MODULE(ModifiedResNet);
+
+// The whole CLIP model (OpenAI's CLIP class): visual, transformer, token_embedding,
+// positional_embedding, ln_final, text_projection, logit_scale.
+struct ClipNetImpl : torch::nn::Module {
+    explicit ClipNetImpl(const ClipConfig& config);
+    // ids: [B, L] int64 with L <= context_length; eot: [B] positions. Returns [B, D].
+    at::Tensor encode_text(const at::Tensor& ids, const at::Tensor& eot) const;
+    ClipConfig config;
+    VisionTransformer visual_vit{nullptr};
+    ModifiedResNet visual_rn{nullptr};
+    Transformer transformer{nullptr};
+    torch::nn::Embedding token_embedding{nullptr};
+    at::Tensor positional_embedding, text_projection, logit_scale;
+    torch::nn::LayerNorm ln_final{nullptr};
+    at::Tensor causal_mask; // [context, context] 0 / -inf above the diagonal
+};
+TORCH_MODULE(ClipNet);
+
+// Names that appear in checkpoints but are not weights (OpenAI's archives keep the ints
+// input_resolution / context_length / vocab_size; BN's num_batches_tracked; HF's position_ids).
+bool is_ignored_key(const std::string& name);
+
+} // namespace hoi::clip::nn

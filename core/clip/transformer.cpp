@@ -1,0 +1,117 @@
+// The residual attention transformer shared by the ViT image tower and the text tower.
+#include "clip/clip_modules.h"
+
+#include <cmath>
+
+namespace hoi::clip::nn {
+
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+    if (x.dim() == 2) return at::addmm(bias, x, weight.t());
+    auto sizes = x.sizes().vec();
+    auto y = at::addmm(bias, x.reshape({-1, sizes.back()}), weight.t());
+    sizes.back() = weight.size(0);
+    return y.view(sizes);
+}
+
+at::Tensor quick_gelu(const at::Tensor& x) {
+    // x * sigmoid(1.702 x); in place on the temporary when no graph is being recorded.
+    if (!at::GradMode::is_enabled() || !x.requires_grad()) {
+        auto s = at::sigmoid(x * 1.702);
+        return s.mul_(x);
+    }
+    return x * at::sigmoid(x * 1.702);
+}
+
+MultiheadAttentionImpl::MultiheadAttentionImpl(int width_, int heads_) : width(width_), heads(heads_) {
+    in_proj_weight = register_parameter("in_proj_weight", torch::empty({3 * width, width}));
+    in_proj_bias = register_parameter("in_proj_bias", torch::zeros({3 * width}));
+    out_proj = register_module("out_proj", torch::nn::Linear(width, width));
+}
+
+at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor& mask, AttnRecord record,
+                                           at::Tensor* attn) const {
+    const int64_t B = x.size(0), T = x.size(1), H = heads, hd = width / heads;
+    const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+    // [B*T, 3W] -> q, k, v as [B*H, T, hd]
+    auto qkv = linear(x, in_proj_weight, in_proj_bias).view({B, T, 3, H, hd}).permute({2, 0, 3, 1, 4});
+    auto q = qkv[0].reshape({B * H, T, hd});
+    auto k = qkv[1].reshape({B * H, T, hd});
+    auto v = qkv[2].reshape({B * H, T, hd});
+    at::Tensor logits;
+    if (mask.defined())
+        logits = at::baddbmm(mask.unsqueeze(0), q, k.transpose(1, 2), 1.0, scale);
+    else
+        logits = at::bmm(q, k.transpose(1, 2)).mul_(scale);
+    auto w = at::softmax(logits, -1);
+    if (record == AttnRecord::Graph) {
+        // The graph tensor itself: its .grad() after backward is dS/dA. Single images are recorded
+        // as [H, T, T] and the rest of the pass consumes exactly that tensor.
+        auto wr = B == 1 ? w.view({H, T, T}) : w.view({B, H, T, T});
+        if (wr.requires_grad()) wr.retain_grad();
+        *attn = wr;
+        w = wr.view({B * H, T, T});
+    } else if (record == AttnRecord::Weights && attn) {
+        *attn = w.view({B, H, T, T});
+    }
+    auto o = at::bmm(w, v).view({B, H, T, hd}).permute({0, 2, 1, 3}).reshape({B, T, width});
+    return linear(o, out_proj->weight, out_proj->bias);
+}
+
+MlpImpl::MlpImpl(int width) {
+    c_fc = register_module("c_fc", torch::nn::Linear(width, width * 4));
+    c_proj = register_module("c_proj", torch::nn::Linear(width * 4, width));
+}
+
+at::Tensor MlpImpl::forward(const at::Tensor& x) const {
+    return linear(quick_gelu(linear(x, c_fc->weight, c_fc->bias)), c_proj->weight, c_proj->bias);
+}
+
+ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(int width, int heads) {
+    attn = register_module("attn", MultiheadAttention(width, heads));
+    ln_1 = register_module("ln_1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(1e-5)));
+    mlp = register_module("mlp", Mlp(width));
+    ln_2 = register_module("ln_2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width}).eps(1e-5)));
+}
+
+static at::Tensor layer_norm(const torch::nn::LayerNorm& ln, const at::Tensor& x) {
+    return at::layer_norm(x, ln->options.normalized_shape(), ln->weight, ln->bias, ln->options.eps());
+}
+
+at::Tensor ResidualAttentionBlockImpl::forward_mlp(const at::Tensor& y) const {
+    return y + mlp->forward(layer_norm(ln_2, y));
+}
+
+at::Tensor ResidualAttentionBlockImpl::forward(const at::Tensor& x, const at::Tensor& mask, AttnRecord record,
+                                               at::Tensor* a) const {
+    auto y = x + attn->forward(layer_norm(ln_1, x), mask, record, a);
+    return forward_mlp(y);
+}
+
+TransformerImpl::TransformerImpl(int width_, int layers_, int heads_) : width(width_), layers(layers_), heads(heads_) {
+    resblocks = register_module("resblocks", torch::nn::ModuleList());
+    for (int i = 0; i < layers; ++i) {
+        blocks.push_back(ResidualAttentionBlock(width, heads));
+        resblocks->push_back(blocks.back());
+    }
+}
+
+at::Tensor TransformerImpl::forward(at::Tensor x, const at::Tensor& mask, int end, AttnRecord record,
+                                    std::vector<at::Tensor>* attn) const {
+    if (end < 0) end = layers;
+    for (int i = 0; i < end; ++i) {
+        at::Tensor a;
+        x = blocks[static_cast<size_t>(i)]->forward(x, mask, attn ? record : AttnRecord::None, &a);
+        if (attn && record != AttnRecord::None) attn->push_back(a);
+    }
+    return x;
+}
+
+bool is_ignored_key(const std::string& name) {
+    auto ends_with = [&](const std::string& s) {
+        return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+    };
+    return name == "input_resolution" || name == "context_length" || name == "vocab_size" ||
+           ends_with("num_batches_tracked") || ends_with("position_ids") || ends_with("attn_mask");
+}
+
+} // namespace hoi::clip::nn
