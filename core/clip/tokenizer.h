@@ -33,8 +33,9 @@ public:
 
     // BPE ids of the text, without <|startoftext|> / <|endoftext|>. Thread-safe.
     std::vector<int> encode(const std::string& text) const;
-    // Text of the ids ("</w>" becomes a space, as OpenAI's decode; sot/eot spelled out, 0 padding
-    // after an eot is skipped). Throws hoi::Error(Input) for ids outside [0, kVocabSize).
+    // Text of the ids, as OpenAI's decode: token bytes joined, UTF-8 decoded (invalid sequences ->
+    // U+FFFD), "</w>" -> " "; sot/eot are spelled out and id 0 is "!" (strip padding yourself).
+    // Throws hoi::Error(Input) for ids outside [0, kVocabSize).
     std::string decode(const std::vector<int>& ids) const;
     // sot + ids + eot, zero-padded to context_length. Too long: OpenAI's truncate=True rule (keep the
     // first context_length tokens, the last one becomes eot); *truncated tells whether it was cut.

@@ -1,0 +1,175 @@
+// CLIP preprocessing with PIL's resampling (Pillow's libImaging/Resample.c, 8 bits per channel).
+#include "clip/preprocess.h"
+
+#include "io/error.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace hoi::clip {
+
+namespace {
+
+constexpr int kPrecisionBits = 32 - 8 - 2; // PIL's fixed point for 8-bit images
+
+// PIL's bicubic kernel (a = -0.5), support 2.
+double bicubic(double x) {
+    constexpr double a = -0.5;
+    if (x < 0.0) x = -x;
+    if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+    if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+    return 0.0;
+}
+
+// The filter taps of one axis (PIL's precompute_coeffs + normalize_coeffs_8bpc): for output pixel
+// i, input pixels [bounds[i].first, +bounds[i].second) with 22-bit fixed-point weights.
+struct Coeffs {
+    int ksize = 0;
+    std::vector<std::pair<int, int>> bounds; // (xmin, count)
+    std::vector<int32_t> k;                  // out_size * ksize
+};
+
+Coeffs precompute(int in_size, int out_size) {
+    const double scale = static_cast<double>(in_size) / out_size;
+    const double filterscale = std::max(scale, 1.0); // antialias: the kernel widens when downsampling
+    const double support = 2.0 * filterscale;
+    Coeffs c;
+    c.ksize = static_cast<int>(std::ceil(support)) * 2 + 1;
+    c.bounds.resize(static_cast<size_t>(out_size));
+    c.k.assign(static_cast<size_t>(out_size) * static_cast<size_t>(c.ksize), 0);
+    std::vector<double> w(static_cast<size_t>(c.ksize));
+    for (int xx = 0; xx < out_size; ++xx) {
+        const double center = (xx + 0.5) * scale;
+        const double ss = 1.0 / filterscale;
+        int xmin = static_cast<int>(center - support + 0.5); // C truncation, as PIL
+        if (xmin < 0) xmin = 0;
+        int xmax = static_cast<int>(center + support + 0.5);
+        if (xmax > in_size) xmax = in_size;
+        xmax -= xmin;
+        double ww = 0.0;
+        for (int x = 0; x < xmax; ++x) {
+            const double v = bicubic((x + xmin - center + 0.5) * ss);
+            w[static_cast<size_t>(x)] = v;
+            ww += v;
+        }
+        int32_t* k = &c.k[static_cast<size_t>(xx) * static_cast<size_t>(c.ksize)];
+        for (int x = 0; x < xmax; ++x) {
+            double v = w[static_cast<size_t>(x)];
+            if (ww != 0.0) v /= ww;
+            k[x] = static_cast<int32_t>(v < 0 ? -0.5 + v * (1 << kPrecisionBits) : 0.5 + v * (1 << kPrecisionBits));
+        }
+        c.bounds[static_cast<size_t>(xx)] = {xmin, xmax};
+    }
+    return c;
+}
+
+inline uint8_t clip8(int64_t v) {
+    if (v <= 0) return 0;
+    v >>= kPrecisionBits;
+    return static_cast<uint8_t>(v > 255 ? 255 : v);
+}
+
+} // namespace
+
+cv::Mat resize_bicubic_pil(const cv::Mat& rgb8, int width, int height) {
+    if (rgb8.empty()) throw_input("resize: the image is empty");
+    if (rgb8.type() != CV_8UC3)
+        throw_input("resize: expected an 8-bit 3-channel RGB image (CV_8UC3), got OpenCV type " +
+                    std::to_string(rgb8.type()));
+    if (width <= 0 || height <= 0)
+        throw_input("resize: target size must be positive, got " + std::to_string(width) + "x" + std::to_string(height));
+    const int in_w = rgb8.cols, in_h = rgb8.rows;
+    const bool need_h = width != in_w, need_v = height != in_h;
+    if (!need_h && !need_v) return rgb8.clone();
+
+    const Coeffs cv_ = precompute(in_h, height);
+    cv::Mat src = rgb8;
+    std::vector<std::pair<int, int>> vbounds = cv_.bounds;
+
+    if (need_h) {
+        // Horizontal pass over the rows the vertical pass will read.
+        const int y_first = vbounds.front().first;
+        const int y_last = vbounds.back().first + vbounds.back().second;
+        for (auto& b : vbounds) b.first -= y_first;
+        const Coeffs ch = precompute(in_w, width);
+        cv::Mat tmp(y_last - y_first, width, CV_8UC3);
+        for (int y = 0; y < tmp.rows; ++y) {
+            const uint8_t* in = rgb8.ptr<uint8_t>(y + y_first);
+            uint8_t* out = tmp.ptr<uint8_t>(y);
+            for (int xx = 0; xx < width; ++xx) {
+                const auto [xmin, n] = ch.bounds[static_cast<size_t>(xx)];
+                const int32_t* k = &ch.k[static_cast<size_t>(xx) * static_cast<size_t>(ch.ksize)];
+                int64_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
+                for (int x = 0; x < n; ++x) {
+                    const uint8_t* p = in + 3 * (x + xmin);
+                    s0 += int64_t{p[0]} * k[x];
+                    s1 += int64_t{p[1]} * k[x];
+                    s2 += int64_t{p[2]} * k[x];
+                }
+                out[3 * xx + 0] = clip8(s0);
+                out[3 * xx + 1] = clip8(s1);
+                out[3 * xx + 2] = clip8(s2);
+            }
+        }
+        src = tmp;
+    }
+    if (!need_v) return src;
+
+    cv::Mat out(height, width, CV_8UC3);
+    for (int yy = 0; yy < height; ++yy) {
+        const auto [ymin, n] = vbounds[static_cast<size_t>(yy)];
+        const int32_t* k = &cv_.k[static_cast<size_t>(yy) * static_cast<size_t>(cv_.ksize)];
+        uint8_t* o = out.ptr<uint8_t>(yy);
+        for (int xx = 0; xx < width * 3; ++xx) {
+            int64_t s = 1 << (kPrecisionBits - 1);
+            for (int y = 0; y < n; ++y) s += int64_t{src.ptr<uint8_t>(y + ymin)[xx]} * k[y];
+            o[xx] = clip8(s);
+        }
+    }
+    return out;
+}
+
+std::array<int, 2> resize_shorter_side(int width, int height, int size) {
+    if (width <= 0 || height <= 0 || size <= 0)
+        throw_input("resize: sizes must be positive, got image " + std::to_string(width) + "x" +
+                    std::to_string(height) + " and size " + std::to_string(size));
+    // torchvision: new_short = size, new_long = int(size * long / short)
+    const bool w_short = width <= height;
+    const int s = w_short ? width : height, l = w_short ? height : width;
+    const int new_long = static_cast<int>(static_cast<double>(int64_t{size} * l) / s);
+    return w_short ? std::array<int, 2>{size, new_long} : std::array<int, 2>{new_long, size};
+}
+
+at::Tensor preprocess(const cv::Mat& rgb8, int size) {
+    if (rgb8.empty()) throw_input("preprocess: the image is empty");
+    if (rgb8.type() != CV_8UC3)
+        throw_input("preprocess: expected an 8-bit 3-channel RGB image (CV_8UC3), got OpenCV type " +
+                    std::to_string(rgb8.type()));
+    if (size <= 0) throw_input("preprocess: input size must be positive, got " + std::to_string(size));
+    const auto [rw, rh] = resize_shorter_side(rgb8.cols, rgb8.rows, size);
+    const cv::Mat resized = resize_bicubic_pil(rgb8, rw, rh);
+    // torchvision CenterCrop: top/left = int(round((dim - size) / 2.0)), Python's round half to even.
+    const int top = static_cast<int>(std::nearbyint((rh - size) / 2.0));
+    const int left = static_cast<int>(std::nearbyint((rw - size) / 2.0));
+    at::Tensor out = torch::empty({3, size, size}, torch::kFloat32);
+    float* dst = out.data_ptr<float>();
+    const size_t plane = static_cast<size_t>(size) * static_cast<size_t>(size);
+    for (int y = 0; y < size; ++y) {
+        const uint8_t* row = resized.ptr<uint8_t>(top + y) + 3 * left;
+        for (int x = 0; x < size; ++x) {
+            for (int c = 0; c < 3; ++c) {
+                // ToTensor (x / 255) then Normalize ((x - mean) / std), in float32 as torchvision.
+                const float v = static_cast<float>(row[3 * x + c]) / 255.0f;
+                dst[static_cast<size_t>(c) * plane + static_cast<size_t>(y) * static_cast<size_t>(size) +
+                    static_cast<size_t>(x)] = (v - kClipMean[static_cast<size_t>(c)]) / kClipStd[static_cast<size_t>(c)];
+            }
+        }
+    }
+    return out;
+}
+
+} // namespace hoi::clip
