@@ -1,0 +1,146 @@
+#include "export_dialog.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+#include "icons.h"
+
+namespace hoi::ui {
+
+using annotation::Format;
+
+namespace {
+struct FormatInfo {
+    Format format;
+    const char* label;
+};
+const FormatInfo kFormats[] = {
+    {Format::Hico, QT_TRANSLATE_NOOP("ExportDialog", "HICO-DET JSON (QPIC / CDN / GEN-VLKT)")},
+    {Format::Instances, QT_TRANSLATE_NOOP("ExportDialog", "HICO-DET instances (fredzzhang/hicodet)")},
+    {Format::Coco, QT_TRANSLATE_NOOP("ExportDialog", "COCO detection JSON (boxes only)")},
+    {Format::Csv, QT_TRANSLATE_NOOP("ExportDialog", "CSV, one row per interaction")},
+    {Format::Project, QT_TRANSLATE_NOOP("ExportDialog", "HOI Studio project")},
+};
+} // namespace
+
+QString ExportDialog::extension(Format format) {
+    switch (format) {
+    case Format::Csv: return QStringLiteral(".csv");
+    case Format::Project: return QStringLiteral(".hoiproj");
+    default: return QStringLiteral(".json");
+    }
+}
+
+ExportDialog::ExportDialog(const annotation::Project& project, const QString& suggestedPath, QWidget* parent)
+    : QDialog(parent), project_(project) {
+    setWindowTitle(tr("Export Annotations"));
+    setObjectName(QStringLiteral("exportDialog"));
+    auto* lay = new QVBoxLayout(this);
+    auto* form = new QFormLayout;
+    format_ = new QComboBox(this);
+    for (const auto& f : kFormats) format_->addItem(tr(f.label), int(f.format));
+    form->addRow(tr("&Format:"), format_);
+    auto* pathRow = new QHBoxLayout;
+    path_ = new QLineEdit(this);
+    path_->setMinimumWidth(380);
+    auto* browse = new QPushButton(tr("Browse…"), this);
+    pathRow->addWidget(path_, 1);
+    pathRow->addWidget(browse);
+    form->addRow(tr("&File:"), pathRow);
+    lay->addLayout(form);
+    summary_ = new QLabel(this);
+    summary_->setWordWrap(true);
+    lay->addWidget(summary_);
+    warning_ = new QLabel(this);
+    warning_->setObjectName(QStringLiteral("exportWarning"));
+    warning_->setWordWrap(true);
+    warning_->setTextFormat(Qt::RichText);
+    warning_->setStyleSheet(QStringLiteral("QLabel { background: #4a3b12; color: #ffe08a; border-radius: 4px; padding: 8px; }"));
+    lay->addWidget(warning_);
+    lay->addStretch(1);
+    buttons_ = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
+    buttons_->addButton(tr("Export"), QDialogButtonBox::AcceptRole)->setIcon(icon("export"));
+    lay->addWidget(buttons_);
+    connect(buttons_, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(browse, &QPushButton::clicked, this, &ExportDialog::browse);
+    connect(format_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        // Keep the file name, switch its extension.
+        QString p = path_->text();
+        if (!p.isEmpty()) {
+            const QFileInfo fi(p);
+            QString base = fi.completeBaseName();
+            if (base.endsWith(QLatin1String(".hoi"))) base.chop(4);
+            p = fi.dir().filePath(base + extension(format()));
+            path_->setText(p);
+        }
+        updatePreview();
+    });
+    connect(path_, &QLineEdit::textChanged, this, [this] {
+        buttons_->buttons().first()->setEnabled(!path_->text().isEmpty());
+    });
+    setPath(suggestedPath);
+    updatePreview();
+}
+
+Format ExportDialog::format() const { return Format(format_->currentData().toInt()); }
+
+void ExportDialog::setFormat(Format format) {
+    const int i = format_->findData(int(format));
+    if (i >= 0) format_->setCurrentIndex(i);
+    updatePreview();
+}
+
+QString ExportDialog::path() const { return path_->text(); }
+void ExportDialog::setPath(const QString& path) { path_->setText(path); }
+
+void ExportDialog::browse() {
+    const QString filter = extension(format()) == QLatin1String(".csv") ? tr("CSV (*.csv)")
+                           : format() == Format::Project              ? tr("HOI Studio project (*.hoiproj)")
+                                                                      : tr("JSON (*.json)");
+    const QString p = QFileDialog::getSaveFileName(this, tr("Export to"), path_->text(), filter);
+    if (!p.isEmpty()) path_->setText(p);
+}
+
+void ExportDialog::updatePreview() {
+    preview_ = {};
+    try {
+        annotation::export_text(project_, format(), &preview_);
+    } catch (const std::exception& e) {
+        warning_->setText(tr("This format cannot be written: %1").arg(QString::fromUtf8(e.what()).toHtmlEscaped()));
+        warning_->show();
+        summary_->clear();
+        return;
+    }
+    summary_->setText(tr("Will write %n image(s), ", nullptr, int(preview_.images)) +
+                      tr("%n box(es) and ", nullptr, int(preview_.instances)) +
+                      tr("%n interaction(s).", nullptr, int(preview_.interactions)));
+    warning_->setText(previewText());
+    warning_->setVisible(!preview_.lossless());
+}
+
+QString ExportDialog::previewText() const {
+    if (preview_.lossless()) return tr("Everything can be expressed in this format.");
+    QString s = tr("<b>%1 relation(s) and %2 box(es) cannot be expressed in this format</b> and will be left out:")
+                    .arg(preview_.interactions_skipped)
+                    .arg(preview_.instances_skipped);
+    s += QStringLiteral("<ul style='margin:2px'>");
+    for (const auto& [reason, count] : preview_.reasons)
+        s += QStringLiteral("<li>%1 × %2</li>").arg(count).arg(QString::fromStdString(reason).toHtmlEscaped());
+    s += QStringLiteral("</ul>");
+    return s;
+}
+
+annotation::ExportReport ExportDialog::write() const {
+    return annotation::export_file(project_, path().toStdString(), format());
+}
+
+} // namespace hoi::ui

@@ -1,0 +1,225 @@
+#include "inference_worker.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QMutexLocker>
+
+#include "io/error.h"
+
+namespace hoi::ui {
+
+QString errorMessage(const std::exception& e) {
+    QString m = QString::fromUtf8(e.what()).trimmed();
+    if (auto* he = dynamic_cast<const hoi::Error*>(&e)) {
+        if (he->kind() == ErrorKind::Internal) m = QObject::tr("Internal error: %1").arg(m);
+    }
+    return m;
+}
+
+InferenceWorker::InferenceWorker() {
+    qRegisterMetaType<AnalysisPtr>();
+    qRegisterMetaType<InspectionPtr>();
+    qRegisterMetaType<AttentionPtr>();
+}
+
+InferenceWorker::~InferenceWorker() = default;
+
+int InferenceWorker::nextJob() {
+    const int job = ++lastJob_;
+    ++running_;
+    return job;
+}
+
+void InferenceWorker::cancel() {
+    cancelUpTo_.store(lastJob_.load());
+    cancel_.cancel();
+}
+
+bool InferenceWorker::begin(int job) {
+    cancel_.reset();
+    if (job <= cancelUpTo_.load()) {
+        cancel_.cancel();
+        --running_;
+        Q_EMIT jobFinished(job, true);
+        return false;
+    }
+    return true;
+}
+
+int InferenceWorker::submitLoad(const model::EngineOptions& options) {
+    const int job = nextJob();
+    QMetaObject::invokeMethod(this, [this, job, options] { runLoad(job, options); }, Qt::QueuedConnection);
+    return job;
+}
+
+int InferenceWorker::submitAnalyse(const QList<AnalyseItem>& items, const QStringList& prompts) {
+    const int job = nextJob();
+    QMetaObject::invokeMethod(this, [this, job, items, prompts] { runAnalyse(job, items, prompts); }, Qt::QueuedConnection);
+    return job;
+}
+
+int InferenceWorker::submitRequery(qint64 image, const QString& path, AnalysisPtr previous, const QStringList& prompts) {
+    const int job = nextJob();
+    {
+        QMutexLocker lock(&mutex_);
+        latestRequery_[image] = job;
+    }
+    QMetaObject::invokeMethod(this, [=] { runRequery(job, image, path, previous, prompts); }, Qt::QueuedConnection);
+    return job;
+}
+
+int InferenceWorker::submitRelevance(qint64 image, AnalysisPtr analysis, int pair, int prompt) {
+    const int job = nextJob();
+    QMetaObject::invokeMethod(this, [=] { runRelevance(job, image, analysis, pair, prompt); }, Qt::QueuedConnection);
+    return job;
+}
+
+int InferenceWorker::submitInspect(qint64 image, AnalysisPtr analysis, int pair) {
+    const int job = nextJob();
+    QMetaObject::invokeMethod(this, [=] { runInspect(job, image, analysis, pair); }, Qt::QueuedConnection);
+    return job;
+}
+
+namespace {
+std::vector<std::string> toStd(const QStringList& l) {
+    std::vector<std::string> v;
+    for (const QString& s : l) v.push_back(s.toStdString());
+    return v;
+}
+} // namespace
+
+void InferenceWorker::runLoad(int job, model::EngineOptions options) {
+    // Loading is not cancellable half-way, but a cancelled queue still skips it.
+    if (!begin(job)) return;
+    Q_EMIT jobStarted(job, 1);
+    Q_EMIT progress(job, QStringLiteral("load models"), QString::fromStdString(options.detector), 0, 1);
+    try {
+        engine_.reset();
+        engine_ = std::make_unique<model::Engine>(options);
+        QString desc = QString::fromStdString(engine_->detector_name());
+        if (engine_->has_clip()) desc += QStringLiteral(" + CLIP (%1)").arg(QFileInfo(QString::fromStdString(options.clip_path)).fileName());
+        Q_EMIT engineReady(engine_->has_clip(), desc);
+    } catch (const std::exception& e) {
+        engine_.reset();
+        // Without CLIP the app still detects: retry without it when CLIP was the problem.
+        if (!options.clip_path.empty()) {
+            const QString clipError = errorMessage(e);
+            try {
+                options.clip_path.clear();
+                engine_ = std::make_unique<model::Engine>(options);
+                Q_EMIT engineFailed(tr("The CLIP model could not be loaded: %1").arg(clipError));
+                Q_EMIT engineReady(false, QString::fromStdString(engine_->detector_name()));
+            } catch (const std::exception& e2) {
+                engine_.reset();
+                Q_EMIT engineFailed(errorMessage(e2));
+            }
+        } else {
+            Q_EMIT engineFailed(errorMessage(e));
+        }
+    }
+    --running_;
+    Q_EMIT jobFinished(job, false);
+}
+
+void InferenceWorker::runAnalyse(int job, QList<AnalyseItem> items, QStringList prompts) {
+    if (!begin(job)) return;
+    Q_EMIT jobStarted(job, int(items.size()));
+    bool cancelled = false;
+    if (!engine_) {
+        for (const auto& it : items) Q_EMIT imageFailed(job, it.image, tr("The models are not loaded."));
+        --running_;
+        Q_EMIT jobFinished(job, false);
+        return;
+    }
+    const auto stdPrompts = toStd(prompts);
+    const int total = int(items.size());
+    for (int i = 0; i < total; ++i) {
+        const AnalyseItem& item = items[i];
+        const QString name = QFileInfo(item.path).fileName();
+        if (cancel_.cancelled()) {
+            cancelled = true;
+            break;
+        }
+        Q_EMIT progress(job, QStringLiteral("load"), name, i, total);
+        auto cb = [&](const hoi::Progress& p) {
+            Q_EMIT progress(job, QString::fromStdString(p.stage), name, i, total);
+        };
+        try {
+            model::ImageAnalysis a = item.previous
+                                         ? engine_->requery(*item.previous, stdPrompts, cb, &cancel_)
+                                         : engine_->analyse(item.path.toStdString(), stdPrompts, cb, &cancel_);
+            Q_EMIT imageAnalysed(job, item.image, std::make_shared<const model::ImageAnalysis>(std::move(a)));
+        } catch (const hoi::Error& e) {
+            if (e.kind() == ErrorKind::Cancelled) {
+                cancelled = true;
+                break;
+            }
+            Q_EMIT imageFailed(job, item.image, errorMessage(e));
+        } catch (const std::exception& e) {
+            Q_EMIT imageFailed(job, item.image, errorMessage(e));
+        }
+        Q_EMIT progress(job, QStringLiteral("done"), name, i + 1, total);
+    }
+    --running_;
+    Q_EMIT jobFinished(job, cancelled);
+}
+
+void InferenceWorker::runRequery(int job, qint64 image, QString path, AnalysisPtr previous, QStringList prompts) {
+    {
+        QMutexLocker lock(&mutex_);
+        if (latestRequery_.value(image) != job) { // superseded by newer typing
+            --running_;
+            Q_EMIT jobFinished(job, true);
+            return;
+        }
+    }
+    runAnalyse(job, {AnalyseItem{image, path, previous}}, prompts);
+}
+
+void InferenceWorker::runRelevance(int job, qint64 image, AnalysisPtr analysis, int pair, int prompt) {
+    if (!begin(job)) return;
+    try {
+        if (!engine_ || !analysis) throw hoi::Error(ErrorKind::Usage, tr("no analysis").toStdString());
+        auto map = engine_->relevance_map(*analysis, pair, prompt, &cancel_);
+        Q_EMIT relevanceReady(job, image, pair, prompt, std::make_shared<const model::AttentionMap>(std::move(map)));
+        --running_;
+        Q_EMIT jobFinished(job, false);
+    } catch (const std::exception& e) {
+        --running_;
+        const bool c = dynamic_cast<const hoi::Error*>(&e) && static_cast<const hoi::Error&>(e).kind() == ErrorKind::Cancelled;
+        if (!c) Q_EMIT jobFailed(job, errorMessage(e));
+        Q_EMIT jobFinished(job, c);
+    }
+}
+
+void InferenceWorker::runInspect(int job, qint64 image, AnalysisPtr analysis, int pair) {
+    if (!begin(job)) return;
+    try {
+        if (!engine_ || !analysis) throw hoi::Error(ErrorKind::Usage, tr("no analysis").toStdString());
+        auto ins = engine_->inspect(*analysis, pair);
+        Q_EMIT inspectionReady(job, image, pair, std::make_shared<const model::PairInspection>(std::move(ins)));
+        --running_;
+        Q_EMIT jobFinished(job, false);
+    } catch (const std::exception& e) {
+        --running_;
+        Q_EMIT jobFailed(job, errorMessage(e));
+        Q_EMIT jobFinished(job, false);
+    }
+}
+
+// ---- InferenceThread ---------------------------------------------------------------------------
+
+InferenceThread::InferenceThread(QObject* parent) : QObject(parent), worker_(new InferenceWorker) {
+    thread_.setObjectName(QStringLiteral("InferenceWorker"));
+    worker_->moveToThread(&thread_);
+    thread_.start();
+}
+
+InferenceThread::~InferenceThread() {
+    worker_->cancel();
+    thread_.quit();
+    thread_.wait();
+    delete worker_; // the thread has stopped: nothing runs on the engine any more
+}
+
+} // namespace hoi::ui

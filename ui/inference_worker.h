@@ -1,0 +1,105 @@
+#pragma once
+// The InferenceWorker owns the model Engine and runs every forward pass on its own QThread; the GUI
+// thread never does. Jobs are submitted from any thread with submit*() (thread-safe: each posts a
+// queued call to the worker's thread and returns a job id); results leave as signals, delivered
+// queued to the receivers' threads. Cancellation sets an atomic hoi::CancelFlag that the engine
+// checks between stages; cancel() also drops jobs still waiting in the queue. Progress comes from
+// the core's ProgressCallback.
+//
+// InferenceThread is the owner a window keeps: it starts the thread, moves the worker there, and on
+// destruction cancels, stops the thread and deletes the worker.
+#include <QHash>
+#include <QMetaType>
+#include <QMutex>
+#include <QObject>
+#include <QString>
+#include <QThread>
+#include <atomic>
+#include <memory>
+
+#include "hoi/engine.h"
+#include "io/progress.h"
+
+namespace hoi::ui {
+
+using AnalysisPtr = std::shared_ptr<const model::ImageAnalysis>;
+using InspectionPtr = std::shared_ptr<const model::PairInspection>;
+using AttentionPtr = std::shared_ptr<const model::AttentionMap>;
+
+struct AnalyseItem {
+    qint64 image = 0; // document image id
+    QString path;     // file to analyse
+    AnalysisPtr previous; // when set and still cached, only the prompts are re-scored (requery)
+};
+
+class InferenceWorker : public QObject {
+    Q_OBJECT
+public:
+    InferenceWorker();
+    ~InferenceWorker() override;
+
+    // ---- thread-safe job submission (returns the job id) --------------------------------------
+    // Loads (or reloads) the models. clip_path "" = no CLIP (detection only).
+    int submitLoad(const model::EngineOptions& options);
+    // Analyses images one after another (a batch); a bad image is reported and skipped.
+    int submitAnalyse(const QList<AnalyseItem>& items, const QStringList& prompts);
+    // Re-scores one analysed image with new prompts; superseded by a later requery of the same image.
+    int submitRequery(qint64 image, const QString& path, AnalysisPtr previous, const QStringList& prompts);
+    // The gradient relevance map of (pair, prompt) and the per-layer attention of a pair.
+    int submitRelevance(qint64 image, AnalysisPtr analysis, int pair, int prompt);
+    int submitInspect(qint64 image, AnalysisPtr analysis, int pair);
+    // Cancels the running job and every job submitted so far.
+    void cancel();
+    bool busy() const { return running_.load() > 0; }
+
+Q_SIGNALS:
+    void engineReady(bool hasClip, const QString& description);
+    void engineFailed(const QString& message);
+    void jobStarted(int job, int total);
+    void progress(int job, const QString& stage, const QString& item, int done, int total);
+    void imageAnalysed(int job, qint64 image, hoi::ui::AnalysisPtr analysis);
+    void imageFailed(int job, qint64 image, const QString& message);
+    void jobFinished(int job, bool cancelled);
+    void relevanceReady(int job, qint64 image, int pair, int prompt, hoi::ui::AttentionPtr map);
+    void inspectionReady(int job, qint64 image, int pair, hoi::ui::InspectionPtr inspection);
+    void jobFailed(int job, const QString& message);
+
+private:
+    // Worker-thread side.
+    void runLoad(int job, model::EngineOptions options);
+    void runAnalyse(int job, QList<AnalyseItem> items, QStringList prompts);
+    void runRequery(int job, qint64 image, QString path, AnalysisPtr previous, QStringList prompts);
+    void runRelevance(int job, qint64 image, AnalysisPtr analysis, int pair, int prompt);
+    void runInspect(int job, qint64 image, AnalysisPtr analysis, int pair);
+    bool begin(int job); // false when the job was cancelled before it started
+    int nextJob();
+
+    std::unique_ptr<model::Engine> engine_;
+    hoi::CancelFlag cancel_;
+    std::atomic<int> lastJob_{0};
+    std::atomic<int> cancelUpTo_{0};
+    std::atomic<int> running_{0};
+    QMutex mutex_;
+    QHash<qint64, int> latestRequery_; // image -> newest requery job
+};
+
+class InferenceThread : public QObject {
+    Q_OBJECT
+public:
+    explicit InferenceThread(QObject* parent = nullptr);
+    ~InferenceThread() override;
+    InferenceWorker* worker() const { return worker_; }
+
+private:
+    QThread thread_;
+    InferenceWorker* worker_;
+};
+
+// A readable one-line message for an exception thrown by the core.
+QString errorMessage(const std::exception& e);
+
+} // namespace hoi::ui
+
+Q_DECLARE_METATYPE(hoi::ui::AnalysisPtr)
+Q_DECLARE_METATYPE(hoi::ui::InspectionPtr)
+Q_DECLARE_METATYPE(hoi::ui::AttentionPtr)

@@ -1,0 +1,293 @@
+#include "inspector_widget.h"
+
+#include <QEvent>
+#include <QOpenGLContext>
+#include <QOpenGLTexture>
+#include <QSurfaceFormat>
+#include <QTimer>
+#include <algorithm>
+#include <cmath>
+
+#include <imgui.h>
+#include <backends/imgui_impl_opengl3.h>
+
+#include "heatmap.h"
+#include "imgui_bridge.h"
+
+namespace hoi::ui {
+
+namespace {
+
+constexpr int kTile = 36; // pixels of one attention tile in the atlas
+
+// The stack as an atlas image: layers as rows, heads as columns, each tile kTile x kTile.
+QImage atlasImage(const InspectorData::Stack& s) {
+    if (s.empty()) return {};
+    const int n = s.gridW * s.gridH;
+    QImage atlas(s.heads * kTile, s.layers * kTile, QImage::Format_RGBA8888);
+    atlas.fill(Qt::black);
+    for (int l = 0; l < s.layers; ++l)
+        for (int h = 0; h < s.heads; ++h) {
+            Grid g;
+            g.rows = s.gridH;
+            g.cols = s.gridW;
+            const size_t off = size_t(l * s.heads + h) * size_t(n);
+            if (off + size_t(n) > s.data.size()) continue;
+            g.values.assign(s.data.begin() + long(off), s.data.begin() + long(off + size_t(n)));
+            const QImage tile = heatmapImage(g, false).scaled(kTile, kTile, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+            for (int y = 0; y < kTile; ++y)
+                for (int x = 0; x < kTile; ++x) atlas.setPixelColor(h * kTile + x, l * kTile + y, tile.pixelColor(x, y));
+        }
+    return atlas;
+}
+
+ImVec4 rgb(int r, int g, int b, float a = 1.0f) { return ImVec4(r / 255.f, g / 255.f, b / 255.f, a); }
+
+void scoreBar(const char* label, float value, ImVec4 color, const char* help) {
+    ImGui::TextUnformatted(label);
+    ImGui::SameLine(90);
+    ImGui::PushStyleColor(ImGuiCol_PlotHistogram, color);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", value);
+    ImGui::ProgressBar(std::clamp(value, 0.0f, 1.0f), ImVec2(-1, 0), buf);
+    ImGui::PopStyleColor();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", help);
+}
+
+} // namespace
+
+InspectorWidget::InspectorWidget(QWidget* parent) : QOpenGLWidget(parent) {
+    setObjectName(QStringLiteral("inspector"));
+    QSurfaceFormat f = format();
+    f.setVersion(3, 3);
+    f.setProfile(QSurfaceFormat::CoreProfile);
+    setFormat(f);
+    setMouseTracking(true);
+    setFocusPolicy(Qt::StrongFocus);
+    setMinimumSize(260, 200);
+    bridge_ = std::make_unique<ImGuiBridge>(this);
+    bridge_->makeCurrent();
+    ImGuiStyle& st = ImGui::GetStyle();
+    ImGui::StyleColorsDark(&st);
+    st.WindowRounding = 0;
+    st.FrameRounding = 3;
+    st.GrabRounding = 3;
+    st.WindowPadding = ImVec2(10, 8);
+    st.ItemSpacing = ImVec2(6, 5);
+    st.Colors[ImGuiCol_WindowBg] = rgb(30, 32, 36);
+    st.Colors[ImGuiCol_Header] = rgb(52, 56, 64);
+    st.Colors[ImGuiCol_HeaderHovered] = rgb(64, 70, 80);
+    st.Colors[ImGuiCol_FrameBg] = rgb(44, 47, 53);
+}
+
+InspectorWidget::~InspectorWidget() {
+    if (glReady_ && context()) {
+        makeCurrent();
+        releaseGl();
+        doneCurrent();
+    }
+}
+
+void InspectorWidget::releaseGl() {
+    bridge_->makeCurrent();
+    clsAtlas_.reset();
+    pairAtlas_.reset();
+    if (glReady_) ImGui_ImplOpenGL3_Shutdown();
+    glReady_ = false;
+}
+
+void InspectorWidget::setData(const InspectorData& data) {
+    data_ = data;
+    dirtyTextures_ = true;
+    update();
+}
+
+void InspectorWidget::initializeGL() {
+    initializeOpenGLFunctions();
+    bridge_->makeCurrent();
+    const QSurfaceFormat f = context()->format();
+    const bool core = f.version() >= qMakePair(3, 2);
+    glReady_ = ImGui_ImplOpenGL3_Init(core ? "#version 150" : "#version 130");
+    dirtyTextures_ = true;
+    // The context can go away (dock floated to another screen): clean up then.
+    connect(context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] {
+        makeCurrent();
+        releaseGl();
+        doneCurrent();
+    });
+}
+
+void InspectorWidget::resizeGL(int, int) { update(); }
+
+bool InspectorWidget::event(QEvent* e) {
+    if (bridge_ && bridge_->handleEvent(e)) {
+        settleFrames_ = 2;
+        update();
+        // Keys ImGui does not want go on to the window's shortcuts.
+        if ((e->type() == QEvent::KeyPress || e->type() == QEvent::KeyRelease) && !bridge_->wantsKeyboard())
+            return QOpenGLWidget::event(e);
+        if (e->type() == QEvent::FocusIn || e->type() == QEvent::FocusOut || e->type() == QEvent::Leave)
+            return QOpenGLWidget::event(e);
+        e->accept();
+        return true;
+    }
+    return QOpenGLWidget::event(e);
+}
+
+void InspectorWidget::uploadAtlases() {
+    clsAtlas_.reset();
+    pairAtlas_.reset();
+    const QImage cls = atlasImage(data_.imageCls);
+    if (!cls.isNull()) {
+        clsAtlas_ = std::make_unique<QOpenGLTexture>(cls, QOpenGLTexture::DontGenerateMipMaps);
+        clsAtlas_->setMinMagFilters(QOpenGLTexture::Linear, QOpenGLTexture::Linear);
+    }
+    const QImage pq = atlasImage(data_.pairQuery);
+    if (!pq.isNull()) {
+        pairAtlas_ = std::make_unique<QOpenGLTexture>(pq, QOpenGLTexture::DontGenerateMipMaps);
+        pairAtlas_->setMinMagFilters(QOpenGLTexture::Linear, QOpenGLTexture::Linear);
+    }
+    dirtyTextures_ = false;
+}
+
+void InspectorWidget::paintGL() {
+    const double dpr = devicePixelRatioF();
+    glViewport(0, 0, int(width() * dpr), int(height() * dpr));
+    glClearColor(30 / 255.f, 32 / 255.f, 36 / 255.f, 1);
+    glClear(GL_COLOR_BUFFER_BIT);
+    if (!glReady_) return;
+    if (dirtyTextures_) uploadAtlases();
+    bridge_->makeCurrent();
+    ImGui_ImplOpenGL3_NewFrame();
+    bridge_->newFrame();
+    ImGui::NewFrame();
+    drawUi();
+    ImGui::Render();
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    bridge_->updateCursor();
+    ++frames_;
+    Q_EMIT frameRendered();
+    if (settleFrames_ > 0) {
+        --settleFrames_;
+        QTimer::singleShot(0, this, qOverload<>(&QWidget::update));
+    }
+}
+
+void InspectorWidget::drawUi() {
+    ImGui::SetNextWindowPos(ImVec2(0, 0));
+    ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
+    ImGui::Begin("##inspector", nullptr,
+                 ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                     ImGuiWindowFlags_NoBringToFrontOnFocus);
+    const InspectorData& d = data_;
+    if (!d.hasPair) {
+        ImGui::TextDisabled("Select a pair to inspect it.");
+        if (!d.note.isEmpty()) {
+            ImGui::Spacing();
+            ImGui::TextWrapped("%s", d.note.toUtf8().constData());
+        }
+    } else {
+        ImGui::PushStyleColor(ImGuiCol_Text, rgb(252, 255, 164));
+        ImGui::TextWrapped("%s", d.title.toUtf8().constData());
+        ImGui::PopStyleColor();
+        if (!d.prompt.isEmpty()) ImGui::TextDisabled("prompt: %s", d.prompt.toUtf8().constData());
+        if (!d.note.isEmpty()) ImGui::TextWrapped("%s", d.note.toUtf8().constData());
+
+        if (ImGui::CollapsingHeader("Score", ImGuiTreeNodeFlags_DefaultOpen)) {
+            if (d.scored) {
+                scoreBar("global", d.sGlobal, rgb(136, 34, 106), "softmax of the whole-image embedding's logits");
+                scoreBar("pairwise", d.sPair, rgb(186, 54, 85), "softmax of the pair feature's logits");
+                scoreBar("human", d.sH, rgb(61, 139, 253), "detector score of the human (prior)");
+                scoreBar("object", d.sO, rgb(253, 126, 20), "detector score of the object (prior)");
+                ImGui::Separator();
+                scoreBar("final", d.final, rgb(249, 201, 50), "s_h^l * s_o^l * (a * s_pair + (1 - a) * s_global)");
+                ImGui::TextDisabled("final = s_h^%.1f s_o^%.1f (%.2f s_pair + %.2f s_global)", d.lambda, d.lambda,
+                                    d.alpha, 1 - d.alpha);
+                ImGui::TextDisabled("cos pair %.3f   cos global %.3f", d.cosPair, d.cosGlobal);
+            } else {
+                ImGui::TextDisabled("No model score (added by hand, or no CLIP model).");
+            }
+        }
+        if (!d.tokens.isEmpty() && ImGui::CollapsingHeader("Tokens", ImGuiTreeNodeFlags_DefaultOpen)) {
+            if (!d.clipText.isEmpty()) ImGui::TextWrapped("\"%s\"", d.clipText.toUtf8().constData());
+            const float right = ImGui::GetWindowContentRegionMax().x;
+            for (int i = 0; i < d.tokens.size(); ++i) {
+                const QByteArray t = d.tokens[i].toUtf8();
+                const ImVec2 sz = ImGui::CalcTextSize(t.constData());
+                if (i > 0) {
+                    ImGui::SameLine();
+                    if (ImGui::GetCursorPosX() + sz.x + 12 > right) ImGui::NewLine();
+                }
+                ImGui::PushID(i);
+                ImGui::PushStyleColor(ImGuiCol_Button, rgb(52, 56, 64));
+                ImGui::SmallButton(t.constData());
+                ImGui::PopStyleColor();
+                if (ImGui::IsItemHovered() && i < d.tokenIds.size()) ImGui::SetTooltip("id %d", d.tokenIds[i]);
+                ImGui::PopID();
+            }
+        }
+        auto drawStack = [&](const char* header, const InspectorData::Stack& s, QOpenGLTexture* tex, bool pairQuery) {
+            if (!ImGui::CollapsingHeader(header, ImGuiTreeNodeFlags_DefaultOpen)) return;
+            if (s.empty() || !tex) {
+                ImGui::TextDisabled(d.inspectionPending ? "Computing..." : "Not available (needs the CLIP model).");
+                return;
+            }
+            const float avail = ImGui::GetContentRegionAvail().x - 24;
+            const float tile = std::clamp(std::floor((avail - (s.heads - 1) * 2) / s.heads), 10.0f, 40.0f);
+            ImGui::TextDisabled("%d layers x %d heads, %dx%d patches (rows: layers, columns: heads)", s.layers,
+                                s.heads, s.gridW, s.gridH);
+            const ImTextureID id = reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex->textureId()));
+            for (int l = 0; l < s.layers; ++l) {
+                ImGui::TextDisabled("%2d", pairQuery ? 12 : l + 1);
+                for (int h = 0; h < s.heads; ++h) {
+                    ImGui::SameLine(0, 2);
+                    const ImVec2 uv0(float(h) / s.heads, float(l) / s.layers);
+                    const ImVec2 uv1(float(h + 1) / s.heads, float(l + 1) / s.layers);
+                    ImGui::PushID(l * 1000 + h + (pairQuery ? 500000 : 0));
+                    if (ImGui::ImageButton(id, ImVec2(tile, tile), uv0, uv1, 0))
+                        Q_EMIT attentionTileClicked(pairQuery ? -1 : l, h);
+                    if (ImGui::IsItemHovered()) {
+                        ImGui::BeginTooltip();
+                        ImGui::Text(pairQuery ? "pair query, head %d" : "layer %d, head %d", pairQuery ? h + 1 : l + 1, h + 1);
+                        ImGui::Image(id, ImVec2(144, 144), uv0, uv1);
+                        ImGui::TextDisabled("click: show on the image");
+                        ImGui::EndTooltip();
+                    }
+                    ImGui::PopID();
+                }
+            }
+        };
+        drawStack("Attention per layer and head (class token)", d.imageCls, clsAtlas_.get(), false);
+        drawStack("Pair query attention (last layer, per head)", d.pairQuery, pairAtlas_.get(), true);
+    }
+    if (!d.timings.isEmpty() && ImGui::CollapsingHeader("Timings of the last analysis", ImGuiTreeNodeFlags_DefaultOpen)) {
+        double total = 0;
+        for (const auto& t : d.timings) total += t.ms;
+        if (ImGui::BeginTable("timings", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
+            ImGui::TableSetupColumn("stage");
+            ImGui::TableSetupColumn("ms");
+            ImGui::TableSetupColumn("");
+            ImGui::TableHeadersRow();
+            for (const auto& t : d.timings) {
+                ImGui::TableNextRow();
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(t.stage.toUtf8().constData());
+                ImGui::TableNextColumn();
+                ImGui::Text("%.1f", t.ms);
+                ImGui::TableNextColumn();
+                const float frac = total > 0 ? float(t.ms / total) : 0.f;
+                if (t.cached) ImGui::TextDisabled("cached");
+                else ImGui::ProgressBar(frac, ImVec2(-1, 8), "");
+            }
+            ImGui::TableNextRow();
+            ImGui::TableNextColumn();
+            ImGui::TextUnformatted("total");
+            ImGui::TableNextColumn();
+            ImGui::Text("%.1f", total);
+            ImGui::EndTable();
+        }
+    }
+    ImGui::End();
+}
+
+} // namespace hoi::ui

@@ -1,0 +1,42 @@
+#pragma once
+// What the inspector shows for the selected pair (filled by the main window from the engine's
+// analysis and inspection; Qt-only, so it builds with or without the Dear ImGui inspector).
+#include <QString>
+#include <QStringList>
+#include <QVector>
+#include <vector>
+
+namespace hoi::ui {
+
+struct InspectorData {
+    bool hasPair = false;
+    QString title;      // "person 1 — ride — horse 1"
+    QString prompt;     // the prompt text
+    QString clipText;   // the CLIP sentence
+    QStringList tokens; // token strings ("<|startoftext|>", "ride</w>", ...)
+    QVector<int> tokenIds;
+    QString note;       // e.g. "Open-vocabulary scoring needs the CLIP model"
+
+    bool scored = false;
+    float sGlobal = 0, sPair = 0, sH = 0, sO = 0, final = 0, cosPair = 0, cosGlobal = 0;
+    float alpha = 0.7f, lambda = 1.0f;
+
+    // Attention stacks: data[(layer * heads + head) * gridW * gridH + cell].
+    struct Stack {
+        int layers = 0, heads = 0, gridW = 0, gridH = 0;
+        std::vector<float> data;
+        bool empty() const { return layers <= 0 || heads <= 0 || data.empty(); }
+    };
+    Stack imageCls;  // the class token, every layer (whole image)
+    Stack pairQuery; // the pair's masked query, last layer, per head
+    bool inspectionPending = false;
+
+    struct Timing {
+        QString stage;
+        double ms = 0;
+        bool cached = false;
+    };
+    QVector<Timing> timings; // of the last analysis of the image
+};
+
+} // namespace hoi::ui

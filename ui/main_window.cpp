@@ -1,0 +1,1629 @@
+#include "main_window.h"
+
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QCompleter>
+#include <QDir>
+#include <QDirIterator>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSlider>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QToolButton>
+#include <QUndoStack>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+#include <cstdlib>
+
+#include "annotation/coco_classes.h"
+#include "annotation/formats.h"
+#include "annotation/hico_vocabulary.h"
+#include "annotation/recovery_store.h"
+#include "canvas_items.h"
+#include "clip/tokenizer.h"
+#include "edit_commands.h"
+#include "export_dialog.h"
+#include "heatmap.h"
+#include "icons.h"
+#include "image_list_model.h"
+#include "io/error.h"
+#include "io/image.h"
+#include "pair_table_model.h"
+#include "prompt_bar.h"
+#include "shortcuts_dialog.h"
+#ifdef HOI_WITH_INSPECTOR
+#include "inspector/inspector_widget.h"
+#endif
+
+// core/clip/clip_model.h carries LibTorch types; the GUI needs only this torch-free function of it.
+namespace hoi::clip {
+std::string resolve_clip_path(const std::string& cli_value, const std::string& gui_setting);
+}
+
+namespace hoi::ui {
+
+using annotation::State;
+
+namespace {
+
+const QStringList kImageSuffixes = {"jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "pbm", "pgm", "ppm"};
+
+bool isImageFile(const QString& path) { return kImageSuffixes.contains(QFileInfo(path).suffix().toLower()); }
+
+ReviewState toReview(State s) {
+    switch (s) {
+    case State::Predicted: return ReviewState::Predicted;
+    case State::Accepted: return ReviewState::Accepted;
+    case State::Rejected: return ReviewState::Rejected;
+    case State::Edited: return ReviewState::Edited;
+    }
+    return ReviewState::Predicted;
+}
+
+QImage toQImage(const cv::Mat& rgb) {
+    if (rgb.empty()) return {};
+    return QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
+}
+
+QString stageText(const QString& stage) {
+    static const QHash<QString, QString> names = {
+        {"load", QObject::tr("Loading")},        {"detect", QObject::tr("Detecting")},
+        {"pose", QObject::tr("Estimating pose")}, {"clip", QObject::tr("Encoding image")},
+        {"pairs", QObject::tr("Pairing")},        {"pair_features", QObject::tr("Pair features")},
+        {"text", QObject::tr("Encoding prompts")}, {"classify", QObject::tr("Scoring")},
+        {"done", QObject::tr("Done")},            {"load models", QObject::tr("Loading models")},
+    };
+    return names.value(stage, stage);
+}
+
+QString formatDuration(double seconds) {
+    if (seconds < 60) return QObject::tr("%1 s").arg(int(std::ceil(seconds)));
+    const int m = int(seconds / 60), s = int(seconds) % 60;
+    return QObject::tr("%1 min %2 s").arg(m).arg(s);
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : MainWindow(Options{}, parent) {}
+
+MainWindow::MainWindow(const Options& options, QWidget* parent)
+    : QMainWindow(parent), opt_(options), ws_(new Workspace(this)), inference_(new InferenceThread(this)) {
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowIcon(icon("app"));
+    setAcceptDrops(true);
+    setDockNestingEnabled(true);
+    buildActions();
+    buildUi();
+    buildMenus();
+    connectWorker();
+    autosave_.setSingleShot(true);
+    autosave_.setInterval(opt_.autosaveMs);
+    connect(&autosave_, &QTimer::timeout, this, &MainWindow::autosaveNow);
+    connect(ws_, &Workspace::changed, this, &MainWindow::onDocumentChanged);
+    connect(ws_, &Workspace::modifiedChanged, this, [this] { updateTitle(); });
+    connect(ws_, &Workspace::analysisApplied, this, [this](Id image) {
+        updateCounts();
+        if (image == current_) {
+            refreshCanvas();
+            refreshHeatmap();
+            refreshInspector();
+        }
+    });
+    connect(ws_->undoStack(), &QUndoStack::indexChanged, this, [this] { updateActions(); });
+    if (opt_.useSettings) readSettings();
+    updateTitle();
+    updateActions();
+    updateCounts();
+    if (opt_.loadModels) startEngine();
+}
+
+MainWindow::~MainWindow() {
+    // Jobs may still deliver signals while the thread stops: disconnect first.
+    inference_->worker()->disconnect(this);
+}
+
+// ---- construction ------------------------------------------------------------------------------
+
+void MainWindow::buildActions() {
+    auto make = [this](const QString& text, const QString& iconName, const QList<QKeySequence>& keys,
+                       const QString& tip = {}) {
+        auto* a = new QAction(icon(iconName), text, this);
+        a->setShortcuts(keys);
+        if (!tip.isEmpty()) a->setStatusTip(tip);
+        QString t = text;
+        t.remove(QLatin1Char('&')).remove(QStringLiteral("…"));
+        if (!keys.isEmpty()) t += QStringLiteral(" (%1)").arg(keys.first().toString(QKeySequence::NativeText));
+        a->setToolTip(t);
+        addAction(a);
+        return a;
+    };
+    openAct_ = make(tr("&Open…"), "open", {QKeySequence::Open}, tr("Open images, a project or an annotation file"));
+    openFolderAct_ = make(tr("Open &Folder…"), "open-folder", {QKeySequence(tr("Ctrl+Shift+O"))});
+    importAct_ = make(tr("&Import Annotations…"), "open", {QKeySequence(tr("Ctrl+I"))},
+                      tr("Import HICO-DET, instances, COCO or CSV annotations with their image folder"));
+    saveAct_ = make(tr("&Save Project"), "save", {QKeySequence::Save});
+    saveAsAct_ = make(tr("Save Project &As…"), "save", {QKeySequence::SaveAs});
+    exportAct_ = make(tr("&Export…"), "export", {QKeySequence(tr("Ctrl+E"))});
+    quitAct_ = make(tr("&Quit"), "", {QKeySequence::Quit});
+    undoAct_ = ws_->undoStack()->createUndoAction(this, tr("&Undo"));
+    undoAct_->setIcon(icon("undo"));
+    undoAct_->setShortcuts({QKeySequence::Undo});
+    redoAct_ = ws_->undoStack()->createRedoAction(this, tr("&Redo"));
+    redoAct_->setIcon(icon("redo"));
+    redoAct_->setShortcuts({QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence(tr("Ctrl+Y"))});
+    addAction(undoAct_);
+    addAction(redoAct_);
+    acceptAct_ = make(tr("&Accept Pair"), "accept", {QKeySequence(Qt::Key_A)});
+    rejectAct_ = make(tr("&Reject Pair"), "reject", {QKeySequence(Qt::Key_R)});
+    nextPairAct_ = make(tr("&Next Pair"), "", {QKeySequence(Qt::Key_J)});
+    prevPairAct_ = make(tr("&Previous Pair"), "", {QKeySequence(Qt::Key_K)});
+    editVerbAct_ = make(tr("Change &Verb…"), "", {QKeySequence(Qt::Key_E), QKeySequence(Qt::Key_F2)});
+    deleteAct_ = make(tr("&Delete"), "delete", {QKeySequence::Delete, QKeySequence(Qt::Key_Backspace)},
+                      tr("Delete the selected pair or box"));
+    reviewedAct_ = make(tr("Mark Image &Reviewed"), "reviewed", {QKeySequence(Qt::Key_M)});
+    reviewedAct_->setCheckable(true);
+    nextImageAct_ = make(tr("Next &Image"), "", {QKeySequence(Qt::Key_N), QKeySequence(Qt::Key_PageDown)});
+    prevImageAct_ = make(tr("Previous Ima&ge"), "", {QKeySequence(Qt::Key_P), QKeySequence(Qt::Key_PageUp)});
+    zoomInAct_ = make(tr("Zoom &In"), "zoom-in", {QKeySequence::ZoomIn, QKeySequence(tr("Ctrl+="))});
+    zoomOutAct_ = make(tr("Zoom &Out"), "zoom-out", {QKeySequence::ZoomOut});
+    zoomFitAct_ = make(tr("&Fit to Window"), "zoom-fit", {QKeySequence(tr("Ctrl+0")), QKeySequence(Qt::Key_F)});
+    zoomActualAct_ = make(tr("&Actual Size (1:1)"), "zoom-actual", {QKeySequence(tr("Ctrl+1"))});
+    heatmapAct_ = make(tr("Show &Heatmap"), "heatmap", {QKeySequence(Qt::Key_H)},
+                       tr("Show where the model looked for the selected pair"));
+    heatmapAct_->setCheckable(true);
+    heatmapAct_->setChecked(true);
+    selectToolAct_ = make(tr("&Select Tool"), "tool-select", {QKeySequence(Qt::Key_V)});
+    boxToolAct_ = make(tr("Draw &Box Tool"), "tool-box", {QKeySequence(Qt::Key_B)});
+    linkToolAct_ = make(tr("&Link Pair Tool"), "tool-link", {QKeySequence(Qt::Key_L)},
+                        tr("Drag from a human to an object to add a pair"));
+    toolGroup_ = new QActionGroup(this);
+    for (QAction* a : {selectToolAct_, boxToolAct_, linkToolAct_}) {
+        a->setCheckable(true);
+        toolGroup_->addAction(a);
+    }
+    selectToolAct_->setChecked(true);
+    analyseAct_ = make(tr("&Analyse Image"), "analyse", {QKeySequence(tr("Ctrl+R"))});
+    analyseAllAct_ = make(tr("Analyse &All Images"), "analyse-all", {QKeySequence(tr("Ctrl+Shift+R"))});
+    cancelAct_ = make(tr("&Cancel Analysis"), "cancel", {QKeySequence(tr("Ctrl+."))});
+    shortcutsAct_ = make(tr("&Keyboard Shortcuts"), "help", {QKeySequence(Qt::Key_F1)});
+    aboutAct_ = make(tr("&About HOI Studio"), "", {});
+
+    connect(openAct_, &QAction::triggered, this, [this] {
+        QSettings s;
+        const QStringList files = QFileDialog::getOpenFileNames(
+            this, tr("Open"), s.value("paths/last_folder").toString(),
+            tr("Images, projects and annotations (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff *.hoiproj *.json *.csv);;"
+               "All files (*)"));
+        if (!files.isEmpty()) openPaths(files);
+    });
+    connect(openFolderAct_, &QAction::triggered, this, [this] {
+        QSettings s;
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Image Folder"), s.value("paths/last_folder").toString());
+        if (!dir.isEmpty()) openPaths({dir});
+    });
+    connect(importAct_, &QAction::triggered, this, [this] {
+        QSettings s;
+        const QString file = QFileDialog::getOpenFileName(this, tr("Import Annotations"), s.value("paths/last_folder").toString(),
+                                                          tr("Annotations (*.json *.csv);;All files (*)"));
+        if (file.isEmpty()) return;
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Image Folder of %1").arg(QFileInfo(file).fileName()),
+                                                              QFileInfo(file).absolutePath());
+        if (!dir.isEmpty()) openPaths({file, dir});
+    });
+    connect(saveAct_, &QAction::triggered, this, &MainWindow::save);
+    connect(saveAsAct_, &QAction::triggered, this, [this] {
+        const QString p = QFileDialog::getSaveFileName(this, tr("Save Project"), ws_->projectPath().isEmpty() ? ws_->imageDir() + "/annotations.hoiproj" : ws_->projectPath(),
+                                                       tr("HOI Studio project (*.hoiproj)"));
+        if (!p.isEmpty()) saveProject(p.endsWith(QLatin1String(".hoiproj")) ? p : p + ".hoiproj");
+    });
+    connect(exportAct_, &QAction::triggered, this, &MainWindow::exportAnnotations);
+    connect(quitAct_, &QAction::triggered, this, &QWidget::close);
+    connect(acceptAct_, &QAction::triggered, this, &MainWindow::acceptSelected);
+    connect(rejectAct_, &QAction::triggered, this, &MainWindow::rejectSelected);
+    connect(nextPairAct_, &QAction::triggered, this, &MainWindow::nextPair);
+    connect(prevPairAct_, &QAction::triggered, this, &MainWindow::previousPair);
+    connect(editVerbAct_, &QAction::triggered, this, &MainWindow::editVerb);
+    connect(deleteAct_, &QAction::triggered, this, &MainWindow::deleteSelected);
+    connect(reviewedAct_, &QAction::triggered, this, &MainWindow::toggleReviewed);
+    connect(nextImageAct_, &QAction::triggered, this, &MainWindow::nextImage);
+    connect(prevImageAct_, &QAction::triggered, this, &MainWindow::previousImage);
+    connect(analyseAct_, &QAction::triggered, this, &MainWindow::analyseCurrent);
+    connect(analyseAllAct_, &QAction::triggered, this, &MainWindow::analyseAll);
+    connect(cancelAct_, &QAction::triggered, this, &MainWindow::cancelAnalysis);
+    connect(shortcutsAct_, &QAction::triggered, this, &MainWindow::showShortcuts);
+    connect(aboutAct_, &QAction::triggered, this, [this] {
+        QMessageBox::about(this, tr("About HOI Studio"),
+                           tr("<h3>HOI Studio %1</h3><p>Zero-shot human-object interaction detection and annotation.</p>"
+                              "<p>Detector: NanoDet; interaction scores: CLIP with free-form prompts.</p>")
+                               .arg(QStringLiteral(HOI_VERSION)));
+    });
+}
+
+void MainWindow::buildUi() {
+    // ---- centre: banner, prompt bar, canvas ----
+    auto* centre = new QWidget(this);
+    auto* cl = new QVBoxLayout(centre);
+    cl->setContentsMargins(0, 0, 0, 0);
+    cl->setSpacing(0);
+    banner_ = new QFrame(centre);
+    banner_->setObjectName(QStringLiteral("banner"));
+    auto* bl = new QHBoxLayout(banner_);
+    bl->setContentsMargins(10, 6, 10, 6);
+    auto* bannerIcon = new QLabel(banner_);
+    bannerIcon->setPixmap(icon("warning").pixmap(18, 18));
+    bl->addWidget(bannerIcon);
+    bannerLabel_ = new QLabel(banner_);
+    bannerLabel_->setObjectName(QStringLiteral("bannerText"));
+    bannerLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    bannerLabel_->setWordWrap(true);
+    bl->addWidget(bannerLabel_, 1);
+    banner_->setStyleSheet(QStringLiteral("#banner { background: #4a3b12; } #banner QLabel { color: #ffe08a; }"));
+    banner_->hide();
+    cl->addWidget(banner_);
+    promptBar_ = new PromptBar(centre);
+    promptBar_->setStyleSheet(QStringLiteral("#promptBar { background: palette(window); }"));
+    cl->addWidget(promptBar_);
+    canvas_ = new ImageCanvas(centre);
+    cl->addWidget(canvas_, 1);
+    setCentralWidget(centre);
+
+    // ---- toolbar ----
+    auto* tb = addToolBar(tr("Main"));
+    tb->setObjectName(QStringLiteral("mainToolBar"));
+    tb->setIconSize(QSize(20, 20));
+    tb->setMovable(false);
+    tb->addAction(openAct_);
+    tb->addAction(saveAct_);
+    tb->addAction(exportAct_);
+    tb->addSeparator();
+    tb->addAction(undoAct_);
+    tb->addAction(redoAct_);
+    tb->addSeparator();
+    tb->addAction(analyseAct_);
+    tb->addAction(analyseAllAct_);
+    tb->addSeparator();
+    tb->addAction(selectToolAct_);
+    tb->addAction(boxToolAct_);
+    tb->addAction(linkToolAct_);
+    classCombo_ = new QComboBox(tb);
+    classCombo_->setObjectName(QStringLiteral("classCombo"));
+    classCombo_->setEditable(true);
+    classCombo_->setToolTip(tr("Class of new boxes (a COCO class or any name)"));
+    for (auto n : annotation::coco80_names()) classCombo_->addItem(QString::fromUtf8(n.data(), int(n.size())));
+    classCombo_->setMinimumContentsLength(10);
+    classCombo_->completer()->setCompletionMode(QCompleter::PopupCompletion);
+    tb->addWidget(classCombo_);
+    tb->addSeparator();
+    tb->addAction(zoomFitAct_);
+    tb->addAction(zoomActualAct_);
+    tb->addAction(zoomInAct_);
+    tb->addAction(zoomOutAct_);
+    tb->addSeparator();
+    tb->addAction(heatmapAct_);
+    heatSource_ = new QComboBox(tb);
+    heatSource_->setObjectName(QStringLiteral("heatmapSource"));
+    heatSource_->addItem(tr("Decoder attention"));
+    heatSource_->addItem(tr("Gradient relevance"));
+    heatSource_->setToolTip(tr("Which map to show for the selected pair"));
+    tb->addWidget(heatSource_);
+    heatOpacity_ = new QSlider(Qt::Horizontal, tb);
+    heatOpacity_->setObjectName(QStringLiteral("heatmapOpacity"));
+    heatOpacity_->setRange(5, 100);
+    heatOpacity_->setValue(65);
+    heatOpacity_->setFixedWidth(90);
+    heatOpacity_->setToolTip(tr("Heatmap opacity"));
+    tb->addWidget(heatOpacity_);
+    canvas_->setHeatmapOpacity(0.65);
+
+    // ---- left: images ----
+    auto* imagesDock = new QDockWidget(tr("Images"), this);
+    imagesDock->setObjectName(QStringLiteral("imagesDock"));
+    auto* iw = new QWidget(imagesDock);
+    auto* il = new QVBoxLayout(iw);
+    il->setContentsMargins(4, 4, 4, 4);
+    imageModel_ = new ImageListModel(ws_, this);
+    imageList_ = new QListView(iw);
+    imageList_->setObjectName(QStringLiteral("imageList"));
+    imageList_->setModel(imageModel_);
+    imageList_->setItemDelegate(new ImageListDelegate(imageList_));
+    imageList_->setUniformItemSizes(true);
+    imageList_->setSelectionMode(QAbstractItemView::SingleSelection);
+    il->addWidget(imageList_, 1);
+    countsLabel_ = new QLabel(iw);
+    countsLabel_->setObjectName(QStringLiteral("countsLabel"));
+    il->addWidget(countsLabel_);
+    auto* analyseAllButton = new QToolButton(iw);
+    analyseAllButton->setDefaultAction(analyseAllAct_);
+    analyseAllButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    analyseAllButton->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    il->addWidget(analyseAllButton);
+    imagesDock->setWidget(iw);
+    addDockWidget(Qt::LeftDockWidgetArea, imagesDock);
+    connect(imageList_->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& i) {
+        if (i.isValid()) setCurrentImage(imageModel_->idAt(i.row()));
+    });
+
+    // ---- right: pairs ----
+    auto* pairsDock = new QDockWidget(tr("Pairs"), this);
+    pairsDock->setObjectName(QStringLiteral("pairsDock"));
+    auto* pw = new QWidget(pairsDock);
+    auto* pl = new QVBoxLayout(pw);
+    pl->setContentsMargins(4, 4, 4, 4);
+    auto* filterRow = new QHBoxLayout;
+    pairFilter_ = new QLineEdit(pw);
+    pairFilter_->setObjectName(QStringLiteral("pairFilter"));
+    pairFilter_->setPlaceholderText(tr("Filter by verb or object"));
+    pairFilter_->setClearButtonEnabled(true);
+    filterRow->addWidget(pairFilter_, 1);
+    stateFilter_ = new QComboBox(pw);
+    stateFilter_->setObjectName(QStringLiteral("stateFilter"));
+    stateFilter_->addItem(tr("All states"));
+    stateFilter_->addItem(tr("To review"), int(State::Predicted));
+    stateFilter_->addItem(tr("Accepted"), int(State::Accepted));
+    stateFilter_->addItem(tr("Rejected"), int(State::Rejected));
+    stateFilter_->addItem(tr("Edited"), int(State::Edited));
+    filterRow->addWidget(stateFilter_);
+    pl->addLayout(filterRow);
+    auto* thRow = new QHBoxLayout;
+    thRow->addWidget(new QLabel(tr("Score ≥"), pw));
+    threshold_ = new QSlider(Qt::Horizontal, pw);
+    threshold_->setObjectName(QStringLiteral("scoreThreshold"));
+    threshold_->setRange(0, 100);
+    threshold_->setValue(5);
+    threshold_->setToolTip(tr("Hide predicted pairs scoring below this value"));
+    thRow->addWidget(threshold_, 1);
+    thresholdLabel_ = new QLabel(QStringLiteral("0.05"), pw);
+    thresholdLabel_->setMinimumWidth(34);
+    thRow->addWidget(thresholdLabel_);
+    pl->addLayout(thRow);
+    pairModel_ = new PairTableModel(ws_, this);
+    proxy_ = new PairFilterProxy(this);
+    proxy_->setSourceModel(pairModel_);
+    proxy_->setMinScore(0.05);
+    pairTable_ = new QTableView(pw);
+    pairTable_->setObjectName(QStringLiteral("pairTable"));
+    pairTable_->setModel(proxy_);
+    pairTable_->setSortingEnabled(true);
+    pairTable_->sortByColumn(PairTableModel::ScoreColumn, Qt::DescendingOrder);
+    pairTable_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    pairTable_->setSelectionMode(QAbstractItemView::SingleSelection);
+    pairTable_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
+    pairTable_->verticalHeader()->hide();
+    pairTable_->verticalHeader()->setDefaultSectionSize(22);
+    pairTable_->horizontalHeader()->setStretchLastSection(true);
+    pairTable_->horizontalHeader()->setSectionResizeMode(PairTableModel::VerbColumn, QHeaderView::Stretch);
+    pairTable_->setAlternatingRowColors(true);
+    pairTable_->setWordWrap(false);
+    pl->addWidget(pairTable_, 1);
+    auto* btnRow = new QHBoxLayout;
+    for (QAction* a : {acceptAct_, rejectAct_, deleteAct_}) {
+        auto* b = new QToolButton(pw);
+        b->setDefaultAction(a);
+        b->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+        btnRow->addWidget(b);
+    }
+    btnRow->addStretch(1);
+    auto* reviewedButton = new QToolButton(pw);
+    reviewedButton->setDefaultAction(reviewedAct_);
+    reviewedButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    btnRow->addWidget(reviewedButton);
+    pl->addLayout(btnRow);
+    pairsDock->setWidget(pw);
+    addDockWidget(Qt::RightDockWidgetArea, pairsDock);
+
+    // ---- right: inspector ----
+    inspectorDock_ = new QDockWidget(tr("Inspector"), this);
+    inspectorDock_->setObjectName(QStringLiteral("inspectorDock"));
+#ifdef HOI_WITH_INSPECTOR
+    auto* insp = new InspectorWidget(inspectorDock_);
+    inspector_ = insp;
+    connect(insp, &InspectorWidget::attentionTileClicked, this, [this](int layer, int head) {
+        tile_ = {layer, head};
+        refreshHeatmap();
+    });
+#else
+    auto* label = new QLabel(tr("The inspector was not built (HOI_WITH_INSPECTOR=OFF)."), inspectorDock_);
+    label->setAlignment(Qt::AlignCenter);
+    label->setWordWrap(true);
+    inspector_ = label;
+#endif
+    inspectorDock_->setWidget(inspector_);
+    addDockWidget(Qt::RightDockWidgetArea, inspectorDock_);
+    splitDockWidget(pairsDock, inspectorDock_, Qt::Vertical);
+    resizeDocks({imagesDock, pairsDock}, {250, 380}, Qt::Horizontal);
+    resizeDocks({pairsDock, inspectorDock_}, {330, 420}, Qt::Vertical);
+
+    // ---- status bar ----
+    hoverLabel_ = new QLabel(this);
+    statusBar()->addWidget(hoverLabel_, 1);
+    progressLabel_ = new QLabel(this);
+    progressLabel_->setObjectName(QStringLiteral("progressLabel"));
+    statusBar()->addPermanentWidget(progressLabel_);
+    progress_ = new QProgressBar(this);
+    progress_->setObjectName(QStringLiteral("progressBar"));
+    progress_->setFixedWidth(160);
+    progress_->setMaximumHeight(16);
+    progress_->setTextVisible(false);
+    statusBar()->addPermanentWidget(progress_);
+    cancelButton_ = new QToolButton(this);
+    cancelButton_->setDefaultAction(cancelAct_);
+    cancelButton_->setAutoRaise(true);
+    statusBar()->addPermanentWidget(cancelButton_);
+    progress_->hide();
+    progressLabel_->hide();
+    cancelButton_->hide();
+    engineLabel_ = new QLabel(this);
+    engineLabel_->setObjectName(QStringLiteral("engineLabel"));
+    statusBar()->addPermanentWidget(engineLabel_);
+    zoomLabel_ = new QLabel(this);
+    zoomLabel_->setMinimumWidth(48);
+    statusBar()->addPermanentWidget(zoomLabel_);
+
+    // ---- wiring ----
+    connect(zoomInAct_, &QAction::triggered, canvas_, &ImageCanvas::zoomIn);
+    connect(zoomOutAct_, &QAction::triggered, canvas_, &ImageCanvas::zoomOut);
+    connect(zoomFitAct_, &QAction::triggered, canvas_, &ImageCanvas::zoomToFit);
+    connect(zoomActualAct_, &QAction::triggered, canvas_, &ImageCanvas::zoomActualSize);
+    connect(canvas_, &ImageCanvas::zoomChanged, this, [this](double f) { zoomLabel_->setText(QStringLiteral("%1%").arg(int(std::lround(f * 100)))); });
+    connect(canvas_, &ImageCanvas::hoverChanged, hoverLabel_, &QLabel::setText);
+    connect(heatmapAct_, &QAction::toggled, canvas_, &ImageCanvas::setHeatmapVisible);
+    connect(heatOpacity_, &QSlider::valueChanged, this, [this](int v) { canvas_->setHeatmapOpacity(v / 100.0); });
+    connect(heatSource_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) {
+        setHeatmapSource(i == 1 ? HeatmapSource::Relevance : HeatmapSource::Attention);
+    });
+    connect(selectToolAct_, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::Select); });
+    connect(boxToolAct_, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::DrawBox); });
+    connect(linkToolAct_, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::Link); });
+    connect(canvas_, &ImageCanvas::toolChanged, this, [this](ImageCanvas::Tool t) {
+        (t == ImageCanvas::Tool::Select ? selectToolAct_ : t == ImageCanvas::Tool::DrawBox ? boxToolAct_ : linkToolAct_)->setChecked(true);
+    });
+    connect(canvas_, &ImageCanvas::pairSelected, this, [this](ItemId id) {
+        if (syncing_) return;
+        selected_ = id;
+        syncTableSelection();
+        tile_ = {-2, -2};
+        refreshHeatmap();
+        refreshInspector();
+        updateActions();
+    });
+    connect(canvas_, &ImageCanvas::boxSelected, this, [this](ItemId id) {
+        if (id && !syncing_) {
+            selected_ = 0;
+            syncTableSelection();
+            refreshHeatmap();
+            refreshInspector();
+        }
+        updateActions();
+    });
+    connect(canvas_, &ImageCanvas::pairActivated, this, [this](ItemId) { editVerb(); });
+    connect(canvas_, &ImageCanvas::boxGeometryEdited, this, [this](ItemId id, const QRectF&, const QRectF& after) {
+        annotation::Box b{after.left(), after.top(), after.right(), after.bottom()};
+        ws_->undoStack()->push(new SetBoxCommand(ws_->document(), id, b));
+    });
+    connect(canvas_, &ImageCanvas::boxDrawn, this, &MainWindow::addBox);
+    connect(canvas_, &ImageCanvas::pairLinked, this, &MainWindow::linkPair);
+    connect(pairTable_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& i) {
+        if (syncing_) return;
+        const Id id = i.isValid() ? proxy_->data(i, PairTableModel::IdRole).toLongLong() : 0;
+        if (id == selected_) return;
+        selected_ = id;
+        syncing_ = true;
+        canvas_->setSelectedPair(id);
+        syncing_ = false;
+        tile_ = {-2, -2};
+        refreshHeatmap();
+        refreshInspector();
+        updateActions();
+    });
+    connect(pairModel_, &PairTableModel::verbEdited, this, [this](Id id, const QString& verb) {
+        ws_->undoStack()->push(new SetVerbCommand(ws_->document(), id, verb.toStdString()));
+    });
+    connect(threshold_, &QSlider::valueChanged, this, [this](int v) {
+        proxy_->setMinScore(v / 100.0);
+        thresholdLabel_->setText(QString::number(v / 100.0, 'f', 2));
+        refreshCanvas();
+    });
+    connect(pairFilter_, &QLineEdit::textChanged, this, [this](const QString& t) {
+        proxy_->setVerbFilter(t);
+    });
+    connect(stateFilter_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) {
+        QSet<State> s;
+        if (stateFilter_->currentData().isValid()) s.insert(State(stateFilter_->currentData().toInt()));
+        proxy_->setStates(s);
+        refreshCanvas();
+    });
+    connect(proxy_, &QAbstractItemModel::layoutChanged, this, [this] { syncTableSelection(); });
+    connect(proxy_, &QAbstractItemModel::modelReset, this, [this] { syncTableSelection(); });
+    connect(promptBar_, &PromptBar::promptsChanged, this, &MainWindow::onPromptsChanged);
+    connect(promptBar_, &PromptBar::historyChanged, this, [this](const QStringList& h) {
+        if (opt_.useSettings) QSettings().setValue("prompts/history", h);
+    });
+}
+
+void MainWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(openAct_);
+    file->addAction(openFolderAct_);
+    file->addAction(importAct_);
+    file->addSeparator();
+    file->addAction(saveAct_);
+    file->addAction(saveAsAct_);
+    file->addAction(exportAct_);
+    file->addSeparator();
+    file->addAction(quitAct_);
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(undoAct_);
+    edit->addAction(redoAct_);
+    edit->addSeparator();
+    edit->addAction(acceptAct_);
+    edit->addAction(rejectAct_);
+    edit->addAction(editVerbAct_);
+    edit->addAction(deleteAct_);
+    edit->addSeparator();
+    edit->addAction(nextPairAct_);
+    edit->addAction(prevPairAct_);
+    edit->addSeparator();
+    edit->addAction(reviewedAct_);
+    edit->addAction(nextImageAct_);
+    edit->addAction(prevImageAct_);
+    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
+    tools->addAction(selectToolAct_);
+    tools->addAction(boxToolAct_);
+    tools->addAction(linkToolAct_);
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(zoomInAct_);
+    view->addAction(zoomOutAct_);
+    view->addAction(zoomFitAct_);
+    view->addAction(zoomActualAct_);
+    view->addSeparator();
+    view->addAction(heatmapAct_);
+    view->addSeparator();
+    for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
+    QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
+    analysis->addAction(analyseAct_);
+    analysis->addAction(analyseAllAct_);
+    analysis->addAction(cancelAct_);
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(shortcutsAct_);
+    help->addAction(aboutAct_);
+    menus_ = {file, edit, tools, view, analysis, help};
+}
+
+void MainWindow::connectWorker() {
+    InferenceWorker* w = inference_->worker();
+    connect(w, &InferenceWorker::engineReady, this, [this](bool hasClip, const QString& desc) {
+        engineReady_ = true;
+        hasClip_ = hasClip;
+        engineLabel_->setText(desc);
+        if (!hasClip)
+            showBanner(tr("Open-vocabulary scoring needs the CLIP model — run <code>hoi models fetch clip-vit-b32</code>. "
+                          "Until then HOI Studio detects people and objects and you can annotate pairs by hand."),
+                       true);
+        else if (!engineFailed_)
+            banner_->hide();
+        if (opt_.autoAnalyse && current_ && !ws_->record(current_)) analyseCurrent();
+    });
+    connect(w, &InferenceWorker::engineFailed, this, [this](const QString& message) {
+        engineFailed_ = true;
+        showBanner(message.toHtmlEscaped(), true);
+    });
+    connect(w, &InferenceWorker::progress, this, &MainWindow::onProgress);
+    connect(w, &InferenceWorker::imageAnalysed, this, &MainWindow::onImageAnalysed);
+    connect(w, &InferenceWorker::imageFailed, this, [this](int, qint64 image, const QString& message) {
+        ws_->setImageError(image, message);
+        const auto* img = ws_->document().image(image);
+        failures_ << QStringLiteral("%1: %2").arg(img ? QString::fromStdString(img->file_name) : QString(), message);
+        statusBar()->showMessage(tr("Skipped %1").arg(message), 8000);
+    });
+    connect(w, &InferenceWorker::jobFinished, this, &MainWindow::onJobFinished);
+    connect(w, &InferenceWorker::jobFailed, this, [this](int, const QString& m) { statusBar()->showMessage(m, 8000); });
+    connect(w, &InferenceWorker::relevanceReady, this, [this](int, qint64 image, int pair, int prompt, AttentionPtr map) {
+        relevance_[{image, pair, prompt}] = map;
+        if (image == current_) refreshHeatmap();
+    });
+    connect(w, &InferenceWorker::inspectionReady, this, [this](int, qint64 image, int pair, InspectionPtr ins) {
+        inspections_[{image, pair}] = ins;
+        pendingInspect_.remove(QStringLiteral("%1/%2").arg(image).arg(pair));
+        if (image == current_) {
+            refreshInspector();
+            if (tile_.first != -2) refreshHeatmap();
+        }
+    });
+}
+
+void MainWindow::startEngine() {
+    model::EngineOptions eo = opt_.engine;
+    if (!opt_.engineOverride) {
+        QSettings s;
+        const std::string guiClip = opt_.useSettings ? s.value("models/clip").toString().toStdString() : std::string();
+        try {
+            eo.clip_path = clip::resolve_clip_path(opt_.clipPath.toStdString(), guiClip);
+        } catch (const std::exception&) {
+            eo.clip_path.clear();
+        }
+        if (opt_.useSettings) {
+            eo.detector = s.value("models/detector", QString::fromStdString(eo.detector)).toString().toStdString();
+            eo.human_threshold = s.value("thresholds/human", eo.human_threshold).toFloat();
+            eo.object_threshold = s.value("thresholds/object", eo.object_threshold).toFloat();
+            const QStringList templ = s.value("prompts/templates").toStringList();
+            for (const QString& t : templ) eo.templates.push_back(t.toStdString());
+        }
+    }
+    engineLabel_->setText(tr("Loading models…"));
+    const int job = inference_->worker()->submitLoad(eo);
+    jobs_.insert(job);
+}
+
+// ---- settings ----------------------------------------------------------------------------------
+
+void MainWindow::readSettings() {
+    QSettings s;
+    restoreGeometry(s.value("window/geometry").toByteArray());
+    restoreState(s.value("window/state").toByteArray());
+    threshold_->setValue(s.value("thresholds/score", threshold_->value()).toInt());
+    keepScore_ = s.value("thresholds/keep", keepScore_).toDouble();
+    heatOpacity_->setValue(s.value("heatmap/opacity", heatOpacity_->value()).toInt());
+    heatmapAct_->setChecked(s.value("heatmap/visible", true).toBool());
+    heatSource_->setCurrentIndex(s.value("heatmap/source", 0).toInt());
+    promptBar_->setHistory(s.value("prompts/history").toStringList());
+    const QStringList chips = s.value("prompts/chips").toStringList();
+    if (!chips.isEmpty()) promptBar_->setChips(chips);
+    classCombo_->setCurrentText(s.value("tools/class", QStringLiteral("person")).toString());
+}
+
+void MainWindow::writeSettings() {
+    QSettings s;
+    s.setValue("window/geometry", saveGeometry());
+    s.setValue("window/state", saveState());
+    s.setValue("thresholds/score", threshold_->value());
+    s.setValue("thresholds/keep", keepScore_);
+    s.setValue("heatmap/opacity", heatOpacity_->value());
+    s.setValue("heatmap/visible", heatmapAct_->isChecked());
+    s.setValue("heatmap/source", heatSource_->currentIndex());
+    s.setValue("prompts/chips", promptBar_->chips());
+    s.setValue("prompts/history", promptBar_->history());
+    s.setValue("tools/class", classCombo_->currentText());
+}
+
+// ---- opening -----------------------------------------------------------------------------------
+
+bool MainWindow::openPaths(const QStringList& paths) {
+    QStringList images, annotations, dirs, projects, problems;
+    for (const QString& p : paths) {
+        const QFileInfo fi(p);
+        if (!fi.exists()) {
+            problems << tr("%1 does not exist").arg(p);
+        } else if (fi.isDir()) {
+            dirs << fi.absoluteFilePath();
+        } else if (fi.suffix().toLower() == QLatin1String("hoiproj")) {
+            projects << fi.absoluteFilePath();
+        } else if (fi.suffix().toLower() == QLatin1String("json") || fi.suffix().toLower() == QLatin1String("csv")) {
+            annotations << fi.absoluteFilePath();
+        } else if (isImageFile(p)) {
+            images << fi.absoluteFilePath();
+        } else {
+            problems << tr("%1 is not an image, a folder, a project or an annotation file").arg(p);
+        }
+    }
+    bool opened = false;
+    if (!projects.isEmpty() || !annotations.isEmpty()) {
+        if (!maybeSave()) return false;
+    }
+    if (!projects.isEmpty()) {
+        opened = openProjectFile(projects.first());
+    } else if (!annotations.isEmpty()) {
+        // The image folder: a folder given with it, else the file's folder (or its images/ subfolder).
+        QString imageDir = dirs.isEmpty() ? QString() : dirs.takeFirst();
+        if (imageDir.isEmpty()) {
+            const QDir d = QFileInfo(annotations.first()).absoluteDir();
+            imageDir = d.exists(QStringLiteral("images")) ? d.filePath(QStringLiteral("images")) : d.absolutePath();
+        }
+        opened = importAnnotations(annotations.first(), imageDir);
+    }
+    // Images and folders are added to the workspace.
+    for (const QString& d : dirs) {
+        QStringList found;
+        QDirIterator it(d, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString f = it.next();
+            if (isImageFile(f)) found << f;
+        }
+        found.sort();
+        if (found.isEmpty()) problems << tr("No images in %1").arg(d);
+        images << found;
+        if (opt_.useSettings) QSettings().setValue("paths/last_folder", d);
+    }
+    if (!images.isEmpty()) {
+        const QList<Id> added = ws_->addImages(images, &problems);
+        if (!added.isEmpty()) {
+            opened = true;
+            if (opt_.useSettings) QSettings().setValue("paths/last_folder", QFileInfo(images.first()).absolutePath());
+            if (!current_ || !ws_->document().image(current_)) setCurrentImage(added.first());
+        } else if (!ws_->document().images().empty()) {
+            opened = true; // already open
+        }
+    }
+    if (!problems.isEmpty()) {
+        if (isVisible()) QMessageBox::warning(this, tr("Open"), problems.join(QLatin1Char('\n')));
+        else qWarning("%s", qPrintable(problems.join(QLatin1Char('\n'))));
+    }
+    updateCounts();
+    updateActions();
+    return opened;
+}
+
+bool MainWindow::openProjectFile(const QString& path) {
+    annotation::Project project;
+    annotation::RecoveryStore store(path.toStdString());
+    bool restored = false;
+    try {
+        if (store.has_newer_recovery()) {
+            RecoveryPolicy policy = opt_.recovery;
+            if (policy == RecoveryPolicy::Ask) {
+                const auto answer = QMessageBox::question(
+                    this, tr("Recover Unsaved Changes"),
+                    tr("HOI Studio found unsaved changes to %1 that are newer than the file (the application did not "
+                       "close normally).\n\nRestore them?")
+                        .arg(QFileInfo(path).fileName()),
+                    QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+                policy = answer == QMessageBox::Yes ? RecoveryPolicy::Restore : RecoveryPolicy::Discard;
+            }
+            if (policy == RecoveryPolicy::Restore) {
+                project = store.load_recovery();
+                restored = true;
+            } else if (policy == RecoveryPolicy::Discard) {
+                store.discard();
+            }
+        }
+        if (!restored) project = annotation::load_project(path.toStdString());
+    } catch (const std::exception& e) {
+        QMessageBox::critical(this, tr("Open Project"), errorMessage(e));
+        return false;
+    }
+    current_ = 0;
+    selected_ = 0;
+    stale_.clear();
+    relevance_.clear();
+    inspections_.clear();
+    ws_->loadProject(std::move(project), path);
+    if (restored) ws_->setModified(true);
+    if (!ws_->settings().prompts.empty()) {
+        QStringList p;
+        for (const auto& s : ws_->settings().prompts) p << QString::fromStdString(s);
+        // 600 prompts = the HICO preset.
+        if (p.size() == PromptBar::hicoPrompts().size()) p = QStringList{QLatin1String(PromptBar::kHicoPreset)};
+        promptBar_->setChips(p);
+    }
+    if (opt_.useSettings) QSettings().setValue("paths/last_folder", QFileInfo(path).absolutePath());
+    if (!ws_->document().images().empty()) setCurrentImage(ws_->document().images().front().id);
+    if (restored) statusBar()->showMessage(tr("Restored unsaved changes of %1").arg(QFileInfo(path).fileName()), 8000);
+    updateTitle();
+    return true;
+}
+
+bool MainWindow::importAnnotations(const QString& path, const QString& imageDir) {
+    annotation::Project project;
+    try {
+        const std::string text = QFileInfo(path).size() > 0 ? std::string() : std::string();
+        (void)text;
+        QFile f(path);
+        QByteArray head;
+        if (f.open(QIODevice::ReadOnly)) head = f.read(4096);
+        annotation::Format fmt = annotation::Format::Csv;
+        if (path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive)) fmt = annotation::Format::Csv;
+        else fmt = annotation::detect_format(std::string_view(head.constData(), size_t(head.size())));
+        if (fmt == annotation::Format::Project) return openProjectFile(path);
+        project = annotation::import_file(path.toStdString(), fmt, {});
+    } catch (const std::exception& e) {
+        QMessageBox::critical(this, tr("Import Annotations"), errorMessage(e));
+        return false;
+    }
+    current_ = 0;
+    selected_ = 0;
+    stale_.clear();
+    relevance_.clear();
+    inspections_.clear();
+    project.settings.image_dir = imageDir.toStdString();
+    ws_->loadProject(std::move(project), QString(), imageDir);
+    ws_->setModified(true);
+    if (!ws_->document().images().empty()) setCurrentImage(ws_->document().images().front().id);
+    statusBar()->showMessage(tr("Imported %1 (%2 images)").arg(QFileInfo(path).fileName()).arg(ws_->document().images().size()), 8000);
+    return true;
+}
+
+// ---- saving ------------------------------------------------------------------------------------
+
+QString MainWindow::untitledProjectPath() const {
+    QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dir);
+    return QDir(dir).filePath(QStringLiteral("untitled.hoiproj"));
+}
+
+QString MainWindow::recoveryPath() const {
+    const QString p = ws_->projectPath().isEmpty() ? untitledProjectPath() : ws_->projectPath();
+    return QString::fromStdString(annotation::RecoveryStore::recovery_path_for(p.toStdString()));
+}
+
+bool MainWindow::saveProject(const QString& path) {
+    try {
+        syncing_ = true;
+        QStringList prompts = promptBar_->prompts();
+        ws_->settings().prompts.clear();
+        for (const QString& p : prompts) ws_->settings().prompts.push_back(p.toStdString());
+        ws_->settings().thresholds["pair"] = threshold_->value() / 100.0;
+        syncing_ = false;
+        const annotation::Project project = ws_->toProject(path);
+        annotation::RecoveryStore(path.toStdString()).save(project);
+        if (ws_->projectPath().isEmpty()) annotation::RecoveryStore(untitledProjectPath().toStdString()).discard();
+        ws_->setProjectPath(path);
+        ws_->settings().image_dir = project.settings.image_dir;
+        ws_->undoStack()->setClean();
+        ws_->setModified(false);
+        autosave_.stop();
+        statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 5000);
+        updateTitle();
+        return true;
+    } catch (const std::exception& e) {
+        syncing_ = false;
+        QMessageBox::critical(this, tr("Save Project"), errorMessage(e));
+        return false;
+    }
+}
+
+bool MainWindow::save() {
+    if (ws_->projectPath().isEmpty()) {
+        const QString suggestion = ws_->imageDir().isEmpty() ? QDir::homePath() + "/annotations.hoiproj"
+                                                             : QDir(ws_->imageDir()).filePath("annotations.hoiproj");
+        QString p = QFileDialog::getSaveFileName(this, tr("Save Project"), suggestion, tr("HOI Studio project (*.hoiproj)"));
+        if (p.isEmpty()) return false;
+        if (!p.endsWith(QLatin1String(".hoiproj"))) p += QLatin1String(".hoiproj");
+        return saveProject(p);
+    }
+    return saveProject(ws_->projectPath());
+}
+
+void MainWindow::scheduleAutosave() {
+    if (ws_->isModified()) autosave_.start();
+}
+
+void MainWindow::autosaveNow() {
+    autosave_.stop();
+    if (ws_->document().empty() || !ws_->isModified()) return;
+    const QString p = ws_->projectPath().isEmpty() ? untitledProjectPath() : ws_->projectPath();
+    try {
+        annotation::RecoveryStore(p.toStdString()).write(ws_->toProject(p));
+    } catch (const std::exception& e) {
+        statusBar()->showMessage(tr("Autosave failed: %1").arg(errorMessage(e)), 8000);
+    }
+}
+
+bool MainWindow::maybeSave() {
+    if (!ws_->isModified() || ws_->document().empty() || !opt_.askOnClose) return true;
+    const auto answer = QMessageBox::warning(this, tr("Unsaved Changes"),
+                                             tr("The annotations have been modified.\nSave your changes?"),
+                                             QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+    if (answer == QMessageBox::Save) return save();
+    if (answer == QMessageBox::Discard) {
+        const QString p = ws_->projectPath().isEmpty() ? untitledProjectPath() : ws_->projectPath();
+        annotation::RecoveryStore(p.toStdString()).discard();
+        return true;
+    }
+    return false;
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    if (!maybeSave()) {
+        e->ignore();
+        return;
+    }
+    if (opt_.useSettings) writeSettings();
+    inference_->worker()->cancel();
+    e->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+    if (e->mimeData()->hasUrls()) e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+    QStringList paths;
+    for (const QUrl& u : e->mimeData()->urls())
+        if (u.isLocalFile()) paths << u.toLocalFile();
+    if (!paths.isEmpty()) {
+        e->acceptProposedAction();
+        openPaths(paths);
+    }
+}
+
+void MainWindow::exportAnnotations() {
+    if (ws_->document().empty()) return;
+    const annotation::Project project = ws_->toProject();
+    QString base = ws_->projectPath().isEmpty() ? QDir(ws_->imageDir()).filePath("annotations") : ws_->projectPath();
+    if (base.endsWith(QLatin1String(".hoiproj"))) base.chop(8);
+    ExportDialog dlg(project, base + ".json", this);
+    if (dlg.exec() != QDialog::Accepted) return;
+    try {
+        const annotation::ExportReport r = dlg.write();
+        QString msg = tr("Exported %1 interaction(s) to %2.").arg(r.interactions).arg(QFileInfo(dlg.path()).fileName());
+        if (!r.lossless()) msg += QLatin1Char(' ') + tr("%1 relation(s) and %2 box(es) could not be expressed.").arg(r.interactions_skipped).arg(r.instances_skipped);
+        statusBar()->showMessage(msg, 10000);
+    } catch (const std::exception& e) {
+        QMessageBox::critical(this, tr("Export"), errorMessage(e));
+    }
+}
+
+// ---- current image -----------------------------------------------------------------------------
+
+void MainWindow::setCurrentImage(Id image) {
+    if (!ws_->document().image(image)) image = 0;
+    if (image == current_ && image) return;
+    current_ = image;
+    selected_ = 0;
+    tile_ = {-2, -2};
+    pairModel_->setImage(image);
+    {
+        const QModelIndex i = imageModel_->indexOf(image);
+        syncing_ = true;
+        if (i.isValid() && imageList_->currentIndex() != i) imageList_->setCurrentIndex(i);
+        syncing_ = false;
+    }
+    canvas_->setImage(QImage());
+    updateActions();
+    if (!image) {
+        refreshInspector();
+        checkIdle();
+        return;
+    }
+    const QString path = ws_->imagePath(image);
+    const int serial = ++imageLoadSerial_;
+    imageLoading_ = true;
+    auto* watcher = new QFutureWatcher<std::pair<QImage, QString>>(this);
+    connect(watcher, &QFutureWatcher<std::pair<QImage, QString>>::finished, this, [this, watcher, serial, image] {
+        const auto [img, error] = watcher->result();
+        watcher->deleteLater();
+        if (serial != imageLoadSerial_) return; // a newer image was chosen meanwhile
+        imageLoading_ = false;
+        canvas_->setImage(img);
+        if (img.isNull()) {
+            ws_->setImageError(image, error);
+            statusBar()->showMessage(error, 8000);
+        }
+        refreshCanvas();
+        refreshHeatmap();
+        refreshInspector();
+        Q_EMIT imageShown(image);
+        if (!img.isNull() && opt_.autoAnalyse && engineReady_ && (!ws_->record(image) || stale_.contains(image)) &&
+            ws_->status(image) != ImageStatus::Reviewed)
+            requestAnalysis({image}, false);
+        checkIdle();
+    });
+    watcher->setFuture(QtConcurrent::run([path]() -> std::pair<QImage, QString> {
+        try {
+            return {toQImage(io::load_image(path.toStdString()).rgb), QString()};
+        } catch (const std::exception& e) {
+            return {QImage(), QString::fromUtf8(e.what())};
+        }
+    }));
+}
+
+void MainWindow::nextImage() {
+    const QModelIndex i = imageModel_->indexOf(current_);
+    const int row = i.isValid() ? i.row() + 1 : 0;
+    if (row < imageModel_->rowCount()) setCurrentImage(imageModel_->idAt(row));
+}
+
+void MainWindow::previousImage() {
+    const QModelIndex i = imageModel_->indexOf(current_);
+    if (i.isValid() && i.row() > 0) setCurrentImage(imageModel_->idAt(i.row() - 1));
+}
+
+// ---- analysis ----------------------------------------------------------------------------------
+
+void MainWindow::requestAnalysis(const QList<Id>& images, bool batch) {
+    if (!engineReady_ || images.isEmpty()) return;
+    QList<AnalyseItem> items;
+    QSet<Id> queued;
+    for (const auto& [job, ids] : jobImages_)
+        for (Id id : ids) queued.insert(id);
+    QList<Id> todo;
+    for (Id id : images) {
+        if (queued.contains(id) && !stale_.contains(id)) continue; // already on its way
+        todo << id;
+        AnalyseItem it;
+        it.image = id;
+        it.path = ws_->imagePath(id);
+        if (const auto* r = ws_->record(id); r && r->analysis) it.previous = r->analysis;
+        items << it;
+    }
+    if (items.isEmpty()) return;
+    const int job = inference_->worker()->submitAnalyse(items, promptBar_->prompts());
+    jobs_.insert(job);
+    jobImages_[job] = todo;
+    if (batch) {
+        batchJobs_.insert(job);
+        batchClock_.start();
+        batchTotal_ = int(items.size());
+        batchDone_ = 0;
+        failures_.clear();
+    }
+    updateActions();
+}
+
+void MainWindow::analyseCurrent() {
+    if (current_) requestAnalysis({current_}, false);
+}
+
+void MainWindow::analyseAll() {
+    promptBar_->flush();
+    QList<Id> todo;
+    for (const auto& img : ws_->document().images()) {
+        const auto* r = ws_->record(img.id);
+        if (!r || !r->analysis || stale_.contains(img.id)) todo << img.id;
+    }
+    if (todo.isEmpty()) {
+        statusBar()->showMessage(tr("Every image is analysed with the current prompts."), 5000);
+        return;
+    }
+    requestAnalysis(todo, true);
+}
+
+void MainWindow::cancelAnalysis() {
+    inference_->worker()->cancel();
+    statusBar()->showMessage(tr("Cancelling…"), 3000);
+}
+
+void MainWindow::onPromptsChanged(const QStringList& prompts) {
+    if (!syncing_) {
+        ws_->settings().prompts.clear();
+        for (const QString& p : prompts) ws_->settings().prompts.push_back(p.toStdString());
+    }
+    // Every analysed image is now stale; the current one is re-queried right away (only the new
+    // prompts are encoded, the image state comes from the engine's cache).
+    for (const auto& img : ws_->document().images())
+        if (const auto* r = ws_->record(img.id); r && r->analysis) stale_.insert(img.id);
+    if (!engineReady_ || !current_) return;
+    const auto* r = ws_->record(current_);
+    if (r && r->analysis) {
+        const int job = inference_->worker()->submitRequery(current_, ws_->imagePath(current_), r->analysis, prompts);
+        jobs_.insert(job);
+        jobImages_[job] = {current_};
+    } else if (opt_.autoAnalyse && !imageLoading_ && !canvas_->imageSize().isEmpty()) {
+        requestAnalysis({current_}, false);
+    }
+}
+
+void MainWindow::onImageAnalysed(int job, qint64 image, AnalysisPtr analysis) {
+    if (!ws_->document().image(image)) return;
+    // An older job's result after newer prompts: keep it (better than nothing) but stay stale.
+    QStringList analysed;
+    for (const auto& p : analysis->prompts) analysed << QString::fromStdString(p.text);
+    const bool current = analysed == promptBar_->prompts();
+    const Id keepSelected = selected_;
+    ws_->applyAnalysis(image, analysis, keepScore_);
+    if (current) stale_.remove(image);
+    else stale_.insert(image);
+    if (batchJobs_.contains(job)) ++batchDone_;
+    for (const auto& w : analysis->warnings) statusBar()->showMessage(QString::fromStdString(w), 6000);
+    if (image == current_ && keepSelected && ws_->document().interaction(keepSelected)) selectInteraction(keepSelected);
+    // Drop inspector/relevance caches of this image: pair indices may have changed.
+    for (auto it = relevance_.begin(); it != relevance_.end();)
+        it = std::get<0>(it->first) == image ? relevance_.erase(it) : std::next(it);
+    for (auto it = inspections_.begin(); it != inspections_.end();)
+        it = it->first.first == image ? inspections_.erase(it) : std::next(it);
+    if (image == current_) {
+        refreshHeatmap();
+        refreshInspector();
+    }
+}
+
+void MainWindow::onProgress(int job, const QString& stage, const QString& item, int done, int total) {
+    if (!jobs_.contains(job)) return;
+    progress_->show();
+    progressLabel_->show();
+    cancelButton_->show();
+    QString text = stageText(stage);
+    if (!item.isEmpty()) text += QStringLiteral(" · ") + item;
+    if (batchJobs_.contains(job) && total > 1) {
+        progress_->setRange(0, total);
+        progress_->setValue(done);
+        text += tr(" · %1 of %2").arg(std::min(done + 1, total)).arg(total);
+        if (done > 0) {
+            const double elapsed = batchClock_.elapsed() / 1000.0;
+            text += tr(" · about %1 left").arg(formatDuration(elapsed / done * (total - done)));
+        }
+    } else {
+        progress_->setRange(0, 0); // busy indicator for one image
+    }
+    progressLabel_->setText(text);
+}
+
+void MainWindow::onJobFinished(int job, bool cancelled) {
+    jobs_.remove(job);
+    const bool batch = batchJobs_.remove(job);
+    jobImages_.erase(job);
+    if (batch) {
+        QString msg = cancelled ? tr("Analysis cancelled after %1 of %2 images.").arg(batchDone_).arg(batchTotal_)
+                                : tr("Analysed %1 images in %2.").arg(batchTotal_).arg(formatDuration(batchClock_.elapsed() / 1000.0));
+        if (!failures_.isEmpty()) {
+            msg += QLatin1Char(' ') + tr("%n image(s) skipped.", nullptr, int(failures_.size()));
+            if (isVisible() && !opt_.engineOverride)
+                QMessageBox::warning(this, tr("Some Images Were Skipped"),
+                                     tr("These images could not be analysed:\n\n%1").arg(failures_.join(QLatin1Char('\n'))));
+        }
+        statusBar()->showMessage(msg, 10000);
+    } else if (cancelled) {
+        statusBar()->showMessage(tr("Analysis cancelled."), 4000);
+    }
+    if (jobs_.isEmpty()) {
+        progress_->hide();
+        progressLabel_->hide();
+        cancelButton_->hide();
+    }
+    updateActions();
+    updateCounts();
+    checkIdle();
+}
+
+bool MainWindow::isIdle() const { return jobs_.isEmpty() && !imageLoading_; }
+
+void MainWindow::whenIdle(std::function<void()> fn) {
+    if (isIdle()) fn();
+    else idleCallbacks_ << std::move(fn);
+}
+
+void MainWindow::checkIdle() {
+    if (!isIdle()) return;
+    Q_EMIT idle();
+    const auto callbacks = std::move(idleCallbacks_);
+    idleCallbacks_.clear();
+    for (const auto& fn : callbacks) fn();
+}
+
+// ---- document changes --------------------------------------------------------------------------
+
+void MainWindow::onDocumentChanged(const annotation::Change& c) {
+    using K = annotation::Change::Kind;
+    if (c.kind == K::Reset) {
+        if (current_ && !ws_->document().image(current_)) setCurrentImage(0);
+        refreshCanvas();
+    } else if (c.image == current_ || (c.kind == K::ImageChanged && c.id == current_)) {
+        if (selected_ && !ws_->document().interaction(selected_)) selected_ = 0;
+        refreshCanvas();
+        if (c.kind == K::InteractionChanged && c.id == selected_) refreshInspector();
+    }
+    updateCounts();
+    updateActions();
+    scheduleAutosave();
+}
+
+void MainWindow::refreshCanvas() {
+    if (!current_ || canvas_->imageSize().isEmpty()) {
+        canvas_->setContent({}, {});
+        return;
+    }
+    const auto& doc = ws_->document();
+    QVector<CanvasBox> boxes;
+    for (const auto* in : doc.instances_of(current_)) {
+        if (in->state == State::Rejected) continue;
+        CanvasBox b;
+        b.id = in->id;
+        b.rect = QRectF(QPointF(in->box.x1, in->box.y1), QPointF(in->box.x2, in->box.y2));
+        b.label = pairModel_->instanceName(in->id);
+        if (b.label.isEmpty()) b.label = classDisplay(in->cls);
+        b.human = in->cls.is_person();
+        b.state = toReview(in->state);
+        b.score = in->score ? *in->score : -1;
+        boxes << b;
+    }
+    QVector<CanvasPair> pairs;
+    QHash<QPair<Id, Id>, int> slots;
+    for (const auto* it : doc.interactions_of(current_)) {
+        if (!proxy_->accepts(*it) && it->id != selected_) continue;
+        if (it->state == State::Rejected && it->id != selected_) continue;
+        CanvasPair p;
+        p.id = it->id;
+        p.subject = it->subject;
+        p.object = it->object;
+        p.verb = verbDisplay(it->verb);
+        p.score = it->score ? *it->score : -1;
+        p.state = toReview(it->state);
+        p.slot = slots[{it->subject, it->object}]++;
+        pairs << p;
+    }
+    syncing_ = true;
+    canvas_->setContent(boxes, pairs);
+    if (selected_) canvas_->setSelectedPair(selected_);
+    syncing_ = false;
+    syncTableSelection();
+}
+
+void MainWindow::syncTableSelection() {
+    const bool was = syncing_;
+    syncing_ = true;
+    const QModelIndex src = pairModel_->indexOf(selected_);
+    const QModelIndex i = src.isValid() ? proxy_->mapFromSource(src) : QModelIndex();
+    if (i.isValid()) {
+        pairTable_->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        pairTable_->scrollTo(i);
+    } else {
+        pairTable_->selectionModel()->clearSelection();
+        pairTable_->selectionModel()->setCurrentIndex(QModelIndex(), QItemSelectionModel::NoUpdate);
+    }
+    syncing_ = was;
+}
+
+void MainWindow::selectInteraction(Id interaction) {
+    const auto* in = ws_->document().interaction(interaction);
+    if (!in) interaction = 0;
+    if (in && in->image != current_) setCurrentImage(in->image);
+    selected_ = interaction;
+    syncing_ = true;
+    canvas_->setSelectedPair(interaction);
+    syncing_ = false;
+    syncTableSelection();
+    tile_ = {-2, -2};
+    refreshHeatmap();
+    refreshInspector();
+    updateActions();
+}
+
+bool MainWindow::selectBestPair() {
+    Id best = 0;
+    double bestScore = -1;
+    for (const auto* it : ws_->document().interactions_of(current_)) {
+        if (!proxy_->accepts(*it)) continue;
+        const double s = it->score ? *it->score : 0;
+        if (!best || s > bestScore) {
+            best = it->id;
+            bestScore = s;
+        }
+    }
+    if (best) selectInteraction(best);
+    return best != 0;
+}
+
+void MainWindow::setPrompts(const QStringList& prompts) {
+    promptBar_->setChips(prompts);
+    promptBar_->flush();
+}
+
+void MainWindow::setHeatmapSource(HeatmapSource s) {
+    heatmapSource_ = s;
+    const int idx = s == HeatmapSource::Relevance ? 1 : 0;
+    if (heatSource_->currentIndex() != idx) heatSource_->setCurrentIndex(idx);
+    tile_ = {-2, -2};
+    refreshHeatmap();
+}
+
+// ---- heatmap and inspector ---------------------------------------------------------------------
+
+void MainWindow::refreshHeatmap() {
+    const auto* in = ws_->document().interaction(selected_);
+    const ImageRecord* rec = ws_->record(current_);
+    auto clear = [&] {
+        canvas_->setHeatmap(QImage());
+        Q_EMIT heatmapUpdated();
+    };
+    if (!in || !rec || !rec->analysis) return clear();
+    const int pair = ws_->pairIndex(current_, in->subject, in->object);
+    if (pair < 0) return clear();
+    const model::ImageAnalysis& a = *rec->analysis;
+    auto show = [&](const model::AttentionMap& m) {
+        if (m.empty() || m.grid_w <= 0 || m.grid_h <= 0) return clear();
+        Grid g;
+        g.rows = m.grid_h;
+        g.cols = m.grid_w;
+        g.values = m.weights;
+        canvas_->setHeatmap(heatmapImage(g), QRectF(m.frame_x, m.frame_y, m.frame_size, m.frame_size));
+        Q_EMIT heatmapUpdated();
+    };
+    // An inspector tile chosen by the person.
+    if (tile_.first != -2) {
+        auto it = inspections_.find({current_, pair});
+        if (it != inspections_.end()) {
+            const model::AttentionStack& s = tile_.first == -1 ? it->second->pair_query : it->second->image_cls;
+            const int layer = tile_.first == -1 ? 0 : tile_.first;
+            const size_t n = size_t(s.grid_w) * size_t(s.grid_h);
+            const size_t off = (size_t(layer) * size_t(s.heads) + size_t(tile_.second)) * n;
+            if (n && off + n <= s.data.size()) {
+                model::AttentionMap m;
+                m.grid_w = s.grid_w;
+                m.grid_h = s.grid_h;
+                m.frame_x = s.frame_x;
+                m.frame_y = s.frame_y;
+                m.frame_size = s.frame_size;
+                m.weights.assign(s.data.begin() + long(off), s.data.begin() + long(off + n));
+                return show(m);
+            }
+        }
+    }
+    if (heatmapSource_ == HeatmapSource::Relevance && a.scored) {
+        const int prompt = ws_->promptIndex(current_, in->prompt);
+        if (prompt >= 0) {
+            auto it = relevance_.find({current_, pair, prompt});
+            if (it != relevance_.end()) return show(*it->second);
+            relevance_[{current_, pair, prompt}] = nullptr; // requested
+            const int job = inference_->worker()->submitRelevance(current_, rec->analysis, pair, prompt);
+            jobs_.insert(job);
+            return clear();
+        }
+    }
+    if (heatmapSource_ == HeatmapSource::Relevance) {
+        auto it = relevance_.find({current_, pair, ws_->promptIndex(current_, in->prompt)});
+        if (it != relevance_.end() && it->second) return show(*it->second);
+    }
+    if (size_t(pair) < a.pair_attention.size()) return show(a.pair_attention[size_t(pair)]);
+    clear();
+}
+
+void MainWindow::refreshInspector() {
+    InspectorData d;
+    const auto* in = ws_->document().interaction(selected_);
+    const ImageRecord* rec = ws_->record(current_);
+    if (!hasClip_ && engineReady_) d.note = tr("Open-vocabulary scoring needs the CLIP model — run `hoi models fetch clip-vit-b32`.");
+    if (rec && rec->analysis) {
+        for (const auto& t : rec->analysis->timings)
+            d.timings.push_back({QString::fromStdString(t.stage), t.ms, t.cached});
+    }
+    if (in) {
+        d.hasPair = true;
+        d.title = QStringLiteral("%1 — %2 — %3").arg(pairModel_->instanceName(in->subject), verbDisplay(in->verb),
+                                                   pairModel_->instanceName(in->object));
+        d.prompt = QString::fromStdString(in->prompt);
+        const int pair = rec && rec->analysis ? ws_->pairIndex(current_, in->subject, in->object) : -1;
+        const int prompt = pair >= 0 ? ws_->promptIndex(current_, in->prompt) : -1;
+        if (pair >= 0 && prompt >= 0 && rec->analysis->scored) {
+            const auto& a = *rec->analysis;
+            const auto& sc = a.score(pair, prompt);
+            d.scored = true;
+            d.sGlobal = sc.s_global;
+            d.sPair = sc.s_pair;
+            d.sH = sc.s_h;
+            d.sO = sc.s_o;
+            d.final = sc.final;
+            d.cosPair = sc.cos_pair;
+            d.cosGlobal = sc.cos_global;
+            const auto& p = a.prompts[size_t(prompt)];
+            d.clipText = QString::fromStdString(p.clip_text);
+        }
+        const std::string text = d.clipText.isEmpty() ? in->prompt : d.clipText.toStdString();
+        if (!text.empty()) {
+            try {
+                const auto& tok = clip::Tokenizer::instance();
+                std::vector<int> ids = tok.tokenize(text);
+                while (!ids.empty() && ids.back() == 0) ids.pop_back();
+                for (const auto& s : tok.token_strings(ids)) d.tokens << QString::fromStdString(s);
+                for (int id : ids) d.tokenIds << id;
+            } catch (const std::exception&) {
+            }
+        }
+        if (pair >= 0 && hasClip_) {
+            auto it = inspections_.find({current_, pair});
+            if (it != inspections_.end() && it->second) {
+                auto conv = [](const model::AttentionStack& s) {
+                    InspectorData::Stack o;
+                    o.layers = s.layers;
+                    o.heads = s.heads;
+                    o.gridW = s.grid_w;
+                    o.gridH = s.grid_h;
+                    o.data = s.data;
+                    return o;
+                };
+                d.imageCls = conv(it->second->image_cls);
+                d.pairQuery = conv(it->second->pair_query);
+            } else {
+                const QString key = QStringLiteral("%1/%2").arg(current_).arg(pair);
+                d.inspectionPending = true;
+                if (!pendingInspect_.contains(key)) {
+                    pendingInspect_.insert(key);
+                    const int job = inference_->worker()->submitInspect(current_, rec->analysis, pair);
+                    jobs_.insert(job);
+                }
+            }
+        }
+    }
+    inspectorData_ = d;
+#ifdef HOI_WITH_INSPECTOR
+    if (auto* insp = qobject_cast<InspectorWidget*>(inspector_)) insp->setData(d);
+#endif
+}
+
+// ---- editing -----------------------------------------------------------------------------------
+
+void MainWindow::setSelectedState(State state) {
+    if (!selected_ || !ws_->document().interaction(selected_)) return;
+    const Id id = selected_;
+    ws_->undoStack()->push(new SetInteractionStateCommand(ws_->document(), id, state));
+    // Move on to the next pair so review is a stream of A / R presses.
+    const QModelIndex cur = proxy_->mapFromSource(pairModel_->indexOf(id));
+    if (cur.isValid() && cur.row() + 1 < proxy_->rowCount()) {
+        selectInteraction(proxy_->data(proxy_->index(cur.row() + 1, 0), PairTableModel::IdRole).toLongLong());
+    } else {
+        selectInteraction(id);
+    }
+}
+
+void MainWindow::acceptSelected() { setSelectedState(State::Accepted); }
+void MainWindow::rejectSelected() { setSelectedState(State::Rejected); }
+
+void MainWindow::nextPair() {
+    if (proxy_->rowCount() == 0) return;
+    const QModelIndex cur = proxy_->mapFromSource(pairModel_->indexOf(selected_));
+    const int row = cur.isValid() ? std::min(cur.row() + 1, proxy_->rowCount() - 1) : 0;
+    selectInteraction(proxy_->data(proxy_->index(row, 0), PairTableModel::IdRole).toLongLong());
+}
+
+void MainWindow::previousPair() {
+    if (proxy_->rowCount() == 0) return;
+    const QModelIndex cur = proxy_->mapFromSource(pairModel_->indexOf(selected_));
+    const int row = cur.isValid() ? std::max(cur.row() - 1, 0) : 0;
+    selectInteraction(proxy_->data(proxy_->index(row, 0), PairTableModel::IdRole).toLongLong());
+}
+
+void MainWindow::editVerb() {
+    if (!selected_) return;
+    const QModelIndex i = proxy_->mapFromSource(pairModel_->indexOf(selected_, PairTableModel::VerbColumn));
+    if (!i.isValid()) return;
+    pairTable_->setFocus();
+    pairTable_->setCurrentIndex(i);
+    pairTable_->edit(i);
+    if (auto* editor = pairTable_->findChild<QLineEdit*>()) {
+        QStringList verbs;
+        for (const auto& v : annotation::HicoVocabulary::instance().verbs()) verbs << verbDisplay(v);
+        auto* c = new QCompleter(verbs, editor);
+        c->setCaseSensitivity(Qt::CaseInsensitive);
+        c->setFilterMode(Qt::MatchStartsWith);
+        editor->setCompleter(c);
+    }
+}
+
+void MainWindow::deleteSelected() {
+    if (selected_ && ws_->document().interaction(selected_)) {
+        ws_->undoStack()->push(new RemoveInteractionCommand(ws_->document(), selected_));
+        selected_ = 0;
+        refreshInspector();
+        refreshHeatmap();
+    } else if (const Id box = canvas_->selectedBox(); box && ws_->document().instance(box)) {
+        ws_->undoStack()->push(new RemoveInstanceCommand(ws_->document(), box));
+    }
+    updateActions();
+}
+
+void MainWindow::toggleReviewed() {
+    const auto* img = ws_->document().image(current_);
+    if (!img) return;
+    ws_->undoStack()->push(new SetReviewedCommand(ws_->document(), current_, !img->reviewed));
+    updateActions();
+}
+
+void MainWindow::addBox(const QRectF& rect) {
+    if (!current_) return;
+    annotation::Instance in;
+    in.image = current_;
+    in.box = {rect.left(), rect.top(), rect.right(), rect.bottom()};
+    const QString cls = classCombo_->currentText().trimmed();
+    in.cls = annotation::ObjectClass::named(cls.isEmpty() ? std::string("person") : cls.toStdString());
+    in.state = State::Accepted;
+    auto* cmd = new AddInstanceCommand(ws_->document(), in);
+    ws_->undoStack()->push(cmd);
+    canvas_->setSelectedBox(cmd->instanceId());
+}
+
+void MainWindow::linkPair(Id subject, Id object) {
+    const auto& doc = ws_->document();
+    const auto* s = doc.instance(subject);
+    const auto* o = doc.instance(object);
+    if (!s || !o) return;
+    if (!s->cls.is_person() && o->cls.is_person()) std::swap(subject, object), std::swap(s, o);
+    if (!s->cls.is_person()) {
+        statusBar()->showMessage(tr("A pair starts at a person."), 5000);
+        return;
+    }
+    // The verb: the first prompt about this object's class, else the first prompt, else "interact".
+    std::string verb = "interact";
+    std::string prompt;
+    bool found = false;
+    for (const QString& p : promptBar_->prompts()) {
+        try {
+            const auto parsed = model::PromptParser::instance().parse(p.toStdString());
+            if (parsed.no_interaction) continue;
+            if (!found || parsed.applies_to(o->cls.resolved_coco80())) {
+                verb = parsed.verb_id >= 0 ? model::PromptParser::instance().verb_name(parsed.verb_id) : parsed.verb;
+                prompt = parsed.text;
+                if (parsed.object_class >= 0 && parsed.applies_to(o->cls.resolved_coco80())) {
+                    found = true;
+                    break;
+                }
+                found = true;
+            }
+        } catch (const std::exception&) {
+        }
+    }
+    annotation::Interaction in;
+    in.image = current_;
+    in.subject = subject;
+    in.object = object;
+    in.verb = verb;
+    in.hico_verb = annotation::HicoVocabulary::instance().verb_id(verb);
+    in.state = State::Accepted;
+    in.prompt = prompt;
+    auto* cmd = new AddInteractionCommand(ws_->document(), in);
+    ws_->undoStack()->push(cmd);
+    selectInteraction(cmd->interactionId());
+    statusBar()->showMessage(tr("Pair added — press E to change its verb."), 5000);
+}
+
+// ---- chrome ------------------------------------------------------------------------------------
+
+void MainWindow::showBanner(const QString& html, bool) {
+    bannerLabel_->setText(html);
+    banner_->show();
+}
+
+QString MainWindow::bannerText() const { return bannerLabel_->text(); }
+bool MainWindow::bannerVisible() const { return banner_->isVisible() || (!banner_->isHidden()); }
+
+void MainWindow::updateTitle() {
+    QString name = ws_->projectPath().isEmpty() ? (ws_->imageDir().isEmpty() ? tr("Untitled") : QFileInfo(ws_->imageDir()).fileName())
+                                                : QFileInfo(ws_->projectPath()).fileName();
+    setWindowTitle(QStringLiteral("%1[*] — HOI Studio").arg(name));
+    setWindowModified(ws_->isModified());
+}
+
+void MainWindow::updateActions() {
+    const bool hasDoc = !ws_->document().empty();
+    const bool hasPair = selected_ && ws_->document().interaction(selected_);
+    const bool hasBox = canvas_ && canvas_->selectedBox();
+    saveAct_->setEnabled(hasDoc);
+    saveAsAct_->setEnabled(hasDoc);
+    exportAct_->setEnabled(hasDoc);
+    acceptAct_->setEnabled(hasPair);
+    rejectAct_->setEnabled(hasPair);
+    editVerbAct_->setEnabled(hasPair);
+    deleteAct_->setEnabled(hasPair || hasBox);
+    nextPairAct_->setEnabled(proxy_ && proxy_->rowCount() > 0);
+    prevPairAct_->setEnabled(proxy_ && proxy_->rowCount() > 0);
+    const auto* img = ws_->document().image(current_);
+    reviewedAct_->setEnabled(img != nullptr);
+    reviewedAct_->setChecked(img && img->reviewed);
+    analyseAct_->setEnabled(engineReady_ && current_);
+    analyseAllAct_->setEnabled(engineReady_ && hasDoc);
+    cancelAct_->setEnabled(!jobs_.isEmpty());
+    canvas_->setEditable(img != nullptr);
+}
+
+void MainWindow::updateCounts() {
+    const auto c = ws_->counts();
+    countsLabel_->setText(tr("%1 images · %2 analysed · %3 reviewed\n%4 pairs · %5 accepted")
+                              .arg(c.images)
+                              .arg(c.analysed)
+                              .arg(c.reviewed)
+                              .arg(c.interactions)
+                              .arg(c.accepted));
+}
+
+void MainWindow::showShortcuts() {
+    ShortcutsDialog dlg(menus_, this);
+    dlg.exec();
+}
+
+} // namespace hoi::ui

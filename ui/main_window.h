@@ -1,0 +1,221 @@
+#pragma once
+// HOI Studio's main window: the image list (left), the canvas with the prompt bar (centre), the
+// pair list (right) and the inspector (right, below), a toolbar, menus and a status bar with the
+// analysis progress. It owns the Workspace (document + undo stack) and the InferenceThread.
+#include <QElapsedTimer>
+#include <QMainWindow>
+#include <QPointer>
+#include <QSet>
+#include <QTimer>
+#include <functional>
+#include <map>
+
+#include "image_canvas.h"
+#include "inference_worker.h"
+#include "inspector_data.h"
+#include "workspace.h"
+
+class QLabel;
+class QListView;
+class QTableView;
+class QSlider;
+class QComboBox;
+class QLineEdit;
+class QProgressBar;
+class QToolButton;
+class QFrame;
+class QDockWidget;
+class QActionGroup;
+
+namespace hoi::ui {
+
+class PromptBar;
+class PairTableModel;
+class PairFilterProxy;
+class ImageListModel;
+class InspectorWidget;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    enum class RecoveryPolicy { Ask, Restore, Discard, Ignore }; // Ignore: open the file, keep the recovery file
+    struct Options {
+        bool loadModels = true;       // start the engine (detector, CLIP when found)
+        bool useSettings = true;      // read and write QSettings
+        bool askOnClose = true;       // ask to save a modified project on close
+        RecoveryPolicy recovery = RecoveryPolicy::Ask;
+        bool autoAnalyse = true;      // analyse an image when it is shown
+        model::EngineOptions engine;  // detector, thresholds (clip_path resolved when empty)
+        bool engineOverride = false;  // use `engine` as given (tests) instead of settings
+        QString clipPath;             // --clip: first in the resolution order (then HOI_CLIP, setting, default)
+        int autosaveMs = 1500;
+    };
+    explicit MainWindow(QWidget* parent = nullptr);
+    explicit MainWindow(const Options& options, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // ---- opening and saving --------------------------------------------------------------------
+    // Opens images, folders, a HICO-DET / COCO / instances / CSV file (with an image folder given
+    // among the paths, or next to it) or a project file. Returns false when nothing could be opened
+    // (the reasons were shown).
+    bool openPaths(const QStringList& paths);
+    bool saveProject(const QString& path);
+    bool save();       // to the project file, or asks for one
+    void autosaveNow(); // writes the recovery file now (normally debounced)
+    QString recoveryPath() const;
+
+    // ---- state (for tests and the screenshot mode) ---------------------------------------------
+    Workspace* workspace() const { return ws_; }
+    ImageCanvas* canvas() const { return canvas_; }
+    PromptBar* promptBar() const { return promptBar_; }
+    QTableView* pairTable() const { return pairTable_; }
+    PairFilterProxy* pairProxy() const { return proxy_; }
+    PairTableModel* pairModel() const { return pairModel_; }
+    QListView* imageList() const { return imageList_; }
+    QSlider* thresholdSlider() const { return threshold_; }
+    InferenceWorker* worker() const { return inference_->worker(); }
+    QWidget* inspectorWidget() const { return inspector_; }
+    const InspectorData& inspectorData() const { return inspectorData_; }
+    QString bannerText() const;
+    bool bannerVisible() const;
+    bool engineReady() const { return engineReady_; }
+    bool clipAvailable() const { return hasClip_; }
+
+    Id currentImage() const { return current_; }
+    void setCurrentImage(Id image);
+    Id selectedInteraction() const { return selected_; }
+    void selectInteraction(Id interaction);
+    // Selects the highest-scoring visible pair of the current image (screenshots). False when none.
+    bool selectBestPair();
+    void setPrompts(const QStringList& prompts);
+
+    // Whether no job is queued or running and the current image is shown.
+    bool isIdle() const;
+    // Calls fn once the window is idle (immediately when it is).
+    void whenIdle(std::function<void()> fn);
+
+    enum class HeatmapSource { Attention, Relevance };
+    void setHeatmapSource(HeatmapSource s);
+
+public Q_SLOTS:
+    void analyseCurrent();
+    void analyseAll();
+    void cancelAnalysis();
+    void acceptSelected();
+    void rejectSelected();
+    void nextPair();
+    void previousPair();
+    void nextImage();
+    void previousImage();
+    void deleteSelected();
+    void editVerb();
+    void toggleReviewed();
+    void exportAnnotations();
+    void showShortcuts();
+
+Q_SIGNALS:
+    void idle();
+    void imageShown(hoi::annotation::Id image);
+    void heatmapUpdated();
+
+protected:
+    void closeEvent(QCloseEvent* e) override;
+    void dragEnterEvent(QDragEnterEvent* e) override;
+    void dropEvent(QDropEvent* e) override;
+
+private:
+    void buildUi();
+    void buildActions();
+    void buildMenus();
+    void connectWorker();
+    void readSettings();
+    void writeSettings();
+    void startEngine();
+    bool maybeSave();
+    void updateTitle();
+    void updateActions();
+    void updateCounts();
+    void showBanner(const QString& html, bool warning);
+    void refreshCanvas();
+    void refreshHeatmap();
+    void refreshInspector();
+    void syncTableSelection();
+    void onDocumentChanged(const annotation::Change& c);
+    void onPromptsChanged(const QStringList& prompts);
+    void onImageAnalysed(int job, qint64 image, AnalysisPtr analysis);
+    void onJobFinished(int job, bool cancelled);
+    void onProgress(int job, const QString& stage, const QString& item, int done, int total);
+    void requestAnalysis(const QList<Id>& images, bool batch);
+    void scheduleAutosave();
+    void checkIdle();
+    bool openProjectFile(const QString& path);
+    bool importAnnotations(const QString& path, const QString& imageDir);
+    QString untitledProjectPath() const;
+    Id instanceAtDetection(Id image, int detection) const;
+    void setSelectedState(annotation::State state);
+    void addBox(const QRectF& rect);
+    void linkPair(Id subject, Id object);
+
+    Options opt_;
+    Workspace* ws_;
+    InferenceThread* inference_;
+    ImageCanvas* canvas_ = nullptr;
+    PromptBar* promptBar_ = nullptr;
+    QFrame* banner_ = nullptr;
+    QLabel* bannerLabel_ = nullptr;
+    QListView* imageList_ = nullptr;
+    ImageListModel* imageModel_ = nullptr;
+    QLabel* countsLabel_ = nullptr;
+    QTableView* pairTable_ = nullptr;
+    PairTableModel* pairModel_ = nullptr;
+    PairFilterProxy* proxy_ = nullptr;
+    QSlider* threshold_ = nullptr;
+    QLabel* thresholdLabel_ = nullptr;
+    QLineEdit* pairFilter_ = nullptr;
+    QComboBox* stateFilter_ = nullptr;
+    QComboBox* classCombo_ = nullptr;
+    QComboBox* heatSource_ = nullptr;
+    QSlider* heatOpacity_ = nullptr;
+    QWidget* inspector_ = nullptr;
+    QDockWidget* inspectorDock_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QLabel* progressLabel_ = nullptr;
+    QToolButton* cancelButton_ = nullptr;
+    QLabel* hoverLabel_ = nullptr;
+    QLabel* zoomLabel_ = nullptr;
+    QLabel* engineLabel_ = nullptr;
+
+    QAction *openAct_, *openFolderAct_, *importAct_, *saveAct_, *saveAsAct_, *exportAct_, *quitAct_;
+    QAction *undoAct_, *redoAct_, *acceptAct_, *rejectAct_, *nextPairAct_, *prevPairAct_, *editVerbAct_,
+        *deleteAct_, *reviewedAct_, *nextImageAct_, *prevImageAct_;
+    QAction *zoomInAct_, *zoomOutAct_, *zoomFitAct_, *zoomActualAct_, *heatmapAct_;
+    QAction *selectToolAct_, *boxToolAct_, *linkToolAct_;
+    QAction *analyseAct_, *analyseAllAct_, *cancelAct_, *shortcutsAct_, *aboutAct_;
+    QActionGroup* toolGroup_ = nullptr;
+    QList<QMenu*> menus_;
+
+    Id current_ = 0;
+    Id selected_ = 0;
+    bool syncing_ = false;
+    int imageLoadSerial_ = 0;
+    bool imageLoading_ = false;
+    QSet<Id> stale_;              // analysed with older prompts
+    QSet<int> jobs_;              // queued or running
+    QSet<int> batchJobs_;
+    std::map<int, QList<Id>> jobImages_;
+    QElapsedTimer batchClock_;
+    int batchTotal_ = 0, batchDone_ = 0;
+    bool engineReady_ = false, hasClip_ = false, engineFailed_ = false;
+    HeatmapSource heatmapSource_ = HeatmapSource::Attention;
+    std::map<std::tuple<Id, int, int>, AttentionPtr> relevance_;
+    std::map<std::pair<Id, int>, InspectionPtr> inspections_;
+    QSet<QString> pendingInspect_;
+    std::pair<int, int> tile_{-2, -2}; // inspector tile shown on the canvas (layer, head)
+    InspectorData inspectorData_;
+    QTimer autosave_;
+    QList<std::function<void()>> idleCallbacks_;
+    QStringList failures_;
+    double keepScore_ = 0.01;
+};
+
+} // namespace hoi::ui
