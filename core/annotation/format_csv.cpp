@@ -14,10 +14,10 @@ namespace hoi::annotation {
 
 const std::vector<std::string>& csv_columns() {
     static const std::vector<std::string> cols = {
-        "image",        "width",       "height",      "human_x1",    "human_y1",     "human_x2",
-        "human_y2",     "human_class", "human_score", "human_state", "object_x1",    "object_y1",
-        "object_x2",    "object_y2",   "object",      "object_score", "object_state", "verb",
-        "hico_verb",    "score",       "state",       "prompt"};
+        "image",       "width",        "height",       "human_id",  "human_x1",  "human_y1",
+        "human_x2",    "human_y2",     "human_class",  "human_score", "human_state", "object_id",
+        "object_x1",   "object_y1",    "object_x2",    "object_y2", "object",    "object_score",
+        "object_state", "verb",        "hico_verb",    "score",     "state",     "prompt"};
     return cols;
 }
 
@@ -75,7 +75,7 @@ Project import_csv(std::string_view text, Problems& problems) {
 
     Document& doc = project.document;
     struct Row {
-        std::string image;
+        std::string image, human_key, object_key; // instance ids as written ("" when absent)
         long long width = 0, height = 0;
         Instance human, object;
         Interaction inter;
@@ -189,6 +189,17 @@ Project import_csv(std::string_view text, Problems& problems) {
         long long hv = -2;
         ok &= opt_int("hico_verb", -1, 116, hv);
         if (const std::string* p = get("prompt")) pr.inter.prompt = *p;
+        long long hid = 0, oid = 0;
+        if (ok && opt_int("human_id", 1, 1LL << 53, hid) && opt_int("object_id", 1, 1LL << 53, oid)) {
+            if (hid) pr.human_key = std::to_string(hid);
+            if (oid) pr.object_key = std::to_string(oid);
+            if (hid && hid == oid) {
+                problems.add(where("object_id"), "the human and the object are the same instance " + std::to_string(hid));
+                ok = false;
+            }
+        } else {
+            ok = false;
+        }
         if (ok) {
             pr.inter.hico_verb = hv == -2 ? resolve_hico_verb(pr.inter) : static_cast<int>(hv);
             parsed.push_back(std::move(pr));
@@ -196,16 +207,35 @@ Project import_csv(std::string_view text, Problems& problems) {
     }
     if (!problems.empty()) return project;
 
-    // Identical instances (same image, box, class, score and state) are one instance.
+    // With id columns, rows naming the same instance id (per image) share the instance, which must
+    // then be described identically; without them, identical instances (same image, box, class,
+    // score and state) are one instance.
     using Key = std::tuple<Id, double, double, double, double, int, std::string, bool, double, int>;
     std::map<Key, Id> known;
-    auto instance_for = [&](Id image, const Instance& x) {
+    std::map<std::pair<Id, std::string>, Id> by_written_id;
+    auto instance_for = [&](Id image, const Instance& x, const std::string& written_id, size_t line) -> Id {
+        Instance y = x;
+        y.image = image;
+        if (!written_id.empty()) {
+            auto it = by_written_id.find({image, written_id});
+            if (it != by_written_id.end()) {
+                Instance have = *doc.instance(it->second);
+                have.id = 0;
+                if (have != y) {
+                    problems.add("line " + std::to_string(line), "instance id " + written_id +
+                                                                     " is described differently than on an earlier line");
+                    return 0;
+                }
+                return it->second;
+            }
+            Id id = doc.add_instance(y);
+            by_written_id.emplace(std::make_pair(image, written_id), id);
+            return id;
+        }
         Key k{image, x.box.x1, x.box.y1, x.box.x2, x.box.y2, x.cls.coco80, x.cls.label, x.score.has_value(),
               x.score.value_or(0.0), static_cast<int>(x.state)};
         auto it = known.find(k);
         if (it != known.end()) return it->second;
-        Instance y = x;
-        y.image = image;
         Id id = doc.add_instance(y);
         known.emplace(k, id);
         return id;
@@ -228,8 +258,10 @@ Project import_csv(std::string_view text, Problems& problems) {
                 continue;
             }
         }
-        pr.inter.subject = instance_for(image_id, pr.human);
-        pr.inter.object = instance_for(image_id, pr.object);
+        const size_t line = rows[r + 1].line;
+        pr.inter.subject = instance_for(image_id, pr.human, pr.human_key, line);
+        pr.inter.object = instance_for(image_id, pr.object, pr.object_key, line);
+        if (!pr.inter.subject || !pr.inter.object) continue;
         if (pr.inter.subject == pr.inter.object) {
             problems.add("line " + std::to_string(rows[r + 1].line), "the human and the object are the same box and class");
             continue;
@@ -255,10 +287,10 @@ std::string export_csv(const Project& project, ExportReport& report) {
         auto num = [](double d) { return format_number(d); };
         auto opt = [](const std::optional<double>& d) { return d ? format_number(*d) : std::string(); };
         std::vector<std::string> f = {
-            im->file_name,      std::to_string(im->width), std::to_string(im->height),
+            im->file_name,      std::to_string(im->width), std::to_string(im->height), std::to_string(h->id),
             num(h->box.x1),     num(h->box.y1),            num(h->box.x2),
             num(h->box.y2),     cls_name(h->cls),          opt(h->score),
-            std::string(to_string(h->state)), num(o->box.x1), num(o->box.y1),
+            std::string(to_string(h->state)), std::to_string(o->id), num(o->box.x1), num(o->box.y1),
             num(o->box.x2),     num(o->box.y2),            cls_name(o->cls),
             opt(o->score),      std::string(to_string(o->state)), x.verb,
             std::to_string(x.hico_verb), opt(x.score),     std::string(to_string(x.state)),

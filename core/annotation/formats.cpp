@@ -5,6 +5,8 @@
 #include "io/atomic_file.h"
 #include "io/error.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cctype>
 #include <filesystem>
 #include <unordered_set>
@@ -158,12 +160,17 @@ std::string export_text(const Project& project, Format format, ExportReport* rep
     ExportReport& r = report ? *report : local;
     r = ExportReport{};
     r.format = std::string(format_name(format));
-    switch (format) {
-    case Format::Hico: return detail::export_hico(project, r);
-    case Format::Instances: return detail::export_instances(project, r);
-    case Format::Coco: return detail::export_coco(project, r);
-    case Format::Csv: return detail::export_csv(project, r);
-    case Format::Project: return detail::export_project(project, r);
+    try {
+        switch (format) {
+        case Format::Hico: return detail::export_hico(project, r);
+        case Format::Instances: return detail::export_instances(project, r);
+        case Format::Coco: return detail::export_coco(project, r);
+        case Format::Csv: return detail::export_csv(project, r);
+        case Format::Project: return detail::export_project(project, r);
+        }
+    } catch (const nlohmann::json::exception& e) {
+        // Only reachable with text that is not UTF-8 (importers and the GUI never produce it).
+        throw_input(std::string("cannot write ") + std::string(format_name(format)) + ": " + e.what());
     }
     return {};
 }

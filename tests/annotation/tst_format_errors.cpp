@@ -266,6 +266,17 @@ void TstFormatErrors::csvErrors() {
     EXPECT_PROBLEM(list, "line 2, column \"state\"", "unknown state \"maybe\"");
     list = problems_of("", Format::Csv);
     EXPECT_PROBLEM(list, "line 1", "empty file");
+    list = problems_of(header + "a.jpg,0,0,1,1,0,0,1,1,caf\xE9,ride\n", Format::Csv);
+    EXPECT_PROBLEM(list, "line 2, column 26", "not valid UTF-8");
+    list = problems_of("image,human_id,human_x1,human_y1,human_x2,human_y2,object_id,object_x1,object_y1,object_x2,object_y2,object,verb\n"
+                       "a.jpg,1,0,0,10,10,2,0,0,10,10,horse,ride\n"
+                       "a.jpg,1,0,0,11,10,2,0,0,10,10,horse,feed\n",
+                       Format::Csv);
+    EXPECT_PROBLEM(list, "line 3", "instance id 1 is described differently");
+    list = problems_of("image,human_id,human_x1,human_y1,human_x2,human_y2,object_id,object_x1,object_y1,object_x2,object_y2,object,verb\n"
+                       "a.jpg,3,0,0,11,10,3,0,0,10,10,horse,feed\n",
+                       Format::Csv);
+    EXPECT_PROBLEM(list, "line 2, column \"object_id\"", "same instance 3");
 }
 
 void TstFormatErrors::projectErrors() {

@@ -117,7 +117,7 @@ void TstFormats::hicoKeepsPredictionScores() {
     const std::string pred = R"([{"file_name": "x.jpg",
         "annotations": [{"bbox": [1, 2, 30, 40], "category_id": 1, "score": 0.9},
                         {"bbox": [5, 6, 70, 80.5], "category_id": 19}],
-        "hoi_annotation": [{"subject_id": 0, "object_id": 1, "category_id": 88, "hoi_category_id": 155, "score": 0.42},
+        "hoi_annotation": [{"subject_id": 0, "object_id": 1, "category_id": 77, "hoi_category_id": 140, "score": 0.42},
                            {"subject_id": 0, "object_id": 1, "category_id": 37, "score": 0.125}]}])";
     Project p = import_text(pred, Format::Hico);
     const Document& d = p.document;
@@ -125,7 +125,7 @@ void TstFormats::hicoKeepsPredictionScores() {
     QCOMPARE(*d.interactions()[0].score, 0.42);
     QCOMPARE(*d.interactions()[1].score, 0.125);
     QCOMPARE(int(d.interactions()[0].state), int(State::Predicted));
-    QCOMPARE(d.interactions()[0].verb, HicoVocabulary::instance().verb_name(87));
+    QCOMPARE(d.interactions()[0].verb, std::string("ride"));
     QCOMPARE(*d.instances()[0].score, 0.9);
     QVERIFY(!d.instances()[1].score);
     QCOMPARE(d.instances()[1].cls.label, std::string("horse"));
@@ -253,7 +253,7 @@ void TstFormats::csvRoundTripKeepsEveryRelation() {
 
 void TstFormats::csvQuotingAndColumnOrder() {
     std::string text = export_text(hoi::test::rich_project(), Format::Csv);
-    QVERIFY(text.rfind("image,width,height,human_x1", 0) == 0);
+    QVERIFY(text.rfind("image,width,height,human_id,human_x1", 0) == 0);
     QVERIFY(text.find("\"hold, \"\"the\"\" pick\nnow\"") != std::string::npos);
     // Columns may come in any order, optional ones may be missing, CRLF or LF.
     const std::string csv = "verb,object,image,human_x1,human_y1,human_x2,human_y2,object_x1,object_y1,object_x2,object_y2\n"
@@ -266,6 +266,14 @@ void TstFormats::csvQuotingAndColumnOrder() {
     QCOMPARE(p.document.interactions()[1].hico_verb, -1);
     QCOMPARE(p.document.instances()[2].cls.label, std::string("guitar, acoustic"));
     QCOMPARE(p.document.interactions()[0].hico_verb, HicoVocabulary::instance().verb_id("ride"));
+    // With id columns, two identical boxes stay two instances (and may interact).
+    const std::string ids = "image,human_id,human_x1,human_y1,human_x2,human_y2,object_id,object_x1,object_y1,object_x2,object_y2,object,verb\n"
+                            "a.jpg,1,0,0,10,10,2,0,0,10,10,person,hug\n"
+                            "a.jpg,2,0,0,10,10,1,0,0,10,10,person,hug\n";
+    Project q = import_text(ids, Format::Csv);
+    QCOMPARE(q.document.instances().size(), size_t(2));
+    QCOMPARE(q.document.interactions().size(), size_t(2));
+    QCOMPARE(q.document.interactions()[1].subject, q.document.interactions()[0].object);
 }
 
 void TstFormats::crossFormatConversionsKeepRelations() {
