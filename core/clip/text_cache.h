@@ -1,0 +1,53 @@
+#pragma once
+// Text-embedding cache: prompt text -> projected text embedding (not normalised), in memory and on
+// disk, keyed by the model's checksum, so the 600 HICO-DET prompts are encoded once per model, not
+// once per run. The disk file is a safetensors file (<dir>/text-<checksum>.safetensors: one F32
+// [N, D] tensor, the prompts and the model checksum in its metadata), rewritten atomically when new
+// prompts were encoded. A file that is corrupt, of another model or inconsistent is ignored with a
+// warning on stderr (and replaced on the next save), never trusted.
+#include <ATen/core/Tensor.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace hoi::clip {
+
+class ClipModel;
+
+class TextEmbeddingCache {
+public:
+    // dir: where the cache file lives; "" = default_dir(). persistent=false keeps it in memory only.
+    explicit TextEmbeddingCache(std::shared_ptr<const ClipModel> model, std::string dir = "", bool persistent = true);
+
+    // $HOI_TEXT_CACHE, else $HOI_MODELS/cache, else $XDG_CACHE_HOME/hoi-studio (~/.cache/hoi-studio).
+    static std::string default_dir();
+
+    // [B, D] embeddings of the prompts, in order. Encodes (tokenizer + text tower, batched, cut to the
+    // longest prompt) only the prompts not yet cached, then saves the file when something was added.
+    // Thread-safe.
+    at::Tensor embed(const std::vector<std::string>& prompts);
+
+    std::string file() const { return file_; }
+    size_t size() const;
+    int hits() const { return hits_; }
+    int misses() const { return misses_; }
+    // Drops the in-memory entries (the file stays).
+    void clear_memory();
+
+private:
+    void load_file();
+    void save_file();
+    std::shared_ptr<const ClipModel> model_;
+    std::string file_;
+    bool persistent_;
+    bool loaded_ = false;
+    mutable std::mutex mutex_;
+    std::vector<std::string> texts_;              // insertion order (the file's row order)
+    std::unordered_map<std::string, at::Tensor> map_;
+    int hits_ = 0, misses_ = 0;
+};
+
+} // namespace hoi::clip
