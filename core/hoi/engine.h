@@ -27,6 +27,10 @@
 #include "hoi/prompt.h"
 #include "io/progress.h"
 
+namespace hoi::clip {
+class ClipModel;
+}
+
 namespace hoi::model {
 
 enum class PairFeatureMode {
@@ -74,6 +78,9 @@ struct EngineOptions {
     // Learnable parts (interactor MLP, decoder layers, prompt context) from a safetensors file.
     // "" = untrained: the zero-initialised residuals make the scores exactly the training-free ones.
     std::string weights_path;
+    // false: skip the learnable parts entirely (the pure training-free path; a test switch: an
+    // untrained head gives bit-identical scores either way).
+    bool learnable_parts = true;
 };
 
 // A pair of detections; indices into ImageAnalysis::detections.
@@ -123,6 +130,7 @@ struct StageTiming {
 struct ImageAnalysis {
     std::string image_path;
     std::string image_key;   // content hash of the file (hex)
+    std::string cache_key;   // the engine's per-image cache key (content, models, boxes); internal
     int width = 0, height = 0;
 
     std::vector<detect::Detection> detections; // every detection kept by the detector
@@ -162,6 +170,9 @@ public:
     // Loads the detector, the pose model (when use_pose and present), CLIP (when clip_path is set)
     // and the learnable weights (when given). Throws hoi::Error(Model) for missing/corrupt models.
     explicit Engine(EngineOptions options);
+    // The same with a CLIP model already loaded (shared, e.g. with other components; options.clip_path
+    // is then ignored). A null model = no CLIP.
+    Engine(EngineOptions options, std::shared_ptr<clip::ClipModel> clip_model);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -188,6 +199,17 @@ public:
     ImageAnalysis analyse(const std::string& image_path, const std::vector<Prompt>& prompts,
                           const ProgressCallback& progress = {}, const CancelFlag* cancel = nullptr);
 
+    // The same with given boxes instead of the detector's (e.g. boxes a person corrected in the GUI);
+    // classes and scores as in the detections. The CLIP features of the image are still cached.
+    ImageAnalysis analyse_boxes(const std::string& image_path, const std::vector<detect::Detection>& boxes,
+                                const std::vector<Prompt>& prompts, const ProgressCallback& progress = {},
+                                const CancelFlag* cancel = nullptr);
+
+    // Encodes the prompts' text embeddings (and the "no interaction" prompt of every COCO class)
+    // into the text cache in one fixed batch order. Batch runs call it first so every run and shard
+    // computes identical embeddings (byte-identical outputs). No-op without CLIP.
+    void prepare_prompts(const std::vector<Prompt>& prompts, const CancelFlag* cancel = nullptr);
+
     // New prompts on an analysed image: only the text encoder (for prompts not cached) and the
     // classifier run. Falls back to analyse() when the image state was evicted from the cache.
     ImageAnalysis requery(const ImageAnalysis& previous, const std::vector<std::string>& prompts,
@@ -204,9 +226,13 @@ public:
     PairInspection inspect(const ImageAnalysis& analysis, int pair);
 
     CacheStats cache_stats() const;
+    // Drops the per-image cache (detections, CLIP features, pairs); text embeddings stay.
     void clear_cache();
+    // Drops the cached text embeddings.
+    void clear_text_cache();
 
 private:
+    void init(std::shared_ptr<clip::ClipModel> model);
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

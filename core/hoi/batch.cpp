@@ -1,0 +1,242 @@
+#include "hoi/batch.h"
+
+#include "annotation/coco_classes.h"
+#include "io/atomic_file.h"
+#include "io/error.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace hoi::model {
+
+namespace {
+bool is_image_name(const fs::path& p) {
+    std::string ext = p.extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    static const std::set<std::string> exts = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif",
+                                               ".tiff", ".pbm", ".pgm", ".ppm", ".pnm"};
+    return exts.count(ext) > 0;
+}
+
+double round_to(double v, double scale) { return std::round(v * scale) / scale; }
+} // namespace
+
+std::vector<std::string> list_images(const std::vector<std::string>& inputs) {
+    std::set<std::string> out;
+    for (const auto& in : inputs) {
+        std::error_code ec;
+        fs::file_status st = fs::status(in, ec);
+        if (ec || !fs::exists(st)) throw_input(in + ": no such file or directory");
+        if (fs::is_directory(st)) {
+            std::vector<std::string> found;
+            for (auto it = fs::recursive_directory_iterator(in, fs::directory_options::skip_permission_denied, ec);
+                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+                if (it->is_regular_file(ec) && is_image_name(it->path()))
+                    out.insert(it->path().lexically_normal().string());
+            }
+            if (ec) throw_input(in + ": cannot read the directory (" + ec.message() + ")");
+        } else {
+            out.insert(fs::path(in).lexically_normal().string());
+        }
+    }
+    return {out.begin(), out.end()};
+}
+
+std::pair<int, int> parse_shard(const std::string& spec) {
+    auto slash = spec.find('/');
+    auto bad = [&]() -> std::pair<int, int> {
+        throw_usage("--shard expects K/N with 1 <= K <= N (e.g. 2/4), got '" + spec + "'");
+    };
+    if (slash == std::string::npos) return bad();
+    try {
+        size_t a = 0, b = 0;
+        int k = std::stoi(spec.substr(0, slash), &a);
+        int n = std::stoi(spec.substr(slash + 1), &b);
+        if (a != slash || b != spec.size() - slash - 1 || n < 1 || k < 1 || k > n) return bad();
+        return {k, n};
+    } catch (const std::logic_error&) {
+        return bad();
+    }
+}
+
+std::vector<std::string> shard_slice(const std::vector<std::string>& paths, int k, int n) {
+    std::vector<std::string> out;
+    for (size_t i = static_cast<size_t>(k - 1); i < paths.size(); i += static_cast<size_t>(n)) out.push_back(paths[i]);
+    return out;
+}
+
+nlohmann::json prediction_entry(const ImageAnalysis& a, const BatchOptions& opt) {
+    using nlohmann::json;
+    json e;
+    e["file_name"] = fs::path(a.image_path).filename().string();
+    e["image_path"] = a.image_path;
+    e["width"] = a.width;
+    e["height"] = a.height;
+    // Boxes: the detections that take part in a pair (in pair order of first use), so ids are compact.
+    std::vector<int> box_of(a.detections.size(), -1);
+    json boxes = json::array();
+    auto box_id = [&](int det) {
+        if (box_of[static_cast<size_t>(det)] < 0) {
+            const auto& d = a.detections[static_cast<size_t>(det)];
+            box_of[static_cast<size_t>(det)] = static_cast<int>(boxes.size());
+            boxes.push_back({{"bbox", {round_to(d.x1, 100), round_to(d.y1, 100), round_to(d.x2, 100), round_to(d.y2, 100)}},
+                             {"category_id", annotation::coco80_to_coco91(d.class_id)},
+                             {"score", round_to(d.score, 1e6)}});
+        }
+        return box_of[static_cast<size_t>(det)];
+    };
+    json hois = json::array(), free = json::array();
+    const auto& parser = PromptParser::instance();
+    for (size_t p = 0; p < a.pairs.size(); ++p) {
+        const int sid = box_id(a.pairs[p].human), oid = box_id(a.pairs[p].object);
+        if (!a.scored) continue;
+        const int cls = a.detections[static_cast<size_t>(a.pairs[p].object)].class_id;
+        for (size_t t = 0; t < a.prompts.size(); ++t) {
+            const ScoreBreakdown& s = a.score(static_cast<int>(p), static_cast<int>(t));
+            if (!s.applies || s.final < opt.min_score) continue;
+            const Prompt& pr = a.prompts[t];
+            const double score = round_to(s.final, 1e6);
+            const int hoi = pr.object_class >= 0 && pr.verb_id >= 0 ? parser.hoi_id(pr.verb_id, cls) : -1;
+            if (hoi >= 0) {
+                hois.push_back({{"subject_id", sid}, {"object_id", oid}, {"category_id", pr.verb_id + 1},
+                                {"hoi_category_id", hoi + 1}, {"score", score}});
+            } else {
+                free.push_back({{"subject_id", sid}, {"object_id", oid}, {"verb", pr.verb}, {"object", pr.object},
+                                {"prompt", pr.text}, {"score", score}});
+            }
+        }
+    }
+    e["annotations"] = boxes;
+    e["hoi_annotation"] = hois;
+    e["free_hoi_annotation"] = free;
+    return e;
+}
+
+std::string meta_path(const std::string& out) { return out + ".meta.json"; }
+
+PredictionFile::PredictionFile(std::string out, bool read_existing) : out_(std::move(out)) {
+    std::error_code ec;
+    if (!read_existing || !fs::exists(out_, ec)) return;
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(io::read_file(out_));
+    } catch (const nlohmann::json::exception& e) {
+        throw_input(out_ + ": not valid JSON, cannot resume (" + e.what() + "); remove it or choose another --out");
+    }
+    if (!j.is_array()) throw_input(out_ + ": expected a JSON list of per-image predictions");
+    for (auto& e : j) {
+        if (!e.is_object() || !e.contains("image_path") || !e["image_path"].is_string())
+            throw_input(out_ + ": an entry has no \"image_path\"; not a file written by hoi run");
+        entries_.emplace_back(e["image_path"].get<std::string>(), e);
+    }
+    std::sort(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (fs::exists(meta_path(out_), ec)) {
+        try {
+            meta_ = nlohmann::json::parse(io::read_file(meta_path(out_)));
+        } catch (const nlohmann::json::exception& e) {
+            throw_input(meta_path(out_) + ": not valid JSON (" + e.what() + ")");
+        }
+        if (meta_.contains("failed") && meta_["failed"].is_array())
+            for (const auto& f : meta_["failed"])
+                if (f.contains("image_path") && f.contains("error"))
+                    failed_.emplace_back(f["image_path"].get<std::string>(), f["error"].get<std::string>());
+        meta_.erase("failed");
+    }
+}
+
+bool PredictionFile::has(const std::string& path) const {
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
+                               [](const auto& e, const std::string& p) { return e.first < p; });
+    return it != entries_.end() && it->first == path;
+}
+
+void PredictionFile::put(const std::string& path, nlohmann::json entry) {
+    auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
+                               [](const auto& e, const std::string& p) { return e.first < p; });
+    if (it != entries_.end() && it->first == path) it->second = std::move(entry);
+    else entries_.insert(it, {path, std::move(entry)});
+    failed_.erase(std::remove_if(failed_.begin(), failed_.end(), [&](const auto& f) { return f.first == path; }),
+                  failed_.end());
+}
+
+void PredictionFile::add_failure(const std::string& path, const std::string& error) {
+    failed_.erase(std::remove_if(failed_.begin(), failed_.end(), [&](const auto& f) { return f.first == path; }),
+                  failed_.end());
+    failed_.emplace_back(path, error);
+    std::sort(failed_.begin(), failed_.end());
+}
+
+void PredictionFile::set_meta(const nlohmann::json& meta) {
+    if (!meta_.is_null() && !meta_.empty()) {
+        for (const char* key : {"prompts", "models", "options"}) {
+            if (meta_.value(key, nlohmann::json()) != meta.value(key, nlohmann::json()))
+                throw_usage(out_ + " was written with different " + std::string(key) +
+                            "; resuming would mix two runs (use another --out, or remove the file)");
+        }
+    }
+    meta_ = meta;
+}
+
+void PredictionFile::save() const {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [p, e] : entries_) list.push_back(e);
+    nlohmann::json meta = meta_;
+    nlohmann::json failed = nlohmann::json::array();
+    for (const auto& [p, err] : failed_) failed.push_back({{"image_path", p}, {"error", err}});
+    meta["failed"] = failed;
+    meta["images"] = entries_.size();
+    // The sidecar first: a reader that sees the list always finds metadata at least as new.
+    io::write_file_atomic(meta_path(out_), meta.dump(2) + "\n");
+    io::write_file_atomic(out_, list.dump() + "\n");
+}
+
+void merge_predictions(const std::vector<std::string>& inputs, const std::string& out) {
+    if (inputs.empty()) throw_usage("hoi merge needs at least one input file");
+    std::error_code ec;
+    if (fs::exists(out, ec)) {
+        for (const auto& in : inputs)
+            if (fs::equivalent(in, out, ec)) throw_usage("--out " + out + " is also an input");
+    }
+    std::vector<std::pair<std::string, nlohmann::json>> all;
+    std::vector<std::pair<std::string, std::string>> failed;
+    nlohmann::json meta;
+    for (const auto& in : inputs) {
+        if (!fs::exists(in, ec)) throw_input(in + ": no such file");
+        PredictionFile f(in);
+        nlohmann::json m = f.meta();
+        if (m.is_null()) throw_input(meta_path(in) + ": missing; hoi merge needs the sidecar hoi run writes");
+        m["shard"] = nullptr;
+        m.erase("images");
+        if (meta.is_null()) meta = m;
+        for (const char* key : {"format", "version", "prompts", "models", "options"})
+            if (meta.value(key, nlohmann::json()) != m.value(key, nlohmann::json()))
+                throw_input(in + ": its " + std::string(key) + " differ from " + inputs.front() +
+                            "'s; these are not shards of one run");
+        for (const auto& [p, e] : f.entries()) all.emplace_back(p, e);
+        // Failures recorded in the sidecar (read back through the raw file).
+        nlohmann::json raw = nlohmann::json::parse(io::read_file(meta_path(in)));
+        if (raw.contains("failed") && raw["failed"].is_array())
+            for (const auto& x : raw["failed"]) failed.emplace_back(x.value("image_path", ""), x.value("error", ""));
+    }
+    std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 1; i < all.size(); ++i)
+        if (all[i].first == all[i - 1].first && all[i].second != all[i - 1].second)
+            throw_input("image " + all[i].first + " appears in two inputs with different predictions");
+    all.erase(std::unique(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+              all.end());
+    PredictionFile merged(out, false);
+    merged.set_meta(meta);
+    for (auto& [p, e] : all) merged.put(p, e);
+    std::sort(failed.begin(), failed.end());
+    failed.erase(std::unique(failed.begin(), failed.end()), failed.end());
+    for (const auto& [p, err] : failed)
+        if (!merged.has(p)) merged.add_failure(p, err);
+    merged.save();
+}
+
+} // namespace hoi::model

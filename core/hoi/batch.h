@@ -1,0 +1,77 @@
+#pragma once
+// Batch runs (`hoi run`, `hoi merge`): image listing, deterministic shards, the prediction file.
+//
+// The prediction file is a JSON list in the QPIC / GEN-VLKT HICO-DET layout, one entry per image,
+// sorted by image path, so HICO-DET tools read it unchanged:
+//   {"file_name": "x.jpg", "image_path": "dir/x.jpg", "width": W, "height": H,
+//    "annotations": [{"bbox": [x1, y1, x2, y2], "category_id": COCO-91 id, "score": detector score}],
+//    "hoi_annotation": [{"subject_id": i, "object_id": j, "category_id": HICO verb id (1-based),
+//                        "hoi_category_id": HICO HOI id (1-based), "score": s}],
+//    "free_hoi_annotation": [{"subject_id", "object_id", "verb", "object", "prompt", "score"}]}
+// hoi_annotation holds the interactions HICO-DET can express (a HICO verb with a detected object
+// of a HICO class); free_hoi_annotation holds the rest (free verbs, objects the detector does not
+// know, verb/object combinations outside the 600 classes), so nothing asked for is lost.
+// subject_id / object_id index "annotations". Scores have 6 decimals, boxes 2.
+//
+// Metadata (prompts, model checksums, options, failed images) goes to a sidecar FILE.meta.json, so
+// the main file stays a plain list. Both are rewritten atomically after every image.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "hoi/engine.h"
+
+namespace hoi::model {
+
+// Image files named on the command line: files as given, directories scanned recursively for
+// .jpg/.jpeg/.png/.bmp/.webp/.tif/.tiff/.pbm/.pgm/.ppm/.pnm (case-insensitive). Sorted by path,
+// duplicates removed. Throws hoi::Error(Input) for a missing path.
+std::vector<std::string> list_images(const std::vector<std::string>& inputs);
+
+// "K/N" (1 <= K <= N): the K-th of N deterministic slices (every N-th path from the (K-1)-th).
+// Throws hoi::Error(Usage) for a malformed spec.
+std::pair<int, int> parse_shard(const std::string& spec);
+std::vector<std::string> shard_slice(const std::vector<std::string>& sorted_paths, int k, int n);
+
+struct BatchOptions {
+    float min_score = 0.0f; // interactions below are not written
+};
+
+// One entry of the prediction file.
+nlohmann::json prediction_entry(const ImageAnalysis& a, const BatchOptions& opt);
+
+// The sidecar path of an output file.
+std::string meta_path(const std::string& out);
+
+// The prediction file: entries by image path; load() reads an existing file (resume) and its
+// sidecar; save() writes both atomically.
+class PredictionFile {
+public:
+    // Reads `out` if it exists (throws hoi::Error(Input) when it is not a valid prediction file).
+    // read_existing false: start empty (the file is replaced on save()).
+    explicit PredictionFile(std::string out, bool read_existing = true);
+    bool has(const std::string& image_path) const;
+    void put(const std::string& image_path, nlohmann::json entry);
+    void add_failure(const std::string& image_path, const std::string& error);
+    // The metadata of the run; when the file already had metadata it must agree (prompts, models,
+    // options) or a resume would mix runs: throws hoi::Error(Usage) naming the difference.
+    void set_meta(const nlohmann::json& meta);
+    const nlohmann::json& meta() const { return meta_; }
+    void save() const;
+    size_t size() const { return entries_.size(); }
+    const std::vector<std::pair<std::string, nlohmann::json>>& entries() const { return entries_; }
+
+private:
+    std::string out_;
+    std::vector<std::pair<std::string, nlohmann::json>> entries_; // sorted by path
+    nlohmann::json meta_;
+    std::vector<std::pair<std::string, std::string>> failed_;
+};
+
+// Joins shard outputs into what one run over all images writes (entries sorted by image path;
+// metadata identical apart from "shard", which becomes null). Throws hoi::Error(Input) when the
+// shards disagree on prompts, models or options, or give different results for one image.
+void merge_predictions(const std::vector<std::string>& inputs, const std::string& out);
+
+} // namespace hoi::model

@@ -1,0 +1,61 @@
+#pragma once
+// The learnable parts of the HOI head (CLIP4HOI / EZ-HOI style), all zero-initialised residuals so
+// an untrained head leaves the training-free pair features exactly unchanged (x + 0 == x):
+//   - HO interactor: MLP over the pair's spatial encoding, added to the pair feature
+//       interactor.fc1.weight [H, S], interactor.fc1.bias [H], interactor.fc2.weight [D, H], interactor.fc2.bias [D]
+//   - HOI decoder: layers of single-query cross-attention from the pair feature to the patch tokens
+//       (joint space), added through a zero-initialised output projection
+//       decoder.layers.L.{q,k,v,out}.weight [D, D], decoder.layers.L.out.bias [D]
+//   - learnable prompt context (CLIP4HOI's "[PREFIX] verb [CONJUN] object"): token embeddings
+//       prompt.prefix [P, W], prompt.conjun [C, W] (W = text width); zero = the plain prompt.
+// Internal header (torch); not part of the GUI's API.
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+namespace hoi::model {
+
+struct HeadShape {
+    int spatial_dims = 87;
+    int hidden = 256;
+    int embed_dim = 512;
+    int text_width = 512;
+    int decoder_layers = 1;
+    int prefix_tokens = 4;
+    int conjun_tokens = 2;
+};
+
+class LearnableHead {
+public:
+    // Zero-initialised (untrained) head; the interactor's first layer is He-initialised with a
+    // fixed seed (harmless: the zero second layer cancels it) so training can start from it.
+    explicit LearnableHead(const HeadShape& shape);
+    // Loads weights from a safetensors file: every key above must be present with its exact shape,
+    // F32, and no other key may appear; the decoder's layer count is read from the file. Throws
+    // hoi::Error(Model) naming the file, the key and the expected / found shape.
+    static LearnableHead load(const std::string& path, const HeadShape& shape);
+    // Writes the head's tensors (for tests and trainers).
+    void save(const std::string& path) const;
+
+    const HeadShape& shape() const { return shape_; }
+    // pair: [P, D] pair features, spatial: [P, S], patches: [N, D] patch tokens (joint space).
+    // Returns pair + interactor(spatial) + decoder residuals, [P, D].
+    at::Tensor apply(const at::Tensor& pair, const at::Tensor& spatial, const at::Tensor& patches) const;
+    // Whether the prompt context is all zeros (then the plain prompts are exact).
+    bool prompt_context_is_zero() const;
+    bool trained() const { return trained_; }
+
+    // Named tensors (for save / inspection), in a fixed order.
+    std::vector<std::pair<std::string, at::Tensor>> named_tensors() const;
+
+private:
+    HeadShape shape_;
+    bool trained_ = false;
+    at::Tensor fc1_w_, fc1_b_, fc2_w_, fc2_b_;
+    struct Layer { at::Tensor q, k, v, out, out_b; };
+    std::vector<Layer> layers_;
+    at::Tensor prefix_, conjun_;
+};
+
+} // namespace hoi::model
