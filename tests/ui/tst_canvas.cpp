@@ -1,0 +1,156 @@
+// ImageCanvas: selecting a pair by clicking its label, moving and resizing a box with its handles,
+// drawing a box, adding a pair by dragging from a human to an object, zoom.
+#include <QSignalSpy>
+#include <QtTest/QtTest>
+
+#include "image_canvas.h"
+
+using namespace hoi::ui;
+
+namespace {
+QImage testImage() {
+    QImage img(400, 300, QImage::Format_RGB888);
+    img.fill(QColor(90, 110, 130));
+    return img;
+}
+} // namespace
+
+class TestCanvas : public QObject {
+    Q_OBJECT
+    ImageCanvas* canvas_ = nullptr;
+
+    void drag(const QPoint& from, const QPoint& to, Qt::KeyboardModifiers mods = {}) {
+        QWidget* vp = canvas_->viewport();
+        QTest::mousePress(vp, Qt::LeftButton, mods, from);
+        const int steps = 8;
+        for (int i = 1; i <= steps; ++i) {
+            const QPoint p = from + (to - from) * i / steps;
+            QMouseEvent move(QEvent::MouseMove, p, vp->mapToGlobal(p), Qt::NoButton, Qt::LeftButton, mods);
+            QApplication::sendEvent(vp, &move);
+        }
+        QTest::mouseRelease(vp, Qt::LeftButton, mods, to);
+    }
+
+private Q_SLOTS:
+    void init() {
+        canvas_ = new ImageCanvas;
+        canvas_->resize(800, 600);
+        canvas_->show();
+        QVERIFY(QTest::qWaitForWindowExposed(canvas_));
+        canvas_->setImage(testImage());
+        CanvasBox h{1, QRectF(40, 50, 100, 200), "person 1", true};
+        CanvasBox o{2, QRectF(250, 150, 100, 80), "horse 1", false};
+        CanvasPair p{10, 1, 2, "ride", 0.8, ReviewState::Predicted};
+        canvas_->setContent({h, o}, {p});
+    }
+    void cleanup() { delete canvas_; }
+
+    void clickOnPairLabelSelectsPair() {
+        QSignalSpy spy(canvas_, &ImageCanvas::pairSelected);
+        const QPoint label = canvas_->pairLabelViewPos(10);
+        QVERIFY(label.x() >= 0);
+        QTest::mouseClick(canvas_->viewport(), Qt::LeftButton, {}, label);
+        QCOMPARE(spy.count(), 1);
+        QCOMPARE(spy.first().first().value<qint64>(), qint64(10));
+        QCOMPARE(canvas_->selectedPair(), ItemId(10));
+        // Clicking empty space clears it.
+        QTest::mouseClick(canvas_->viewport(), Qt::LeftButton, {}, canvas_->viewPosOfImagePoint(QPointF(200, 20)));
+        QCOMPARE(canvas_->selectedPair(), ItemId(0));
+    }
+
+    void dragMovesBox() {
+        QSignalSpy spy(canvas_, &ImageCanvas::boxGeometryEdited);
+        const QPoint inside = canvas_->viewPosOfImagePoint(QPointF(300, 190));
+        QTest::mouseClick(canvas_->viewport(), Qt::LeftButton, {}, inside); // select
+        QCOMPARE(canvas_->selectedBox(), ItemId(2));
+        const QPoint to = canvas_->viewPosOfImagePoint(QPointF(320, 200));
+        drag(inside, to);
+        QCOMPARE(spy.count(), 1);
+        const QRectF before = spy.first().at(1).toRectF(), after = spy.first().at(2).toRectF();
+        QCOMPARE(before, QRectF(250, 150, 100, 80));
+        QVERIFY2(std::abs(after.left() - 270) < 2 && std::abs(after.top() - 160) < 2,
+                 qPrintable(QString("%1,%2").arg(after.left()).arg(after.top())));
+        QCOMPARE(after.size(), QSizeF(100, 80)); // moved, not resized
+    }
+
+    void dragHandleResizesBox() {
+        QSignalSpy spy(canvas_, &ImageCanvas::boxGeometryEdited);
+        QTest::mouseClick(canvas_->viewport(), Qt::LeftButton, {}, canvas_->viewPosOfImagePoint(QPointF(300, 190)));
+        QCOMPARE(canvas_->selectedBox(), ItemId(2));
+        // Bottom-right handle at (350, 230) to (380, 280).
+        drag(canvas_->viewPosOfImagePoint(QPointF(350, 230)), canvas_->viewPosOfImagePoint(QPointF(380, 280)));
+        QCOMPARE(spy.count(), 1);
+        const QRectF after = spy.first().at(2).toRectF();
+        QVERIFY(std::abs(after.left() - 250) < 0.01 && std::abs(after.top() - 150) < 0.01); // top-left fixed
+        QVERIFY2(std::abs(after.right() - 380) < 2 && std::abs(after.bottom() - 280) < 2,
+                 qPrintable(QString("%1,%2").arg(after.right()).arg(after.bottom())));
+        // Dragging past the image edge clamps to the image.
+        spy.clear();
+        canvas_->setContent({CanvasBox{2, after, "horse 1", false}}, {});
+        canvas_->setSelectedBox(2);
+        drag(canvas_->viewPosOfImagePoint(after.bottomRight()), canvas_->viewPosOfImagePoint(QPointF(470, 390)));
+        QCOMPARE(spy.count(), 1);
+        const QRectF clamped = spy.first().at(2).toRectF();
+        QVERIFY(clamped.right() <= 400.0 && clamped.bottom() <= 300.0);
+    }
+
+    void ctrlDragFromHumanToObjectLinksPair() {
+        QSignalSpy spy(canvas_, &ImageCanvas::pairLinked);
+        drag(canvas_->viewPosOfImagePoint(QPointF(90, 100)), canvas_->viewPosOfImagePoint(QPointF(300, 200)), Qt::ControlModifier);
+        QCOMPARE(spy.count(), 1);
+        QCOMPARE(spy.first().at(0).value<qint64>(), qint64(1));
+        QCOMPARE(spy.first().at(1).value<qint64>(), qint64(2));
+        // Starting on an object does nothing; ending on nothing does nothing.
+        spy.clear();
+        drag(canvas_->viewPosOfImagePoint(QPointF(300, 200)), canvas_->viewPosOfImagePoint(QPointF(90, 100)), Qt::ControlModifier);
+        drag(canvas_->viewPosOfImagePoint(QPointF(90, 100)), canvas_->viewPosOfImagePoint(QPointF(200, 20)), Qt::ControlModifier);
+        QCOMPARE(spy.count(), 0);
+    }
+
+    void linkToolAndBoxTool() {
+        QSignalSpy linked(canvas_, &ImageCanvas::pairLinked);
+        canvas_->setTool(ImageCanvas::Tool::Link);
+        drag(canvas_->viewPosOfImagePoint(QPointF(90, 100)), canvas_->viewPosOfImagePoint(QPointF(300, 200)));
+        QCOMPARE(linked.count(), 1);
+        QSignalSpy drawn(canvas_, &ImageCanvas::boxDrawn);
+        canvas_->setTool(ImageCanvas::Tool::DrawBox);
+        drag(canvas_->viewPosOfImagePoint(QPointF(160, 20)), canvas_->viewPosOfImagePoint(QPointF(230, 120)));
+        QCOMPARE(drawn.count(), 1);
+        const QRectF r = drawn.first().first().toRectF();
+        QVERIFY2(std::abs(r.left() - 160) < 2 && std::abs(r.bottom() - 120) < 2, qPrintable(QString("%1").arg(r.left())));
+        QTest::keyClick(canvas_, Qt::Key_Escape);
+        QCOMPARE(canvas_->tool(), ImageCanvas::Tool::Select);
+    }
+
+    void wheelZoomsAndFitRestores() {
+        const double fit = canvas_->zoom();
+        QPoint pos = canvas_->viewport()->rect().center();
+        QWheelEvent wheel(pos, canvas_->viewport()->mapToGlobal(pos), QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier,
+                          Qt::NoScrollPhase, false);
+        QApplication::sendEvent(canvas_->viewport(), &wheel);
+        QVERIFY(canvas_->zoom() > fit * 1.1);
+        canvas_->zoomActualSize();
+        QCOMPARE(canvas_->zoom(), 1.0);
+        canvas_->zoomToFit();
+        QCOMPARE(canvas_->zoom(), fit);
+    }
+
+    void heatmapShowsOverImage() {
+        QImage heat(4, 4, QImage::Format_ARGB32_Premultiplied);
+        heat.fill(QColor(255, 0, 0));
+        canvas_->setHeatmapOpacity(1.0);
+        canvas_->setHeatmap(heat, QRectF(0, 0, 200, 150));
+        QVERIFY(canvas_->heatmapShown());
+        const QImage shot = canvas_->viewport()->grab().toImage();
+        const QColor inside = shot.pixelColor(canvas_->viewPosOfImagePoint(QPointF(20, 20)));
+        const QColor outside = shot.pixelColor(canvas_->viewPosOfImagePoint(QPointF(380, 20)));
+        QVERIFY2(inside.red() > 200 && inside.green() < 60, qPrintable(inside.name()));
+        QCOMPARE(outside.name(), QColor(90, 110, 130).name());
+        canvas_->setHeatmapVisible(false);
+        const QImage hidden = canvas_->viewport()->grab().toImage();
+        QCOMPARE(hidden.pixelColor(canvas_->viewPosOfImagePoint(QPointF(20, 20))).name(), QColor(90, 110, 130).name());
+    }
+};
+
+QTEST_MAIN(TestCanvas)
+#include "tst_canvas.moc"

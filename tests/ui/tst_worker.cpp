@@ -1,0 +1,134 @@
+// InferenceWorker on its own thread with the real detector: progress and results arrive as
+// signals, a bad image is reported and skipped while the batch goes on, Cancel stops a batch, and
+// the GUI thread stays responsive (a QTimer probe measures the event-loop latency; the worst
+// figure is printed, not asserted).
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include "inference_worker.h"
+#include "test_util.h"
+
+using namespace hoi::ui;
+
+class TestWorker : public QObject {
+    Q_OBJECT
+    InferenceThread* thread_ = nullptr;
+
+    InferenceWorker* worker() { return thread_->worker(); }
+
+    // Loads the engine (detector only), waiting for engineReady.
+    bool load() {
+        hoi::model::EngineOptions o;
+        o.models_dir = hoi::test::models_dir();
+        QSignalSpy ready(worker(), &InferenceWorker::engineReady);
+        QSignalSpy failed(worker(), &InferenceWorker::engineFailed);
+        worker()->submitLoad(o);
+        for (int i = 0; i < 600 && ready.isEmpty() && failed.isEmpty(); ++i) ready.wait(100);
+        if (!failed.isEmpty()) qWarning("%s", qPrintable(failed.first().first().toString()));
+        return !ready.isEmpty();
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        HOI_REQUIRE_FILE(hoi::test::models_dir() + "/nanodet.json");
+        thread_ = new InferenceThread;
+        QVERIFY(load());
+    }
+    void cleanupTestCase() { delete thread_; }
+
+    void analysesOffTheGuiThreadWithProgress() {
+        const QString img = QString::fromStdString(hoi::test::samples_dir() + "/person.jpg");
+        QSignalSpy progress(worker(), &InferenceWorker::progress);
+        QSignalSpy done(worker(), &InferenceWorker::imageAnalysed);
+        QSignalSpy finished(worker(), &InferenceWorker::jobFinished);
+        QThread* resultThread = nullptr;
+        connect(worker(), &InferenceWorker::imageAnalysed, this, [&] { resultThread = QThread::currentThread(); });
+        // Event-loop probe: a 5 ms timer; the largest gap between two ticks is the worst latency.
+        QElapsedTimer clock;
+        qint64 last = 0, worst = 0;
+        QTimer probe;
+        probe.setInterval(5);
+        connect(&probe, &QTimer::timeout, this, [&] {
+            const qint64 now = clock.nsecsElapsed();
+            if (last) worst = std::max(worst, now - last);
+            last = now;
+        });
+        clock.start();
+        probe.start();
+        const int job = worker()->submitAnalyse({AnalyseItem{1, img, nullptr}, AnalyseItem{2, QString::fromStdString(hoi::test::samples_dir() + "/messi5.jpg"), nullptr}}, {"ride horse"});
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 300000);
+        probe.stop();
+        QCOMPARE(finished.first().at(0).toInt(), job);
+        QCOMPARE(finished.first().at(1).toBool(), false);
+        QCOMPARE(done.count(), 2);
+        QCOMPARE(resultThread, QThread::currentThread()); // delivered to the GUI thread
+        const auto analysis = done.first().at(2).value<AnalysisPtr>();
+        QVERIFY(analysis);
+        QVERIFY(!analysis->detections.empty());
+        bool person = false;
+        for (const auto& d : analysis->detections) person |= d.class_id == 0;
+        QVERIFY(person);
+        QVERIFY(!progress.isEmpty());
+        QStringList stages;
+        for (const auto& p : progress) stages << p.at(1).toString();
+        QVERIFY2(stages.contains("detect"), qPrintable(stages.join(',')));
+        std::printf("event-loop latency during analysis: worst %.1f ms over %.1f s (probe interval 5 ms)\n",
+                    double(worst) / 1e6, double(clock.nsecsElapsed()) / 1e9);
+        QTest::qWait(1);
+    }
+
+    void badImageIsSkippedAndTheBatchGoesOn() {
+        QTemporaryDir dir;
+        const QString bad = dir.filePath("broken.jpg");
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("\xff\xd8\xff\xe0 not really a jpeg");
+        f.close();
+        const QString good = QString::fromStdString(hoi::test::samples_dir() + "/dog.jpg");
+        QSignalSpy failed(worker(), &InferenceWorker::imageFailed);
+        QSignalSpy done(worker(), &InferenceWorker::imageAnalysed);
+        QSignalSpy finished(worker(), &InferenceWorker::jobFinished);
+        worker()->submitAnalyse({AnalyseItem{7, bad, nullptr}, AnalyseItem{8, good, nullptr}}, {});
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 300000);
+        QCOMPARE(failed.count(), 1);
+        QCOMPARE(failed.first().at(1).toLongLong(), qint64(7));
+        const QString message = failed.first().at(2).toString();
+        QVERIFY2(message.contains("broken.jpg"), qPrintable(message)); // names the file
+        QCOMPARE(done.count(), 1);
+        QCOMPARE(done.first().at(1).toLongLong(), qint64(8));
+    }
+
+    void cancelStopsABatch() {
+        QList<AnalyseItem> items;
+        const char* names[] = {"person.jpg", "messi5.jpg", "dog.jpg", "kite.jpg", "basketball1.png", "basketball2.png"};
+        for (int round = 0; round < 3; ++round)
+            for (const char* n : names)
+                items << AnalyseItem{qint64(items.size() + 1), QString::fromStdString(hoi::test::samples_dir() + "/" + n), nullptr};
+        QSignalSpy done(worker(), &InferenceWorker::imageAnalysed);
+        QSignalSpy finished(worker(), &InferenceWorker::jobFinished);
+        QSignalSpy started(worker(), &InferenceWorker::jobStarted);
+        const int job = worker()->submitAnalyse(items, {});
+        // A queued job submitted before cancel() is dropped too.
+        const int queued = worker()->submitAnalyse({items.first()}, {});
+        QTRY_VERIFY_WITH_TIMEOUT(!started.isEmpty(), 60000);
+        worker()->cancel();
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 2, 300000);
+        QCOMPARE(finished.at(0).at(0).toInt(), job);
+        QCOMPARE(finished.at(0).at(1).toBool(), true);
+        QCOMPARE(finished.at(1).at(0).toInt(), queued);
+        QCOMPARE(finished.at(1).at(1).toBool(), true);
+        QVERIFY2(done.count() < items.size(), qPrintable(QString::number(done.count())));
+        QVERIFY(!worker()->busy());
+        // The worker still works afterwards.
+        finished.clear();
+        worker()->submitAnalyse({items.first()}, {});
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 300000);
+        QCOMPARE(finished.first().at(1).toBool(), false);
+    }
+};
+
+QTEST_MAIN(TestWorker)
+#include "tst_worker.moc"
