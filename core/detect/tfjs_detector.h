@@ -1,0 +1,81 @@
+#pragma once
+// The built-in detectors on the TF.js graph runner (internal; includes torch).
+//  - NanoDet (416x416, NCHW RGB/255): 3 levels (strides 8/16/32) of sigmoid class scores [1,n,80]
+//    and distribution box regression [1,n,44] = 4 sides (left, top, right, bottom) x 11 bins;
+//    distance = softmax expectation x stride from the anchor-point centre ((col+0.5)*stride).
+//  - CenterNet (512x512, NHWC RGB 0-255): decoded in the graph to [1,100,6] = x1,y1,x2,y2 (input
+//    pixels), score, class (COCO-80).
+// Both resize the image to the input size with TensorFlow's legacy bilinear resize (no half-pixel
+// centres), as @vladmandic/human does.
+#include "detect/detector.h"
+#include "detect/tfjs_graph.h"
+
+#include <torch/torch.h>
+
+namespace hoi::detect {
+
+class TfjsDetector : public Detector {
+public:
+    explicit TfjsDetector(const std::string& model_json);
+    std::vector<Detection> detect(const cv::Mat& rgb8, const DetectorOptions& opt = {}) const override;
+    std::string checksum() const override { return graph_.checksum(); }
+    const TfjsGraph& graph() const { return graph_; }
+
+    // The model input for an image (exactly what detect() feeds the graph).
+    virtual torch::Tensor preprocess(const cv::Mat& rgb8) const = 0;
+    // The graph outputs detect() decodes, in order.
+    virtual std::vector<std::string> output_refs() const = 0;
+    // Raw outputs (in output_refs order) -> detections in an image of width x height, before NMS
+    // and the max count (score threshold applied).
+    virtual std::vector<Detection> decode(const std::vector<torch::Tensor>& outputs, int width, int height,
+                                          float score_threshold) const = 0;
+    std::vector<torch::Tensor> run_raw(const torch::Tensor& input) const;
+    // FLOPs of one forward pass (conv / matmul nodes).
+    double flops() const;
+
+protected:
+    TfjsGraph graph_;
+    std::string input_node_;
+};
+
+class NanoDetDetector final : public TfjsDetector {
+public:
+    explicit NanoDetDetector(const std::string& model_json);
+    std::string name() const override { return "nanodet"; }
+    int input_width() const override { return size_; }
+    int input_height() const override { return size_; }
+    torch::Tensor preprocess(const cv::Mat& rgb8) const override;
+    std::vector<std::string> output_refs() const override;
+    std::vector<Detection> decode(const std::vector<torch::Tensor>& outputs, int width, int height,
+                                  float score_threshold) const override;
+
+private:
+    struct Level { int grid = 0, stride = 0; std::string scores, boxes; };
+    std::vector<Level> levels_;
+    int size_ = 416, bins_ = 11;
+};
+
+class CenterNetDetector final : public TfjsDetector {
+public:
+    explicit CenterNetDetector(const std::string& model_json);
+    std::string name() const override { return "centernet"; }
+    int input_width() const override { return size_; }
+    int input_height() const override { return size_; }
+    torch::Tensor preprocess(const cv::Mat& rgb8) const override;
+    std::vector<std::string> output_refs() const override { return {detections_}; }
+    std::vector<Detection> decode(const std::vector<torch::Tensor>& outputs, int width, int height,
+                                  float score_threshold) const override;
+
+private:
+    std::string detections_;
+    int size_ = 512;
+};
+
+// Picks NanoDet or CenterNet decoding from the graph's signature; throws hoi::Error(Model) for
+// other graphs.
+std::unique_ptr<Detector> make_tfjs_detector(const std::string& model_json);
+
+// CV_8UC3 RGB -> float [1,H,W,3] (0..255); throws hoi::Error(Input) for an empty or non-8UC3 image.
+torch::Tensor image_to_tensor(const cv::Mat& rgb8);
+
+} // namespace hoi::detect

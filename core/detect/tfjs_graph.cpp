@@ -1,0 +1,532 @@
+// TF.js graph-model runner on LibTorch: loading, validation, scheduling.
+// The op table is in tfjs_ops.cpp.
+#include "detect/tfjs_graph.h"
+#include "detect/tfjs_ops.h"
+
+#include "io/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+namespace hoi::detect {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using torch::Tensor;
+
+struct TfjsGraph::Node {
+    std::string name, op;
+    std::vector<std::pair<int, int>> inputs; // (node position, output index)
+    int num_outputs = 1;
+    tfjs::Kernel kernel;
+    bool is_placeholder = false;
+    bool is_constant = false;
+};
+
+namespace {
+
+std::string read_binary(const fs::path& p, const std::string& what) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) throw_model(what + ": cannot open " + p.string());
+    std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return data;
+}
+
+int64_t dtype_bytes(const std::string& dtype) {
+    if (dtype == "float32" || dtype == "int32") return 4;
+    if (dtype == "float16" || dtype == "uint16" || dtype == "int16") return 2;
+    if (dtype == "uint8" || dtype == "bool" || dtype == "int8") return 1;
+    return 0;
+}
+
+float half_to_float(uint16_t h) {
+    const uint32_t sign = (h & 0x8000u) << 16;
+    uint32_t exp = (h >> 10) & 0x1f;
+    uint32_t mant = h & 0x3ff;
+    uint32_t bits;
+    if (exp == 0) {
+        if (mant == 0) {
+            bits = sign;
+        } else { // subnormal: normalise
+            exp = 127 - 15 + 1;
+            while (!(mant & 0x400)) { mant <<= 1; --exp; }
+            mant &= 0x3ff;
+            bits = sign | (exp << 23) | (mant << 13);
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | (mant << 13);
+    } else {
+        bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+    }
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
+std::string fnv1a_hex(const std::string& data) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : data) { h ^= c; h *= 1099511628211ull; }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+}
+
+std::string shape_str(const std::vector<int64_t>& s) {
+    std::string r = "[";
+    for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+    return r + "]";
+}
+
+torch::ScalarType dtype_of_signature(const std::string& dt) {
+    if (dt == "DT_FLOAT") return torch::kFloat;
+    if (dt == "DT_INT32") return torch::kInt;
+    if (dt == "DT_INT64") return torch::kLong;
+    if (dt == "DT_BOOL") return torch::kBool;
+    return torch::kFloat;
+}
+
+std::vector<int64_t> shape_of_json(const json& tensor_shape) {
+    std::vector<int64_t> s;
+    if (!tensor_shape.is_object() || !tensor_shape.contains("dim")) return s;
+    for (const auto& d : tensor_shape["dim"]) {
+        const auto& v = d.value("size", json("0"));
+        s.push_back(v.is_string() ? std::stoll(v.get<std::string>()) : v.get<int64_t>());
+    }
+    return s;
+}
+
+// Weight name -> tensor, decoded from the manifest and the shard files.
+std::map<std::string, Tensor> load_weights(const json& model, const fs::path& dir, const std::string& where,
+                                           std::string& checksum_source) {
+    std::map<std::string, Tensor> out;
+    if (!model.contains("weightsManifest") || !model["weightsManifest"].is_array())
+        throw_model(where + ": no weightsManifest array");
+    int group_no = 0;
+    for (const auto& group : model["weightsManifest"]) {
+        const std::string gwhere = where + ": weightsManifest[" + std::to_string(group_no++) + "]";
+        if (!group.contains("paths") || !group["paths"].is_array() || !group.contains("weights") ||
+            !group["weights"].is_array())
+            throw_model(gwhere + ": expected \"paths\" and \"weights\" arrays");
+        std::string data;
+        std::string shard_names;
+        for (const auto& p : group["paths"]) {
+            const fs::path file = dir / p.get<std::string>();
+            data += read_binary(file, gwhere);
+            shard_names += (shard_names.empty() ? "" : "+") + file.filename().string();
+        }
+        checksum_source += data;
+        size_t offset = 0;
+        for (const auto& w : group["weights"]) {
+            const std::string name = w.value("name", "");
+            const std::string dtype = w.value("dtype", "");
+            const std::string wwhere = gwhere + " weight '" + name + "'";
+            if (name.empty()) throw_model(gwhere + ": a weight without a name");
+            if (!w.contains("shape") || !w["shape"].is_array()) throw_model(wwhere + ": no shape");
+            std::vector<int64_t> shape;
+            int64_t count = 1;
+            for (const auto& d : w["shape"]) {
+                if (!d.is_number_integer() || d.get<int64_t>() < 0) throw_model(wwhere + ": bad shape entry");
+                shape.push_back(d.get<int64_t>());
+                count *= shape.back();
+            }
+            std::string stored = dtype;
+            double qmin = 0, qscale = 1;
+            bool quantized = false;
+            if (w.contains("quantization")) {
+                const auto& q = w["quantization"];
+                stored = q.value("dtype", "");
+                if (stored != "float16" && stored != "uint8" && stored != "uint16")
+                    throw_model(wwhere + ": unsupported quantization dtype '" + stored +
+                                "' (expected float16, uint8 or uint16)");
+                if (stored != "float16") {
+                    if (!q.contains("min") || !q.contains("scale"))
+                        throw_model(wwhere + ": " + stored + " quantization without min/scale");
+                    qmin = q["min"].get<double>();
+                    qscale = q["scale"].get<double>();
+                }
+                quantized = true;
+                if (dtype != "float32" && dtype != "int32")
+                    throw_model(wwhere + ": quantized weights must be float32 or int32, not " + dtype);
+            } else if (dtype != "float32" && dtype != "int32" && dtype != "bool") {
+                throw_model(wwhere + ": unsupported dtype '" + dtype + "' (expected float32, int32 or bool)");
+            }
+            const int64_t esize = dtype_bytes(stored);
+            const size_t nbytes = static_cast<size_t>(count * esize);
+            if (offset + nbytes > data.size())
+                throw_model(wwhere + " (shape " + shape_str(shape) + ", " + stored + ") needs bytes " +
+                            std::to_string(offset) + ".." + std::to_string(offset + nbytes) + " but " +
+                            shard_names + " has only " + std::to_string(data.size()) +
+                            " bytes (truncated or mismatched weight file)");
+            const char* src = data.data() + offset;
+            Tensor t;
+            if (dtype == "bool") {
+                t = torch::empty(shape, torch::kBool);
+                auto* dst = t.data_ptr<bool>();
+                for (int64_t i = 0; i < count; ++i) dst[i] = src[i] != 0;
+            } else if (!quantized) {
+                t = torch::empty(shape, dtype == "int32" ? torch::kInt : torch::kFloat);
+                std::memcpy(t.data_ptr(), src, nbytes);
+            } else {
+                auto f = torch::empty(shape, torch::kFloat);
+                float* dst = f.data_ptr<float>();
+                if (stored == "float16") {
+                    for (int64_t i = 0; i < count; ++i) {
+                        uint16_t h;
+                        std::memcpy(&h, src + 2 * i, 2);
+                        dst[i] = half_to_float(h);
+                    }
+                } else if (stored == "uint8") {
+                    for (int64_t i = 0; i < count; ++i)
+                        dst[i] = static_cast<float>(qmin + qscale * static_cast<unsigned char>(src[i]));
+                } else {
+                    for (int64_t i = 0; i < count; ++i) {
+                        uint16_t q;
+                        std::memcpy(&q, src + 2 * i, 2);
+                        dst[i] = static_cast<float>(qmin + qscale * q);
+                    }
+                }
+                t = dtype == "int32" ? f.round().to(torch::kInt) : f;
+            }
+            offset += nbytes;
+            out[name] = t;
+        }
+        if (offset != data.size())
+            throw_model(gwhere + ": the manifest describes " + std::to_string(offset) + " bytes but " + shard_names +
+                        " has " + std::to_string(data.size()) + " (mismatched weight file)");
+    }
+    return out;
+}
+
+} // namespace
+
+TfjsGraph::~TfjsGraph() = default;
+
+TfjsGraph::TfjsGraph(const std::string& model_json_path) : path_(model_json_path) {
+    const fs::path jp(model_json_path);
+    const std::string where = jp.filename().string();
+    if (!fs::exists(jp)) throw_model("model file not found: " + model_json_path);
+    json model;
+    try {
+        model = json::parse(read_binary(jp, where));
+    } catch (const json::exception& e) {
+        throw_model(model_json_path + ": not valid JSON (" + e.what() + ")");
+    }
+    if (!model.is_object() || !model.contains("modelTopology") || !model["modelTopology"].contains("node") ||
+        !model["modelTopology"]["node"].is_array())
+        throw_model(model_json_path + ": not a TF.js graph model (expected modelTopology.node[])");
+    if (model.contains("format") && model["format"] != "graph-model")
+        throw_model(model_json_path + ": format is " + model["format"].dump() + ", expected \"graph-model\"");
+
+    std::string weight_bytes;
+    std::map<std::string, Tensor> weights;
+    try {
+        weights = load_weights(model, jp.parent_path(), where, weight_bytes);
+    } catch (const json::exception& e) {
+        throw_model(where + ": malformed weightsManifest (" + e.what() + ")");
+    }
+    checksum_ = fnv1a_hex(weight_bytes);
+    weight_bytes.clear();
+
+    // Parse the nodes.
+    struct Raw { std::string name, op; std::vector<std::string> inputs; json attr; };
+    std::vector<Raw> raw;
+    std::map<std::string, int> raw_index;
+    for (const auto& n : model["modelTopology"]["node"]) {
+        Raw r;
+        r.name = n.value("name", "");
+        r.op = n.value("op", "");
+        if (r.name.empty() || r.op.empty()) throw_model(where + ": a node without name or op");
+        if (n.contains("input"))
+            for (const auto& i : n["input"]) {
+                const std::string s = i.get<std::string>();
+                if (!s.empty() && s[0] == '^') continue; // control dependency
+                r.inputs.push_back(s);
+            }
+        r.attr = n.value("attr", json::object());
+        if (raw_index.count(r.name)) throw_model(where + ": duplicate node '" + r.name + "'");
+        raw_index[r.name] = static_cast<int>(raw.size());
+        raw.push_back(std::move(r));
+    }
+    if (model["modelTopology"].contains("library") && model["modelTopology"]["library"].contains("function") &&
+        !model["modelTopology"]["library"]["function"].empty())
+        throw_model(where + ": graph functions (control flow) are not supported");
+
+    auto split_ref = [&](const std::string& ref, const std::string& user) {
+        std::string node = ref;
+        int index = 0;
+        const auto colon = ref.rfind(':');
+        if (colon != std::string::npos) {
+            node = ref.substr(0, colon);
+            try {
+                index = std::stoi(ref.substr(colon + 1));
+            } catch (...) {
+                throw_model(where + ": node '" + user + "' has a malformed input '" + ref + "'");
+            }
+        }
+        auto it = raw_index.find(node);
+        if (it == raw_index.end())
+            throw_model(where + ": node '" + user + "' reads '" + ref + "', which is not a node of the graph");
+        return std::make_pair(it->second, index);
+    };
+
+    // Topological order (Kahn; stable in file order).
+    const int n = static_cast<int>(raw.size());
+    std::vector<std::vector<int>> users(static_cast<size_t>(n));
+    std::vector<int> pending(static_cast<size_t>(n), 0);
+    for (int i = 0; i < n; ++i)
+        for (const auto& in : raw[static_cast<size_t>(i)].inputs) {
+            const int src = split_ref(in, raw[static_cast<size_t>(i)].name).first;
+            users[static_cast<size_t>(src)].push_back(i);
+            ++pending[static_cast<size_t>(i)];
+        }
+    std::vector<int> order;
+    std::set<int> ready;
+    for (int i = 0; i < n; ++i)
+        if (pending[static_cast<size_t>(i)] == 0) ready.insert(i);
+    while (!ready.empty()) {
+        const int i = *ready.begin();
+        ready.erase(ready.begin());
+        order.push_back(i);
+        for (int u : users[static_cast<size_t>(i)])
+            if (--pending[static_cast<size_t>(u)] == 0) ready.insert(u);
+    }
+    if (static_cast<int>(order.size()) != n) throw_model(where + ": the graph has a cycle");
+
+    std::vector<int> position(static_cast<size_t>(n));
+    for (int k = 0; k < n; ++k) position[static_cast<size_t>(order[static_cast<size_t>(k)])] = k;
+
+    // Build the kernels, folding constant sub-graphs.
+    constants_.resize(static_cast<size_t>(n));
+    for (int k = 0; k < n; ++k) {
+        const Raw& r = raw[static_cast<size_t>(order[static_cast<size_t>(k)])];
+        auto node = std::make_unique<Node>();
+        node->name = r.name;
+        node->op = r.op;
+        for (const auto& in : r.inputs) {
+            auto [src, idx] = split_ref(in, r.name);
+            const int p = position[static_cast<size_t>(src)];
+            if (idx < 0 || idx >= nodes_[static_cast<size_t>(p)]->num_outputs)
+                throw_model(where + ": node '" + r.name + "' reads output " + std::to_string(idx) + " of '" +
+                            nodes_[static_cast<size_t>(p)]->name + "' (" + nodes_[static_cast<size_t>(p)]->op +
+                            "), which has " + std::to_string(nodes_[static_cast<size_t>(p)]->num_outputs));
+            node->inputs.push_back({p, idx});
+        }
+        index_[r.name] = k;
+        const std::string nwhere = where + ": node '" + r.name + "' (" + r.op + ")";
+        if (r.op == "Const") {
+            auto it = weights.find(r.name);
+            if (it == weights.end()) throw_model(nwhere + ": no weight of that name in the weightsManifest");
+            if (r.attr.contains("value") && r.attr["value"].contains("tensor") &&
+                r.attr["value"]["tensor"].contains("tensorShape")) {
+                const auto declared = shape_of_json(r.attr["value"]["tensor"]["tensorShape"]);
+                const auto actual = it->second.sizes().vec();
+                if (declared != actual)
+                    throw_model(nwhere + ": the weightsManifest gives shape " + shape_str(actual) +
+                                " but the graph declares " + shape_str(declared));
+            }
+            node->is_constant = true;
+            constants_[static_cast<size_t>(k)] = {it->second};
+            weights.erase(it);
+            nodes_.push_back(std::move(node));
+            continue;
+        }
+        if (r.op == "Placeholder") {
+            node->is_placeholder = true;
+            TfjsTensorSpec spec;
+            spec.name = r.name;
+            spec.node = r.name;
+            if (r.attr.contains("dtype")) spec.dtype = dtype_of_signature(r.attr["dtype"].value("type", "DT_FLOAT"));
+            if (r.attr.contains("shape")) spec.shape = shape_of_json(r.attr["shape"].value("shape", json::object()));
+            inputs_.push_back(spec);
+            nodes_.push_back(std::move(node));
+            continue;
+        }
+        // Constant inputs for the factory (weights to prepare once).
+        std::vector<const Tensor*> const_inputs;
+        bool all_const = true;
+        for (const auto& [p, idx] : node->inputs) {
+            const auto& c = constants_[static_cast<size_t>(p)];
+            if (c.empty()) {
+                const_inputs.push_back(nullptr);
+                all_const = false;
+            } else {
+                const_inputs.push_back(&c[static_cast<size_t>(idx)]);
+            }
+        }
+        tfjs::NodeDef def{r.name, r.op, r.attr, const_inputs, nwhere};
+        tfjs::Compiled compiled = tfjs::compile(def); // throws Model for unknown ops / attributes
+        node->kernel = std::move(compiled.kernel);
+        node->num_outputs = compiled.num_outputs;
+        if (all_const && !compiled.stateful) {
+            std::vector<Tensor> args;
+            for (const auto* c : const_inputs) args.push_back(*c);
+            try {
+                torch::NoGradGuard g;
+                constants_[static_cast<size_t>(k)] = node->kernel(args, nullptr);
+            } catch (const Error&) {
+                throw;
+            } catch (const std::exception& e) {
+                throw_model(nwhere + ": cannot evaluate constant node: " + e.what());
+            }
+            node->is_constant = true;
+        }
+        nodes_.push_back(std::move(node));
+    }
+    if (!weights.empty())
+        throw_model(where + ": the weightsManifest has weight '" + weights.begin()->first +
+                    "', which is not a Const node of the graph");
+
+    // Signature: inputs / outputs with their declared names.
+    if (model.contains("signature")) {
+        const auto& sig = model["signature"];
+        if (sig.contains("inputs")) {
+            for (auto& spec : inputs_)
+                for (auto it = sig["inputs"].begin(); it != sig["inputs"].end(); ++it) {
+                    std::string nm = it.value().value("name", it.key());
+                    if (nm.substr(0, nm.rfind(':')) == spec.node) {
+                        spec.name = it.key();
+                        spec.dtype = dtype_of_signature(it.value().value("dtype", "DT_FLOAT"));
+                        if (it.value().contains("tensorShape")) spec.shape = shape_of_json(it.value()["tensorShape"]);
+                    }
+                }
+        }
+        if (sig.contains("outputs"))
+            for (auto it = sig["outputs"].begin(); it != sig["outputs"].end(); ++it) {
+                TfjsTensorSpec spec;
+                spec.name = it.key();
+                std::string nm = it.value().value("name", it.key());
+                const auto colon = nm.rfind(':');
+                spec.node = colon == std::string::npos ? nm : nm.substr(0, colon);
+                spec.output_index = colon == std::string::npos ? 0 : std::stoi(nm.substr(colon + 1));
+                spec.dtype = dtype_of_signature(it.value().value("dtype", "DT_FLOAT"));
+                if (it.value().contains("tensorShape")) spec.shape = shape_of_json(it.value()["tensorShape"]);
+                if (!index_.count(spec.node))
+                    throw_model(where + ": signature output '" + spec.name + "' names no node");
+                outputs_.push_back(spec);
+            }
+    }
+}
+
+std::map<std::string, int> TfjsGraph::op_counts() const {
+    std::map<std::string, int> c;
+    for (const auto& n : nodes_) ++c[n->op];
+    return c;
+}
+
+std::vector<Tensor> TfjsGraph::run(const std::map<std::string, Tensor>& inputs,
+                                   const std::vector<std::string>& outputs) const {
+    return execute(inputs, outputs, nullptr);
+}
+
+double TfjsGraph::count_flops(const std::map<std::string, Tensor>& inputs) const {
+    std::vector<std::string> outs;
+    for (const auto& o : outputs_) outs.push_back(o.node + ":" + std::to_string(o.output_index));
+    double flops = 0;
+    execute(inputs, outs, &flops);
+    return flops;
+}
+
+std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inputs,
+                                       const std::vector<std::string>& outputs, double* flops) const {
+    torch::NoGradGuard no_grad;
+    const fs::path jp(path_);
+    const std::string where = jp.filename().string();
+    const size_t n = nodes_.size();
+    // Resolve the outputs.
+    std::vector<std::pair<int, int>> wanted;
+    for (const auto& ref : outputs) {
+        std::string node = ref;
+        int idx = 0;
+        const auto colon = ref.rfind(':');
+        if (colon != std::string::npos) {
+            node = ref.substr(0, colon);
+            idx = std::atoi(ref.c_str() + colon + 1);
+        }
+        auto it = index_.find(node);
+        if (it == index_.end()) throw_input(where + ": no node '" + node + "' to read as an output");
+        if (idx < 0 || idx >= nodes_[static_cast<size_t>(it->second)]->num_outputs)
+            throw_input(where + ": node '" + node + "' has no output " + std::to_string(idx));
+        wanted.push_back({it->second, idx});
+    }
+    // The nodes needed, and how often each is read.
+    std::vector<char> needed(n, 0);
+    std::vector<int> uses(n, 0);
+    for (const auto& w : wanted) needed[static_cast<size_t>(w.first)] = 1;
+    for (size_t k = n; k-- > 0;) {
+        if (!needed[k] || nodes_[k]->is_constant) continue;
+        for (const auto& in : nodes_[k]->inputs) {
+            needed[static_cast<size_t>(in.first)] = 1;
+            ++uses[static_cast<size_t>(in.first)];
+        }
+    }
+    for (const auto& w : wanted) uses[static_cast<size_t>(w.first)] += 1 << 20; // keep outputs
+
+    Values values(n);
+    std::vector<Tensor> args;
+    for (size_t k = 0; k < n; ++k) {
+        if (!needed[k]) continue;
+        const Node& node = *nodes_[k];
+        if (node.is_constant) continue;
+        if (node.is_placeholder) {
+            auto it = inputs.find(node.name);
+            if (it == inputs.end()) {
+                for (const auto& spec : inputs_)
+                    if (spec.node == node.name) it = inputs.find(spec.name);
+            }
+            if (it == inputs.end()) throw_input(where + ": input '" + node.name + "' was not given");
+            for (const auto& spec : inputs_) {
+                if (spec.node != node.name) continue;
+                if (it->second.scalar_type() != spec.dtype)
+                    throw_input(where + ": input '" + node.name + "' must be " +
+                                std::string(c10::toString(spec.dtype)) + ", got " +
+                                std::string(c10::toString(it->second.scalar_type())));
+                bool ok = static_cast<size_t>(it->second.dim()) == spec.shape.size() || spec.shape.empty();
+                for (size_t d = 0; ok && d < spec.shape.size(); ++d)
+                    ok = spec.shape[d] < 0 || spec.shape[d] == it->second.size(static_cast<int64_t>(d));
+                if (!ok)
+                    throw_input(where + ": input '" + node.name + "' must have shape " + shape_str(spec.shape) +
+                                ", got " + shape_str(it->second.sizes().vec()));
+            }
+            values[k] = {it->second};
+            continue;
+        }
+        args.clear();
+        for (const auto& [p, idx] : node.inputs) {
+            const auto& src = nodes_[static_cast<size_t>(p)]->is_constant ? constants_[static_cast<size_t>(p)]
+                                                                            : values[static_cast<size_t>(p)];
+            args.push_back(src[static_cast<size_t>(idx)]);
+        }
+        try {
+            values[k] = node.kernel(args, flops);
+        } catch (const Error&) {
+            throw;
+        } catch (const std::exception& e) {
+            std::string msg = e.what();
+            const auto nl = msg.find('\n');
+            if (nl != std::string::npos) msg = msg.substr(0, nl);
+            throw_input(where + ": node '" + node.name + "' (" + node.op + ") failed: " + msg);
+        }
+        // Free inputs after their last use.
+        for (const auto& [p, idx] : node.inputs) {
+            (void)idx;
+            if (nodes_[static_cast<size_t>(p)]->is_constant) continue;
+            if (--uses[static_cast<size_t>(p)] == 0) values[static_cast<size_t>(p)].clear();
+        }
+    }
+    std::vector<Tensor> out;
+    for (const auto& [k, idx] : wanted) {
+        const auto& src = nodes_[static_cast<size_t>(k)]->is_constant ? constants_[static_cast<size_t>(k)]
+                                                                        : values[static_cast<size_t>(k)];
+        out.push_back(src.at(static_cast<size_t>(idx)));
+    }
+    return out;
+}
+
+} // namespace hoi::detect

@@ -1,0 +1,37 @@
+#pragma once
+// The op table of the TF.js graph runner: TensorFlow op -> torch calls (internal).
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace hoi::detect::tfjs {
+
+// Runs one node: inputs in graph order; `flops` (may be null) accumulates conv/matmul FLOPs.
+using Kernel = std::function<std::vector<torch::Tensor>(const std::vector<torch::Tensor>&, double* flops)>;
+
+struct NodeDef {
+    const std::string& name;
+    const std::string& op;
+    const nlohmann::json& attr;
+    const std::vector<const torch::Tensor*>& const_inputs; // null where the input is not constant
+    const std::string& where;                              // "model.json: node 'x' (Op)" for messages
+};
+
+struct Compiled {
+    Kernel kernel;
+    int num_outputs = 1;
+    bool stateful = false; // never constant-folded
+};
+
+// Validates the node's attributes and returns its kernel; throws hoi::Error(Model) naming the node
+// for an unknown op, an unsupported attribute value or a wrong number of inputs.
+Compiled compile(const NodeDef& node);
+
+// The ops the table knows.
+std::vector<std::string> supported_ops();
+
+} // namespace hoi::detect::tfjs
