@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -145,6 +146,9 @@ std::vector<Detection> OnnxDetector::detect(const cv::Mat& rgb8, const DetectorO
         d.y1 = std::clamp(static_cast<float>((d.y1 - py) / r), 0.f, static_cast<float>(rgb8.rows));
         d.y2 = std::clamp(static_cast<float>((d.y2 - py) / r), 0.f, static_cast<float>(rgb8.rows));
     }
+    // Boxes entirely in the letterbox bands have nothing left inside the image.
+    dets.erase(std::remove_if(dets.begin(), dets.end(), [](const Detection& d) { return d.x2 <= d.x1 || d.y2 <= d.y1; }),
+               dets.end());
     return nms_classwise(std::move(dets), opt.nms_iou, opt.max_detections);
 }
 

@@ -1,0 +1,56 @@
+// hoi bench --section detect: latency of each detector (and the pose model) at its input size,
+// with its compute floor (conv / matmul FLOPs counted from the graph / the measured GEMM rate).
+#include "bench.h"
+
+#include "detect/detector.h"
+#include "detect/tfjs_detector.h"
+#include "io/error.h"
+
+#include <filesystem>
+
+#include <opencv2/core.hpp>
+
+namespace hoi::bench {
+
+static nlohmann::json bench_detect(Context& ctx) {
+    nlohmann::json out = nlohmann::json::object();
+    cv::Mat image(480, 640, CV_8UC3);
+    cv::randu(image, cv::Scalar::all(0), cv::Scalar::all(255));
+    const double rate = ctx.gemm_gflops;
+    for (const std::string name : {"nanodet", "centernet"}) {
+        const auto path = std::filesystem::path(ctx.models_dir) / (name + ".json");
+        if (!std::filesystem::exists(path)) {
+            out[name] = {{"skipped", "missing " + path.string()}};
+            continue;
+        }
+        const auto det = detect::make_detector(path.string());
+        const auto* tdet = dynamic_cast<const detect::TfjsDetector*>(det.get());
+        const double flops = tdet ? tdet->flops() : 0;
+        const double ms = time_ms([&] { det->detect(image); }, ctx.repeats, 2);
+        double forward_ms = 0;
+        if (tdet) {
+            const auto input = tdet->preprocess(image);
+            torch::InferenceMode guard;
+            forward_ms = time_ms([&] { tdet->run_raw(input); }, ctx.repeats, 1);
+        }
+        nlohmann::json r = {{"input", std::to_string(det->input_width()) + "x" + std::to_string(det->input_height())},
+                            {"ms_per_image", ms},
+                            {"forward_ms", forward_ms},
+                            {"gflops", flops / 1e9}};
+        if (rate > 0) r["floor_ms"] = flops / (rate * 1e9) * 1e3;
+        if (name == "nanodet") r["target_ms"] = 60;
+        out[name] = r;
+    }
+    const auto pose_path = std::filesystem::path(ctx.models_dir) / "movenet-multipose.json";
+    if (std::filesystem::exists(pose_path)) {
+        const detect::PoseEstimator pe(pose_path.string());
+        const double ms = time_ms([&] { pe.estimate(image); }, ctx.repeats, 2);
+        out["movenet-multipose"] = {{"input", "256x256"}, {"ms_per_image", ms}};
+    }
+    return out;
+}
+
+HOI_REGISTER_BENCH("detect", "detector latency per image (NanoDet, CenterNet, MoveNet) with compute floors", 30,
+                   bench_detect);
+
+} // namespace hoi::bench

@@ -1,0 +1,439 @@
+// Detectors on real images (hand-checked boxes in tests/data/detect/expected.json), NMS, the
+// factory, precise errors for damaged model files, YOLO ONNX decoding (a hand-written ONNX file),
+// MoveNet poses and the `hoi detect` / `hoi pose` commands.
+#include <QtTest>
+
+#include "annotation/coco_classes.h"
+#include "core.h"
+#include "detect/detector.h"
+#include "io/error.h"
+#include "io/image.h"
+#include "test_util.h"
+
+#include <filesystem>
+#include <fstream>
+
+using hoi::detect::Detection;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+Detection box(float x1, float y1, float x2, float y2, int cls, float score) {
+    Detection d;
+    d.x1 = x1; d.y1 = y1; d.x2 = x2; d.y2 = y2;
+    d.class_id = cls;
+    d.score = score;
+    return d;
+}
+
+std::string read_file(const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void write_file(const std::string& p, const std::string& data) {
+    std::ofstream out(p, std::ios::binary);
+    out << data;
+}
+
+// The hoi::Error a callable throws ("" when none).
+template <class F>
+std::pair<std::string, hoi::ErrorKind> error_of(F&& f) {
+    try {
+        f();
+    } catch (const hoi::Error& e) {
+        return {e.what(), e.kind()};
+    }
+    return {"", hoi::ErrorKind::Internal};
+}
+
+// A minimal protobuf writer for hand-made ONNX files.
+struct Pb {
+    std::string s;
+    void varint(uint64_t v) {
+        while (v >= 0x80) { s.push_back(static_cast<char>(v | 0x80)); v >>= 7; }
+        s.push_back(static_cast<char>(v));
+    }
+    Pb& i(int field, int64_t v) { varint(static_cast<uint64_t>(field) << 3); varint(static_cast<uint64_t>(v)); return *this; }
+    Pb& b(int field, const std::string& bytes) {
+        varint((static_cast<uint64_t>(field) << 3) | 2);
+        varint(bytes.size());
+        s += bytes;
+        return *this;
+    }
+    Pb& m(int field, const Pb& msg) { return b(field, msg.s); }
+};
+
+Pb value_info(const std::string& name, const std::vector<int64_t>& dims) {
+    Pb shape;
+    for (auto d : dims) shape.m(1, Pb().i(1, d));
+    Pb tensor_type;
+    tensor_type.i(1, 1).m(2, shape); // FLOAT
+    return Pb().b(1, name).m(2, Pb().m(1, tensor_type));
+}
+
+Pb initializer(const std::string& name, const std::vector<int64_t>& dims, int data_type, const std::string& raw) {
+    Pb t;
+    for (auto d : dims) t.i(1, d);
+    t.i(2, data_type).b(8, name).b(9, raw);
+    return t;
+}
+
+// An ONNX model whose output is the fixed tensor `values` of shape out_shape, whatever the
+// [1,3,640,640] input: Conv (zero 1x1 weights, stride 640, bias = values) then Reshape.
+std::string fixed_output_onnx(const std::vector<float>& values, const std::vector<int64_t>& out_shape) {
+    const auto C = static_cast<int64_t>(values.size());
+    const std::string zeros(static_cast<size_t>(C * 3) * sizeof(float), '\0');
+    const std::string bias(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+    const std::string shape(reinterpret_cast<const char*>(out_shape.data()), out_shape.size() * sizeof(int64_t));
+    Pb ks, st;
+    ks.b(1, "kernel_shape").i(20, 7).i(8, 1).i(8, 1);
+    st.b(1, "strides").i(20, 7).i(8, 640).i(8, 640);
+    Pb conv;
+    conv.b(1, "images").b(1, "W").b(1, "B").b(2, "conv_out").b(3, "conv").b(4, "Conv").m(5, ks).m(5, st);
+    Pb reshape;
+    reshape.b(1, "conv_out").b(1, "shape").b(2, "output0").b(3, "reshape").b(4, "Reshape");
+    Pb graph;
+    graph.m(1, conv).m(1, reshape).b(2, "fixed");
+    graph.m(5, initializer("W", {C, 3, 1, 1}, 1, zeros));
+    graph.m(5, initializer("B", {C}, 1, bias));
+    graph.m(5, initializer("shape", {static_cast<int64_t>(out_shape.size())}, 7, shape));
+    graph.m(11, value_info("images", {1, 3, 640, 640}));
+    graph.m(12, value_info("output0", out_shape));
+    Pb model;
+    model.i(1, 7).b(2, "hoi-test").m(7, graph).m(8, Pb().b(1, "").i(2, 13));
+    return model.s;
+}
+
+} // namespace
+
+class TestDetector : public QObject {
+    Q_OBJECT
+
+    std::string model(const std::string& f) { return hoi::test::models_dir() + "/" + f; }
+    std::string sample(const std::string& f) { return hoi::test::samples_dir() + "/" + f; }
+
+    // Copies nanodet.json/.bin into dir (optionally editing the json) and returns the json path.
+    std::string copy_nanodet(const QTemporaryDir& dir, const std::function<void(json&)>& edit = {},
+                             const std::function<void(std::string&)>& edit_bin = {}) {
+        json j = json::parse(read_file(model("nanodet.json")));
+        if (edit) edit(j);
+        std::string bin = read_file(model("nanodet.bin"));
+        if (edit_bin) edit_bin(bin);
+        const std::string p = dir.path().toStdString() + "/nanodet.json";
+        write_file(p, j.dump());
+        write_file(dir.path().toStdString() + "/nanodet.bin", bin);
+        return p;
+    }
+
+    void check_fixtures(const std::string& detector) {
+        HOI_REQUIRE_FILE(model(detector + ".json"));
+        const json expected = json::parse(read_file(hoi::test::test_data_dir() + "/detect/expected.json"));
+        const auto det = hoi::detect::make_detector(detector, hoi::test::models_dir());
+        QCOMPARE(det->name(), detector);
+        for (auto it = expected["images"].begin(); it != expected["images"].end(); ++it) {
+            HOI_REQUIRE_FILE(sample(it.key()));
+            const auto image = hoi::io::load_image(sample(it.key()));
+            hoi::detect::DetectorOptions opt;
+            opt.score_threshold = 0.2f;
+            const auto dets = det->detect(image.rgb, opt);
+            QString found;
+            for (const auto& d : dets) {
+                QVERIFY(d.x1 >= 0 && d.y1 >= 0 && d.x2 <= image.rgb.cols && d.y2 <= image.rgb.rows);
+                QVERIFY(d.x1 <= d.x2 && d.y1 <= d.y2);
+                QVERIFY(d.score >= opt.score_threshold && d.score <= 1);
+                QCOMPARE(d.label, std::string(hoi::annotation::coco80_names()[static_cast<size_t>(d.class_id)]));
+                found += QString("%1 %2 [%3 %4 %5 %6]; ").arg(d.label.c_str()).arg(d.score, 0, 'f', 2)
+                                 .arg(d.x1, 0, 'f', 0).arg(d.y1, 0, 'f', 0).arg(d.x2, 0, 'f', 0).arg(d.y2, 0, 'f', 0);
+            }
+            for (size_t i = 1; i < dets.size(); ++i) QVERIFY(dets[i - 1].score >= dets[i].score);
+            for (const auto& obj : it.value()["objects"]) {
+                Detection want = box(obj["box"][0], obj["box"][1], obj["box"][2], obj["box"][3], -1, 1);
+                bool ok = false;
+                for (const auto& d : dets)
+                    for (const auto& label : obj["labels"])
+                        ok |= d.label == label.get<std::string>() && hoi::detect::iou(d, want) >= 0.5f;
+                QVERIFY2(ok, qPrintable(QString("%1 on %2: no %3 near %4; found: %5")
+                                                .arg(detector.c_str(), it.key().c_str(), obj["labels"][0].get<std::string>().c_str(),
+                                                     obj["box"].dump().c_str(), found)));
+            }
+            for (const auto& label : it.value()["absent"])
+                for (const auto& d : dets)
+                    QVERIFY2(d.label != label.get<std::string>() || d.score < 0.3f,
+                             qPrintable(QString("%1 on %2: unexpected %3 (%4)").arg(detector.c_str(), it.key().c_str(),
+                                                                                  d.label.c_str()).arg(d.score)));
+        }
+    }
+
+private Q_SLOTS:
+    void initTestCase() { hoi::init_runtime(); }
+
+    void iouAndNms() {
+        QCOMPARE(hoi::detect::iou(box(0, 0, 10, 10, 0, 1), box(0, 0, 10, 10, 0, 1)), 1.f);
+        QCOMPARE(hoi::detect::iou(box(0, 0, 10, 10, 0, 1), box(10, 0, 20, 10, 0, 1)), 0.f);
+        QVERIFY(std::abs(hoi::detect::iou(box(0, 0, 10, 10, 0, 1), box(5, 0, 15, 10, 0, 1)) - 1.f / 3.f) < 1e-6f);
+        QCOMPARE(hoi::detect::iou(box(0, 0, 0, 10, 0, 1), box(0, 0, 0, 10, 0, 1)), 0.f); // empty
+        std::vector<Detection> dets = {box(0, 0, 10, 10, 0, 0.5f), box(1, 1, 11, 11, 0, 0.9f),
+                                       box(1, 1, 11, 11, 1, 0.7f), box(50, 50, 60, 60, 0, 0.6f),
+                                       box(0, 0, 10, 10, 1, 0.2f)};
+        auto kept = hoi::detect::nms_classwise(dets, 0.5f, 100);
+        QCOMPARE(kept.size(), size_t(3)); // class 0: 0.9 and the far 0.6; class 1: 0.7
+        QCOMPARE(kept[0].score, 0.9f);
+        QCOMPARE(kept[1].score, 0.7f);
+        QCOMPARE(kept[1].class_id, 1);
+        QCOMPARE(kept[2].score, 0.6f);
+        QCOMPARE(hoi::detect::nms_classwise(dets, 0.5f, 2).size(), size_t(2));
+        QCOMPARE(hoi::detect::nms_classwise(dets, 1.0f, 0).size(), dets.size()); // IoU 1 keeps all
+        QVERIFY(hoi::detect::nms_classwise({}, 0.5f, 10).empty());
+    }
+
+    void nanodetOnSamples() { check_fixtures("nanodet"); }
+    void centernetOnSamples() { check_fixtures("centernet"); }
+
+    void factory() {
+        auto e = error_of([] { hoi::detect::make_detector("nosuchdetector", "/nonexistent"); });
+        QCOMPARE(e.second, hoi::ErrorKind::Usage);
+        QVERIFY2(e.first.find("unknown detector 'nosuchdetector'") != std::string::npos, e.first.c_str());
+        e = error_of([] { hoi::detect::make_detector("nanodet", "/nonexistent"); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("nanodet.json") != std::string::npos && e.first.find("missing") != std::string::npos,
+                 e.first.c_str());
+        e = error_of([] { hoi::detect::make_detector("/nonexistent/model.onnx"); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        HOI_REQUIRE_FILE(model("nanodet.json"));
+        const auto d = hoi::detect::make_detector(model("nanodet.json"));
+        QCOMPARE(d->name(), std::string("nanodet"));
+        QCOMPARE(d->input_width(), 416);
+        QCOMPARE(d->checksum().size(), size_t(16));
+        // Bad images.
+        e = error_of([&] { d->detect(cv::Mat()); });
+        QCOMPARE(e.second, hoi::ErrorKind::Input);
+        e = error_of([&] { d->detect(cv::Mat(10, 10, CV_8UC1, cv::Scalar(0))); });
+        QCOMPARE(e.second, hoi::ErrorKind::Input);
+        // A tiny and a very elongated image still work (boxes inside the image).
+        for (auto size : {cv::Size(1, 1), cv::Size(2000, 3)}) {
+            const auto dets = d->detect(cv::Mat(size, CV_8UC3, cv::Scalar(90, 120, 200)));
+            for (const auto& x : dets) QVERIFY(x.x2 <= size.width && x.y2 <= size.height);
+        }
+    }
+
+    void truncatedWeights() {
+        HOI_REQUIRE_FILE(model("nanodet.json"));
+        QTemporaryDir dir;
+        const auto p = copy_nanodet(dir, {}, [](std::string& bin) { bin.resize(bin.size() - 1000); });
+        auto e = error_of([&] { hoi::detect::make_detector(p); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("nanodet.bin has only") != std::string::npos && e.first.find("weight '") != std::string::npos &&
+                         e.first.find("truncated") != std::string::npos,
+                 e.first.c_str());
+        // Extra bytes are as wrong as missing ones.
+        QTemporaryDir dir2;
+        const auto p2 = copy_nanodet(dir2, {}, [](std::string& bin) { bin += "xxxx"; });
+        e = error_of([&] { hoi::detect::make_detector(p2); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("mismatched weight file") != std::string::npos, e.first.c_str());
+        // No .bin at all.
+        QTemporaryDir dir3;
+        const auto p3 = copy_nanodet(dir3);
+        fs::remove(dir3.path().toStdString() + "/nanodet.bin");
+        e = error_of([&] { hoi::detect::make_detector(p3); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("cannot open") != std::string::npos && e.first.find("nanodet.bin") != std::string::npos,
+                 e.first.c_str());
+    }
+
+    void manifestShapeMismatch() {
+        HOI_REQUIRE_FILE(model("nanodet.json"));
+        // Swap two dimensions of a 4-D float weight: same byte count, but not the graph's shape.
+        std::string name;
+        QTemporaryDir dir;
+        const auto p = copy_nanodet(dir, [&](json& j) {
+            for (auto& w : j["weightsManifest"][0]["weights"])
+                if (w["shape"].size() == 4 && w["shape"][2] != w["shape"][3] && name.empty()) {
+                    std::swap(w["shape"][2], w["shape"][3]);
+                    name = w["name"];
+                }
+        });
+        QVERIFY(!name.empty());
+        auto e = error_of([&] { hoi::detect::make_detector(p); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("'" + name + "'") != std::string::npos && e.first.find("shape") != std::string::npos,
+                 e.first.c_str());
+        // A shape with more elements runs past the data.
+        QTemporaryDir dir2;
+        const auto p2 = copy_nanodet(dir2, [&](json& j) {
+            auto& w = j["weightsManifest"][0]["weights"][0];
+            w["shape"][0] = w["shape"][0].get<int>() * 2;
+        });
+        e = error_of([&] { hoi::detect::make_detector(p2); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(!e.first.empty(), "a doubled weight shape must not load");
+    }
+
+    void unknownOpAndAttribute() {
+        HOI_REQUIRE_FILE(model("nanodet.json"));
+        QTemporaryDir dir;
+        std::string node;
+        const auto p = copy_nanodet(dir, [&](json& j) {
+            for (auto& n : j["modelTopology"]["node"])
+                if (n["op"] == "LeakyRelu") { n["op"] = "FancyActivation"; node = n["name"]; break; }
+        });
+        auto e = error_of([&] { hoi::detect::make_detector(p); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("unsupported op 'FancyActivation'") != std::string::npos &&
+                         e.first.find("'" + node + "'") != std::string::npos,
+                 e.first.c_str());
+        // An unsupported attribute value: a Conv2D with padding "CIRCULAR".
+        QTemporaryDir dir2;
+        const auto p2 = copy_nanodet(dir2, [&](json& j) {
+            for (auto& n : j["modelTopology"]["node"])
+                if (n["op"] == "Conv2D") { n["attr"]["padding"]["s"] = "Q0lSQ1VMQVI="; node = n["name"]; break; }
+        });
+        e = error_of([&] { hoi::detect::make_detector(p2); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("unsupported padding 'CIRCULAR'") != std::string::npos &&
+                         e.first.find("'" + node + "'") != std::string::npos,
+                 e.first.c_str());
+        // A node reading a node that does not exist.
+        QTemporaryDir dir3;
+        const auto p3 = copy_nanodet(dir3, [&](json& j) {
+            for (auto& n : j["modelTopology"]["node"])
+                if (n["op"] == "Sigmoid") { n["input"][0] = "no_such_node"; break; }
+        });
+        e = error_of([&] { hoi::detect::make_detector(p3); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("'no_such_node'") != std::string::npos, e.first.c_str());
+        // Not JSON.
+        QTemporaryDir dir4;
+        const std::string p4 = dir4.path().toStdString() + "/broken.json";
+        write_file(p4, "{\"modelTopology\": [");
+        e = error_of([&] { hoi::detect::make_detector(p4); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+    }
+
+    void onnxYoloV8() {
+        QTemporaryDir dir;
+        // [1,84,N] with N = 4 candidates: cx, cy, w, h, 80 class scores.
+        const int N = 4;
+        std::vector<float> v(static_cast<size_t>(84 * N), 0.f);
+        auto set = [&](int i, float cx, float cy, float w, float h, int cls, float s) {
+            v[static_cast<size_t>(0 * N + i)] = cx;
+            v[static_cast<size_t>(1 * N + i)] = cy;
+            v[static_cast<size_t>(2 * N + i)] = w;
+            v[static_cast<size_t>(3 * N + i)] = h;
+            v[static_cast<size_t>((4 + cls) * N + i)] = s;
+        };
+        set(0, 100, 100, 50, 80, 0, 0.9f);
+        set(1, 104, 102, 50, 80, 0, 0.8f);  // overlaps 0: suppressed
+        set(2, 400, 300, 100, 60, 32, 0.6f);
+        set(3, 500, 500, 10, 10, 5, 0.1f);  // below the threshold
+        const std::string p = dir.path().toStdString() + "/yolov8-fixed.onnx";
+        write_file(p, fixed_output_onnx(v, {1, 84, N}));
+        const auto det = hoi::detect::make_detector(p);
+        QCOMPARE(det->name(), std::string("yolov8-fixed"));
+        QCOMPARE(det->input_width(), 640);
+        auto dets = det->detect(cv::Mat(640, 640, CV_8UC3, cv::Scalar(0, 0, 0)));
+        QCOMPARE(dets.size(), size_t(2));
+        QCOMPARE(dets[0].label, std::string("person"));
+        QVERIFY(std::abs(dets[0].score - 0.9f) < 1e-5f);
+        QVERIFY(std::abs(dets[0].x1 - 75) < 1e-3f && std::abs(dets[0].y1 - 60) < 1e-3f);
+        QVERIFY(std::abs(dets[0].x2 - 125) < 1e-3f && std::abs(dets[0].y2 - 140) < 1e-3f);
+        QCOMPARE(dets[1].label, std::string("sports ball"));
+        QCOMPARE(dets[1].class_id, 32);
+        // A 1280x640 image is letterboxed (scale 0.5, 160 px bands above and below): the person lies
+        // in the band (nothing left of it after clipping to the image), the ball maps back.
+        dets = det->detect(cv::Mat(640, 1280, CV_8UC3, cv::Scalar(0, 0, 0)));
+        QCOMPARE(dets.size(), size_t(1));
+        QVERIFY(std::abs(dets[0].x1 - 700) < 1e-3f && std::abs(dets[0].y1 - 220) < 1e-3f);
+        QVERIFY(std::abs(dets[0].x2 - 900) < 1e-3f && std::abs(dets[0].y2 - 340) < 1e-3f);
+    }
+
+    void onnxYoloV5() {
+        QTemporaryDir dir;
+        const int N = 2;
+        std::vector<float> v(static_cast<size_t>(85 * N), 0.f);
+        auto row = [&](int i) { return v.data() + 85 * i; };
+        row(0)[0] = 320; row(0)[1] = 320; row(0)[2] = 100; row(0)[3] = 200; row(0)[4] = 0.8f; row(0)[5 + 17] = 0.9f;
+        row(1)[0] = 50; row(1)[1] = 50; row(1)[2] = 20; row(1)[3] = 20; row(1)[4] = 0.5f; row(1)[5 + 2] = 0.4f; // 0.2
+        const std::string p = dir.path().toStdString() + "/v5.onnx";
+        write_file(p, fixed_output_onnx(v, {1, N, 85}));
+        const auto dets = hoi::detect::make_detector(p)->detect(cv::Mat(640, 640, CV_8UC3, cv::Scalar(1, 2, 3)));
+        QCOMPARE(dets.size(), size_t(1)); // objectness x class: 0.72 kept, 0.2 < 0.3 dropped
+        QCOMPARE(dets[0].label, std::string("horse"));
+        QVERIFY(std::abs(dets[0].score - 0.72f) < 1e-5f);
+        QVERIFY(std::abs(dets[0].x1 - 270) < 1e-3f && std::abs(dets[0].y2 - 420) < 1e-3f);
+    }
+
+    void onnxWrongLayout() {
+        QTemporaryDir dir;
+        const std::string p = dir.path().toStdString() + "/wrong.onnx";
+        write_file(p, fixed_output_onnx(std::vector<float>(70, 0.5f), {1, 10, 7}));
+        auto e = error_of([&] { hoi::detect::make_detector(p); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("unsupported output layout [1,10,7]") != std::string::npos &&
+                         e.first.find("YOLOv8 [1,84,N]") != std::string::npos,
+                 e.first.c_str());
+        const std::string garbage = dir.path().toStdString() + "/garbage.onnx";
+        write_file(garbage, "this is not protobuf at all");
+        e = error_of([&] { hoi::detect::make_detector(garbage); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("garbage.onnx") != std::string::npos, e.first.c_str());
+    }
+
+    void poses() {
+        HOI_REQUIRE_FILE(model("movenet-multipose.json"));
+        HOI_REQUIRE_FILE(sample("messi5.jpg"));
+        hoi::detect::PoseEstimator pe(model("movenet-multipose.json"));
+        QCOMPARE(pe.input_width(), 256);
+        const auto img = hoi::io::load_image(sample("messi5.jpg"));
+        const auto poses = pe.estimate(img.rgb);
+        QVERIFY(!poses.empty());
+        const auto& p = poses[0];
+        // The pose is Messi's: its box overlaps his, its confident keypoints lie in his box.
+        QVERIFY(hoi::detect::iou(box(p.x1, p.y1, p.x2, p.y2, 0, 1), box(66, 62, 452, 336, 0, 1)) >= 0.5f);
+        int confident = 0;
+        for (const auto& k : p.keypoints)
+            if (k.score > 0.3f) {
+                ++confident;
+                QVERIFY(k.x >= 50 && k.x <= 470 && k.y >= 40 && k.y <= 342);
+            }
+        QVERIFY(confident >= 10);
+        // The nose is above the ankles.
+        QVERIFY(p.keypoints[0].y < p.keypoints[15].y && p.keypoints[0].y < p.keypoints[16].y);
+        HOI_REQUIRE_FILE(sample("dog.jpg"));
+        QVERIFY(pe.estimate(hoi::io::load_image(sample("dog.jpg")).rgb).empty());
+    }
+
+    void cliDetectAndPose() {
+        HOI_REQUIRE_FILE(model("nanodet.json"));
+        HOI_REQUIRE_FILE(sample("person.jpg"));
+        auto r = hoi::test::run_hoi({"detect", "--image", QString::fromStdString(sample("person.jpg")), "--max", "2"});
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        const auto j = json::parse(r.out);
+        QCOMPARE(j["detections"].size(), size_t(2));
+        QCOMPARE(j["detections"][0]["label"].get<std::string>(), std::string("person"));
+        QCOMPARE(j["detections"][0]["box"].size(), size_t(4));
+        QCOMPARE(j["detections"][0]["class_id"].get<int>(), 0);
+        r = hoi::test::run_hoi({"detect", "--image", QString::fromStdString(sample("person.jpg")), "--detector", "centernet",
+                                "--threshold", "0.99"});
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QVERIFY(json::parse(r.out)["detections"].empty());
+        r = hoi::test::run_hoi({"detect", "--image", QString::fromStdString(sample("person.jpg")), "--detector", "nope"});
+        QCOMPARE(r.exit_code, 2);
+        r = hoi::test::run_hoi({"detect", "--image", "/nonexistent.jpg"});
+        QCOMPARE(r.exit_code, 3);
+        r = hoi::test::run_hoi({"detect", "--image", QString::fromStdString(sample("person.jpg")), "--threshold", "7"});
+        QCOMPARE(r.exit_code, 2);
+        HOI_REQUIRE_FILE(model("movenet-multipose.json"));
+        r = hoi::test::run_hoi({"pose", "--image", QString::fromStdString(sample("person.jpg"))});
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        const auto p = json::parse(r.out);
+        QVERIFY(!p["poses"].empty());
+        QCOMPARE(p["poses"][0]["keypoints"].size(), size_t(17));
+        QCOMPARE(p["keypoint_names"][0].get<std::string>(), std::string("nose"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDetector)
+#include "tst_detector.moc"
