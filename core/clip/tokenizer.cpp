@@ -21,12 +21,13 @@ namespace {
 
 // GPT-2's bytes_to_unicode(): printable Latin-1 bytes stand for themselves, the other 68 bytes are
 // mapped to U+0100.. in byte order, so every byte has a visible, non-whitespace character.
+bool is_printable_byte(int b) { return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF); }
+
 std::array<std::string, 256> make_byte_table() {
     std::array<std::string, 256> table;
     int n = 0;
     for (int b = 0; b < 256; ++b) {
-        const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-        const char32_t cp = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + n++);
+        const char32_t cp = is_printable_byte(b) ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + n++);
         unicode::append_utf8(table[static_cast<size_t>(b)], cp);
     }
     return table;
@@ -122,9 +123,13 @@ Tokenizer::Tokenizer(const std::string& merges_path) : impl_(std::make_unique<Im
 
     auto& vocab = impl_->vocab;
     vocab.reserve(kVocabSize);
-    const auto& bytes = byte_table();
-    for (const auto& s : bytes) vocab.push_back(s);
-    for (const auto& s : bytes) vocab.push_back(s + "</w>");
+    // list(bytes_to_unicode().values()): the printable bytes in byte order, then the other 68.
+    std::vector<std::string> alphabet;
+    for (int pass = 0; pass < 2; ++pass)
+        for (int b = 0; b < 256; ++b)
+            if (is_printable_byte(b) == (pass == 0)) alphabet.push_back(byte_table()[static_cast<size_t>(b)]);
+    for (const auto& s : alphabet) vocab.push_back(s);
+    for (const auto& s : alphabet) vocab.push_back(s + "</w>");
     for (const auto& m : merges) vocab.push_back(m.first + m.second);
     vocab.push_back("<|startoftext|>");
     vocab.push_back("<|endoftext|>");

@@ -3,8 +3,9 @@
 //   whitespace_clean: re.sub(r'\s+', ' ', text).strip()      (`regex` module: \s = White_Space)
 //   then str.lower().
 //
-// ftfy.fix_text (ftfy 6 defaults) is reproduced step by step, repeated until nothing changes:
-//   unescape_html (only when the text has no '<'; ';'-terminated references, incl. ftfy's
+// ftfy.fix_text (ftfy 6 defaults) is reproduced step by step, line by line, repeated until nothing
+// changes:
+//   unescape_html (until the first line with a '<'; ';'-terminated references, incl. ftfy's
 //   upper-cased names), fix_c1_controls, fix_latin_ligatures, fix_character_width, uncurl_quotes,
 //   fix_line_breaks, remove_terminal_escapes, remove_control_chars, NFC normalisation.
 // Not reproduced: ftfy's fix_encoding (mojibake detection such as "Ã©" -> "é"): a heuristic over
@@ -197,10 +198,8 @@ char32_t compose_pair(char32_t a, char32_t b) {
 } // namespace
 
 std::u32string nfc(const std::u32string& s) {
-    // Fast path: ASCII is always NFC.
-    if (std::all_of(s.begin(), s.end(), [](char32_t c) { return c < 0x300; }) &&
-        std::none_of(s.begin(), s.end(), [](char32_t c) { return c >= 0xC0; }))
-        return s;
+    // Fast path: below U+00C0 nothing decomposes or composes.
+    if (std::all_of(s.begin(), s.end(), [](char32_t c) { return c < 0xC0; })) return s;
     std::u32string d;
     d.reserve(s.size() + 8);
     for (char32_t c : s) decompose(c, d);
@@ -465,13 +464,24 @@ static std::u32string py_strip(const std::u32string& s, bool (*space)(char32_t))
 }
 
 std::u32string clean_text(const std::u32string& input) {
-    // ftfy.fix_text: HTML unescaping only when the text does not look like HTML (no '<').
-    const bool unescape = input.find(U'<') == std::u32string::npos;
-    std::u32string s = input;
-    for (int round = 0; round < 16; ++round) { // fix_text repeats its fixers until nothing changes
-        std::u32string next = ftfy_pass(s, unescape);
-        if (next == s) break;
-        s = std::move(next);
+    // ftfy.fix_text: line by line (segments end after '\n'); HTML references are unescaped until
+    // the first line that contains '<' (from there on the text is taken for HTML); each segment's
+    // fixers repeat until nothing changes.
+    std::u32string s;
+    s.reserve(input.size());
+    bool unescape = true;
+    for (size_t pos = 0; pos < input.size();) {
+        size_t brk = input.find(U'\n', pos);
+        brk = brk == std::u32string::npos ? input.size() : brk + 1;
+        std::u32string seg = input.substr(pos, brk - pos);
+        pos = brk;
+        if (seg.find(U'<') != std::u32string::npos) unescape = false;
+        for (int round = 0; round < 16; ++round) {
+            std::u32string next = ftfy_pass(seg, unescape);
+            if (next == seg) break;
+            seg = std::move(next);
+        }
+        s += seg;
     }
     s = html_unescape(html_unescape(s));
     s = py_strip(s, is_py_space);
