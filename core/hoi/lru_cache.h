@@ -37,10 +37,11 @@ public:
         bytes_ += bytes;
         evict();
     }
-    // Updates the recorded size of an entry (after it grew).
+    // Updates the recorded size of an entry (after it grew) and marks it most recently used.
     void resize(const std::string& key, std::size_t bytes) {
         auto it = index_.find(key);
         if (it == index_.end()) return;
+        order_.splice(order_.begin(), order_, it->second);
         bytes_ = bytes_ - it->second->bytes + bytes;
         it->second->bytes = bytes;
         evict();
