@@ -1,0 +1,237 @@
+// hoi run — zero-shot HOI detection over images and folders, written as HICO-DET predictions.
+#include "cli.h"
+
+#include "clip/clip_model.h"
+#include "core.h"
+#include "hoi/batch.h"
+#include "hoi/engine.h"
+#include "io/error.h"
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+namespace hoi::cli {
+
+namespace {
+
+CancelFlag g_cancel;
+extern "C" void on_sigint(int) { g_cancel.cancel(); }
+
+std::string fmt_duration(double seconds) {
+    if (!(seconds >= 0) || seconds > 1e7) return "?";
+    long s = static_cast<long>(seconds + 0.5);
+    char buf[32];
+    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+    else if (s >= 60) std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+    else std::snprintf(buf, sizeof buf, "%lds", s);
+    return buf;
+}
+
+std::string safe_stem(const std::string& path) {
+    std::string s = std::filesystem::path(path).stem().string();
+    for (auto& c : s)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
+    return s;
+}
+
+} // namespace
+
+static int cmd_run(std::vector<std::string> argv) {
+    Args args("run", std::move(argv));
+    args.description(
+            "Detects people and objects, pairs them and scores every pair against the prompts with CLIP.\n"
+            "Writes HICO-DET predictions (QPIC layout, a JSON list sorted by image path) to --out and\n"
+            "metadata (prompts, model checksums, options, failed images) to OUT.meta.json. The file is\n"
+            "rewritten atomically after every image: an interrupted run (Ctrl-C) leaves a valid file and\n"
+            "running the same command again resumes (images already in OUT are skipped).\n"
+            "Fusion: s = s_h^lambda * s_o^lambda * (alpha * s_pair + (1 - alpha) * s_global).")
+        .option("--clip", "MODEL", "CLIP model (default: $HOI_CLIP, then models/ViT-B-32.pt)")
+        .option("--detector", "NAME", "detector: nanodet (default), centernet, or a model path")
+        .option("--prompt", "TEXT", "an interaction, e.g. \"ride horse\" or \"hold_cup\"", true)
+        .flag("--hico", "add the 600 HICO-DET classes as prompts")
+        .option("--out", "FILE", "prediction file (JSON)")
+        .option("--shard", "K/N", "process only the K-th of N deterministic slices of the sorted images")
+        .option("--alpha", "A", "weight of the pair feature against the whole image (default 0.7)")
+        .option("--lambda", "L", "exponent of the detector scores (default 1)")
+        .option("--human-threshold", "T", "minimum person score (default 0.4)")
+        .option("--object-threshold", "T", "minimum object score (default 0.3)")
+        .option("--max-humans", "N", "top-k people per image (default 8)")
+        .option("--max-objects", "N", "top-k objects per image (default 12)")
+        .option("--template", "T", "CLIP sentence template with {} (default: an ensemble of 3)", true)
+        .option("--pair-features", "MODE", "masked (default: one CLIP pass per image) or crop")
+        .option("--weights", "FILE", "learnable head weights (safetensors)")
+        .option("--min-score", "S", "omit interactions scoring below S (default 0)")
+        .option("--attention-dir", "DIR", "write each pair's attention map as a PNG overlay")
+        .flag("--relevance", "with --attention-dir: gradient relevance maps of the best prompt (slower)")
+        .flag("--no-pose", "do not use the pose estimator")
+        .positional("IMAGE|DIR", "image files or folders (scanned recursively)", 1);
+    if (!args.parse()) return kOk;
+    if (!args.has("--out")) throw_usage("--out FILE is required (see hoi run --help)");
+    if (!args.has("--prompt") && !args.has("--hico")) throw_usage("give at least one --prompt, or --hico");
+
+    model::EngineOptions opt;
+    opt.clip_path = clip::resolve_clip_path(args.get("--clip"));
+    opt.detector = args.get("--detector", "nanodet");
+    opt.use_pose = !args.has("--no-pose");
+    opt.alpha = static_cast<float>(args.get_double("--alpha", opt.alpha));
+    opt.lambda = static_cast<float>(args.get_double("--lambda", opt.lambda));
+    opt.human_threshold = static_cast<float>(args.get_double("--human-threshold", opt.human_threshold));
+    opt.object_threshold = static_cast<float>(args.get_double("--object-threshold", opt.object_threshold));
+    opt.max_humans = args.get_int("--max-humans", opt.max_humans);
+    opt.max_objects = args.get_int("--max-objects", opt.max_objects);
+    opt.templates = args.all("--template");
+    opt.weights_path = args.get("--weights");
+    opt.keep_layer_attention = false;
+    opt.cache_limit_bytes = 64ull << 20; // batch: images are seen once
+    const std::string mode = args.get("--pair-features", "masked");
+    if (mode == "masked") opt.pair_features = model::PairFeatureMode::Masked;
+    else if (mode == "crop") opt.pair_features = model::PairFeatureMode::Crop;
+    else throw_usage("--pair-features expects masked or crop, got '" + mode + "'");
+    model::BatchOptions bopt;
+    bopt.min_score = static_cast<float>(args.get_double("--min-score", 0.0));
+    const std::string attention_dir = args.get("--attention-dir");
+    if (args.has("--relevance") && attention_dir.empty()) throw_usage("--relevance needs --attention-dir");
+
+    // Prompts: the HICO preset first, then the free prompts (duplicates of a HICO class dropped).
+    std::vector<model::Prompt> prompts;
+    const auto& parser = model::PromptParser::instance();
+    if (args.has("--hico")) prompts = parser.hico_prompts();
+    for (const auto& t : args.all("--prompt")) {
+        model::Prompt p = parser.parse(t);
+        bool dup = false;
+        for (const auto& q : prompts) dup |= q.key() == p.key() && q.no_interaction == p.no_interaction;
+        if (!dup) prompts.push_back(std::move(p));
+    }
+
+    std::vector<std::string> images = model::list_images(args.positionals());
+    std::string shard_spec;
+    if (args.has("--shard")) {
+        auto [k, n] = model::parse_shard(args.get("--shard"));
+        images = model::shard_slice(images, k, n);
+        shard_spec = std::to_string(k) + "/" + std::to_string(n);
+    }
+
+    const auto t_start = std::chrono::steady_clock::now();
+    model::Engine engine(opt);
+    if (!engine.has_clip())
+        std::cerr << "hoi run: no CLIP model (--clip, $HOI_CLIP or models/ViT-B-32.pt): writing detections only, "
+                     "open-vocabulary scoring needs the CLIP model" << std::endl;
+
+    nlohmann::json meta;
+    meta["format"] = "hoi-studio predictions 1";
+    meta["version"] = hoi::version();
+    nlohmann::json jp = nlohmann::json::array();
+    for (const auto& p : prompts)
+        jp.push_back({{"text", p.text}, {"verb", p.verb}, {"object", p.object}, {"object_class", p.object_class},
+                      {"verb_id", p.verb_id}, {"hoi_id", p.hoi_id}, {"clip_text", p.clip_text}});
+    meta["prompts"] = jp;
+    meta["models"] = {{"clip", engine.has_clip() ? std::filesystem::path(opt.clip_path).filename().string() : ""},
+                      {"clip_sha256", engine.clip_checksum()},
+                      {"detector", engine.detector_name()},
+                      {"detector_checksum", engine.detector_checksum()},
+                      {"pose", engine.has_pose()},
+                      {"weights", opt.weights_path.empty() ? "" : std::filesystem::path(opt.weights_path).filename().string()}};
+    meta["options"] = {{"alpha", opt.alpha}, {"lambda", opt.lambda}, {"human_threshold", opt.human_threshold},
+                       {"object_threshold", opt.object_threshold}, {"max_humans", opt.max_humans},
+                       {"max_objects", opt.max_objects}, {"templates", opt.templates.empty() ? model::default_templates() : opt.templates},
+                       {"pair_features", mode}, {"min_score", bopt.min_score},
+                       {"score", "s_h^lambda * s_o^lambda * (alpha * s_pair + (1 - alpha) * s_global)"}};
+    meta["shard"] = shard_spec.empty() ? nlohmann::json(nullptr) : nlohmann::json(shard_spec);
+
+    model::PredictionFile file(args.get("--out"));
+    file.set_meta(meta);
+    std::vector<std::string> todo;
+    for (const auto& p : images)
+        if (!file.has(p)) todo.push_back(p);
+    const size_t skipped = images.size() - todo.size();
+    if (skipped) std::cerr << "hoi run: resuming, " << skipped << " image(s) already in " << args.get("--out") << std::endl;
+    file.save(); // valid (possibly empty) output from the start
+
+    g_cancel.reset();
+    auto old_handler = std::signal(SIGINT, on_sigint);
+    struct Restore {
+        decltype(old_handler) h;
+        ~Restore() { std::signal(SIGINT, h); }
+    } restore{old_handler};
+
+    if (!todo.empty()) engine.prepare_prompts(prompts, &g_cancel);
+    if (!attention_dir.empty()) std::filesystem::create_directories(attention_dir);
+
+    size_t done = 0, failed = 0, pairs = 0, interactions = 0;
+    bool cancelled = false;
+    const auto t_loop = std::chrono::steady_clock::now();
+    for (const auto& path : todo) {
+        try {
+            model::ImageAnalysis a = engine.analyse(path, prompts, {}, &g_cancel);
+            nlohmann::json entry = model::prediction_entry(a, bopt);
+            pairs += a.pairs.size();
+            interactions += entry["hoi_annotation"].size() + entry["free_hoi_annotation"].size();
+            for (const auto& w : a.warnings) std::cerr << "hoi run: " << path << ": " << w << std::endl;
+            if (!attention_dir.empty() && a.scored) {
+                for (size_t p = 0; p < a.pairs.size(); ++p) {
+                    int best = -1;
+                    for (size_t t = 0; t < a.prompts.size(); ++t)
+                        if (a.score(static_cast<int>(p), static_cast<int>(t)).applies &&
+                            (best < 0 || a.score(static_cast<int>(p), static_cast<int>(t)).final >
+                                                 a.score(static_cast<int>(p), best).final))
+                            best = static_cast<int>(t);
+                    model::AttentionMap m = args.has("--relevance") && best >= 0
+                                                    ? engine.relevance_map(a, static_cast<int>(p), best, &g_cancel)
+                                                    : a.pair_attention[p];
+                    const std::string png = (std::filesystem::path(attention_dir) /
+                                             (safe_stem(path) + "_pair" + std::to_string(p) + ".png")).string();
+                    model::write_attention_png(path, m, png);
+                }
+            }
+            file.put(path, std::move(entry));
+        } catch (const Error& e) {
+            if (e.kind() == ErrorKind::Cancelled) {
+                cancelled = true;
+                break;
+            }
+            if (e.kind() == ErrorKind::Model || e.kind() == ErrorKind::Usage) throw;
+            ++failed;
+            std::cerr << "hoi run: " << e.what() << " (skipped)" << std::endl;
+            file.add_failure(path, e.what());
+        }
+        file.save();
+        ++done;
+        const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_loop).count();
+        const double eta = el / static_cast<double>(done) * static_cast<double>(todo.size() - done);
+        std::cerr << "[" << done + skipped << "/" << images.size() << "] " << path << "  ETA " << fmt_duration(eta)
+                  << std::endl;
+        if (g_cancel.cancelled()) {
+            cancelled = true;
+            break;
+        }
+    }
+    file.save();
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+    nlohmann::json summary = {{"out", args.get("--out")},
+                              {"meta", model::meta_path(args.get("--out"))},
+                              {"images", images.size()},
+                              {"processed", done - failed},
+                              {"skipped", skipped},
+                              {"failed", failed},
+                              {"pairs", pairs},
+                              {"interactions", interactions},
+                              {"prompts", prompts.size()},
+                              {"scored", engine.has_clip()},
+                              {"cancelled", cancelled},
+                              {"seconds", secs}};
+    print_json(summary);
+    if (cancelled) {
+        std::cerr << "hoi run: interrupted; " << args.get("--out") << " is valid, run the same command to resume"
+                  << std::endl;
+        return kCancelled;
+    }
+    return failed ? kInput : kOk;
+}
+
+HOI_REGISTER_COMMAND("run", "zero-shot HOI detection over images/folders -> HICO-DET predictions", cmd_run);
+
+} // namespace hoi::cli
