@@ -1,0 +1,231 @@
+// `hoi run` / `hoi merge`: the prediction file, shards and merge (byte equality with one run),
+// resume after an interruption (SIGINT), errors, and the evaluation hook on eval-mini.
+#include "test_util.h"
+
+#include "clip/clip_model.h"
+#include "clip/synthetic.h"
+#include "core.h"
+#include "io/atomic_file.h"
+
+#include <csignal>
+#include <filesystem>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+class TestHoiRun : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    std::string clip_, images_;
+
+    QStringList common() const {
+        return {"--clip", QString::fromStdString(clip_), "--prompt", "ride horse", "--prompt", "kick ball",
+                "--prompt", "play guitar", "--prompt", "hold cup", "--hico"};
+    }
+    std::string out(const std::string& name) const { return tmp_.path().toStdString() + "/" + name; }
+    void require() {
+        HOI_REQUIRE_FILE(hoi::test::models_dir() + "/nanodet.json");
+        HOI_REQUIRE_FILE(hoi::test::samples_dir() + "/person.jpg");
+        HOI_REQUIRE_FILE(hoi::test::bin_path("hoi"));
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        hoi::init_runtime();
+        QVERIFY(tmp_.isValid());
+        clip_ = out("tiny.pt");
+        hoi::clip::write_synthetic_model(clip_, hoi::clip::tiny_vit_config(), 3);
+        // Four sample images in a folder of our own (copies), plus a broken one.
+        images_ = out("images");
+        fs::create_directories(images_ + "/sub");
+        for (const char* f : {"person.jpg", "messi5.jpg", "dog.jpg"}) {
+            std::error_code ec;
+            fs::copy_file(hoi::test::samples_dir() + "/" + f, images_ + "/" + f, ec);
+        }
+        std::error_code ec;
+        fs::copy_file(hoi::test::samples_dir() + "/kite.jpg", images_ + "/sub/kite.jpg", ec);
+    }
+
+    void runWritesHicoPredictions() {
+        require();
+        auto r = hoi::test::run_hoi(QStringList{"run"} + common() + QStringList{
+                QString::fromStdString(images_), "--out", QString::fromStdString(out("all.json"))}, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        auto summary = nlohmann::json::parse(r.out);
+        QCOMPARE(summary["images"].get<int>(), 4);
+        QCOMPARE(summary["processed"].get<int>(), 4);
+        QVERIFY(summary["scored"].get<bool>());
+        QVERIFY(r.err.find("ETA") != std::string::npos);
+        auto j = nlohmann::json::parse(hoi::io::read_file(out("all.json")));
+        QVERIFY(j.is_array());
+        QCOMPARE(int(j.size()), 4);
+        std::vector<std::string> paths;
+        int hicos = 0, frees = 0;
+        for (const auto& e : j) {
+            paths.push_back(e["image_path"]);
+            QVERIFY(e.contains("file_name") && e.contains("annotations") && e.contains("hoi_annotation"));
+            const int nboxes = int(e["annotations"].size());
+            for (const auto& b : e["annotations"]) {
+                QCOMPARE(int(b["bbox"].size()), 4);
+                const int cat = b["category_id"];
+                QVERIFY(cat >= 1 && cat <= 90);
+            }
+            for (const auto& h : e["hoi_annotation"]) {
+                ++hicos;
+                QVERIFY(h["subject_id"].get<int>() < nboxes && h["object_id"].get<int>() < nboxes);
+                QCOMPARE(e["annotations"][h["subject_id"].get<int>()]["category_id"].get<int>(), 1); // person
+                const int verb = h["category_id"], hoi = h["hoi_category_id"];
+                QVERIFY(verb >= 1 && verb <= 117);
+                QVERIFY(hoi >= 1 && hoi <= 600);
+                const double s = h["score"];
+                QVERIFY(s >= 0 && s <= 1);
+            }
+            for (const auto& f : e["free_hoi_annotation"]) {
+                ++frees;
+                QVERIFY(f.contains("verb") && f.contains("prompt"));
+            }
+        }
+        QVERIFY(std::is_sorted(paths.begin(), paths.end()));
+        QVERIFY(hicos > 0);
+        QVERIFY(frees > 0); // "play guitar": a free verb, kept
+        auto meta = nlohmann::json::parse(hoi::io::read_file(out("all.json.meta.json")));
+        QCOMPARE(int(meta["prompts"].size()), 601); // 600 + play guitar (ride horse, kick ball, hold cup are HICO classes)
+        QVERIFY(!meta["models"]["clip_sha256"].get<std::string>().empty());
+        QVERIFY(meta["shard"].is_null());
+    }
+
+    void shardsMergeToTheSameBytes() {
+        require();
+        const std::string all = out("all.json");
+        if (!fs::exists(all)) QSKIP("needs runWritesHicoPredictions");
+        for (int k = 1; k <= 3; ++k) {
+            auto r = hoi::test::run_hoi(QStringList{"run"} + common() + QStringList{
+                    QString::fromStdString(images_), "--shard", QString("%1/3").arg(k), "--out",
+                    QString::fromStdString(out("shard" + std::to_string(k) + ".json"))}, 600000);
+            QVERIFY2(r.exit_code == 0, r.err.c_str());
+        }
+        auto m = hoi::test::run_hoi({"merge", QString::fromStdString(out("shard3.json")),
+                                     QString::fromStdString(out("shard1.json")), QString::fromStdString(out("shard2.json")),
+                                     "--out", QString::fromStdString(out("merged.json"))});
+        QVERIFY2(m.exit_code == 0, m.err.c_str());
+        QCOMPARE(hoi::io::read_file(out("merged.json")), hoi::io::read_file(all));
+        QCOMPARE(hoi::io::read_file(out("merged.json.meta.json")), hoi::io::read_file(all + ".meta.json"));
+        // Deterministic: the same run again gives the same bytes.
+        auto r = hoi::test::run_hoi(QStringList{"run"} + common() + QStringList{
+                QString::fromStdString(images_), "--out", QString::fromStdString(out("again.json"))}, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QCOMPARE(hoi::io::read_file(out("again.json")), hoi::io::read_file(all));
+    }
+
+    void resumeAfterInterruption() {
+        require();
+        const std::string all = out("all.json");
+        if (!fs::exists(all)) QSKIP("needs runWritesHicoPredictions");
+        const std::string part = out("part.json");
+        QProcess p;
+        p.start(QString::fromStdString(hoi::test::bin_path("hoi")),
+                QStringList{"run"} + common() + QStringList{QString::fromStdString(images_), "--out", QString::fromStdString(part)});
+        QVERIFY(p.waitForStarted());
+        // Wait for the first image to be written, then interrupt.
+        bool seen = false;
+        for (int i = 0; i < 1200 && !seen && p.state() == QProcess::Running; ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            if (fs::exists(part)) {
+                auto j = nlohmann::json::parse(hoi::io::read_file(part), nullptr, false);
+                seen = j.is_array() && !j.empty();
+            }
+        }
+        QVERIFY(seen);
+        ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(120000));
+        QVERIFY(p.exitStatus() == QProcess::NormalExit);
+        QVERIFY(p.exitCode() == 130 || p.exitCode() == 0); // 0 when it was already finishing the last image
+        auto j = nlohmann::json::parse(hoi::io::read_file(part)); // valid JSON
+        QVERIFY(j.is_array());
+        // Resume: images already there are skipped; the result equals an uninterrupted run.
+        auto r = hoi::test::run_hoi(QStringList{"run"} + common() + QStringList{
+                QString::fromStdString(images_), "--out", QString::fromStdString(part)}, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        auto summary = nlohmann::json::parse(r.out);
+        QCOMPARE(summary["skipped"].get<int>(), int(j.size()));
+        QCOMPARE(hoi::io::read_file(part), hoi::io::read_file(all));
+        // Resuming with other prompts is refused (usage error), the file untouched.
+        auto bad = hoi::test::run_hoi({"run", "--clip", QString::fromStdString(clip_), "--prompt", "ride bike",
+                                       QString::fromStdString(images_), "--out", QString::fromStdString(part)});
+        QCOMPARE(bad.exit_code, 2);
+        QCOMPARE(hoi::io::read_file(part), hoi::io::read_file(all));
+    }
+
+    void errors() {
+        require();
+        auto r = hoi::test::run_hoi({"run", "--prompt", "ride horse", QString::fromStdString(images_)});
+        QCOMPARE(r.exit_code, 2); // no --out
+        r = hoi::test::run_hoi({"run", "--prompt", "", QString::fromStdString(images_), "--out", QString::fromStdString(out("x.json"))});
+        QCOMPARE(r.exit_code, 3); // empty prompt
+        QVERIFY(r.err.find("empty prompt") != std::string::npos);
+        r = hoi::test::run_hoi({"run", "--prompt", "ride horse", "--shard", "4/3", QString::fromStdString(images_),
+                                "--out", QString::fromStdString(out("x.json"))});
+        QCOMPARE(r.exit_code, 2);
+        r = hoi::test::run_hoi({"run", "--prompt", "ride horse", QString::fromStdString(out("missing-dir")), "--out",
+                                QString::fromStdString(out("x.json"))});
+        QCOMPARE(r.exit_code, 3);
+        // A broken image among good ones: recorded as failed, the others processed, exit 3.
+        const std::string mixed = out("mixed");
+        fs::create_directories(mixed);
+        fs::copy_file(hoi::test::samples_dir() + "/person.jpg", mixed + "/a.jpg");
+        hoi::io::write_file_atomic(mixed + "/b.jpg", "not a jpeg");
+        r = hoi::test::run_hoi({"run", "--clip", QString::fromStdString(clip_), "--prompt", "ride horse",
+                                QString::fromStdString(mixed), "--out", QString::fromStdString(out("mixed.json"))});
+        QCOMPARE(r.exit_code, 3);
+        auto j = nlohmann::json::parse(hoi::io::read_file(out("mixed.json")));
+        QCOMPARE(int(j.size()), 1);
+        auto meta = nlohmann::json::parse(hoi::io::read_file(out("mixed.json.meta.json")));
+        QCOMPARE(int(meta["failed"].size()), 1);
+        // Without CLIP: detections only, still a valid file.
+        r = hoi::test::run_hoi({"run", "--clip", "", "--prompt", "ride horse", QString::fromStdString(mixed + "/a.jpg"),
+                                "--out", QString::fromStdString(out("noclip.json"))});
+        if (r.exit_code == 0) {
+            auto k = nlohmann::json::parse(hoi::io::read_file(out("noclip.json")));
+            QCOMPARE(int(k.size()), 1);
+            QVERIFY(k[0]["hoi_annotation"].empty());
+        }
+    }
+
+    void attentionPngs() {
+        require();
+        const std::string dir = out("att");
+        auto r = hoi::test::run_hoi({"run", "--clip", QString::fromStdString(clip_), "--prompt", "ride horse",
+                                     QString::fromStdString(hoi::test::samples_dir() + "/person.jpg"), "--out",
+                                     QString::fromStdString(out("att.json")), "--attention-dir", QString::fromStdString(dir),
+                                     "--relevance"}, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        int pngs = 0;
+        for (const auto& e : fs::directory_iterator(dir)) pngs += e.path().extension() == ".png";
+        QVERIFY(pngs > 0);
+    }
+
+    void evaluationOnEvalMini() {
+        const std::string shared = hoi::test::shared_data_dir();
+        if (shared.empty() || !fs::exists(shared + "/eval-mini/hico_subset.json"))
+            QSKIP("no ../shared/data/eval-mini: the evaluation hook needs the 8 labelled images");
+        const std::string clip = hoi::clip::resolve_clip_path("");
+        if (clip.empty() || !fs::exists(clip))
+            QSKIP("no CLIP model (models/cache/ViT-B-32.pt or $HOI_CLIP): a zero-shot evaluation with random "
+                  "weights would be meaningless; place the model to run it");
+        require();
+        const std::string pred = out("eval-mini.json");
+        auto r = hoi::test::run_hoi({"run", "--clip", QString::fromStdString(clip), "--hico",
+                                     QString::fromStdString(shared + "/eval-mini/images"), "--out",
+                                     QString::fromStdString(pred)}, 1800000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        auto e = hoi::test::run_hoi({"eval", "--gt", QString::fromStdString(shared + "/eval-mini/hico_subset.json"),
+                                     "--pred", QString::fromStdString(pred)});
+        QVERIFY2(e.exit_code == 0, e.err.c_str());
+        auto m = nlohmann::json::parse(e.out);
+        QVERIFY(m.contains("map_full"));
+        qInfo("eval-mini (HICO subset) mAP full: %s", m["map_full"].dump().c_str());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHoiRun)
+#include "tst_hoi_run.moc"
