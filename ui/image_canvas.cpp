@@ -41,6 +41,9 @@ ImageCanvas::ImageCanvas(QWidget* parent) : QGraphicsView(parent), scene_(new QG
     setMouseTracking(true);
     setFocusPolicy(Qt::StrongFocus);
     setFrameShape(QFrame::NoFrame);
+    // Like other image editors: no scroll bars; wheel zooms, drag pans.
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     setBackgroundBrush(QColor(38, 40, 44));
     setObjectName(QStringLiteral("imageCanvas"));
 }
@@ -306,9 +309,13 @@ ItemId ImageCanvas::pairAt(const QPoint& viewPos) const {
         const QRectF label = it->label()->deviceTransform(viewportTransform()).mapRect(it->label()->boundingRect());
         if (label.contains(viewPos)) return it->pair().id;
     }
+    const bool inBox = boxAt(viewPos) != 0;
     for (auto* it : pairItems_) {
         if (!it->isVisible()) continue;
-        const double d = distanceToSegment(viewPos, mapFromScene(it->line().p1()), mapFromScene(it->line().p2()));
+        const QPointF a = mapFromScene(it->line().p1()), b = mapFromScene(it->line().p2());
+        // Near a box centre (where lines end) a click means the box, not the line.
+        if (inBox && (QLineF(a, viewPos).length() < 12 || QLineF(b, viewPos).length() < 12)) continue;
+        const double d = distanceToSegment(viewPos, a, b);
         if (d < bestD || (d <= bestD && it->pair().id == selectedPair_)) {
             bestD = d;
             best = it->pair().id;

@@ -20,6 +20,8 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QOffscreenSurface>
+#include <QOpenGLContext>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
@@ -93,6 +95,23 @@ QString stageText(const QString& stage) {
         {"done", QObject::tr("Done")},            {"load models", QObject::tr("Loading models")},
     };
     return names.value(stage, stage);
+}
+
+// Whether an OpenGL context can be made on this display (not on the offscreen / minimal platforms
+// or a server without GL); the inspector's QOpenGLWidget is only created when it can.
+bool openGLAvailable() {
+    static const bool available = [] {
+        if (qEnvironmentVariableIsSet("HOI_NO_INSPECTOR")) return false;
+        const QString platform = QGuiApplication::platformName();
+        if (platform == QLatin1String("offscreen") || platform == QLatin1String("minimal")) return false;
+        QOpenGLContext ctx;
+        if (!ctx.create()) return false;
+        QOffscreenSurface surface;
+        surface.setFormat(ctx.format());
+        surface.create();
+        return surface.isValid() && ctx.makeCurrent(&surface);
+    }();
+    return available;
 }
 
 QString formatDuration(double seconds) {
@@ -434,12 +453,19 @@ void MainWindow::buildUi() {
     inspectorDock_ = new QDockWidget(tr("Inspector"), this);
     inspectorDock_->setObjectName(QStringLiteral("inspectorDock"));
 #ifdef HOI_WITH_INSPECTOR
-    auto* insp = new InspectorWidget(inspectorDock_);
-    inspector_ = insp;
-    connect(insp, &InspectorWidget::attentionTileClicked, this, [this](int layer, int head) {
-        tile_ = {layer, head};
-        refreshHeatmap();
-    });
+    if (openGLAvailable()) {
+        auto* insp = new InspectorWidget(inspectorDock_);
+        inspector_ = insp;
+        connect(insp, &InspectorWidget::attentionTileClicked, this, [this](int layer, int head) {
+            tile_ = {layer, head};
+            refreshHeatmap();
+        });
+    } else {
+        auto* label = new QLabel(tr("The inspector needs OpenGL 3, which this display does not offer."), inspectorDock_);
+        label->setAlignment(Qt::AlignCenter);
+        label->setWordWrap(true);
+        inspector_ = label;
+    }
 #else
     auto* label = new QLabel(tr("The inspector was not built (HOI_WITH_INSPECTOR=OFF)."), inspectorDock_);
     label->setAlignment(Qt::AlignCenter);
@@ -1088,6 +1114,9 @@ void MainWindow::analyseAll() {
 
 void MainWindow::cancelAnalysis() {
     inference_->worker()->cancel();
+    // Inspections and relevance maps still queued are dropped with the rest: ask again later.
+    pendingInspect_.clear();
+    for (auto it = relevance_.begin(); it != relevance_.end();) it = it->second ? std::next(it) : relevance_.erase(it);
     statusBar()->showMessage(tr("Cancelling…"), 3000);
 }
 
@@ -1202,6 +1231,10 @@ void MainWindow::checkIdle() {
 
 void MainWindow::onDocumentChanged(const annotation::Change& c) {
     using K = annotation::Change::Kind;
+    if (ws_->applying()) {
+        scheduleAutosave();
+        return; // one refresh on analysisApplied
+    }
     if (c.kind == K::Reset) {
         if (current_ && !ws_->document().image(current_)) setCurrentImage(0);
         refreshCanvas();
@@ -1360,7 +1393,12 @@ void MainWindow::refreshHeatmap() {
         const int prompt = ws_->promptIndex(current_, in->prompt);
         if (prompt >= 0) {
             auto it = relevance_.find({current_, pair, prompt});
-            if (it != relevance_.end()) return show(*it->second);
+            if (it != relevance_.end() && it->second) return show(*it->second);
+            if (it != relevance_.end()) {
+                // Requested and not there (yet, or it failed): show the attention meanwhile.
+                if (size_t(pair) < a.pair_attention.size()) return show(a.pair_attention[size_t(pair)]);
+                return clear();
+            }
             relevance_[{current_, pair, prompt}] = nullptr; // requested
             const int job = inference_->worker()->submitRelevance(current_, rec->analysis, pair, prompt);
             jobs_.insert(job);

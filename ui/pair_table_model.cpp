@@ -34,6 +34,10 @@ static ReviewState toReview(State s) {
 PairTableModel::PairTableModel(Workspace* workspace, QObject* parent) : QAbstractTableModel(parent), ws_(workspace) {
     connect(ws_, &Workspace::changed, this, &PairTableModel::onChange);
     connect(ws_, &Workspace::cleared, this, [this] { setImage(0); });
+    // Model output arrives as many small changes: one reset when it is all applied.
+    connect(ws_, &Workspace::analysisApplied, this, [this](annotation::Id image) {
+        if (image == image_) setImage(image_);
+    });
 }
 
 void PairTableModel::setImage(annotation::Id image) {
@@ -55,6 +59,7 @@ void PairTableModel::reload() {
 
 void PairTableModel::onChange(const annotation::Change& c) {
     using K = annotation::Change::Kind;
+    if (ws_->applying() && c.image == image_) return;
     if (c.kind == K::Reset || c.image == image_ || (c.kind == K::ImageRemoved && c.id == image_)) {
         if (c.kind == K::InteractionChanged) {
             const QModelIndex i = indexOf(c.id);

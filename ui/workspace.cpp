@@ -177,6 +177,11 @@ void Workspace::applyAnalysis(Id image, AnalysisPtr analysis, double keepScore) 
     if (!analysis || !doc_.image(image)) return;
     ImageRecord& rec = records_[image];
     rec.error.clear();
+    struct Applying {
+        bool& flag;
+        explicit Applying(bool& f) : flag(f) { flag = true; }
+        ~Applying() { flag = false; }
+    } applying(applying_);
     const bool first = !rec.analysis || rec.detectionInstance.size() != analysis->detections.size();
     const bool wasModified = modified_;
     // Image size from the analysis.
@@ -260,6 +265,7 @@ void Workspace::applyAnalysis(Id image, AnalysisPtr analysis, double keepScore) 
     // Model output alone does not make the document "modified by a person", but it does need saving
     // when it was the first analysis of the image.
     if (!first && !wasModified) setModified(false);
+    applying_ = false;
     Q_EMIT analysisApplied(image);
 }
 

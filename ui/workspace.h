@@ -69,6 +69,8 @@ public:
     // Not an undoable edit: it replaces model output, never a person's work.
     void applyAnalysis(Id image, AnalysisPtr analysis, double keepScore);
     void setImageError(Id image, const QString& error);
+    // True while applyAnalysis() changes the document (views refresh once, on analysisApplied).
+    bool applying() const { return applying_; }
     ImageStatus status(Id image) const;
     // The pair index in the image's analysis for a (subject, object) instance pair; -1 when none.
     int pairIndex(Id image, Id subject, Id object) const;
@@ -96,6 +98,7 @@ private:
     std::map<Id, ImageRecord> records_;
     bool modified_ = false;
     bool loading_ = false;
+    bool applying_ = false;
 };
 
 // Display helpers.

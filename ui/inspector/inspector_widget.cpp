@@ -1,6 +1,7 @@
 #include "inspector_widget.h"
 
 #include <QEvent>
+#include <QFile>
 #include <QOpenGLContext>
 #include <QOpenGLTexture>
 #include <QSurfaceFormat>
@@ -67,6 +68,16 @@ InspectorWidget::InspectorWidget(QWidget* parent) : QOpenGLWidget(parent) {
     setMinimumSize(260, 200);
     bridge_ = std::make_unique<ImGuiBridge>(this);
     bridge_->makeCurrent();
+    // A proper UI font when the system has one (the built-in bitmap font lacks dashes and accents).
+    for (const char* path : {"/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+                             "/usr/share/fonts/TTF/DejaVuSans.ttf",
+                             "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"}) {
+        if (QFile::exists(QString::fromLatin1(path))) {
+            static const ImWchar ranges[] = {0x0020, 0x017F, 0x2010, 0x2027, 0x2190, 0x21FF, 0x2713, 0x2717, 0};
+            ImGui::GetIO().Fonts->AddFontFromFileTTF(path, 14.0f, nullptr, ranges);
+            break;
+        }
+    }
     ImGuiStyle& st = ImGui::GetStyle();
     ImGui::StyleColorsDark(&st);
     st.WindowRounding = 0;
