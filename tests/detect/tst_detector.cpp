@@ -251,7 +251,9 @@ private Q_SLOTS:
         const auto p = copy_nanodet(dir, [&](json& j) {
             for (auto& w : j["weightsManifest"][0]["weights"])
                 if (w["shape"].size() == 4 && w["shape"][2] != w["shape"][3] && name.empty()) {
-                    std::swap(w["shape"][2], w["shape"][3]);
+                    const int64_t a = w["shape"][2].get<int64_t>();
+                    w["shape"][2] = w["shape"][3].get<int64_t>();
+                    w["shape"][3] = a;
                     name = w["name"];
                 }
         });
@@ -263,8 +265,11 @@ private Q_SLOTS:
         // A shape with more elements runs past the data.
         QTemporaryDir dir2;
         const auto p2 = copy_nanodet(dir2, [&](json& j) {
-            auto& w = j["weightsManifest"][0]["weights"][0];
-            w["shape"][0] = w["shape"][0].get<int>() * 2;
+            for (auto& w : j["weightsManifest"][0]["weights"])
+                if (!w["shape"].empty() && w["shape"][0].get<int>() > 1) {
+                    w["shape"][0] = w["shape"][0].get<int>() * 2;
+                    break;
+                }
         });
         e = error_of([&] { hoi::detect::make_detector(p2); });
         QCOMPARE(e.second, hoi::ErrorKind::Model);
