@@ -133,14 +133,18 @@ HicoVocabulary HicoVocabulary::load(const std::string& dir) {
     }
     if (!j.is_object()) throw_model(splits + ": expected an object of split name -> hoi ids");
     for (auto it = j.begin(); it != j.end(); ++it) {
-        if (!it.value().is_array()) throw_model(splits + ": '" + it.key() + "' must be an array of hoi ids");
+        if (!it.key().empty() && it.key()[0] == '_') continue; // "_source" and other notes
+        if (!it.value().is_array()) throw_model(splits + ": '" + it.key() + "' must be an array of ids");
+        const bool verbs = it.key() == "unseen_verb_verb_ids";
+        const int limit = verbs ? kVerbs : kHois;
         std::vector<int> ids;
         for (const auto& x : it.value()) {
-            if (!x.is_number_integer() || x.get<long long>() < 0 || x.get<long long>() >= kHois)
-                throw_model(splits + ": '" + it.key() + "' holds a value that is not a hoi id 0..599");
+            if (!x.is_number_integer() || x.get<long long>() < 0 || x.get<long long>() >= limit)
+                throw_model(splits + ": '" + it.key() + "' holds a value that is not an id 0.." + std::to_string(limit - 1));
             ids.push_back(x.get<int>());
         }
-        v.splits_.emplace_back(it.key(), std::move(ids));
+        if (verbs) v.unseen_verbs_ = std::move(ids);
+        else v.splits_.emplace_back(it.key(), std::move(ids));
     }
     return v;
 }

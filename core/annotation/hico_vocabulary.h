@@ -60,6 +60,8 @@ public:
     // the unseen HOI ids of one; throws Error(Input) for an unknown split name.
     std::vector<std::string> split_names() const;
     const std::vector<int>& unseen_hois(const std::string& split) const;
+    // The 20 verb ids of the unseen_verb split (0-based verb ids).
+    const std::vector<int>& unseen_verbs() const { return unseen_verbs_; }
 
     // Normalised key used by the lookups: lower case, spaces and '-' as '_', trimmed.
     static std::string normalise(std::string_view name);
@@ -71,6 +73,7 @@ private:
     std::vector<int> pair_to_hoi_; // verb * 80 + coco80 -> hoi id or -1
     std::unordered_map<std::string, int> verb_index_, object_index_;
     std::vector<std::pair<std::string, std::vector<int>>> splits_;
+    std::vector<int> unseen_verbs_;
 };
 
 } // namespace hoi::annotation

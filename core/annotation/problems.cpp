@@ -81,6 +81,10 @@ bool parse_json(std::string_view text, Problems& problems, json& out) {
         problems.add(line_column(text, offset), "invalid JSON: " + what);
     } catch (const TooDeep&) {
         problems.add("", "invalid JSON: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    } catch (const json::out_of_range& e) {
+        std::string what = e.what();
+        if (auto c = what.find("] "); c != std::string::npos) what = what.substr(c + 2);
+        problems.add("", "invalid JSON: " + what + " (numbers must be finite)");
     } catch (const json::exception& e) {
         problems.add("", std::string("invalid JSON: ") + e.what());
     }

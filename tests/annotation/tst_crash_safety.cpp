@@ -6,6 +6,7 @@
 #include "annotation_fixtures.h"
 #include "annotation/formats.h"
 #include "annotation/recovery_store.h"
+#include "io/error.h"
 #include "test_util.h"
 
 #include <QElapsedTimer>
