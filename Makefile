@@ -26,11 +26,12 @@ build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 run: fetch build
-	@if [ -x $(BUILD_DIR)/bin/hoi-studio ]; then \
-	  $(BUILD_DIR)/bin/hoi-studio resources/samples; \
-	else \
-	  for f in resources/samples/*.jpg resources/samples/*.png; do $(BUILD_DIR)/bin/hoi detect --image $$f || exit $$?; done; \
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+	  echo "make run: no display (DISPLAY/WAYLAND_DISPLAY unset); the GUI needs one."; \
+	  echo "  headless: xvfb-run -a $(BUILD_DIR)/bin/hoi-studio --screenshot shot.png resources/samples"; \
+	  exit 1; \
 	fi
+	$(BUILD_DIR)/bin/hoi-studio resources/samples
 
 test: fetch build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
