@@ -1,0 +1,99 @@
+// hoi bench — CLIP section: image-encoder and text-encoder latency against their compute floors.
+#include "bench.h"
+
+#include "clip/clip_model.h"
+#include "clip/synthetic.h"
+#include "clip/tokenizer.h"
+
+#include <torch/torch.h>
+
+#include <iostream>
+
+namespace hoi::bench {
+namespace {
+
+// FLOPs of one pre-LN residual block over T tokens of width W (2*M*N*K per matrix product,
+// attention products included).
+double block_flops(double T, double W) {
+    return 2 * T * W * 3 * W      // q, k, v
+           + 2 * 2 * T * T * W    // q k^T and attention x v
+           + 2 * T * W * W        // out_proj
+           + 2 * 2 * T * W * 4 * W; // c_fc and c_proj
+}
+
+double image_flops(const clip::ClipConfig& c) {
+    if (!c.vit) return 0; // counted for ViT only
+    const double N = static_cast<double>(c.grid) * c.grid, T = N + 1, W = c.vision_width;
+    const double p2 = static_cast<double>(c.vision_patch_size) * c.vision_patch_size;
+    return 2 * N * 3 * p2 * W + c.vision_layers * block_flops(T, W) + 2 * W * c.embed_dim;
+}
+
+double text_flops(const clip::ClipConfig& c, double B, double L) {
+    return B * (c.transformer_layers * block_flops(L, c.transformer_width) + 2.0 * c.transformer_width * c.embed_dim);
+}
+
+nlohmann::json measure(const Context& ctx, const std::function<void()>& fn, double flops) {
+    const double ms = time_ms(fn, ctx.repeats, ctx.quick ? 1 : 3);
+    nlohmann::json j = {{"ms", ms}, {"gflop", flops / 1e9}};
+    if (ctx.gemm_gflops > 0 && flops > 0) {
+        const double floor_ms = flops / (ctx.gemm_gflops * 1e6);
+        j["floor_ms"] = floor_ms;
+        j["ratio_to_floor"] = ms / floor_ms;
+    }
+    return j;
+}
+
+nlohmann::json bench_clip(Context& ctx) {
+    std::shared_ptr<clip::ClipModel> model;
+    std::string which;
+    if (!ctx.clip_path.empty()) {
+        model = clip::ClipModel::load(ctx.clip_path);
+        which = ctx.clip_path;
+    } else {
+        std::cerr << "bench clip: building a random-weight ViT-B/32-sized model" << std::endl;
+        model = clip::ClipModel::from_state_dict(clip::synthetic_weights(clip::vit_b32_config(), 0),
+                                                 "synthetic ViT-B/32");
+        which = "synthetic ViT-B/32 (random weights)";
+    }
+    const auto& c = model->config();
+    nlohmann::json out = {{"model", which}, {"architecture", c.name()}};
+
+    const int S = model->input_size();
+    auto image = torch::randn({3, S, S});
+    out["image_encoder"] = measure(ctx, [&] { model->encode_image(image); }, image_flops(c));
+    out["image_encoder"]["input"] = std::to_string(S) + " px, batch 1";
+
+    const auto& tok = clip::Tokenizer::instance();
+    static const char* verbs[] = {"riding", "holding", "feeding", "walking", "eating", "throwing", "kicking", "cutting"};
+    static const char* objects[] = {"horse", "bicycle", "dog", "umbrella", "pizza", "frisbee", "sports ball", "cake"};
+    std::vector<std::vector<int>> prompts;
+    double tokens_sum = 0;
+    int longest = 0;
+    for (int i = 0; i < 64; ++i) {
+        auto ids = tok.tokenize(std::string("a photo of a person ") + verbs[i % 8] + " a " + objects[(i / 8) % 8],
+                                c.context_length);
+        const int len = static_cast<int>(std::max_element(ids.begin(), ids.end()) - ids.begin()) + 1;
+        tokens_sum += len;
+        longest = std::max(longest, len);
+        prompts.push_back(ids);
+    }
+    std::vector<std::vector<int>> one(prompts.begin(), prompts.begin() + 1);
+    const int len1 = static_cast<int>(std::max_element(one[0].begin(), one[0].end()) - one[0].begin()) + 1;
+    nlohmann::json text;
+    text["prompt_tokens_mean"] = tokens_sum / 64;
+    text["1_prompt_cut"] = measure(ctx, [&] { model->encode_text(one, true); }, text_flops(c, 1, len1));
+    text["1_prompt_full"] = measure(ctx, [&] { model->encode_text(one, false); }, text_flops(c, 1, c.context_length));
+    text["64_prompts_cut"] = measure(ctx, [&] { model->encode_text(prompts, true); }, text_flops(c, 64, longest));
+    text["64_prompts_full"] =
+        measure(ctx, [&] { model->encode_text(prompts, false); }, text_flops(c, 64, c.context_length));
+    text["cut_speedup_1"] = text["1_prompt_full"]["ms"].get<double>() / text["1_prompt_cut"]["ms"].get<double>();
+    text["cut_speedup_64"] = text["64_prompts_full"]["ms"].get<double>() / text["64_prompts_cut"]["ms"].get<double>();
+    out["text_encoder"] = text;
+    return out;
+}
+
+} // namespace
+
+HOI_REGISTER_BENCH("clip", "CLIP image / text encoders (ViT-B/32 size) vs compute floor; batch cut", 20, bench_clip);
+
+} // namespace hoi::bench
