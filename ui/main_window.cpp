@@ -50,6 +50,7 @@
 #include "io/error.h"
 #include "io/image.h"
 #include "pair_table_model.h"
+#include "preferences_dialog.h"
 #include "prompt_bar.h"
 #include "shortcuts_dialog.h"
 #ifdef HOI_WITH_INSPECTOR
@@ -225,6 +226,22 @@ void MainWindow::buildActions() {
     cancelAct_ = make(tr("&Cancel Analysis"), "cancel", {QKeySequence(tr("Ctrl+."))});
     shortcutsAct_ = make(tr("&Keyboard Shortcuts"), "help", {QKeySequence(Qt::Key_F1)});
     aboutAct_ = make(tr("&About HOI Studio"), "", {});
+    prefsAct_ = make(tr("&Preferences…"), "", {QKeySequence::Preferences, QKeySequence(tr("Ctrl+,"))});
+    connect(prefsAct_, &QAction::triggered, this, [this] {
+        PreferencesDialog dlg(this);
+        if (dlg.exec() != QDialog::Accepted) return;
+        const bool reload = dlg.apply();
+        keepScore_ = QSettings().value("thresholds/keep", keepScore_).toDouble();
+        if (reload && opt_.useSettings) {
+            // New models: analyses made with the old ones are re-done when their images are shown.
+            engineReady_ = false;
+            for (const auto& img : ws_->document().images())
+                if (ws_->record(img.id)) stale_.insert(img.id);
+            banner_->hide();
+            engineFailed_ = false;
+            startEngine();
+        }
+    });
 
     connect(openAct_, &QAction::triggered, this, [this] {
         QSettings s;
@@ -611,6 +628,8 @@ void MainWindow::buildMenus() {
     edit->addAction(reviewedAct_);
     edit->addAction(nextImageAct_);
     edit->addAction(prevImageAct_);
+    edit->addSeparator();
+    edit->addAction(prefsAct_);
     QMenu* tools = menuBar()->addMenu(tr("&Tools"));
     tools->addAction(selectToolAct_);
     tools->addAction(boxToolAct_);
@@ -646,7 +665,7 @@ void MainWindow::connectWorker() {
                        true);
         else if (!engineFailed_)
             banner_->hide();
-        if (opt_.autoAnalyse && current_ && !ws_->record(current_)) analyseCurrent();
+        if (opt_.autoAnalyse && current_ && (!ws_->record(current_) || stale_.contains(current_))) analyseCurrent();
     });
     connect(w, &InferenceWorker::engineFailed, this, [this](const QString& message) {
         engineFailed_ = true;

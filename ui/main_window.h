@@ -190,7 +190,7 @@ private:
         *deleteAct_, *reviewedAct_, *nextImageAct_, *prevImageAct_;
     QAction *zoomInAct_, *zoomOutAct_, *zoomFitAct_, *zoomActualAct_, *heatmapAct_;
     QAction *selectToolAct_, *boxToolAct_, *linkToolAct_;
-    QAction *analyseAct_, *analyseAllAct_, *cancelAct_, *shortcutsAct_, *aboutAct_;
+    QAction *analyseAct_, *analyseAllAct_, *cancelAct_, *shortcutsAct_, *aboutAct_, *prefsAct_;
     QActionGroup* toolGroup_ = nullptr;
     QList<QMenu*> menus_;
 

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "annotation/formats.h"
+#include "annotation/hico_vocabulary.h"
 #include "edit_commands.h"
 #include "export_dialog.h"
 #include "main_window.h"
@@ -64,7 +65,7 @@ private Q_SLOTS:
         undo->push(new SetInteractionStateCommand(doc, kick, State::Accepted));
         undo->push(new SetInteractionStateCommand(doc, hold, State::Rejected));
         undo->push(new SetBoxCommand(doc, ball, {318, 375, 384, 446}));
-        undo->push(new SetVerbCommand(doc, look, "watch"));                // a HICO verb
+        undo->push(new SetVerbCommand(doc, look, "catch"));                // a HICO verb (catch sports ball)
         hoi::annotation::Interaction manual;
         manual.subject = h2;
         manual.object = h;
@@ -77,6 +78,7 @@ private Q_SLOTS:
             std::string verb;
             std::vector<double> hbox, obox;
             bool operator<(const Rel& o) const { return std::tie(verb, hbox, obox) < std::tie(o.verb, o.hbox, o.obox); }
+            bool operator==(const Rel& o) const { return verb == o.verb && hbox == o.hbox && obox == o.obox; }
         };
         auto boxOf = [](const hoi::annotation::Box& b) { return std::vector<double>{b.x1, b.y1, b.x2, b.y2}; };
         std::set<Rel> shown;
@@ -91,6 +93,7 @@ private Q_SLOTS:
         dlg.setFormat(hoi::annotation::Format::Hico);
         // Before writing: the rejected pair and the non-HICO verb are reported.
         QVERIFY(!dlg.preview().lossless());
+        for (const auto& [reason, n] : dlg.preview().reasons) qInfo("%zu x %s", n, reason.c_str());
         QCOMPARE(dlg.preview().interactions, size_t(2));
         QCOMPARE(dlg.preview().interactions_skipped, size_t(2));
         QVERIFY2(dlg.previewText().contains("2 relation(s)"), qPrintable(dlg.previewText()));
