@@ -7,7 +7,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -470,6 +472,9 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
 
     Values values(n);
     std::vector<Tensor> args;
+    // HOI_TFJS_PROFILE=1: time per op type, printed to stderr after the run.
+    static const bool profile = std::getenv("HOI_TFJS_PROFILE") != nullptr;
+    std::map<std::string, double> profile_ms;
     for (size_t k = 0; k < n; ++k) {
         if (!needed[k]) continue;
         const Node& node = *nodes_[k];
@@ -504,7 +509,14 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
             args.push_back(src[static_cast<size_t>(idx)]);
         }
         try {
-            values[k] = node.kernel(args, flops);
+            if (profile) {
+                const auto t0 = std::chrono::steady_clock::now();
+                values[k] = node.kernel(args, flops);
+                const auto t1 = std::chrono::steady_clock::now();
+                profile_ms[node.op] += std::chrono::duration<double, std::milli>(t1 - t0).count();
+            } else {
+                values[k] = node.kernel(args, flops);
+            }
         } catch (const Error&) {
             throw;
         } catch (const std::exception& e) {
@@ -519,6 +531,11 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
             if (nodes_[static_cast<size_t>(p)]->is_constant) continue;
             if (--uses[static_cast<size_t>(p)] == 0) values[static_cast<size_t>(p)].clear();
         }
+    }
+    if (profile) {
+        std::string line = where + " profile (ms):";
+        for (const auto& [op, ms] : profile_ms) line += " " + op + "=" + std::to_string(ms);
+        std::fprintf(stderr, "%s\n", line.c_str());
     }
     std::vector<Tensor> out;
     for (const auto& [k, idx] : wanted) {
