@@ -61,7 +61,7 @@ static int cmd_run(std::vector<std::string> argv) {
         .option("--object-threshold", "T", "minimum object score (default 0.3)")
         .option("--max-humans", "N", "top-k people per image (default 8)")
         .option("--max-objects", "N", "top-k objects per image (default 12)")
-        .option("--template", "T", "CLIP sentence template with {} (default: an ensemble of 3)", true)
+        .option("--template", "T", "CLIP sentence template with {}; several = an averaged ensemble (default \"a photo of a {}.\")", true)
         .option("--pair-features", "MODE", "masked (default: one CLIP pass per image) or crop")
         .option("--weights", "FILE", "learnable head weights (safetensors)")
         .option("--min-score", "S", "omit interactions scoring below S (default 0)")

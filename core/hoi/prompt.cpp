@@ -224,7 +224,9 @@ std::string normalise(const std::string& text) {
 } // namespace
 
 const std::vector<std::string>& default_templates() {
-    static const std::vector<std::string> t = {"a photo of a {}.", "a picture of a {}.", "an image of a {}."};
+    // One template by default: a new prompt then costs one text-encoder sequence (the re-query
+    // latency target); an ensemble ("a picture of a {}.", "an image of a {}.", ...) is an option.
+    static const std::vector<std::string> t = {"a photo of a {}."};
     return t;
 }
 

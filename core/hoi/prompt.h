@@ -29,7 +29,8 @@ struct Prompt {
 };
 
 // The CLIP sentence templates; "{}" is replaced by the interaction phrase
-// ("person riding a horse"). The default ensemble averages these in embedding space.
+// ("person riding a horse"). Default: {"a photo of a {}."} (one text-encoder pass per prompt, for
+// re-query latency); several templates are averaged in embedding space (EngineOptions::templates).
 const std::vector<std::string>& default_templates();
 
 class PromptParser {
