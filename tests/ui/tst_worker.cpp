@@ -25,8 +25,9 @@ class TestWorker : public QObject {
         o.models_dir = hoi::test::models_dir();
         QSignalSpy ready(worker(), &InferenceWorker::engineReady);
         QSignalSpy failed(worker(), &InferenceWorker::engineFailed);
+        QSignalSpy finished(worker(), &InferenceWorker::jobFinished);
         worker()->submitLoad(o);
-        for (int i = 0; i < 600 && ready.isEmpty() && failed.isEmpty(); ++i) ready.wait(100);
+        for (int i = 0; i < 3000 && finished.isEmpty(); ++i) finished.wait(100);
         if (!failed.isEmpty()) qWarning("%s", qPrintable(failed.first().first().toString()));
         return !ready.isEmpty();
     }
@@ -45,13 +46,14 @@ private Q_SLOTS:
         QSignalSpy done(worker(), &InferenceWorker::imageAnalysed);
         QSignalSpy finished(worker(), &InferenceWorker::jobFinished);
         QThread* resultThread = nullptr;
-        connect(worker(), &InferenceWorker::imageAnalysed, this, [&] { resultThread = QThread::currentThread(); });
+        QObject scope; // the lambdas below capture locals: disconnect them when the test returns
+        connect(worker(), &InferenceWorker::imageAnalysed, &scope, [&] { resultThread = QThread::currentThread(); });
         // Event-loop probe: a 5 ms timer; the largest gap between two ticks is the worst latency.
         QElapsedTimer clock;
         qint64 last = 0, worst = 0;
         QTimer probe;
         probe.setInterval(5);
-        connect(&probe, &QTimer::timeout, this, [&] {
+        connect(&probe, &QTimer::timeout, &scope, [&] {
             const qint64 now = clock.nsecsElapsed();
             if (last) worst = std::max(worst, now - last);
             last = now;

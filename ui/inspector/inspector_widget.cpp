@@ -249,7 +249,7 @@ void InspectorWidget::drawUi() {
                                 s.heads, s.gridW, s.gridH);
             const ImTextureID id = reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex->textureId()));
             for (int l = 0; l < s.layers; ++l) {
-                ImGui::TextDisabled("%2d", pairQuery ? 12 : l + 1);
+                ImGui::TextDisabled("%2d", pairQuery ? std::max(d.imageCls.layers, 1) : l + 1);
                 for (int h = 0; h < s.heads; ++h) {
                     ImGui::SameLine(0, 2);
                     const ImVec2 uv0(float(h) / s.heads, float(l) / s.layers);
