@@ -445,8 +445,9 @@ void MainWindow::buildUi() {
     pairTable_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
     pairTable_->verticalHeader()->hide();
     pairTable_->verticalHeader()->setDefaultSectionSize(22);
-    pairTable_->horizontalHeader()->setStretchLastSection(true);
-    pairTable_->horizontalHeader()->setSectionResizeMode(PairTableModel::VerbColumn, QHeaderView::Stretch);
+    for (int c = 0; c < PairTableModel::ColumnCount; ++c)
+        pairTable_->horizontalHeader()->setSectionResizeMode(c, c == PairTableModel::VerbColumn ? QHeaderView::Stretch
+                                                                                                 : QHeaderView::ResizeToContents);
     pairTable_->setAlternatingRowColors(true);
     pairTable_->setWordWrap(false);
     pl->addWidget(pairTable_, 1);
