@@ -962,6 +962,32 @@ void MainWindow::autosaveNow() {
     }
 }
 
+bool MainWindow::offerUntitledRecovery() {
+    annotation::RecoveryStore store(untitledProjectPath().toStdString());
+    if (!store.has_recovery()) return false;
+    RecoveryPolicy policy = opt_.recovery;
+    if (policy == RecoveryPolicy::Ask) {
+        const auto answer = QMessageBox::question(
+            this, tr("Recover Unsaved Work"),
+            tr("HOI Studio did not close normally last time and kept your unsaved annotations.\n\nRestore them?"),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+        policy = answer == QMessageBox::Yes ? RecoveryPolicy::Restore : RecoveryPolicy::Discard;
+    }
+    if (policy == RecoveryPolicy::Discard) store.discard();
+    if (policy != RecoveryPolicy::Restore) return false;
+    try {
+        annotation::Project project = store.load_recovery();
+        ws_->loadProject(std::move(project), QString(), QFileInfo(untitledProjectPath()).absolutePath());
+        ws_->setModified(true);
+        if (!ws_->document().images().empty()) setCurrentImage(ws_->document().images().front().id);
+        updateTitle();
+        return true;
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Recover Unsaved Work"), errorMessage(e));
+        return false;
+    }
+}
+
 bool MainWindow::maybeSave() {
     if (!ws_->isModified() || ws_->document().empty() || !opt_.askOnClose) return true;
     const auto answer = QMessageBox::warning(this, tr("Unsaved Changes"),

@@ -62,6 +62,9 @@ public:
     bool saveProject(const QString& path);
     bool save();       // to the project file, or asks for one
     void autosaveNow(); // writes the recovery file now (normally debounced)
+    // On a start without inputs: offers the autosaved untitled session of a run that did not end
+    // normally. Returns true when it was restored.
+    bool offerUntitledRecovery();
     QString recoveryPath() const;
 
     // ---- state (for tests and the screenshot mode) ---------------------------------------------

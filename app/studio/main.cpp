@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
     if (parser.isSet(hicoOpt)) prompts.prepend(QLatin1String(hoi::ui::PromptBar::kHicoPreset));
     if (!prompts.isEmpty()) w.setPrompts(prompts);
     if (!inputs.isEmpty() && !w.openPaths(inputs) && screenshot) return fail(QStringLiteral("could not open the inputs"));
+    if (inputs.isEmpty() && !screenshot) w.offerUntitledRecovery();
     if (!screenshot) return app.exec();
 
     // ---- screenshot mode ----

@@ -82,6 +82,35 @@ private Q_SLOTS:
         QVERIFY(hoi::annotation::load_project(project.toStdString()).document == edited);
     }
 
+    void untitledSessionIsOfferedOnStart() {
+        const std::string sample = hoi::test::samples_dir() + "/dog.jpg";
+        HOI_REQUIRE_FILE(sample);
+        QTemporaryDir dir;
+        QVERIFY(QFile::copy(QString::fromStdString(sample), dir.filePath("dog.jpg")));
+        hoi::annotation::Document edited;
+        {
+            MainWindow w(options(MainWindow::RecoveryPolicy::Ask));
+            QVERIFY(w.openPaths({dir.filePath("dog.jpg")}));
+            auto& doc = w.workspace()->document();
+            hoi::annotation::Instance a;
+            a.image = doc.images().front().id;
+            a.box = {5, 5, 50, 60};
+            a.cls = hoi::annotation::ObjectClass::named("guitar pick");
+            w.workspace()->undoStack()->push(new AddInstanceCommand(doc, a));
+            w.autosaveNow();
+            QVERIFY(QFile::exists(w.recoveryPath()));
+            edited = doc;
+        } // crash
+        MainWindow w2(options(MainWindow::RecoveryPolicy::Restore));
+        QVERIFY(w2.offerUntitledRecovery());
+        QVERIFY(w2.workspace()->document() == edited);
+        QVERIFY(QFile::exists(w2.workspace()->imagePath(edited.images().front().id)));
+        QVERIFY(w2.isWindowModified());
+        MainWindow w3(options(MainWindow::RecoveryPolicy::Discard));
+        QVERIFY(!w3.offerUntitledRecovery());
+        QVERIFY(!QFile::exists(w3.recoveryPath()));
+    }
+
     void discardKeepsTheSavedFile() {
         const std::string sample = hoi::test::samples_dir() + "/dog.jpg";
         HOI_REQUIRE_FILE(sample);
