@@ -1,4 +1,5 @@
 #include "main_window.h"
+#include "clip/model_path.h"
 
 #include <QActionGroup>
 #include <QApplication>
@@ -57,10 +58,6 @@
 #include "inspector/inspector_widget.h"
 #endif
 
-// core/clip/clip_model.h carries LibTorch types; the GUI needs only this torch-free function of it.
-namespace hoi::clip {
-std::string resolve_clip_path(const std::string& cli_value, const std::string& gui_setting);
-}
 
 namespace hoi::ui {
 

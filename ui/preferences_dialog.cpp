@@ -1,4 +1,5 @@
 #include "preferences_dialog.h"
+#include "clip/model_path.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -17,9 +18,6 @@
 #include "hoi/prompt.h"
 #include "io/resources.h"
 
-namespace hoi::clip {
-std::string resolve_clip_path(const std::string& cli_value, const std::string& gui_setting);
-}
 
 namespace hoi::ui {
 

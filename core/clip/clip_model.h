@@ -9,6 +9,7 @@
 //
 // Threading: a loaded model is immutable; every const method may be called from several threads.
 // Inference runs under at::InferenceMode unless stated otherwise (see encode_image_grad).
+#include "clip/model_path.h"
 #include <ATen/core/Tensor.h>
 
 #include <memory>
@@ -119,10 +120,5 @@ private:
     explicit ClipModel(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
-
-// The CLIP model file to use, in the order of the design: cli_value (--clip PATH), else $HOI_CLIP,
-// else gui_setting, else <models_dir>/ViT-B-32.pt when it exists. Explicit values are returned as
-// given (a later load names them if they are wrong); "" when nothing is configured or found.
-std::string resolve_clip_path(const std::string& cli_value, const std::string& gui_setting = "");
 
 } // namespace hoi::clip

@@ -1,5 +1,7 @@
 #include "hoi/prompt.h"
 
+#include "annotation/hico_vocabulary.h"
+
 #include "annotation/coco_classes.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
@@ -257,26 +259,11 @@ struct PromptParser::Impl {
     std::vector<Hoi> hois;
 };
 
-static std::vector<std::string> read_lines(const std::string& path) {
-    std::string data = io::read_file(path);
-    std::vector<std::string> lines;
-    std::istringstream in(data);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        lines.push_back(line);
-    }
-    while (!lines.empty() && lines.back().empty()) lines.pop_back();
-    return lines;
-}
-
 PromptParser::PromptParser() {
-    auto* impl = new Impl;
-    std::unique_ptr<Impl> guard(impl);
-    const std::string verbs_path = io::resource_path("hico/hico_verbs.txt");
-    impl->verbs = read_lines(verbs_path);
-    if (impl->verbs.size() != 117)
-        throw_model(verbs_path + ": expected 117 HICO-DET verbs, found " + std::to_string(impl->verbs.size()));
+    // The HICO-DET class lists come from the annotation module's vocabulary (loaded once).
+    const auto& vocab = annotation::HicoVocabulary::instance();
+    auto impl = std::make_unique<Impl>();
+    impl->verbs = vocab.verbs();
     for (size_t i = 0; i < impl->verbs.size(); ++i) {
         const std::string& v = impl->verbs[i];
         std::string spaced = v;
@@ -286,29 +273,13 @@ PromptParser::PromptParser() {
         auto words = split_words(spaced);
         if (!words.empty() && v != "no_interaction") impl->gerund_to_base[gerund_word(words[0])] = words[0];
     }
-    const std::string tsv = io::resource_path("hico/hico_600.tsv");
-    auto lines = read_lines(tsv);
-    for (size_t ln = 1; ln < lines.size(); ++ln) {
-        std::istringstream in(lines[ln]);
-        std::string f[7];
-        for (auto& x : f)
-            if (!std::getline(in, x, '\t'))
-                throw_model(tsv + ": line " + std::to_string(ln + 1) + ": expected 7 tab-separated fields");
-        try {
-            int hoi = std::stoi(f[0]), verb = std::stoi(f[1]), coco = std::stoi(f[5]);
-            if (hoi != static_cast<int>(impl->hois.size()) || verb < 0 || verb >= 117 || coco < 0 || coco >= 80)
-                throw std::out_of_range("id");
-            std::string obj = f[4];
-            std::replace(obj.begin(), obj.end(), '_', ' ');
-            impl->hois.push_back({verb, coco, obj, f[6] == "1"});
-            impl->hoi_ids[{verb, coco}] = hoi;
-        } catch (const std::exception&) {
-            throw_model(tsv + ": line " + std::to_string(ln + 1) + ": malformed ids");
-        }
+    for (const auto& h : vocab.hois()) {
+        std::string obj = vocab.objects_hico()[static_cast<size_t>(h.object_hico)];
+        std::replace(obj.begin(), obj.end(), '_', ' ');
+        impl->hois.push_back({h.verb, h.object_coco80, obj, h.rare});
+        impl->hoi_ids[{h.verb, h.object_coco80}] = h.id;
     }
-    if (impl->hois.size() != 600)
-        throw_model(tsv + ": expected 600 HOI classes, found " + std::to_string(impl->hois.size()));
-    impl_ = guard.release();
+    impl_ = impl.release();
 }
 
 const PromptParser& PromptParser::instance() {
