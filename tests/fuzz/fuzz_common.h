@@ -53,7 +53,11 @@ inline int run_importer(const uint8_t* data, size_t size, annotation::Format for
         }
         check(q.document.interactions().size() == report.interactions, "re-import lost interactions");
         if (f == Format::Project) check(q == p, "project round trip changed the document");
-        if (f == Format::Hico && format == Format::Hico) check(q.document == p.document, "hico round trip changed the document");
+        // A hico file can hold pairs that are not among the 600 classes (a verb and an object with no
+        // hoi_category_id); the exporter leaves those out and counts them, so the round trip is exact
+        // only when the export was lossless.
+        if (f == Format::Hico && format == Format::Hico && report.lossless())
+            check(q.document == p.document, "lossless hico round trip changed the document");
     }
     return 0;
 }
