@@ -38,12 +38,15 @@ bool file_exists(const std::string& path) {
     return !path.empty() && fs::exists(path, ec);
 }
 
-ProcessResult run_hoi(const QStringList& args, int timeout_ms, const QByteArray& stdin_data) {
+ProcessResult run_process(const QString& program, const QStringList& args, int timeout_ms,
+                          const QByteArray& stdin_data, const QString& cwd, const QProcessEnvironment& env) {
     QProcess p;
-    p.start(QString::fromStdString(bin_path("hoi")), args);
+    if (!cwd.isEmpty()) p.setWorkingDirectory(cwd);
+    if (!env.isEmpty()) p.setProcessEnvironment(env);
+    p.start(program, args);
     ProcessResult r;
     if (!p.waitForStarted(10000)) {
-        r.err = "could not start hoi";
+        r.err = "could not start " + program.toStdString();
         return r;
     }
     if (!stdin_data.isEmpty()) p.write(stdin_data);
@@ -51,7 +54,7 @@ ProcessResult run_hoi(const QStringList& args, int timeout_ms, const QByteArray&
     if (!p.waitForFinished(timeout_ms)) {
         p.kill();
         p.waitForFinished();
-        r.err = "timed out";
+        r.err = program.toStdString() + " timed out";
         return r;
     }
     r.crashed = p.exitStatus() == QProcess::CrashExit;
@@ -59,6 +62,10 @@ ProcessResult run_hoi(const QStringList& args, int timeout_ms, const QByteArray&
     r.out = p.readAllStandardOutput().toStdString();
     r.err = p.readAllStandardError().toStdString();
     return r;
+}
+
+ProcessResult run_hoi(const QStringList& args, int timeout_ms, const QByteArray& stdin_data) {
+    return run_process(QString::fromStdString(bin_path("hoi")), args, timeout_ms, stdin_data);
 }
 
 } // namespace hoi::test

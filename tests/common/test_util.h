@@ -1,5 +1,6 @@
 #pragma once
 // Helpers shared by the Qt Test executables.
+#include <QProcessEnvironment>
 #include <QString>
 #include <QStringList>
 #include <string>
@@ -22,6 +23,11 @@ struct ProcessResult {
     std::string out, err;
     bool crashed = false;
 };
+// Runs a program with the arguments (in cwd when given, with env when not empty); waits up to
+// timeout_ms, then kills it.
+ProcessResult run_process(const QString& program, const QStringList& args, int timeout_ms = 120000,
+                          const QByteArray& stdin_data = {}, const QString& cwd = {},
+                          const QProcessEnvironment& env = {});
 // Runs build/bin/hoi with the arguments; waits up to timeout_ms.
 ProcessResult run_hoi(const QStringList& args, int timeout_ms = 120000, const QByteArray& stdin_data = {});
 

@@ -13,31 +13,15 @@
 namespace {
 
 struct Run {
-    int code = -1;
+    int code = -1; // -1 when the program could not start, timed out or crashed
     QString out, err;
 };
 
 Run run(const QString& program, const QStringList& args, const QString& cwd = {}, int timeout_ms = 900000,
-        const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-    QProcess p;
-    if (!cwd.isEmpty()) p.setWorkingDirectory(cwd);
-    p.setProcessEnvironment(env);
-    p.start(program, args);
-    Run r;
-    if (!p.waitForStarted(10000)) {
-        r.err = "could not start " + program;
-        return r;
-    }
-    if (!p.waitForFinished(timeout_ms)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = program + " timed out";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+        const QProcessEnvironment& env = {}) {
+    const auto r = hoi::test::run_process(program, args, timeout_ms, {}, cwd, env);
+    const bool finished = r.exit_code >= 0 && !r.crashed;
+    return {finished ? r.exit_code : -1, QString::fromStdString(r.out), QString::fromStdString(r.err)};
 }
 
 } // namespace
