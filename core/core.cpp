@@ -2,17 +2,39 @@
 
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <algorithm>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <thread>
 
 namespace hoi {
 std::string version() { return HOI_VERSION; }
+
+int blas_threads() {
+    using GetFn = int (*)();
+    static const auto get = reinterpret_cast<GetFn>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    return get ? get() : 1;
+}
+
+void set_blas_threads(int n) {
+    using SetFn = void (*)(int);
+    static const auto set = reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    if (set) set(std::max(1, n));
+}
 
 void init_runtime() {
     int threads = static_cast<int>(std::thread::hardware_concurrency());
     if (const char* v = std::getenv("HOI_THREADS")) threads = std::atoi(v);
     else if (const char* o = std::getenv("OMP_NUM_THREADS")) threads = std::atoi(o);
     if (threads > 0) at::set_num_threads(threads);
+    // OpenBLAS (the pthread build Debian installs) keeps its own worker threads beside ATen's
+    // OpenMP team; on a small machine the two teams spin against each other and a 10-row product
+    // takes milliseconds instead of microseconds. The large products go to oneDNN on the OpenMP
+    // team (clip/transformer.cpp), so OpenBLAS runs on the calling thread only, unless
+    // HOI_BLAS_THREADS says otherwise. (Reference BLAS has no such function: nothing to do.)
+    int blas = 1;
+    if (const char* b = std::getenv("HOI_BLAS_THREADS")) blas = std::max(1, std::atoi(b));
+    set_blas_threads(blas);
     // Denormal floats are orders of magnitude slower on x86; flush them to zero, as inference
     // runtimes do (no effect on results beyond 1e-38).
     at::globalContext().setFlushDenormal(true);

@@ -31,6 +31,8 @@ static std::unique_ptr<ClipModel::Impl> build(const NamedTensors& tensors, const
     impl->net = nn::ClipNet(impl->config);
     assign_weights(*impl->net, tensors, origin);
     impl->net->eval();
+    for (const auto& m : impl->net->modules())
+        if (auto* mlp = dynamic_cast<nn::MlpImpl*>(m.get())) mlp->prepare_inference();
     impl->path = origin;
     return impl;
 }

@@ -16,8 +16,14 @@ namespace hoi::clip::nn {
 // retain_grad() (gradient relevance maps).
 enum class AttnRecord { None, Weights, Graph };
 
-// x [..., in] @ weight^T + bias, as one addmm on the flattened rows.
-at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
+// x [..., in] @ weight^T + bias on the flattened rows: oneDNN when inference allows it, else one
+// addmm. weight_dnn: the weight converted to oneDNN's layout once (MlpImpl::prepare_inference),
+// used for the reducing products with few rows. bias may be undefined (none).
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                  const at::Tensor& weight_dnn = at::Tensor());
+// Whether linear() may use oneDNN: float32, no autograd graph, LibTorch built with it, and not
+// turned off with HOI_ONEDNN=0 (for comparisons). Otherwise OpenBLAS.
+bool use_onednn(const at::Tensor& x2d, const at::Tensor& weight);
 at::Tensor quick_gelu(const at::Tensor& x);
 
 // Multi-head self-attention with OpenAI's names: in_proj_weight [3W, W], in_proj_bias [3W], out_proj.
@@ -36,7 +42,10 @@ TORCH_MODULE(MultiheadAttention);
 struct MlpImpl : torch::nn::Module {
     explicit MlpImpl(int width);
     at::Tensor forward(const at::Tensor& x) const;
+    // Converts c_proj's weight for oneDNN once the weights are loaded (inference only).
+    void prepare_inference();
     torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
+    at::Tensor c_proj_dnn; // not a parameter: a oneDNN copy of c_proj.weight, or undefined
 };
 TORCH_MODULE(Mlp);
 

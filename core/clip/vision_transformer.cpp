@@ -30,7 +30,7 @@ VisionOut VisionTransformerImpl::forward(const at::Tensor& x, bool full, AttnRec
     const int64_t B = x.size(0), p = patch_size, g = grid, N = g * g;
     // Patch embedding: the stride-p convolution without bias is one matrix product over the patches.
     auto patches = x.view({B, 3, g, p, g, p}).permute({0, 2, 4, 1, 3, 5}).reshape({B * N, 3 * p * p});
-    auto emb = at::mm(patches, conv1->weight.view({width, 3 * p * p}).t()).view({B, N, width});
+    auto emb = linear(patches, conv1->weight.view({width, 3 * p * p}), at::Tensor()).view({B, N, width});
     auto cls = class_embedding.view({1, 1, width}).expand({B, 1, width});
     auto t = at::cat({cls, emb}, 1) + positional_embedding.unsqueeze(0);
     t = layer_norm(ln_pre, t);
