@@ -26,6 +26,22 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 bool use_onednn(const at::Tensor& x2d, const at::Tensor& weight);
 at::Tensor quick_gelu(const at::Tensor& x);
 
+// A linear layer's parameters ("weight" [out, in], "bias" [out]) left uninitialised: unlike
+// torch::nn::Linear, constructing it touches no memory, so a model being built holds no second
+// copy of its weights before assign_weights hands it the loaded tensors.
+struct LinearWeightsImpl : torch::nn::Module {
+    LinearWeightsImpl(int in, int out);
+    at::Tensor weight, bias;
+};
+TORCH_MODULE(LinearWeights);
+
+// An embedding table ("weight" [rows, width]), uninitialised for the same reason.
+struct EmbeddingWeightsImpl : torch::nn::Module {
+    EmbeddingWeightsImpl(int rows, int width);
+    at::Tensor weight;
+};
+TORCH_MODULE(EmbeddingWeights);
+
 // Multi-head self-attention with OpenAI's names: in_proj_weight [3W, W], in_proj_bias [3W], out_proj.
 struct MultiheadAttentionImpl : torch::nn::Module {
     MultiheadAttentionImpl(int width, int heads);
@@ -35,7 +51,7 @@ struct MultiheadAttentionImpl : torch::nn::Module {
                        at::Tensor* attn = nullptr) const;
     int width, heads;
     at::Tensor in_proj_weight, in_proj_bias;
-    torch::nn::Linear out_proj{nullptr};
+    LinearWeights out_proj{nullptr};
 };
 TORCH_MODULE(MultiheadAttention);
 
@@ -44,7 +60,7 @@ struct MlpImpl : torch::nn::Module {
     at::Tensor forward(const at::Tensor& x) const;
     // Converts c_proj's weight for oneDNN once the weights are loaded (inference only).
     void prepare_inference();
-    torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
+    LinearWeights c_fc{nullptr}, c_proj{nullptr};
     at::Tensor c_proj_dnn; // not a parameter: a oneDNN copy of c_proj.weight, or undefined
 };
 TORCH_MODULE(Mlp);
@@ -118,7 +134,7 @@ struct AttentionPool2dImpl : torch::nn::Module {
     MaskedQueries masked_queries(const at::Tensor& x /*[N, C]*/, const at::Tensor& masks) const;
     int spacial_dim, embed_dim, heads, output_dim;
     at::Tensor positional_embedding;
-    torch::nn::Linear k_proj{nullptr}, q_proj{nullptr}, v_proj{nullptr}, c_proj{nullptr};
+    LinearWeights k_proj{nullptr}, q_proj{nullptr}, v_proj{nullptr}, c_proj{nullptr};
 };
 TORCH_MODULE(AttentionPool2d);
 
@@ -143,7 +159,7 @@ struct ClipNetImpl : torch::nn::Module {
     VisionTransformer visual_vit{nullptr};
     ModifiedResNet visual_rn{nullptr};
     Transformer transformer{nullptr};
-    torch::nn::Embedding token_embedding{nullptr};
+    EmbeddingWeights token_embedding{nullptr};
     at::Tensor positional_embedding, text_projection, logit_scale;
     torch::nn::LayerNorm ln_final{nullptr};
     at::Tensor causal_mask; // [context, context] 0 / -inf above the diagonal

@@ -55,10 +55,10 @@ AttentionPool2dImpl::AttentionPool2dImpl(int spacial_dim_, int embed_dim_, int h
     : spacial_dim(spacial_dim_), embed_dim(embed_dim_), heads(heads_), output_dim(output_dim_) {
     positional_embedding =
         register_parameter("positional_embedding", torch::zeros({spacial_dim * spacial_dim + 1, embed_dim}));
-    k_proj = register_module("k_proj", torch::nn::Linear(embed_dim, embed_dim));
-    q_proj = register_module("q_proj", torch::nn::Linear(embed_dim, embed_dim));
-    v_proj = register_module("v_proj", torch::nn::Linear(embed_dim, embed_dim));
-    c_proj = register_module("c_proj", torch::nn::Linear(embed_dim, output_dim));
+    k_proj = register_module("k_proj", LinearWeights(embed_dim, embed_dim));
+    q_proj = register_module("q_proj", LinearWeights(embed_dim, embed_dim));
+    v_proj = register_module("v_proj", LinearWeights(embed_dim, embed_dim));
+    c_proj = register_module("c_proj", LinearWeights(embed_dim, output_dim));
 }
 
 at::Tensor AttentionPool2dImpl::forward(const at::Tensor& x, AttnRecord record, at::Tensor* attn) const {

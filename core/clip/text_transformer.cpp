@@ -15,7 +15,7 @@ ClipNetImpl::ClipNetImpl(const ClipConfig& c) : config(c) {
                                                              c.image_resolution, c.vision_width));
     }
     transformer = register_module("transformer", Transformer(c.transformer_width, c.transformer_layers, c.transformer_heads));
-    token_embedding = register_module("token_embedding", torch::nn::Embedding(c.vocab_size, c.transformer_width));
+    token_embedding = register_module("token_embedding", EmbeddingWeights(c.vocab_size, c.transformer_width));
     positional_embedding = register_parameter("positional_embedding", torch::zeros({c.context_length, c.transformer_width}));
     ln_final = register_module("ln_final", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.transformer_width}).eps(1e-5)));
     text_projection = register_parameter("text_projection", torch::zeros({c.transformer_width, c.embed_dim}));

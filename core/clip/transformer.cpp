@@ -56,10 +56,19 @@ at::Tensor quick_gelu(const at::Tensor& x) {
     return x * at::sigmoid(x * 1.702);
 }
 
+LinearWeightsImpl::LinearWeightsImpl(int in, int out) {
+    weight = register_parameter("weight", torch::empty({out, in}));
+    bias = register_parameter("bias", torch::empty({out}));
+}
+
+EmbeddingWeightsImpl::EmbeddingWeightsImpl(int rows, int width) {
+    weight = register_parameter("weight", torch::empty({rows, width}));
+}
+
 MultiheadAttentionImpl::MultiheadAttentionImpl(int width_, int heads_) : width(width_), heads(heads_) {
     in_proj_weight = register_parameter("in_proj_weight", torch::empty({3 * width, width}));
-    in_proj_bias = register_parameter("in_proj_bias", torch::zeros({3 * width}));
-    out_proj = register_module("out_proj", torch::nn::Linear(width, width));
+    in_proj_bias = register_parameter("in_proj_bias", torch::empty({3 * width}));
+    out_proj = register_module("out_proj", LinearWeights(width, width));
 }
 
 at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor& mask, AttnRecord record,
@@ -92,8 +101,8 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
 }
 
 MlpImpl::MlpImpl(int width) {
-    c_fc = register_module("c_fc", torch::nn::Linear(width, width * 4));
-    c_proj = register_module("c_proj", torch::nn::Linear(width * 4, width));
+    c_fc = register_module("c_fc", LinearWeights(width, width * 4));
+    c_proj = register_module("c_proj", LinearWeights(width * 4, width));
 }
 
 at::Tensor MlpImpl::forward(const at::Tensor& x) const {

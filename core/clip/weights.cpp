@@ -390,7 +390,12 @@ void assign_weights(torch::nn::Module& module, const NamedTensors& tensors, cons
     at::NoGradGuard no_grad;
     for (auto& [dst, s] : copies) {
         auto d = dst;
-        d.copy_(*s);
+        // A float32 tensor that owns exactly its storage becomes the parameter itself (shared, not
+        // copied): loading then holds one copy of the weights, not two. Anything else is copied.
+        const bool share = s->scalar_type() == d.scalar_type() && s->is_contiguous() && s->storage_offset() == 0 &&
+                           s->storage().nbytes() == s->nbytes() && !s->is_inference();
+        if (share) d.set_data(*s);
+        else d.copy_(*s);
     }
     for (auto& p : module.parameters(true)) p.set_requires_grad(false);
 }

@@ -40,7 +40,9 @@ NamedTensors openai_to_hf(const NamedTensors& openai);
 // the key it needs when one is missing or malformed.
 ClipConfig infer_config(const NamedTensors& tensors, const std::string& origin);
 
-// Copies tensors into a module's parameters and buffers by name. Strict: every parameter must be
+// Puts tensors into a module's parameters and buffers by name: a float32 tensor that owns its whole
+// storage is shared with the parameter (no second copy; do not modify it afterwards), anything else
+// is copied (and converted). Strict: every parameter must be
 // present with its shape; nothing unexpected may be left over (is_ignored_key names excepted).
 // Throws a Model error that lists what is missing, unexpected and mis-shaped.
 void assign_weights(torch::nn::Module& module, const NamedTensors& tensors, const std::string& origin);
