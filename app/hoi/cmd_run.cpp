@@ -158,7 +158,16 @@ static int cmd_run(std::vector<std::string> argv) {
         ~Restore() { std::signal(SIGINT, h); }
     } restore{old_handler};
 
-    if (!todo.empty()) engine.prepare_prompts(prompts, &g_cancel);
+    if (!todo.empty()) {
+        // The first run with a model encodes its prompts (kept on disk for the next runs).
+        size_t total = 0;
+        engine.prepare_prompts(prompts, &g_cancel, [&](size_t done, size_t n) {
+            total = n;
+            if (done == 1 || done % 20 == 0 || done == n)
+                std::cerr << "\rhoi run: encoding prompts " << done << "/" << n << std::flush;
+        });
+        if (total) std::cerr << " (cached for the next runs)" << std::endl;
+    }
     if (!attention_dir.empty()) std::filesystem::create_directories(attention_dir);
 
     size_t done = 0, failed = 0, pairs = 0, interactions = 0;

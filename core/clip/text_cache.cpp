@@ -109,7 +109,7 @@ void TextEmbeddingCache::save_file() {
     }
 }
 
-at::Tensor TextEmbeddingCache::embed(const std::vector<std::string>& prompts) {
+at::Tensor TextEmbeddingCache::embed(const std::vector<std::string>& prompts, const Progress& progress) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!loaded_) load_file();
     std::vector<std::string> todo;
@@ -126,24 +126,18 @@ at::Tensor TextEmbeddingCache::embed(const std::vector<std::string>& prompts) {
     if (!todo.empty()) {
         const auto& tok = Tokenizer::instance();
         const int ctx = model_->config().context_length;
-        // Batches of similar lengths keep the cut short.
-        constexpr size_t kBatch = 64;
-        std::vector<std::vector<int>> ids;
-        ids.reserve(todo.size());
-        for (const auto& p : todo) ids.push_back(tok.tokenize(p, ctx));
-        std::vector<size_t> order(todo.size());
-        for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-        auto len = [&](size_t i) { return std::max_element(ids[i].begin(), ids[i].end()) - ids[i].begin(); };
-        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return len(a) < len(b); });
-        for (size_t s = 0; s < order.size(); s += kBatch) {
-            std::vector<std::vector<int>> batch;
-            for (size_t j = s; j < std::min(order.size(), s + kBatch); ++j) batch.push_back(ids[order[j]]);
-            auto e = model_->encode_text(batch, true);
-            for (size_t j = s; j < std::min(order.size(), s + kBatch); ++j) {
-                const auto& text = todo[order[j]];
-                map_.emplace(text, e[static_cast<int64_t>(j - s)].clone());
-                texts_.push_back(text);
+        try {
+            for (size_t i = 0; i < todo.size(); ++i) {
+                // One prompt per forward (see the header): batching would make the bits depend on
+                // the batch. A one-prompt forward reads the weights at the memory's speed.
+                auto e = model_->encode_text({tok.tokenize(todo[i], ctx)}, true);
+                map_.emplace(todo[i], e[0].clone());
+                texts_.push_back(todo[i]);
+                if (progress) progress(i + 1, todo.size());
             }
+        } catch (...) {
+            save_file();
+            throw;
         }
         save_file();
     }

@@ -7,6 +7,7 @@
 // warning on stderr (and replaced on the next save), never trusted.
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,10 +26,16 @@ public:
     // $HOI_TEXT_CACHE, else $HOI_MODELS/cache, else $XDG_CACHE_HOME/hoi-studio (~/.cache/hoi-studio).
     static std::string default_dir();
 
-    // [B, D] embeddings of the prompts, in order. Encodes (tokenizer + text tower, batched, cut to the
-    // longest prompt) only the prompts not yet cached, then saves the file when something was added.
-    // Thread-safe.
-    at::Tensor embed(const std::vector<std::string>& prompts);
+    // Called after each newly encoded prompt (done of total); it may throw to cancel (what was
+    // encoded until then is kept and saved).
+    using Progress = std::function<void(size_t done, size_t total)>;
+
+    // [B, D] embeddings of the prompts, in order. Encodes only the prompts not yet cached, each on
+    // its own (tokenizer + text tower cut to its length), so an embedding is a function of the model
+    // and the prompt alone, never of which other prompts were encoded with it or what the cache held:
+    // runs and shards give byte-identical scores whatever the state of the cache. Then saves the
+    // file when something was added. Thread-safe.
+    at::Tensor embed(const std::vector<std::string>& prompts, const Progress& progress = {});
 
     std::string file() const { return file_; }
     size_t size() const;

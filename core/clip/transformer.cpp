@@ -1,5 +1,6 @@
 // The residual attention transformer shared by the ViT image tower and the text tower.
 #include "clip/clip_modules.h"
+#include "clip/small_gemm.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -29,6 +30,12 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     at::Tensor y;
     if (!use_onednn(x2, weight)) {
         y = bias.defined() ? at::addmm(bias, x2, weight.t()) : at::mm(x2, weight.t());
+    } else if (M <= kSmallGemmMaxRows && weight.is_contiguous() && (!bias.defined() || bias.is_contiguous())) {
+        // A few rows (one prompt): bound by reading the weights; see small_gemm.h.
+        auto xc = x2.contiguous();
+        y = at::empty({M, N}, x2.options());
+        small_gemm(xc.data_ptr<float>(), M, K, weight.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
+                   N, y.data_ptr<float>());
     } else if (weight_dnn.defined() && M < 128) {
         // Reducing products (K = 4N: the MLP's c_proj) with few rows: oneDNN is 2x faster at
         // y^T = W x^T, with the weight as the (pre-converted) source and the rows as the weights.

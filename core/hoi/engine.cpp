@@ -3,6 +3,7 @@
 #include "annotation/coco_classes.h"
 #include "clip/clip_model.h"
 #include "clip/preprocess.h"
+#include "clip/text_cache.h"
 #include "clip/tokenizer.h"
 #include "hoi/learnable_head.h"
 #include "hoi/lru_cache.h"
@@ -139,7 +140,8 @@ struct Engine::Impl {
     std::unique_ptr<LearnableHead> head;
     std::string fingerprint; // models + detector threshold (image-level cache key)
     LruCache<ImageState> cache;
-    std::unordered_map<std::string, TextEntry> text_cache;
+    std::unordered_map<std::string, TextEntry> text_cache; // phrase -> template ensemble
+    std::unique_ptr<clip::TextEmbeddingCache> text_store;  // rendered prompt -> embedding (disk)
     std::vector<std::string> templates;
 
     explicit Impl(EngineOptions o) : opt(std::move(o)), cache(opt.cache_limit_bytes) {}
@@ -169,8 +171,11 @@ struct Engine::Impl {
         return p;
     }
 
-    // Encodes the phrases not in the cache, in the given order, in fixed-size chunks.
-    void encode_phrases(const std::vector<std::string>& phrases, const CancelFlag* cancel) {
+    // Encodes the phrases not in the cache: every template rendered with the phrase, embedded through
+    // the persistent text store (each prompt on its own, so the result never depends on the cache's
+    // state), normalised, averaged and renormalised.
+    void encode_phrases(const std::vector<std::string>& phrases, const CancelFlag* cancel,
+                        const std::function<void(size_t, size_t)>& on_prompt = {}) {
         std::vector<std::string> todo;
         std::set<std::string> seen;
         for (const auto& ph : phrases)
@@ -178,25 +183,25 @@ struct Engine::Impl {
         if (todo.empty() || !clip) return;
         const auto& tok = clip::Tokenizer::instance();
         const size_t T = tmpl().size();
-        const size_t chunk = std::max<size_t>(1, 256 / T);
-        for (size_t i = 0; i < todo.size(); i += chunk) {
+        std::vector<std::string> rendered;
+        std::vector<bool> trunc(todo.size(), false);
+        rendered.reserve(todo.size() * T);
+        for (size_t j = 0; j < todo.size(); ++j)
+            for (const auto& t : tmpl()) {
+                rendered.push_back(render_template(t, todo[j]));
+                bool tr = false;
+                tok.tokenize(rendered.back(), clip->config().context_length, &tr);
+                if (tr) trunc[j] = true;
+            }
+        at::Tensor e = text_store->embed(rendered, [&](size_t done, size_t total) {
             if (cancel) cancel->check();
-            const size_t n = std::min(chunk, todo.size() - i);
-            std::vector<std::vector<int>> tokens;
-            std::vector<bool> trunc(n, false);
-            tokens.reserve(n * T);
-            for (size_t j = 0; j < n; ++j)
-                for (const auto& t : tmpl()) {
-                    bool tr = false;
-                    tokens.push_back(tok.tokenize(render_template(t, todo[i + j]), clip->config().context_length, &tr));
-                    if (tr) trunc[j] = true;
-                }
-            at::Tensor e = clip->encode_text(tokens, true); // [n*T, D]
-            e = e / e.norm(2, -1, true).clamp_min(1e-12);
-            e = e.view({static_cast<long>(n), static_cast<long>(T), -1}).mean(1);
-            e = e / e.norm(2, -1, true).clamp_min(1e-12);
-            for (size_t j = 0; j < n; ++j) text_cache[todo[i + j]] = TextEntry{e[static_cast<long>(j)].clone(), trunc[j]};
-        }
+            if (on_prompt) on_prompt(done, total);
+        }); // [n*T, D]
+        at::InferenceMode guard;
+        e = e / e.norm(2, -1, true).clamp_min(1e-12);
+        e = e.view({static_cast<long>(todo.size()), static_cast<long>(T), -1}).mean(1);
+        e = e / e.norm(2, -1, true).clamp_min(1e-12);
+        for (size_t j = 0; j < todo.size(); ++j) text_cache[todo[j]] = TextEntry{e[static_cast<long>(j)].clone(), trunc[j]};
         if (text_cache.size() > 50000) {
             // Bound the prompt cache (an entry is D floats); keep what the caller asked for now.
             std::unordered_map<std::string, TextEntry> keep;
@@ -508,6 +513,8 @@ void Engine::init(std::shared_ptr<clip::ClipModel> model) {
     }
     if (model) {
         impl_->clip = std::move(model);
+        impl_->text_store = std::make_unique<clip::TextEmbeddingCache>(
+                impl_->clip, o.text_cache_dir == "off" ? std::string() : o.text_cache_dir, o.text_cache_dir != "off");
         HeadShape hs;
         hs.spatial_dims = kSpatialDims;
         hs.embed_dim = impl_->clip->embed_dim();
@@ -565,12 +572,13 @@ ImageAnalysis Engine::analyse_boxes(const std::string& path, const std::vector<d
     return impl_->run(path, prompts, progress, cancel, &boxes);
 }
 
-void Engine::prepare_prompts(const std::vector<Prompt>& prompts, const CancelFlag* cancel) {
+void Engine::prepare_prompts(const std::vector<Prompt>& prompts, const CancelFlag* cancel,
+                             const std::function<void(size_t, size_t)>& on_prompt) {
     if (!impl_->clip) return;
     std::vector<std::string> phrases;
     for (const auto& p : prompts) phrases.push_back(Impl::phrase_of(p));
     for (int c = 0; c < annotation::kCocoClasses; ++c) phrases.push_back(Impl::phrase_of(Impl::null_prompt(c)));
-    impl_->encode_phrases(phrases, cancel);
+    impl_->encode_phrases(phrases, cancel, on_prompt);
 }
 
 ImageAnalysis Engine::requery(const ImageAnalysis& previous, const std::vector<std::string>& prompts,

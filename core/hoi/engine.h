@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,11 @@ struct EngineOptions {
     std::vector<std::string> templates;
 
     PairFeatureMode pair_features = PairFeatureMode::Masked;
+
+    // Where text embeddings persist between runs (keyed by the CLIP model's checksum), so the 600
+    // HICO prompts are encoded once per model: "" = clip::TextEmbeddingCache::default_dir()
+    // ($HOI_TEXT_CACHE, $HOI_MODELS/cache, ~/.cache/hoi-studio); "off" = in memory only.
+    std::string text_cache_dir;
 
     // Per-image cache bound (detections, poses, CLIP tokens and attentions, pair features), LRU.
     // 256 MiB holds ~100 ViT-B/32 images with their attentions (or ~10 ViT-B/16 with attentions).
@@ -206,9 +212,12 @@ public:
                                 const CancelFlag* cancel = nullptr);
 
     // Encodes the prompts' text embeddings (and the "no interaction" prompt of every COCO class)
-    // into the text cache in one fixed batch order. Batch runs call it first so every run and shard
-    // computes identical embeddings (byte-identical outputs). No-op without CLIP.
-    void prepare_prompts(const std::vector<Prompt>& prompts, const CancelFlag* cancel = nullptr);
+    // up front, so a batch run reports that one-time work before its first image. Every prompt is
+    // encoded on its own (see clip::TextEmbeddingCache::embed), so runs and shards compute identical
+    // embeddings whatever the text cache held. No-op without CLIP.
+    // on_prompt(done, total) follows the prompts the text tower has to encode (those not on disk).
+    void prepare_prompts(const std::vector<Prompt>& prompts, const CancelFlag* cancel = nullptr,
+                         const std::function<void(size_t done, size_t total)>& on_prompt = {});
 
     // New prompts on an analysed image: only the text encoder (for prompts not cached) and the
     // classifier run. Falls back to analyse() when the image state was evicted from the cache.

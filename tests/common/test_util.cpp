@@ -4,6 +4,7 @@
 
 #include <QProcess>
 #include <cstdlib>
+#include <unistd.h>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -11,8 +12,23 @@ namespace fs = std::filesystem;
 namespace hoi::test {
 
 namespace {
-// Every test process uses the same LibTorch threading as the applications.
-const bool runtime_ready = (hoi::init_runtime(), true);
+// Every test process uses the same LibTorch threading as the applications, and a text-embedding
+// cache of its own (children it starts inherit it), removed when it exits.
+struct TestEnvironment {
+    fs::path text_cache;
+    TestEnvironment() {
+        hoi::init_runtime();
+        if (!std::getenv("HOI_TEXT_CACHE")) {
+            text_cache = fs::temp_directory_path() / ("hoi-test-text-cache-" + std::to_string(::getpid()));
+            ::setenv("HOI_TEXT_CACHE", text_cache.c_str(), 1);
+        }
+    }
+    ~TestEnvironment() {
+        std::error_code ec;
+        if (!text_cache.empty()) fs::remove_all(text_cache, ec);
+    }
+};
+const TestEnvironment environment;
 } // namespace
 
 std::string shared_data_dir() {
