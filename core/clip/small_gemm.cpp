@@ -40,52 +40,64 @@ __attribute__((target("avx2,fma"))) inline float reduce8_avx(__m256 v) {
     return reduce8(p);
 }
 
-// Four weight rows at a time against up to three x rows: 12 accumulators in registers.
+// MR x rows (1..3) against four weight rows, over k in [k0, k1): 4*MR accumulators in registers,
+// carried in acc[MR][4] between k chunks.
+template <int MR>
+__attribute__((target("avx2,fma"))) inline void tile(const float* const* xr, const float* const* w, int64_t k0,
+                                                     int64_t k1, __m256 (*acc)[4]) {
+    __m256 a[MR][4];
+#pragma GCC unroll 3
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) a[r][j] = acc[r][j];
+    for (int64_t k = k0; k < k1; k += 8) {
+        const __m256 v0 = _mm256_loadu_ps(w[0] + k), v1 = _mm256_loadu_ps(w[1] + k);
+        const __m256 v2 = _mm256_loadu_ps(w[2] + k), v3 = _mm256_loadu_ps(w[3] + k);
+#pragma GCC unroll 3
+        for (int r = 0; r < MR; ++r) {
+            const __m256 x8 = _mm256_loadu_ps(xr[r] + k);
+            a[r][0] = _mm256_fmadd_ps(x8, v0, a[r][0]);
+            a[r][1] = _mm256_fmadd_ps(x8, v1, a[r][1]);
+            a[r][2] = _mm256_fmadd_ps(x8, v2, a[r][2]);
+            a[r][3] = _mm256_fmadd_ps(x8, v3, a[r][3]);
+        }
+    }
+#pragma GCC unroll 3
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) acc[r][j] = a[r][j];
+}
+
+// Four weight rows at a time. k runs in chunks of kChunk so the four rows' chunk (4 KB) stays in L1
+// while every x row passes over it; the partial sums wait in acc between chunks, which keeps each
+// output's summation order exactly that of rows_generic.
 __attribute__((target("avx2,fma"))) void rows_avx2(const float* x, int64_t M, int64_t K, const float* W,
                                                    const float* b, int64_t n0, int64_t n1, int64_t N, float* y) {
+    constexpr int64_t kChunk = 256;
     const int64_t K8 = K / 8 * 8;
+    __m256 acc[kSmallGemmMaxRows][4];
     int64_t n = n0;
     for (; n + kRowsPerBlock <= n1; n += kRowsPerBlock) {
-        const float* w0 = W + n * K;
-        const float* w1 = w0 + K;
-        const float* w2 = w1 + K;
-        const float* w3 = w2 + K;
-        for (int64_t m = 0; m < M; m += 3) {
-            const int64_t mr = std::min<int64_t>(3, M - m);
-            const float* xa = x + m * K;
-            const float* xb = mr > 1 ? xa + K : xa;
-            const float* xc = mr > 2 ? xb + K : xb;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-            __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-            __m256 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-            for (int64_t k = 0; k < K8; k += 8) {
-                const __m256 v0 = _mm256_loadu_ps(w0 + k), v1 = _mm256_loadu_ps(w1 + k);
-                const __m256 v2 = _mm256_loadu_ps(w2 + k), v3 = _mm256_loadu_ps(w3 + k);
-                const __m256 xa8 = _mm256_loadu_ps(xa + k);
-                a0 = _mm256_fmadd_ps(xa8, v0, a0);
-                a1 = _mm256_fmadd_ps(xa8, v1, a1);
-                a2 = _mm256_fmadd_ps(xa8, v2, a2);
-                a3 = _mm256_fmadd_ps(xa8, v3, a3);
-                const __m256 xb8 = _mm256_loadu_ps(xb + k);
-                b0 = _mm256_fmadd_ps(xb8, v0, b0);
-                b1 = _mm256_fmadd_ps(xb8, v1, b1);
-                b2 = _mm256_fmadd_ps(xb8, v2, b2);
-                b3 = _mm256_fmadd_ps(xb8, v3, b3);
-                const __m256 xc8 = _mm256_loadu_ps(xc + k);
-                c0 = _mm256_fmadd_ps(xc8, v0, c0);
-                c1 = _mm256_fmadd_ps(xc8, v1, c1);
-                c2 = _mm256_fmadd_ps(xc8, v2, c2);
-                c3 = _mm256_fmadd_ps(xc8, v3, c3);
-            }
-            const __m256 acc[3][4] = {{a0, a1, a2, a3}, {b0, b1, b2, b3}, {c0, c1, c2, c3}};
-            for (int64_t r = 0; r < mr; ++r) {
-                const float* xr = x + (m + r) * K;
-                for (int j = 0; j < 4; ++j) {
-                    float s = reduce8_avx(acc[r][j]);
-                    const float* wj = W + (n + j) * K;
-                    for (int64_t k = K8; k < K; ++k) s = std::fma(xr[k], wj[k], s);
-                    y[(m + r) * N + n + j] = b ? s + b[n + j] : s;
+        const float* w[4] = {W + n * K, W + (n + 1) * K, W + (n + 2) * K, W + (n + 3) * K};
+        for (int64_t m = 0; m < M; ++m)
+            for (int j = 0; j < 4; ++j) acc[m][j] = _mm256_setzero_ps();
+        for (int64_t k0 = 0; k0 < K8; k0 += kChunk) {
+            const int64_t k1 = std::min(K8, k0 + kChunk);
+            for (int64_t m = 0; m < M; m += 3) {
+                const float* xr[3] = {x + m * K, x + std::min(m + 1, M - 1) * K, x + std::min(m + 2, M - 1) * K};
+                switch (std::min<int64_t>(3, M - m)) {
+                case 3: tile<3>(xr, w, k0, k1, acc + m); break;
+                case 2: tile<2>(xr, w, k0, k1, acc + m); break;
+                default: tile<1>(xr, w, k0, k1, acc + m); break;
                 }
+            }
+        }
+        for (int64_t m = 0; m < M; ++m) {
+            const float* xm = x + m * K;
+            for (int j = 0; j < 4; ++j) {
+                float s = reduce8_avx(acc[m][j]);
+                for (int64_t k = K8; k < K; ++k) s = std::fma(xm[k], w[j][k], s);
+                y[m * N + n + j] = b ? s + b[n + j] : s;
             }
         }
     }
@@ -100,7 +112,8 @@ bool has_avx2_fma() {
 } // namespace
 
 void small_gemm(const float* x, int64_t M, int64_t K, const float* W, const float* b, int64_t N, float* y) {
-    const bool avx = has_avx2_fma();
+    // The AVX2 path keeps kSmallGemmMaxRows rows of partial sums; more rows take the portable path.
+    const bool avx = has_avx2_fma() && M <= kSmallGemmMaxRows;
     // Tasks of whole 4-row blocks; enough of them that every thread streams its share of W.
     const int64_t blocks = (N + kRowsPerBlock - 1) / kRowsPerBlock;
     at::parallel_for(0, blocks, 16, [&](int64_t s, int64_t e) {

@@ -1,9 +1,10 @@
 #pragma once
-// y = x · Wᵀ + b for a few rows (prompts of one text, a handful of queries): the product is bound by
-// streaming W from memory, which oneDNN and OpenBLAS do at a third of the machine's bandwidth for
-// so few rows. This kernel reads every weight row once, on all threads, and computes each output
-// with a fixed summation order: the result of a row does not depend on the other rows or on the
-// thread count.
+// y = x · Wᵀ + b for a few rows (the tokens of one prompt): the product reads every weight once for
+// little arithmetic, so it is bound by memory. This kernel reads every weight row once, on all
+// threads, and computes each output with a fixed summation order: the result of a row depends
+// neither on the other rows nor on the thread count. Measured on the 2-core machine, the text
+// tower's 151 MB of products for one 10-token prompt: 23.5 ms (oneDNN 26-29 ms, OpenBLAS 28-32 ms;
+// a plain sum over the same weights 6-7.5 ms).
 #include <cstdint>
 
 namespace hoi::clip {

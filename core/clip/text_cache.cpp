@@ -42,8 +42,21 @@ size_t TextEmbeddingCache::size() const {
     return map_.size();
 }
 
+TextEmbeddingCache::~TextEmbeddingCache() {
+    try {
+        flush();
+    } catch (...) {
+    }
+}
+
+void TextEmbeddingCache::flush() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (unsaved_ > 0) save_file();
+}
+
 void TextEmbeddingCache::clear_memory() {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (unsaved_ > 0) save_file();
     map_.clear();
     texts_.clear();
     loaded_ = false;
@@ -86,6 +99,7 @@ void TextEmbeddingCache::load_file() {
 }
 
 void TextEmbeddingCache::save_file() {
+    unsaved_ = 0;
     if (!persistent_) return;
     const int64_t D = model_->embed_dim();
     auto all = at::empty({static_cast<int64_t>(texts_.size()), D});
@@ -139,7 +153,10 @@ at::Tensor TextEmbeddingCache::embed(const std::vector<std::string>& prompts, co
             save_file();
             throw;
         }
-        save_file();
+        // A prompt or two typed in the GUI is not worth rewriting the file for each time (it would
+        // double a re-query); they are saved with the next larger batch, by flush(), or on exit.
+        unsaved_ += todo.size();
+        if (unsaved_ >= kSaveEvery) save_file();
     }
     auto out = at::empty({static_cast<int64_t>(prompts.size()), model_->embed_dim()});
     for (size_t i = 0; i < prompts.size(); ++i) out[static_cast<int64_t>(i)].copy_(map_.at(prompts[i]));

@@ -3,7 +3,8 @@
 // disk, keyed by the model's checksum, so the 600 HICO-DET prompts are encoded once per model, not
 // once per run. The disk file is a safetensors file (<dir>/text-<checksum>.safetensors: one F32
 // [N, D] tensor, the prompts and the model checksum in its metadata), rewritten atomically when new
-// prompts were encoded. A file that is corrupt, of another model or inconsistent is ignored with a
+// prompts were encoded (at once for 16 or more, else with later ones, by flush() or on destruction).
+// A file that is corrupt, of another model or inconsistent is ignored with a
 // warning on stderr (and replaced on the next save), never trusted.
 #include <ATen/core/Tensor.h>
 
@@ -37,11 +38,17 @@ public:
     // file when something was added. Thread-safe.
     at::Tensor embed(const std::vector<std::string>& prompts, const Progress& progress = {});
 
+    // Saves entries not yet on disk (the destructor does too).
+    void flush();
+    ~TextEmbeddingCache();
+    TextEmbeddingCache(const TextEmbeddingCache&) = delete;
+    TextEmbeddingCache& operator=(const TextEmbeddingCache&) = delete;
+
     std::string file() const { return file_; }
     size_t size() const;
     int hits() const { return hits_; }
     int misses() const { return misses_; }
-    // Drops the in-memory entries (the file stays).
+    // Saves, then drops the in-memory entries (the file stays).
     void clear_memory();
 
 private:
@@ -55,6 +62,8 @@ private:
     std::vector<std::string> texts_;              // insertion order (the file's row order)
     std::unordered_map<std::string, at::Tensor> map_;
     int hits_ = 0, misses_ = 0;
+    size_t unsaved_ = 0;                    // entries encoded since the last save
+    static constexpr size_t kSaveEvery = 16; // save at once when this many are pending
 };
 
 } // namespace hoi::clip

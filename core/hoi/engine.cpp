@@ -721,7 +721,10 @@ CacheStats Engine::cache_stats() const {
 
 void Engine::clear_cache() { impl_->cache.clear(); }
 
-void Engine::clear_text_cache() { impl_->text_cache.clear(); }
+void Engine::clear_text_cache() {
+    impl_->text_cache.clear();
+    if (impl_->text_store) impl_->text_store->clear_memory(); // saved first; the next use reads the file
+}
 
 std::vector<float> AttentionMap::to_image(int width, int height) const {
     std::vector<float> out(static_cast<size_t>(std::max(0, width)) * static_cast<size_t>(std::max(0, height)), 0.f);

@@ -45,6 +45,9 @@ private Q_SLOTS:
         QCOMPARE(c.misses(), 3);
         QCOMPARE(c.hits(), 0);
         QCOMPARE(int(c.size()), 3);
+        // Three prompts are fewer than a save batch: on disk after flush().
+        QVERIFY(!std::filesystem::exists(c.file()));
+        c.flush();
         QVERIFY(std::filesystem::exists(c.file()));
         QVERIFY(QString::fromStdString(c.file()).contains(QString::fromStdString(model_->checksum())));
         c.embed({"eat pizza"});
@@ -55,8 +58,11 @@ private Q_SLOTS:
         QCOMPARE(c2.misses(), 0);
         QCOMPARE(c2.hits(), 4);
         QVERIFY(torch::equal(e, e2));
-        // A new prompt is added to the file.
-        c2.embed({"ride bicycle"});
+        // A new prompt is added to the file (when its cache is destroyed, as at exit).
+        {
+            TextEmbeddingCache c2b(model_, dir);
+            c2b.embed({"ride bicycle"});
+        }
         TextEmbeddingCache c3(model_, dir);
         c3.embed({"ride bicycle", "eat pizza"});
         QCOMPARE(c3.misses(), 0);
@@ -66,6 +72,7 @@ private Q_SLOTS:
         const auto dir = (dir_.path() + "/b").toStdString();
         TextEmbeddingCache c(model_, dir);
         c.embed({"hold cup"});
+        c.flush();
         const auto file = c.file();
         auto bytes = io::read_file(file);
         // Flip the header length: unreadable -> ignored with a warning, recomputed, file replaced.
@@ -76,6 +83,7 @@ private Q_SLOTS:
         auto e = c2.embed({"hold cup"});
         QCOMPARE(c2.misses(), 1);
         QVERIFY(torch::allclose(e, direct({"hold cup"}), 1e-5, 1e-5));
+        c2.flush();
         TextEmbeddingCache c3(model_, dir);
         c3.embed({"hold cup"});
         QCOMPARE(c3.misses(), 0); // the rewritten file is good again
@@ -94,6 +102,15 @@ private Q_SLOTS:
         QVERIFY(a.file() != b.file());
         auto ea = a.embed({"kick ball"}), eb = b.embed({"kick ball"});
         QVERIFY(!torch::allclose(ea, eb));
+    }
+
+    // An embedding is the same bits whether its prompt was encoded alone or among others, so a
+    // run's scores do not depend on what the cache held before.
+    void embeddingIndependentOfBatch() {
+        TextEmbeddingCache together(model_, "", false), alone(model_, "", false);
+        auto all = together.embed({"ride a horse", "a photo of a person eating a very large pizza slice", "hold cup"});
+        auto one = alone.embed({"a photo of a person eating a very large pizza slice"});
+        QVERIFY(torch::equal(all[1], one[0]));
     }
 
     void memoryOnly() {
