@@ -16,11 +16,17 @@ namespace hoi::clip::nn {
 // retain_grad() (gradient relevance maps).
 enum class AttnRecord { None, Weights, Graph };
 
-// x [..., in] @ weight^T + bias on the flattened rows: oneDNN when inference allows it, else one
-// addmm. weight_dnn: the weight converted to oneDNN's layout once (MlpImpl::prepare_inference),
-// used for the reducing products with few rows. bias may be undefined (none).
+// Inference forms of a weight, made once after loading (clip_model.cpp): dnn, the weight in
+// oneDNN's layout for the swapped reducing product (the MLP's c_proj); f16, the weight packed for
+// small_gemm_f16 (text tower, when all its weights are exact fp16 values, as OpenAI's are).
+struct PreparedWeight {
+    at::Tensor dnn, f16;
+};
+
+// x [..., in] @ weight^T + bias on the flattened rows: oneDNN, the few-row kernel or one addmm (see
+// the body for which, and DEVELOPERS.md). bias may be undefined (none).
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                  const at::Tensor& weight_dnn = at::Tensor());
+                  const PreparedWeight* prepared = nullptr);
 // Whether linear() may use oneDNN: float32, no autograd graph, LibTorch built with it, and not
 // turned off with HOI_ONEDNN=0 (for comparisons). Otherwise OpenBLAS.
 bool use_onednn(const at::Tensor& x2d, const at::Tensor& weight);
@@ -32,6 +38,7 @@ at::Tensor quick_gelu(const at::Tensor& x);
 struct LinearWeightsImpl : torch::nn::Module {
     LinearWeightsImpl(int in, int out);
     at::Tensor weight, bias;
+    PreparedWeight prepared; // not parameters
 };
 TORCH_MODULE(LinearWeights);
 
@@ -51,6 +58,7 @@ struct MultiheadAttentionImpl : torch::nn::Module {
                        at::Tensor* attn = nullptr) const;
     int width, heads;
     at::Tensor in_proj_weight, in_proj_bias;
+    PreparedWeight in_proj_prepared;
     LinearWeights out_proj{nullptr};
 };
 TORCH_MODULE(MultiheadAttention);
@@ -58,10 +66,7 @@ TORCH_MODULE(MultiheadAttention);
 struct MlpImpl : torch::nn::Module {
     explicit MlpImpl(int width);
     at::Tensor forward(const at::Tensor& x) const;
-    // Converts c_proj's weight for oneDNN once the weights are loaded (inference only).
-    void prepare_inference();
     LinearWeights c_fc{nullptr}, c_proj{nullptr};
-    at::Tensor c_proj_dnn; // not a parameter: a oneDNN copy of c_proj.weight, or undefined
 };
 TORCH_MODULE(Mlp);
 

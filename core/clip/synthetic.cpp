@@ -113,6 +113,7 @@ NamedTensors synthetic_weights(const ClipConfig& config, uint64_t seed) {
     for (const auto& p : net->named_parameters(true)) {
         auto t = at::empty(p.value().sizes());
         fill(p.key(), t, gen);
+        if (p.key() != "logit_scale") t.copy_(t.to(at::kHalf)); // fp16 values, as in OpenAI's checkpoints
         out.emplace_back(p.key(), t);
     }
     for (const auto& b : net->named_buffers(true)) {

@@ -16,7 +16,8 @@ ClipConfig tiny_rn_config();    // 64 px (2x2 grid), width 8, stages {1,1,1,1} (
 ClipConfig vit_b32_config();    // OpenAI ViT-B/32's shapes (151 M parameters)
 
 // CLIP-style initialisation (OpenAI's initialize_parameters scales; norms near 1; small random
-// biases so that every tensor matters). Same config and seed -> same tensors.
+// biases so that every tensor matters), rounded to fp16 values as OpenAI's checkpoints are (float32
+// tensors). Same config and seed -> same tensors.
 NamedTensors synthetic_weights(const ClipConfig& config, uint64_t seed);
 
 // Writers (atomic). fp16 stores half-precision values as OpenAI's archives do.

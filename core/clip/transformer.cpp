@@ -23,7 +23,7 @@ bool use_onednn(const at::Tensor& x2d, const at::Tensor& weight) {
     return !(at::GradMode::is_enabled() && (x2d.requires_grad() || weight.requires_grad()));
 }
 
-at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, const at::Tensor& weight_dnn) {
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, const PreparedWeight* prepared) {
     const int64_t K = x.size(-1), N = weight.size(0);
     auto x2 = x.dim() == 2 ? x : x.reshape({-1, K});
     const int64_t M = x2.size(0);
@@ -31,15 +31,20 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     if (!use_onednn(x2, weight)) {
         y = bias.defined() ? at::addmm(bias, x2, weight.t()) : at::mm(x2, weight.t());
     } else if (M <= kSmallGemmMaxRows && weight.is_contiguous() && (!bias.defined() || bias.is_contiguous())) {
-        // A few rows (one prompt): bound by reading the weights; see small_gemm.h.
+        // A few rows (one prompt): bound by reading the weights; see small_gemm.h. The fp16 copy
+        // gives the same bits from half the bytes.
         auto xc = x2.contiguous();
         y = at::empty({M, N}, x2.options());
-        small_gemm(xc.data_ptr<float>(), M, K, weight.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
-                   N, y.data_ptr<float>());
-    } else if (weight_dnn.defined() && M < 128) {
+        const float* b = bias.defined() ? bias.data_ptr<float>() : nullptr;
+        if (prepared && prepared->f16.defined())
+            small_gemm_f16(xc.data_ptr<float>(), M, K, reinterpret_cast<const uint16_t*>(prepared->f16.data_ptr<int16_t>()),
+                           b, N, y.data_ptr<float>());
+        else
+            small_gemm(xc.data_ptr<float>(), M, K, weight.data_ptr<float>(), b, N, y.data_ptr<float>());
+    } else if (prepared && prepared->dnn.defined() && M < 128) {
         // Reducing products (K = 4N: the MLP's c_proj) with few rows: oneDNN is 2x faster at
         // y^T = W x^T, with the weight as the (pre-converted) source and the rows as the weights.
-        y = at::mkldnn_linear(weight_dnn, x2.contiguous(), {}).to_dense().t();
+        y = at::mkldnn_linear(prepared->dnn, x2.contiguous(), {}).to_dense().t();
         y = (bias.defined() ? y + bias : y).contiguous();
     } else {
         // oneDNN's inner product (on ATen's OpenMP threads) beats OpenBLAS by 1.2-4x on CLIP's
@@ -83,7 +88,7 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
     const int64_t B = x.size(0), T = x.size(1), H = heads, hd = width / heads;
     const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
     // [B*T, 3W] -> q, k, v as [B*H, T, hd]
-    auto qkv = linear(x, in_proj_weight, in_proj_bias).view({B, T, 3, H, hd}).permute({2, 0, 3, 1, 4});
+    auto qkv = linear(x, in_proj_weight, in_proj_bias, &in_proj_prepared).view({B, T, 3, H, hd}).permute({2, 0, 3, 1, 4});
     auto q = qkv[0].reshape({B * H, T, hd});
     auto k = qkv[1].reshape({B * H, T, hd});
     auto v = qkv[2].reshape({B * H, T, hd});
@@ -104,7 +109,7 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
         *attn = w.view({B, H, T, T});
     }
     auto o = at::bmm(w, v).view({B, H, T, hd}).permute({0, 2, 1, 3}).reshape({B, T, width});
-    return linear(o, out_proj->weight, out_proj->bias);
+    return linear(o, out_proj->weight, out_proj->bias, &out_proj->prepared);
 }
 
 MlpImpl::MlpImpl(int width) {
@@ -113,13 +118,8 @@ MlpImpl::MlpImpl(int width) {
 }
 
 at::Tensor MlpImpl::forward(const at::Tensor& x) const {
-    return linear(quick_gelu(linear(x, c_fc->weight, c_fc->bias)), c_proj->weight, c_proj->bias, c_proj_dnn);
-}
-
-void MlpImpl::prepare_inference() {
-    at::NoGradGuard no_grad;
-    c_proj_dnn = use_onednn(c_proj->weight.detach(), c_proj->weight.detach()) ? c_proj->weight.detach().contiguous().to_mkldnn()
-                                                                              : at::Tensor();
+    return linear(quick_gelu(linear(x, c_fc->weight, c_fc->bias, &c_fc->prepared)), c_proj->weight, c_proj->bias,
+                  &c_proj->prepared);
 }
 
 ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(int width, int heads) {
