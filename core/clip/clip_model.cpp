@@ -169,6 +169,11 @@ ImageFeatures ClipModel::encode_image_grad(const at::Tensor& image) const {
 }
 
 at::Tensor ClipModel::encode_text(const std::vector<std::vector<int>>& tokens, bool cut_to_longest) const {
+    return encode_text(tokens, at::Tensor(), cut_to_longest);
+}
+
+at::Tensor ClipModel::encode_text(const std::vector<std::vector<int>>& tokens, const at::Tensor& residual,
+                                  bool cut_to_longest) const {
     const auto& c = impl_->config;
     const int64_t B = static_cast<int64_t>(tokens.size());
     if (B == 0) return at::zeros({0, c.embed_dim});
@@ -201,8 +206,18 @@ at::Tensor ClipModel::encode_text(const std::vector<std::vector<int>>& tokens, b
         for (int64_t i = 0; i < n; ++i) acc[b][i] = t[static_cast<size_t>(i)];
     }
     auto eot_t = at::tensor(eot, at::kLong);
+    at::Tensor res;
+    if (residual.defined()) {
+        if (residual.dim() != 3 || residual.size(0) != B || residual.size(1) > c.context_length ||
+            residual.size(2) != c.transformer_width)
+            throw_input("encode_text: the token residual must be [" + std::to_string(B) + ", <= " +
+                        std::to_string(c.context_length) + ", " + std::to_string(c.transformer_width) + "]");
+        res = at::zeros({B, L, c.transformer_width});
+        const int64_t n = std::min<int64_t>(L, residual.size(1));
+        res.narrow(1, 0, n).copy_(residual.narrow(1, 0, n));
+    }
     at::InferenceMode guard;
-    return impl_->net->encode_text(ids, eot_t);
+    return impl_->net->encode_text(ids, eot_t, res);
 }
 
 MaskedQueries ClipModel::encode_masked_queries(const ImageFeatures& f, const at::Tensor& masks) const {

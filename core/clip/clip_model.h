@@ -98,6 +98,12 @@ public:
     // cut_to_longest: run the transformer only on the first max(eot position)+1 positions of the
     // batch — exact under the causal mask, and much faster for short prompts. Returns [B, D].
     at::Tensor encode_text(const std::vector<std::vector<int>>& tokens, bool cut_to_longest = true) const;
+    // The same with learned vectors added to the token embeddings (prompt context, CLIP4HOI's
+    // "[PREFIX] verb [CONJUN] object"): residual [B, L, transformer_width] with L <= context_length,
+    // zero where nothing is learned; added before the positional embedding. A zero residual gives
+    // exactly encode_text's result.
+    at::Tensor encode_text(const std::vector<std::vector<int>>& tokens, const at::Tensor& residual,
+                           bool cut_to_longest = true) const;
 
     // The attention mask on the last block. masks: [Q, N] bool over the patch grid (row-major).
     // For each query q the class token (ViT) / mean token (RN attnpool) is re-run through the last

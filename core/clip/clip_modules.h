@@ -159,7 +159,8 @@ TORCH_MODULE(ModifiedResNet);
 struct ClipNetImpl : torch::nn::Module {
     explicit ClipNetImpl(const ClipConfig& config);
     // ids: [B, L] int64 with L <= context_length; eot: [B] positions. Returns [B, D].
-    at::Tensor encode_text(const at::Tensor& ids, const at::Tensor& eot) const;
+    // residual: [B, L, W] added to the token embeddings, or undefined.
+    at::Tensor encode_text(const at::Tensor& ids, const at::Tensor& eot, const at::Tensor& residual = at::Tensor()) const;
     ClipConfig config;
     VisionTransformer visual_vit{nullptr};
     ModifiedResNet visual_rn{nullptr};

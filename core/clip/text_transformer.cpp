@@ -23,9 +23,11 @@ ClipNetImpl::ClipNetImpl(const ClipConfig& c) : config(c) {
     causal_mask = torch::full({c.context_length, c.context_length}, -std::numeric_limits<float>::infinity()).triu_(1);
 }
 
-at::Tensor ClipNetImpl::encode_text(const at::Tensor& ids, const at::Tensor& eot) const {
+at::Tensor ClipNetImpl::encode_text(const at::Tensor& ids, const at::Tensor& eot, const at::Tensor& residual) const {
     const int64_t B = ids.size(0), L = ids.size(1);
-    auto x = at::embedding(token_embedding->weight, ids) + positional_embedding.narrow(0, 0, L).unsqueeze(0);
+    auto tok = at::embedding(token_embedding->weight, ids);
+    if (residual.defined()) tok = tok + residual;
+    auto x = tok + positional_embedding.narrow(0, 0, L).unsqueeze(0);
     auto mask = causal_mask.narrow(0, 0, L).narrow(1, 0, L);
     x = transformer->forward(x, mask);
     // Only the <|endoftext|> rows are needed after the transformer (ln_final is per token).

@@ -159,7 +159,52 @@ struct Engine::Impl {
     }
 
     // ---- text ---------------------------------------------------------------------------------
-    static std::string phrase_of(const Prompt& p) { return interaction_phrase(p); }
+    // The interaction phrase of a prompt ("person riding a horse"), remembering its parts for the
+    // learnable prompt context: lead + verb + conj + object == phrase.
+    struct PhraseParts {
+        std::string lead, verb, conj, object;
+    };
+    std::unordered_map<std::string, PhraseParts> phrase_parts;
+    std::string phrase_of(const Prompt& p) {
+        std::string ph = interaction_phrase(p);
+        const std::string art = object_article(p.object);
+        PhraseParts parts = p.no_interaction ? PhraseParts{"person", " and", " " + art, p.object}
+                                             : PhraseParts{"person ", p.verb_ing, " " + art, p.object};
+        if (parts.lead + parts.verb + parts.conj + parts.object == ph) phrase_parts[ph] = std::move(parts);
+        return ph;
+    }
+
+    bool context_active() const { return head && opt.learnable_parts && !head->prompt_context_is_zero(); }
+
+    // The learned prompt context as a residual on the token embeddings of one rendered prompt:
+    // prefix vectors on the last tokens before the verb (template words and "person"), conjunction
+    // vectors on the first tokens between the verb and the object (the article), as CLIP4HOI's
+    // "[PREFIX] verb [CONJUN] object"; rows beyond what the prompt has are unused.
+    at::Tensor context_residual(const std::string& templ, const std::string& phrase, int64_t length) const {
+        const auto& tok = clip::Tokenizer::instance();
+        const int64_t W = clip->config().transformer_width;
+        auto r = torch::zeros({1, length, W});
+        auto it = phrase_parts.find(phrase);
+        if (it == phrase_parts.end()) return r; // a phrase not built from a Prompt: plain
+        const auto cut = templ.find("{}");
+        const std::string before = templ.substr(0, cut) + it->second.lead;
+        const int64_t n_before = static_cast<int64_t>(tok.encode(before).size());
+        const int64_t n_verb = static_cast<int64_t>(tok.encode(it->second.verb).size());
+        const int64_t n_conj = static_cast<int64_t>(tok.encode(it->second.conj).size());
+        const at::Tensor& prefix = head->prompt_prefix();
+        const at::Tensor& conjun = head->prompt_conjun();
+        const int64_t P = std::min<int64_t>(prefix.size(0), n_before);
+        for (int64_t i = 0; i < P; ++i) {
+            const int64_t pos = 1 + n_before - P + i; // after <|startoftext|>
+            if (pos < length) r[0][pos].copy_(prefix[prefix.size(0) - P + i]);
+        }
+        const int64_t C = std::min<int64_t>(conjun.size(0), n_conj);
+        for (int64_t j = 0; j < C; ++j) {
+            const int64_t pos = 1 + n_before + n_verb + j;
+            if (pos < length) r[0][pos].copy_(conjun[j]);
+        }
+        return r;
+    }
 
     static Prompt null_prompt(int coco80) {
         Prompt p;
@@ -193,10 +238,24 @@ struct Engine::Impl {
                 tok.tokenize(rendered.back(), clip->config().context_length, &tr);
                 if (tr) trunc[j] = true;
             }
-        at::Tensor e = text_store->embed(rendered, [&](size_t done, size_t total) {
-            if (cancel) cancel->check();
-            if (on_prompt) on_prompt(done, total);
-        }); // [n*T, D]
+        at::Tensor e;
+        if (context_active()) {
+            // Learned context: not the plain model's embeddings, so not from or into the disk cache.
+            std::vector<at::Tensor> rows;
+            for (size_t i = 0; i < rendered.size(); ++i) {
+                if (cancel) cancel->check();
+                auto ids = tok.tokenize(rendered[i], clip->config().context_length);
+                auto res = context_residual(tmpl()[i % T], todo[i / T], static_cast<int64_t>(ids.size()));
+                rows.push_back(clip->encode_text({ids}, res)[0]);
+                if (on_prompt) on_prompt(i + 1, rendered.size());
+            }
+            e = torch::stack(rows);
+        } else {
+            e = text_store->embed(rendered, [&](size_t done, size_t total) {
+                if (cancel) cancel->check();
+                if (on_prompt) on_prompt(done, total);
+            }); // [n*T, D]
+        }
         at::InferenceMode guard;
         e = e / e.norm(2, -1, true).clamp_min(1e-12);
         e = e.view({static_cast<long>(todo.size()), static_cast<long>(T), -1}).mean(1);
@@ -521,9 +580,9 @@ void Engine::init(std::shared_ptr<clip::ClipModel> model) {
         hs.text_width = impl_->clip->config().transformer_width;
         impl_->head = std::make_unique<LearnableHead>(o.weights_path.empty() ? LearnableHead(hs)
                                                                               : LearnableHead::load(o.weights_path, hs));
-        if (!impl_->head->prompt_context_is_zero())
-            throw_model(o.weights_path + ": a non-zero learnable prompt context needs a CLIP text tower that takes "
-                        "token embeddings, which this build's ClipModel does not offer");
+        if (impl_->head->prompt_context_size_mismatch(hs.text_width))
+            throw_model(o.weights_path + ": the prompt context vectors are not " + std::to_string(hs.text_width) +
+                        " wide, the CLIP text tower's width");
     } else if (!o.weights_path.empty()) {
         throw_usage("learnable weights (" + o.weights_path + ") need a CLIP model");
     }
@@ -576,8 +635,8 @@ void Engine::prepare_prompts(const std::vector<Prompt>& prompts, const CancelFla
                              const std::function<void(size_t, size_t)>& on_prompt) {
     if (!impl_->clip) return;
     std::vector<std::string> phrases;
-    for (const auto& p : prompts) phrases.push_back(Impl::phrase_of(p));
-    for (int c = 0; c < annotation::kCocoClasses; ++c) phrases.push_back(Impl::phrase_of(Impl::null_prompt(c)));
+    for (const auto& p : prompts) phrases.push_back(impl_->phrase_of(p));
+    for (int c = 0; c < annotation::kCocoClasses; ++c) phrases.push_back(impl_->phrase_of(Impl::null_prompt(c)));
     impl_->encode_phrases(phrases, cancel, on_prompt);
 }
 
@@ -621,7 +680,7 @@ AttentionMap Engine::relevance_map(const ImageAnalysis& analysis, int pair, int 
     const auto& pr = analysis.pairs[static_cast<size_t>(pair)];
     const auto& h = analysis.detections[static_cast<size_t>(pr.human)];
     const auto& o = analysis.detections[static_cast<size_t>(pr.object)];
-    const std::string phrase = Impl::phrase_of(analysis.prompts[static_cast<size_t>(prompt)]);
+    const std::string phrase = impl_->phrase_of(analysis.prompts[static_cast<size_t>(prompt)]);
     impl_->encode_phrases({phrase}, cancel);
     at::Tensor text = impl_->text_cache.at(phrase).embedding.clone();
 

@@ -132,6 +132,10 @@ at::Tensor LearnableHead::apply(const at::Tensor& pair, const at::Tensor& spatia
     return x;
 }
 
+bool LearnableHead::prompt_context_size_mismatch(int text_width) const {
+    return prefix_.size(1) != text_width || conjun_.size(1) != text_width;
+}
+
 bool LearnableHead::prompt_context_is_zero() const {
     return !prefix_.ne(0).any().item<bool>() && !conjun_.ne(0).any().item<bool>();
 }

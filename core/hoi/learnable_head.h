@@ -7,7 +7,10 @@
 //       (joint space), added through a zero-initialised output projection
 //       decoder.layers.L.{q,k,v,out}.weight [D, D], decoder.layers.L.out.bias [D]
 //   - learnable prompt context (CLIP4HOI's "[PREFIX] verb [CONJUN] object"): token embeddings
-//       prompt.prefix [P, W], prompt.conjun [C, W] (W = text width); zero = the plain prompt.
+//       prompt.prefix [P, W], prompt.conjun [C, W] (W = text width), added to the token embeddings
+//       of the last P tokens before the verb ("a photo of a person") and of the first C tokens
+//       between the verb and the object (the article); zero = the plain prompt. The engine encodes
+//       such prompts itself, one at a time, outside the disk text cache.
 // Internal header (torch); not part of the GUI's API.
 #include <ATen/core/Tensor.h>
 
@@ -44,6 +47,11 @@ public:
     at::Tensor apply(const at::Tensor& pair, const at::Tensor& spatial, const at::Tensor& patches) const;
     // Whether the prompt context is all zeros (then the plain prompts are exact).
     bool prompt_context_is_zero() const;
+    // Prompt context vectors: prefix [P, W], conjunction [C, W] (W = the text tower's width).
+    const at::Tensor& prompt_prefix() const { return prefix_; }
+    const at::Tensor& prompt_conjun() const { return conjun_; }
+    // Whether the context's width differs from the text tower's.
+    bool prompt_context_size_mismatch(int text_width) const;
     bool trained() const { return trained_; }
 
     // Named tensors (for save / inspection), in a fixed order.

@@ -238,6 +238,8 @@ std::string render_template(const std::string& templ, const std::string& phrase)
     return templ.substr(0, pos) + phrase + templ.substr(pos + 2);
 }
 
+std::string object_article(const std::string& object) { return article_for(object); }
+
 std::string interaction_phrase(const Prompt& p) {
     if (p.no_interaction) return "person and " + article_for(p.object) + p.object;
     return "person " + p.verb_ing + " " + article_for(p.object) + p.object;

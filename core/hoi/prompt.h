@@ -76,5 +76,7 @@ private:
 std::string render_template(const std::string& templ, const std::string& phrase);
 // The interaction phrase of a prompt: "person riding a horse" / "person and a horse" (no interaction).
 std::string interaction_phrase(const Prompt& p);
+// The article the phrase puts before an object: "a ", "an " or "" (plurals, mass nouns, "the ...").
+std::string object_article(const std::string& object);
 
 } // namespace hoi::model

@@ -292,6 +292,28 @@ private Q_SLOTS:
         }
     }
 
+    // Prompt context: vectors added to token embeddings. Zero gives the plain bits; a vector before
+    // <|endoftext|> changes the embedding, one after it does not (causal); a wrong shape is refused.
+    void tokenResidual() {
+        std::vector<int> b = {49406, 320, 1125, 539, 49407};
+        const auto plain = vit_->encode_text({b});
+        QVERIFY(torch::equal(vit_->encode_text({b}, torch::zeros({1, 5, 64})), plain));
+        auto r = torch::zeros({1, 8, 64});
+        r[0][2].normal_(0, 0.5);
+        QVERIFY(!torch::allclose(vit_->encode_text({b}, r), plain));
+        auto late = torch::zeros({1, 8, 64});
+        late[0][6].normal_(0, 0.5);
+        std::vector<int> padded = b;
+        padded.resize(8, 0);
+        QVERIFY(close(vit_->encode_text({padded}, late, false), plain, 1e-5));
+        try {
+            vit_->encode_text({b}, torch::zeros({1, 5, 32}));
+            QFAIL("a residual of the wrong width was accepted");
+        } catch (const hoi::Error& e) {
+            QCOMPARE(e.kind(), hoi::ErrorKind::Input);
+        }
+    }
+
     void gradientMode() {
         auto f = vit_->encode_image_grad(torch::randn({3, 64, 64}));
         QCOMPARE(int(f.attentions.size()), 2);
