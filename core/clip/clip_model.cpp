@@ -1,7 +1,6 @@
 #include "clip/clip_model.h"
 
 #include "clip/clip_modules.h"
-#include "clip/small_gemm.h"
 #include "clip/sha256.h"
 #include "clip/weights.h"
 #include "io/error.h"
@@ -27,9 +26,7 @@ ClipModel::ClipModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ClipModel::~ClipModel() = default;
 
 // The inference forms of the weights (nn::PreparedWeight): c_proj in oneDNN's layout for the
-// swapped reducing product, and, when every weight of the text tower is an exact fp16 value (as in
-// OpenAI's checkpoints), the text tower's products packed as fp16 for one-prompt encoding: the same
-// bits from half the bytes.
+// swapped reducing product.
 static void prepare_inference(nn::ClipNetImpl& net) {
     at::NoGradGuard no_grad;
     for (const auto& m : net.modules())
@@ -37,17 +34,6 @@ static void prepare_inference(nn::ClipNetImpl& net) {
             const auto w = mlp->c_proj->weight.detach();
             if (nn::use_onednn(w, w)) mlp->c_proj->prepared.dnn = w.contiguous().to_mkldnn();
         }
-    if (!small_gemm_f16_supported()) return;
-    std::vector<std::pair<at::Tensor, nn::PreparedWeight*>> text;
-    for (auto& blk : net.transformer->blocks) {
-        text.emplace_back(blk->attn->in_proj_weight.detach(), &blk->attn->in_proj_prepared);
-        text.emplace_back(blk->attn->out_proj->weight.detach(), &blk->attn->out_proj->prepared);
-        text.emplace_back(blk->mlp->c_fc->weight.detach(), &blk->mlp->c_fc->prepared);
-        text.emplace_back(blk->mlp->c_proj->weight.detach(), &blk->mlp->c_proj->prepared);
-    }
-    for (const auto& [w, p] : text)
-        if (!exactly_f16(w) || w.size(0) % 4 != 0 || w.size(1) % 8 != 0) return;
-    for (const auto& [w, p] : text) p->f16 = pack_f16(w);
 }
 
 static std::unique_ptr<ClipModel::Impl> build(const NamedTensors& tensors, const std::string& origin) {

@@ -17,10 +17,9 @@ namespace hoi::clip::nn {
 enum class AttnRecord { None, Weights, Graph };
 
 // Inference forms of a weight, made once after loading (clip_model.cpp): dnn, the weight in
-// oneDNN's layout for the swapped reducing product (the MLP's c_proj); f16, the weight packed for
-// small_gemm_f16 (text tower, when all its weights are exact fp16 values, as OpenAI's are).
+// oneDNN's layout for the swapped reducing product (the MLP's c_proj).
 struct PreparedWeight {
-    at::Tensor dnn, f16;
+    at::Tensor dnn;
 };
 
 // x [..., in] @ weight^T + bias on the flattened rows: oneDNN, the few-row kernel or one addmm (see

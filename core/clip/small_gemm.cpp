@@ -3,7 +3,6 @@
 // fixed reduction of the 8, then the bias.
 #include "clip/small_gemm.h"
 
-#include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -110,44 +109,6 @@ bool has_avx2_fma() {
     return yes;
 }
 
-// fp16 blocks: each chunk of the four rows is converted once into an fp32 buffer that stays in L1,
-// then the same tiles as rows_avx2 run over it (the same summation order).
-__attribute__((target("avx2,fma,f16c"))) void rows_f16(const float* x, int64_t M, int64_t K, const uint16_t* Wp,
-                                                        const float* b, int64_t n0, int64_t n1, int64_t N, float* y) {
-    constexpr int64_t kChunk = 256;
-    alignas(32) float buf[4][kChunk];
-    __m256 acc[kSmallGemmMaxRows][4];
-    const int64_t steps = K / 8; // 8-value steps per row
-    for (int64_t n = n0; n < n1; n += kRowsPerBlock) {
-        const uint16_t* blk = Wp + (n / 4) * steps * 32;
-        for (int64_t m = 0; m < M; ++m)
-            for (int j = 0; j < 4; ++j) acc[m][j] = _mm256_setzero_ps();
-        for (int64_t k0 = 0; k0 < K; k0 += kChunk) {
-            const int64_t len = std::min(K - k0, kChunk);
-            for (int64_t k = 0; k < len; k += 8) {
-                const uint16_t* line = blk + ((k0 + k) / 8) * 32;
-                for (int j = 0; j < 4; ++j)
-                    _mm256_store_ps(buf[j] + k, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(line + j * 8))));
-            }
-            const float* w[4] = {buf[0], buf[1], buf[2], buf[3]};
-            for (int64_t m = 0; m < M; m += 3) {
-                const float* xr[3] = {x + m * K + k0, x + std::min(m + 1, M - 1) * K + k0,
-                                      x + std::min(m + 2, M - 1) * K + k0};
-                switch (std::min<int64_t>(3, M - m)) {
-                case 3: tile<3>(xr, w, 0, len, acc + m); break;
-                case 2: tile<2>(xr, w, 0, len, acc + m); break;
-                default: tile<1>(xr, w, 0, len, acc + m); break;
-                }
-            }
-        }
-        for (int64_t m = 0; m < M; ++m)
-            for (int j = 0; j < 4; ++j) {
-                const float s = reduce8_avx(acc[m][j]);
-                y[m * N + n + j] = b ? s + b[n + j] : s;
-            }
-    }
-}
-
 } // namespace
 
 void small_gemm(const float* x, int64_t M, int64_t K, const float* W, const float* b, int64_t N, float* y) {
@@ -160,32 +121,6 @@ void small_gemm(const float* x, int64_t M, int64_t K, const float* W, const floa
         if (avx) rows_avx2(x, M, K, W, b, n0, n1, N, y);
         else rows_generic(x, M, K, W, b, n0, n1, N, y);
     });
-}
-
-bool small_gemm_f16_supported() {
-    static const bool yes = has_avx2_fma() && __builtin_cpu_supports("f16c");
-    return yes;
-}
-
-void small_gemm_f16(const float* x, int64_t M, int64_t K, const uint16_t* Wp, const float* b, int64_t N, float* y) {
-    TORCH_CHECK(small_gemm_f16_supported() && M <= kSmallGemmMaxRows && N % 4 == 0 && K % 8 == 0,
-                "small_gemm_f16: unsupported call");
-    const int64_t blocks = N / kRowsPerBlock;
-    at::parallel_for(0, blocks, 16, [&](int64_t s, int64_t e) {
-        rows_f16(x, M, K, Wp, b, s * kRowsPerBlock, e * kRowsPerBlock, N, y);
-    });
-}
-
-bool exactly_f16(const at::Tensor& W) {
-    return W.scalar_type() == at::kFloat && W.to(at::kHalf).to(at::kFloat).equal(W);
-}
-
-at::Tensor pack_f16(const at::Tensor& W) {
-    const int64_t N = W.size(0), K = W.size(1);
-    if (N % 4 != 0 || K % 8 != 0) return {};
-    // [N, K] -> [N/4, 4, K/8, 8] -> [N/4, K/8, 4, 8]
-    auto h = W.to(at::kHalf).view({N / 4, 4, K / 8, 8}).permute({0, 2, 1, 3}).contiguous();
-    return h.view(at::kShort);
 }
 
 } // namespace hoi::clip

@@ -31,16 +31,11 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     if (!use_onednn(x2, weight)) {
         y = bias.defined() ? at::addmm(bias, x2, weight.t()) : at::mm(x2, weight.t());
     } else if (M <= kSmallGemmMaxRows && weight.is_contiguous() && (!bias.defined() || bias.is_contiguous())) {
-        // A few rows (one prompt): bound by reading the weights; see small_gemm.h. The fp16 copy
-        // gives the same bits from half the bytes.
+        // A few rows (one prompt): bound by reading the weights; see small_gemm.h.
         auto xc = x2.contiguous();
         y = at::empty({M, N}, x2.options());
-        const float* b = bias.defined() ? bias.data_ptr<float>() : nullptr;
-        if (prepared && prepared->f16.defined())
-            small_gemm_f16(xc.data_ptr<float>(), M, K, reinterpret_cast<const uint16_t*>(prepared->f16.data_ptr<int16_t>()),
-                           b, N, y.data_ptr<float>());
-        else
-            small_gemm(xc.data_ptr<float>(), M, K, weight.data_ptr<float>(), b, N, y.data_ptr<float>());
+        small_gemm(xc.data_ptr<float>(), M, K, weight.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
+                   N, y.data_ptr<float>());
     } else if (prepared && prepared->dnn.defined() && M < 128) {
         // Reducing products (K = 4N: the MLP's c_proj) with few rows: oneDNN is 2x faster at
         // y^T = W x^T, with the weight as the (pre-converted) source and the rows as the weights.

@@ -69,29 +69,6 @@ private Q_SLOTS:
         at::set_num_threads(threads);
         QVERIFY(torch::equal(single, all));
     }
-
-    // fp16-packed weights: the same bits as the float32 kernel on the same (fp16-exact) values.
-    void fp16PackedGivesTheSameBits() {
-        if (!small_gemm_f16_supported()) QSKIP("this CPU has no F16C/AVX2");
-        torch::manual_seed(11);
-        auto w = (torch::randn({64, 520}) * 0.05).to(at::kHalf).to(at::kFloat);
-        auto b = torch::randn({64});
-        QVERIFY(exactly_f16(w));
-        QVERIFY(!exactly_f16(torch::randn({64, 520})));
-        auto packed = pack_f16(w);
-        QVERIFY(packed.defined());
-        QCOMPARE(packed.numel(), w.numel());
-        QVERIFY(!pack_f16(torch::randn({6, 8})).defined()); // rows not a multiple of 4
-        QVERIFY(!pack_f16(torch::randn({8, 12})).defined()); // columns not a multiple of 8
-        for (int M : {1, 3, 10, 16}) {
-            auto x = torch::randn({M, 520});
-            auto ref = run(x, w, b);
-            auto y = at::empty({M, 64});
-            small_gemm_f16(x.data_ptr<float>(), M, 520, reinterpret_cast<const uint16_t*>(packed.data_ptr<int16_t>()),
-                           b.data_ptr<float>(), 64, y.data_ptr<float>());
-            QVERIFY2(torch::equal(y, ref), qPrintable(QString("M=%1").arg(M)));
-        }
-    }
 };
 
 QTEST_GUILESS_MAIN(TestSmallGemm)
