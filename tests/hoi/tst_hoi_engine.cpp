@@ -44,6 +44,25 @@ class TestHoiEngine : public QObject {
         HOI_REQUIRE_FILE(messi_);
     }
 
+    // The learnable head's shapes for the tiny test CLIP model.
+    static HeadShape tiny_head_shape() {
+        HeadShape hs;
+        hs.spatial_dims = kSpatialDims;
+        hs.embed_dim = 32;
+        hs.text_width = 64;
+        return hs;
+    }
+    // An untrained head with the named tensors drawn from N(0, sd), saved; returns the path.
+    std::string save_head_with(const std::set<std::string>& names, double sd, const std::string& file) {
+        LearnableHead head(tiny_head_shape());
+        auto named = head.named_tensors();
+        for (auto& [n, t] : named)
+            if (names.count(n)) t.normal_(0, sd);
+        const std::string w = tmp_.path().toStdString() + "/" + file;
+        head.save(w);
+        return w;
+    }
+
 private Q_SLOTS:
     void initTestCase() {
         hoi::init_runtime();
@@ -243,16 +262,8 @@ private Q_SLOTS:
             }
         }
         // Trained weights change the scores; a wrong file is a Model error naming the key.
-        HeadShape hs;
-        hs.spatial_dims = kSpatialDims;
-        hs.embed_dim = 32;
-        hs.text_width = 64;
-        LearnableHead head(hs);
-        auto named = head.named_tensors();
-        for (auto& [n, t] : named)
-            if (n == "interactor.fc2.weight") t.normal_(0, 0.5);
-        const std::string w = tmp_.path().toStdString() + "/head.safetensors";
-        head.save(w);
+        const HeadShape hs = tiny_head_shape();
+        const std::string w = save_head_with({"interactor.fc2.weight"}, 0.5, "head.safetensors");
         EngineOptions trained = base();
         trained.weights_path = w;
         Engine c(trained);
@@ -281,16 +292,8 @@ private Q_SLOTS:
     // text side only: the same pairs and pair features, other text embeddings, scores still in [0, 1].
     void learnedPromptContext() {
         require_models();
-        HeadShape hs;
-        hs.spatial_dims = kSpatialDims;
-        hs.embed_dim = 32;
-        hs.text_width = 64;
-        LearnableHead head(hs);
-        auto named = head.named_tensors();
-        for (auto& [n, t] : named)
-            if (n == "prompt.prefix" || n == "prompt.conjun") t.normal_(0, 0.3);
-        const std::string w = tmp_.path().toStdString() + "/context.safetensors";
-        head.save(w);
+        const HeadShape hs = tiny_head_shape();
+        const std::string w = save_head_with({"prompt.prefix", "prompt.conjun"}, 0.3, "context.safetensors");
         EngineOptions with = base();
         with.weights_path = w;
         Engine plain(base()), ctx(with);
