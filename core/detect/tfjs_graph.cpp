@@ -278,6 +278,84 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) : path_(model_json_path
         return std::make_pair(it->second, index);
     };
 
+    // Fold zero Pad / PadV2 nodes into the convolution that alone reads them (TF.js graphs pad
+    // explicitly before VALID convolutions; NanoDet has 28 such pads): the convolution takes EXPLICIT padding, which
+    // it applies inside oneDNN when symmetric, so the padded copy of the activation is never made.
+    // The Pad node is then unused and never runs. Same numbers: zeros added either way.
+    {
+        std::vector<int> readers(raw.size(), 0);
+        for (const auto& r : raw)
+            for (const auto& in : r.inputs) {
+                const auto colon = in.rfind(':');
+                auto it = raw_index.find(colon == std::string::npos ? in : in.substr(0, colon));
+                if (it != raw_index.end()) ++readers[static_cast<size_t>(it->second)];
+            }
+        auto const_tensor = [&](const std::string& ref) -> const Tensor* {
+            auto it = raw_index.find(ref);
+            if (it == raw_index.end() || raw[static_cast<size_t>(it->second)].op != "Const") return nullptr;
+            auto w = weights.find(ref);
+            return w == weights.end() ? nullptr : &w->second;
+        };
+        static const std::set<std::string> convs = {"Conv2D", "_FusedConv2D", "DepthwiseConv2dNative",
+                                                    "FusedDepthwiseConv2dNative"};
+        const std::string kValid = "VkFMSUQ=", kExplicit = "RVhQTElDSVQ=", kNhwc = "TkhXQw=="; // base64
+        for (auto& conv : raw) {
+            if (!convs.count(conv.op) || conv.inputs.empty()) continue;
+            if (!conv.attr.contains("padding") || conv.attr["padding"].value("s", "") != kValid) continue;
+            if (conv.attr.contains("data_format") && conv.attr["data_format"].value("s", "") != kNhwc) continue;
+            if (conv.attr.contains("explicit_paddings") && conv.attr["explicit_paddings"].contains("list") &&
+                conv.attr["explicit_paddings"]["list"].contains("i") && !conv.attr["explicit_paddings"]["list"]["i"].empty())
+                continue;
+            auto pit = raw_index.find(conv.inputs[0]); // output 0 of the pad, written without ":0"
+            if (pit == raw_index.end()) continue;
+            // The pad may come through a Transpose that only this convolution reads (the converter
+            // pads in NCHW, then transposes to NHWC): the Transpose then reads the unpadded input
+            // and the padding is permuted with it.
+            Raw* transpose = nullptr;
+            std::vector<int64_t> perm = {0, 1, 2, 3};
+            if (raw[static_cast<size_t>(pit->second)].op == "Transpose" && readers[static_cast<size_t>(pit->second)] == 1) {
+                Raw& t = raw[static_cast<size_t>(pit->second)];
+                const Tensor* pt = t.inputs.size() == 2 ? const_tensor(t.inputs[1]) : nullptr;
+                if (!pt || pt->numel() != 4) continue;
+                const auto pl = pt->to(torch::kLong).contiguous();
+                perm.assign(pl.data_ptr<int64_t>(), pl.data_ptr<int64_t>() + 4);
+                transpose = &t;
+                pit = raw_index.find(t.inputs[0]);
+                if (pit == raw_index.end()) continue;
+            }
+            const Raw& pad = raw[static_cast<size_t>(pit->second)];
+            if ((pad.op != "Pad" && pad.op != "PadV2") || readers[static_cast<size_t>(pit->second)] != 1) continue;
+            if (pad.inputs.size() != (pad.op == "Pad" ? 2u : 3u)) continue;
+            if (pad.op == "PadV2") {
+                const Tensor* v = const_tensor(pad.inputs[2]);
+                if (!v || v->numel() != 1 || v->to(torch::kDouble).item<double>() != 0.0) continue;
+            }
+            const Tensor* pads = const_tensor(pad.inputs[1]);
+            if (!pads || pads->numel() != 8) continue;
+            const auto pv = pads->to(torch::kLong).contiguous();
+            const int64_t* p0 = pv.data_ptr<int64_t>();
+            int64_t q[8];
+            bool perm_ok = true;
+            for (int d = 0; d < 4; ++d) {
+                perm_ok &= perm[static_cast<size_t>(d)] >= 0 && perm[static_cast<size_t>(d)] < 4;
+                if (!perm_ok) break;
+                q[2 * d] = p0[2 * perm[static_cast<size_t>(d)]];
+                q[2 * d + 1] = p0[2 * perm[static_cast<size_t>(d)] + 1];
+            }
+            if (!perm_ok) continue;
+            if (q[0] != 0 || q[1] != 0 || q[6] != 0 || q[7] != 0) continue; // batch and channels unpadded
+            bool negative = false;
+            for (int i = 0; i < 8; ++i) negative |= q[i] < 0;
+            if (negative) continue;
+            json list = json::array();
+            for (int i = 0; i < 8; ++i) list.push_back(std::to_string(q[i]));
+            conv.attr["padding"] = {{"s", kExplicit}};
+            conv.attr["explicit_paddings"] = {{"list", {{"i", list}}}};
+            if (transpose) transpose->inputs[0] = pad.inputs[0];
+            else conv.inputs[0] = pad.inputs[0];
+        }
+    }
+
     // Topological order (Kahn; stable in file order).
     const int n = static_cast<int>(raw.size());
     std::vector<std::vector<int>> users(static_cast<size_t>(n));
