@@ -57,7 +57,6 @@ struct MultiheadAttentionImpl : torch::nn::Module {
                        at::Tensor* attn = nullptr) const;
     int width, heads;
     at::Tensor in_proj_weight, in_proj_bias;
-    PreparedWeight in_proj_prepared;
     LinearWeights out_proj{nullptr};
 };
 TORCH_MODULE(MultiheadAttention);

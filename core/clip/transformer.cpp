@@ -83,7 +83,7 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
     const int64_t B = x.size(0), T = x.size(1), H = heads, hd = width / heads;
     const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
     // [B*T, 3W] -> q, k, v as [B*H, T, hd]
-    auto qkv = linear(x, in_proj_weight, in_proj_bias, &in_proj_prepared).view({B, T, 3, H, hd}).permute({2, 0, 3, 1, 4});
+    auto qkv = linear(x, in_proj_weight, in_proj_bias).view({B, T, 3, H, hd}).permute({2, 0, 3, 1, 4});
     auto q = qkv[0].reshape({B * H, T, hd});
     auto k = qkv[1].reshape({B * H, T, hd});
     auto v = qkv[2].reshape({B * H, T, hd});
@@ -104,7 +104,7 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
         *attn = w.view({B, H, T, T});
     }
     auto o = at::bmm(w, v).view({B, H, T, hd}).permute({0, 2, 1, 3}).reshape({B, T, width});
-    return linear(o, out_proj->weight, out_proj->bias, &out_proj->prepared);
+    return linear(o, out_proj->weight, out_proj->bias);
 }
 
 MlpImpl::MlpImpl(int width) {
@@ -113,8 +113,7 @@ MlpImpl::MlpImpl(int width) {
 }
 
 at::Tensor MlpImpl::forward(const at::Tensor& x) const {
-    return linear(quick_gelu(linear(x, c_fc->weight, c_fc->bias, &c_fc->prepared)), c_proj->weight, c_proj->bias,
-                  &c_proj->prepared);
+    return linear(quick_gelu(linear(x, c_fc->weight, c_fc->bias)), c_proj->weight, c_proj->bias, &c_proj->prepared);
 }
 
 ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(int width, int heads) {
