@@ -229,13 +229,15 @@ struct Engine::Impl {
         const auto& tok = clip::Tokenizer::instance();
         const size_t T = tmpl().size();
         std::vector<std::string> rendered;
+        std::vector<std::vector<int>> ids; // for the truncation warning and the context path
         std::vector<bool> trunc(todo.size(), false);
         rendered.reserve(todo.size() * T);
+        ids.reserve(todo.size() * T);
         for (size_t j = 0; j < todo.size(); ++j)
             for (const auto& t : tmpl()) {
                 rendered.push_back(render_template(t, todo[j]));
                 bool tr = false;
-                tok.tokenize(rendered.back(), clip->config().context_length, &tr);
+                ids.push_back(tok.tokenize(rendered.back(), clip->config().context_length, &tr));
                 if (tr) trunc[j] = true;
             }
         at::Tensor e;
@@ -244,9 +246,8 @@ struct Engine::Impl {
             std::vector<at::Tensor> rows;
             for (size_t i = 0; i < rendered.size(); ++i) {
                 if (cancel) cancel->check();
-                auto ids = tok.tokenize(rendered[i], clip->config().context_length);
-                auto res = context_residual(tmpl()[i % T], todo[i / T], static_cast<int64_t>(ids.size()));
-                rows.push_back(clip->encode_text({ids}, res)[0]);
+                auto res = context_residual(tmpl()[i % T], todo[i / T], static_cast<int64_t>(ids[i].size()));
+                rows.push_back(clip->encode_text({ids[i]}, res)[0]);
                 if (on_prompt) on_prompt(i + 1, rendered.size());
             }
             e = torch::stack(rows);
