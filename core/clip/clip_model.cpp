@@ -25,24 +25,12 @@ struct ClipModel::Impl {
 ClipModel::ClipModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ClipModel::~ClipModel() = default;
 
-// The inference forms of the weights (nn::PreparedWeight): c_proj in oneDNN's layout for the
-// swapped reducing product.
-static void prepare_inference(nn::ClipNetImpl& net) {
-    at::NoGradGuard no_grad;
-    for (const auto& m : net.modules())
-        if (auto* mlp = dynamic_cast<nn::MlpImpl*>(m.get())) {
-            const auto w = mlp->c_proj->weight.detach();
-            if (nn::use_onednn(w, w)) mlp->c_proj->prepared.dnn = w.contiguous().to_mkldnn();
-        }
-}
-
 static std::unique_ptr<ClipModel::Impl> build(const NamedTensors& tensors, const std::string& origin) {
     auto impl = std::make_unique<ClipModel::Impl>();
     impl->config = infer_config(tensors, origin);
     impl->net = nn::ClipNet(impl->config);
     assign_weights(*impl->net, tensors, origin);
     impl->net->eval();
-    prepare_inference(*impl->net);
     impl->path = origin;
     return impl;
 }

@@ -16,16 +16,9 @@ namespace hoi::clip::nn {
 // retain_grad() (gradient relevance maps).
 enum class AttnRecord { None, Weights, Graph };
 
-// Inference forms of a weight, made once after loading (clip_model.cpp): dnn, the weight in
-// oneDNN's layout for the swapped reducing product (the MLP's c_proj).
-struct PreparedWeight {
-    at::Tensor dnn;
-};
-
-// x [..., in] @ weight^T + bias on the flattened rows: oneDNN, the few-row kernel or one addmm (see
+// x [..., in] @ weight^T + bias on the flattened rows: the row kernel, oneDNN or one addmm (see
 // the body for which, and DEVELOPERS.md). bias may be undefined (none).
-at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
-                  const PreparedWeight* prepared = nullptr);
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 // Whether linear() may use oneDNN: float32, no autograd graph, LibTorch built with it, and not
 // turned off with HOI_ONEDNN=0 (for comparisons). Otherwise OpenBLAS.
 bool use_onednn(const at::Tensor& x2d, const at::Tensor& weight);
@@ -37,7 +30,6 @@ at::Tensor quick_gelu(const at::Tensor& x);
 struct LinearWeightsImpl : torch::nn::Module {
     LinearWeightsImpl(int in, int out);
     at::Tensor weight, bias;
-    PreparedWeight prepared; // not parameters
 };
 TORCH_MODULE(LinearWeights);
 

@@ -23,7 +23,7 @@ bool use_onednn(const at::Tensor& x2d, const at::Tensor& weight) {
     return !(at::GradMode::is_enabled() && (x2d.requires_grad() || weight.requires_grad()));
 }
 
-at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, const PreparedWeight* prepared) {
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
     const int64_t K = x.size(-1), N = weight.size(0);
     auto x2 = x.dim() == 2 ? x : x.reshape({-1, K});
     const int64_t M = x2.size(0);
@@ -31,16 +31,11 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     if (!use_onednn(x2, weight)) {
         y = bias.defined() ? at::addmm(bias, x2, weight.t()) : at::mm(x2, weight.t());
     } else if (M <= kSmallGemmMaxRows && weight.is_contiguous() && (!bias.defined() || bias.is_contiguous())) {
-        // A few rows (one prompt): bound by reading the weights; see small_gemm.h.
+        // Up to a few hundred rows (one prompt, one ViT-B/32 image): see small_gemm.h.
         auto xc = x2.contiguous();
         y = at::empty({M, N}, x2.options());
         small_gemm(xc.data_ptr<float>(), M, K, weight.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
                    N, y.data_ptr<float>());
-    } else if (prepared && prepared->dnn.defined() && M < 128) {
-        // Reducing products (K = 4N: the MLP's c_proj) with few rows: oneDNN is 2x faster at
-        // y^T = W x^T, with the weight as the (pre-converted) source and the rows as the weights.
-        y = at::mkldnn_linear(prepared->dnn, x2.contiguous(), {}).to_dense().t();
-        y = (bias.defined() ? y + bias : y).contiguous();
     } else {
         // oneDNN's inner product (on ATen's OpenMP threads) beats OpenBLAS by 1.2-4x on CLIP's
         // shapes (see init_runtime for why OpenBLAS runs on one thread).
@@ -113,7 +108,7 @@ MlpImpl::MlpImpl(int width) {
 }
 
 at::Tensor MlpImpl::forward(const at::Tensor& x) const {
-    return linear(quick_gelu(linear(x, c_fc->weight, c_fc->bias)), c_proj->weight, c_proj->bias, &c_proj->prepared);
+    return linear(quick_gelu(linear(x, c_fc->weight, c_fc->bias)), c_proj->weight, c_proj->bias);
 }
 
 ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(int width, int heads) {

@@ -1,4 +1,4 @@
-// The few-row product kernel behind one-prompt text encoding: the same numbers as a BLAS product
+// The row kernel behind one-prompt text encoding and the ViT image tower: the same numbers as a BLAS product
 // for every row count, odd widths included, and each row's result independent of the other rows
 // and of the thread count (what keeps text embeddings independent of how prompts were batched).
 #include <QtTest>
@@ -37,7 +37,9 @@ private Q_SLOTS:
         QTest::newRow("16 rows, no bias") << 16 << 64 << 96 << false;
         QTest::newRow("odd N and K") << 7 << 37 << 53 << true;
         QTest::newRow("K below 8") << 5 << 9 << 3 << true;
-        QTest::newRow("more rows than the fast path") << 20 << 33 << 40 << true;
+        QTest::newRow("20 rows, 3-row tiles and a 2-row rest") << 20 << 33 << 40 << true;
+        QTest::newRow("50 rows, ViT-B/32 in_proj") << 50 << 2304 << 768 << true;
+        QTest::newRow("256 rows, odd K") << 256 << 68 << 771 << true;
     }
     void matchesBlas() {
         QFETCH(int, M);
