@@ -3,7 +3,7 @@
 // ViT-B/32 image): every block of four weight rows is read once, on all threads, and meets every
 // x row while it is in cache. Each output has a fixed summation order: the result of a row depends
 // neither on the other rows nor on the thread count. Measured on the 2-core machine:
-//   - one 10-token prompt, the text tower's 151 MB of products: 11-12 ms (oneDNN 26-29 ms,
+//   - one 10-token prompt, the text tower's 151 MB of products: 10-11 ms (oneDNN 26-29 ms,
 //     OpenBLAS 28-32 ms; a plain sum over the same weights 6-8 ms): bound by memory;
 //   - 50 rows, the ViT-B/32 image tower's products: 131-135 GFLOP/s (oneDNN 90-94).
 // Beyond kSmallGemmMaxRows rows oneDNN's blocked kernels win.
