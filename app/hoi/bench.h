@@ -12,6 +12,7 @@ namespace hoi::bench {
 
 struct Context {
     double gemm_gflops = 0;     // measured matrix-product rate in this run
+    double read_gbps = 0;       // measured memory read rate (GB/s, all threads) in this run
     int repeats = 10;           // timed repetitions per measurement (after warm-up)
     bool quick = false;         // --quick: fewer repetitions (smoke runs in tests)
     std::string models_dir;     // where fetched models live

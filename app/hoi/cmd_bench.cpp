@@ -94,9 +94,15 @@ static nlohmann::json bench_blas(Context& ctx) {
         });
     }
     ctx.gemm_gflops = best;
-    return {{"gemm_gflops", best}, {"threads", cores}, {"paths", paths}};
+
+    // The memory read rate, for stages that read more weight bytes than their FLOPs can hide (one
+    // prompt through the text tower): a sum over 256 MB, far beyond the caches, on every thread.
+    auto big = torch::ones({64 << 20});
+    double read_ms = time_ms([&] { (void)big.sum().item<float>(); }, ctx.quick ? 2 : 10, 1);
+    ctx.read_gbps = big.numel() * 4.0 / (read_ms * 1e6);
+    return {{"gemm_gflops", best}, {"read_gbps", ctx.read_gbps}, {"threads", cores}, {"paths", paths}};
 }
-HOI_REGISTER_BENCH("blas", "float32 matrix-product rate (GFLOP/s): best of OpenBLAS and oneDNN", 0, bench_blas);
+HOI_REGISTER_BENCH("blas", "float32 matrix-product rate (GFLOP/s): best of OpenBLAS and oneDNN; memory read rate (GB/s)", 0, bench_blas);
 
 } // namespace hoi::bench
 
