@@ -23,6 +23,8 @@ public:
     void setCentered(bool centered);
     // A shift in view pixels (stacked labels of pairs between the same boxes).
     void setOffset(const QPointF& offset);
+    // The label's rectangle in view pixels relative to its position, without the offset.
+    QRectF baseRect() const { return rect_.translated(-offset_); }
     QRectF boundingRect() const override;
     void paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) override;
 
@@ -40,6 +42,7 @@ public:
     const CanvasBox& box() const { return box_; }
     void setRect(const QRectF& r);
     QRectF rect() const { return box_.rect; }
+    LabelItem* label() const { return label_; }
     void setSelected(bool s);
     void setHovered(bool h);
     void setDimmed(bool d); // not part of the selected pair while a pair is selected

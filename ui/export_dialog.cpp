@@ -1,4 +1,5 @@
 #include "export_dialog.h"
+#include "plural.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -120,18 +121,19 @@ void ExportDialog::updatePreview() {
         summary_->clear();
         return;
     }
-    summary_->setText(tr("Will write %n image(s), ", nullptr, int(preview_.images)) +
-                      tr("%n box(es) and ", nullptr, int(preview_.instances)) +
-                      tr("%n interaction(s).", nullptr, int(preview_.interactions)));
+    summary_->setText(tr("Will write %1, %2 and %3.")
+                              .arg(counted(preview_.images, "image", "images"))
+                              .arg(counted(preview_.instances, "box", "boxes"))
+                              .arg(counted(preview_.interactions, "interaction", "interactions")));
     warning_->setText(previewText());
     warning_->setVisible(!preview_.lossless());
 }
 
 QString ExportDialog::previewText() const {
     if (preview_.lossless()) return tr("Everything can be expressed in this format.");
-    QString s = tr("<b>%1 relation(s) and %2 box(es) cannot be expressed in this format</b> and will be left out:")
-                    .arg(preview_.interactions_skipped)
-                    .arg(preview_.instances_skipped);
+    QString s = tr("<b>%1 and %2 cannot be expressed in this format</b> and will be left out:")
+                    .arg(counted(preview_.interactions_skipped, "relation", "relations"))
+                    .arg(counted(preview_.instances_skipped, "box", "boxes"));
     s += QStringLiteral("<ul style='margin:2px'>");
     for (const auto& [reason, count] : preview_.reasons)
         s += QStringLiteral("<li>%1 × %2</li>").arg(count).arg(QString::fromStdString(reason).toHtmlEscaped());

@@ -117,6 +117,23 @@ void ImageCanvas::rebuildItems() {
     }
     updatePairGeometry();
     applySelection();
+    layoutBoxLabels();
+}
+
+void ImageCanvas::layoutBoxLabels() {
+    QVector<QRectF> placed;
+    for (auto* it : boxItems_) {
+        const QRectF base = it->label()->baseRect().translated(mapFromScene(it->rect().topLeft()));
+        QPointF offset;
+        for (int tries = 0; tries <= boxItems_.size(); ++tries) {
+            const QRectF r = base.translated(offset).adjusted(0, 1, 0, -1);
+            const auto hit = std::find_if(placed.begin(), placed.end(), [&](const QRectF& q) { return q.intersects(r); });
+            if (hit == placed.end()) break;
+            offset.ry() += hit->bottom() - r.top() + 1;
+        }
+        it->label()->setOffset(offset);
+        placed.push_back(base.translated(offset));
+    }
 }
 
 void ImageCanvas::updatePairGeometry() {
@@ -229,6 +246,7 @@ void ImageCanvas::setZoom(double factor, std::optional<QPointF> anchorViewPos) {
     horizontalScrollBar()->setValue(horizontalScrollBar()->value() + int(std::lround(delta.x())));
     verticalScrollBar()->setValue(verticalScrollBar()->value() + int(std::lround(delta.y())));
     for (auto* it : boxItems_) it->update();
+    layoutBoxLabels();
     scene_->update();
     Q_EMIT zoomChanged(factor);
 }
@@ -245,6 +263,7 @@ void ImageCanvas::zoomToFit() {
     const double f = std::max(kMinZoom, std::min(avail.width() / r.width(), avail.height() / r.height()));
     setTransform(QTransform::fromScale(f, f));
     centerOn(r.center());
+    layoutBoxLabels();
     scene_->update();
     Q_EMIT zoomChanged(f);
 }

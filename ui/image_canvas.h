@@ -133,6 +133,9 @@ private:
     void updateHover(const QPoint& viewPos);
     void updateCursor(const QPoint& viewPos);
     void rebuildItems();
+    // Box labels keep their screen size, so boxes with nearly the same corner (two classes found
+    // on one object) would print their labels over each other: stack them downwards instead.
+    void layoutBoxLabels();
     void applySelection();
     void updatePairGeometry();
     BoxItem* boxItem(ItemId id) const;

@@ -1,4 +1,5 @@
 #include "main_window.h"
+#include "plural.h"
 #include "clip/model_path.h"
 
 #include <QActionGroup>
@@ -1032,8 +1033,8 @@ void MainWindow::exportAnnotations() {
     if (dlg.exec() != QDialog::Accepted) return;
     try {
         const annotation::ExportReport r = dlg.write();
-        QString msg = tr("Exported %1 interaction(s) to %2.").arg(r.interactions).arg(QFileInfo(dlg.path()).fileName());
-        if (!r.lossless()) msg += QLatin1Char(' ') + tr("%1 relation(s) and %2 box(es) could not be expressed.").arg(r.interactions_skipped).arg(r.instances_skipped);
+        QString msg = tr("Exported %1 to %2.").arg(counted(r.interactions, "interaction", "interactions")).arg(QFileInfo(dlg.path()).fileName());
+        if (!r.lossless()) msg += QLatin1Char(' ') + tr("%1 and %2 could not be expressed.").arg(counted(r.interactions_skipped, "relation", "relations")).arg(counted(r.instances_skipped, "box", "boxes"));
         statusBar()->showMessage(msg, 10000);
     } catch (const std::exception& e) {
         QMessageBox::critical(this, tr("Export"), errorMessage(e));
@@ -1234,9 +1235,9 @@ void MainWindow::onJobFinished(int job, bool cancelled) {
     jobImages_.erase(job);
     if (batch) {
         QString msg = cancelled ? tr("Analysis cancelled after %1 of %2 images.").arg(batchDone_).arg(batchTotal_)
-                                : tr("Analysed %1 images in %2.").arg(batchTotal_).arg(formatDuration(batchClock_.elapsed() / 1000.0));
+                                : tr("Analysed %1 in %2.").arg(counted(batchTotal_, "image", "images")).arg(formatDuration(batchClock_.elapsed() / 1000.0));
         if (!failures_.isEmpty()) {
-            msg += QLatin1Char(' ') + tr("%n image(s) skipped.", nullptr, int(failures_.size()));
+            msg += QLatin1Char(' ') + tr("%1 skipped.").arg(counted(failures_.size(), "image", "images"));
             if (isVisible() && !opt_.engineOverride)
                 QMessageBox::warning(this, tr("Some Images Were Skipped"),
                                      tr("These images could not be analysed:\n\n%1").arg(failures_.join(QLatin1Char('\n'))));

@@ -3,6 +3,7 @@
 #include <QSignalSpy>
 #include <QtTest/QtTest>
 
+#include "canvas_items.h"
 #include "image_canvas.h"
 
 using namespace hoi::ui;
@@ -44,6 +45,30 @@ private Q_SLOTS:
         canvas_->setContent({h, o}, {p});
     }
     void cleanup() { delete canvas_; }
+
+    // Two classes found on one object give two boxes with nearly the same corner: their labels are
+    // stacked, not printed over each other, at any zoom; a lone box's label stays on its corner.
+    void boxLabelsOfCoincidentBoxesDoNotOverlap() {
+        CanvasBox h{1, QRectF(40, 50, 100, 200), "person 1", true};
+        CanvasBox horse{2, QRectF(250, 150, 100, 80), "horse 1", false, ReviewState::Predicted, 0.84};
+        CanvasBox cow{3, QRectF(251, 151, 98, 80), "cow 1", false, ReviewState::Predicted, 0.31};
+        canvas_->setContent({h, horse, cow}, {});
+        auto labelRects = [&] {
+            QMap<ItemId, QRectF> r;
+            for (QGraphicsItem* it : canvas_->scene()->items())
+                if (auto* b = dynamic_cast<BoxItem*>(it))
+                    r[b->box().id] = b->label()->deviceTransform(canvas_->viewportTransform()).mapRect(b->label()->boundingRect());
+            return r;
+        };
+        for (double zoom : {1.0, 0.3, 4.0}) {
+            canvas_->setZoom(zoom);
+            const auto r = labelRects();
+            QCOMPARE(r.size(), 3);
+            QVERIFY2(!r[2].intersects(r[3]), qPrintable(QString("zoom %1").arg(zoom)));
+            const QPoint corner = canvas_->viewPosOfImagePoint(QPointF(40, 50));
+            QVERIFY(std::abs(r[1].bottom() - corner.y()) <= 2);
+        }
+    }
 
     void clickOnPairLabelSelectsPair() {
         QSignalSpy spy(canvas_, &ImageCanvas::pairSelected);

@@ -96,7 +96,7 @@ private Q_SLOTS:
         for (const auto& [reason, n] : dlg.preview().reasons) qInfo("%zu x %s", n, reason.c_str());
         QCOMPARE(dlg.preview().interactions, size_t(2));
         QCOMPARE(dlg.preview().interactions_skipped, size_t(2));
-        QVERIFY2(dlg.previewText().contains("2 relation(s)"), qPrintable(dlg.previewText()));
+        QVERIFY2(dlg.previewText().contains("2 relations"), qPrintable(dlg.previewText()));
         QVERIFY(!QFile::exists(dlg.path())); // nothing written yet
         // The project format keeps everything.
         dlg.setFormat(hoi::annotation::Format::Project);
