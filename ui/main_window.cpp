@@ -1,5 +1,6 @@
 #include "main_window.h"
 #include "plural.h"
+
 #include "clip/model_path.h"
 
 #include <QActionGroup>
@@ -36,6 +37,7 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
+#include <cstdio>
 #include <cstdlib>
 
 #include "annotation/coco_classes.h"
@@ -807,8 +809,7 @@ bool MainWindow::openPaths(const QStringList& paths) {
         }
     }
     if (!problems.isEmpty()) {
-        if (isVisible()) QMessageBox::warning(this, tr("Open"), problems.join(QLatin1Char('\n')));
-        else qWarning("%s", qPrintable(problems.join(QLatin1Char('\n'))));
+        showError(tr("Open"), problems.join(QLatin1Char('\n')), true);
     }
     updateCounts();
     updateActions();
@@ -840,7 +841,7 @@ bool MainWindow::openProjectFile(const QString& path) {
         }
         if (!restored) project = annotation::load_project(path.toStdString());
     } catch (const std::exception& e) {
-        QMessageBox::critical(this, tr("Open Project"), errorMessage(e));
+        showError(tr("Open Project"), errorMessage(e));
         return false;
     }
     current_ = 0;
@@ -867,8 +868,6 @@ bool MainWindow::openProjectFile(const QString& path) {
 bool MainWindow::importAnnotations(const QString& path, const QString& imageDir) {
     annotation::Project project;
     try {
-        const std::string text = QFileInfo(path).size() > 0 ? std::string() : std::string();
-        (void)text;
         QFile f(path);
         QByteArray head;
         if (f.open(QIODevice::ReadOnly)) head = f.read(4096);
@@ -878,7 +877,7 @@ bool MainWindow::importAnnotations(const QString& path, const QString& imageDir)
         if (fmt == annotation::Format::Project) return openProjectFile(path);
         project = annotation::import_file(path.toStdString(), fmt, {});
     } catch (const std::exception& e) {
-        QMessageBox::critical(this, tr("Import Annotations"), errorMessage(e));
+        showError(tr("Import Annotations"), errorMessage(e));
         return false;
     }
     current_ = 0;
@@ -895,6 +894,15 @@ bool MainWindow::importAnnotations(const QString& path, const QString& imageDir)
 }
 
 // ---- saving ------------------------------------------------------------------------------------
+
+void MainWindow::showError(const QString& title, const QString& text, bool warning) {
+    if (!opt_.interactive) {
+        std::fprintf(stderr, "hoi-studio: %s: %s\n", qPrintable(title), qPrintable(text));
+        return;
+    }
+    if (warning) QMessageBox::warning(this, title, text);
+    else QMessageBox::critical(this, title, text);
+}
 
 QString MainWindow::untitledProjectPath() const {
     QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
@@ -928,7 +936,7 @@ bool MainWindow::saveProject(const QString& path) {
         return true;
     } catch (const std::exception& e) {
         syncing_ = false;
-        QMessageBox::critical(this, tr("Save Project"), errorMessage(e));
+        showError(tr("Save Project"), errorMessage(e));
         return false;
     }
 }
@@ -981,7 +989,7 @@ bool MainWindow::offerUntitledRecovery() {
         updateTitle();
         return true;
     } catch (const std::exception& e) {
-        QMessageBox::warning(this, tr("Recover Unsaved Work"), errorMessage(e));
+        showError(tr("Recover Unsaved Work"), errorMessage(e), true);
         return false;
     }
 }
@@ -1037,7 +1045,7 @@ void MainWindow::exportAnnotations() {
         if (!r.lossless()) msg += QLatin1Char(' ') + tr("%1 and %2 could not be expressed.").arg(counted(r.interactions_skipped, "relation", "relations")).arg(counted(r.instances_skipped, "box", "boxes"));
         statusBar()->showMessage(msg, 10000);
     } catch (const std::exception& e) {
-        QMessageBox::critical(this, tr("Export"), errorMessage(e));
+        showError(tr("Export"), errorMessage(e));
     }
 }
 
@@ -1238,9 +1246,9 @@ void MainWindow::onJobFinished(int job, bool cancelled) {
                                 : tr("Analysed %1 in %2.").arg(counted(batchTotal_, "image", "images")).arg(formatDuration(batchClock_.elapsed() / 1000.0));
         if (!failures_.isEmpty()) {
             msg += QLatin1Char(' ') + tr("%1 skipped.").arg(counted(failures_.size(), "image", "images"));
-            if (isVisible() && !opt_.engineOverride)
-                QMessageBox::warning(this, tr("Some Images Were Skipped"),
-                                     tr("These images could not be analysed:\n\n%1").arg(failures_.join(QLatin1Char('\n'))));
+            if (!opt_.engineOverride)
+                showError(tr("Some Images Were Skipped"),
+                          tr("These images could not be analysed:\n\n%1").arg(failures_.join(QLatin1Char('\n'))), true);
         }
         statusBar()->showMessage(msg, 10000);
     } else if (cancelled) {

@@ -49,6 +49,8 @@ public:
         bool engineOverride = false;  // use `engine` as given (tests) instead of settings
         QString clipPath;             // --clip: first in the resolution order (then HOI_CLIP, setting, default)
         int autosaveMs = 1500;
+        // false (--screenshot): errors go to stderr instead of message boxes nobody could close.
+        bool interactive = true;
     };
     explicit MainWindow(QWidget* parent = nullptr);
     explicit MainWindow(const Options& options, QWidget* parent = nullptr);
@@ -127,6 +129,8 @@ protected:
     void dropEvent(QDropEvent* e) override;
 
 private:
+    // An error message box, or a line on stderr when the window is not interactive.
+    void showError(const QString& title, const QString& text, bool warning = false);
     void buildUi();
     void buildActions();
     void buildMenus();

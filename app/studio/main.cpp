@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
         opt.useSettings = false;
         opt.askOnClose = false;
         opt.recovery = hoi::ui::MainWindow::RecoveryPolicy::Ignore;
+        opt.interactive = false;
     }
     hoi::ui::MainWindow w(opt);
     if (screenshot) {

@@ -101,6 +101,13 @@ Project import_project(std::string_view text, Problems& problems) {
     if (!parse_json(text, problems, root)) return project;
     if (!expect_object(root, "", problems)) return project;
     long long version = 0;
+    if (!root.contains("schema_version")) {
+        // detect_format sends every JSON object it does not recognise here: say what was expected.
+        problems.add("(top level)", "not a recognised annotation file: a HOI Studio project has \"schema_version\", HICO-DET "
+                         "(QPIC) JSON is a list of images, COCO JSON has \"images\" and \"annotations\", instances "
+                         "JSON has \"filenames\" and \"annotation\"");
+        return project;
+    }
     const json* vj = member(root, "schema_version", "", problems);
     if (!vj || !read_int(*vj, "schema_version", problems, 1, 1LL << 31, version)) return project;
     if (version > kProjectSchemaVersion) {

@@ -282,8 +282,10 @@ void TstFormatErrors::csvErrors() {
 void TstFormatErrors::projectErrors() {
     auto list = problems_of(R"({"schema_version": 99, "images": [], "instances": [], "interactions": []})", Format::Project);
     EXPECT_PROBLEM(list, "schema_version", "newer than the newest");
-    list = problems_of(R"({"images": []})", Format::Project);
-    EXPECT_PROBLEM(list, "top level", "missing key \"schema_version\"");
+    // An object detect_format does not recognise (here a custom per-image pairs layout) is read as a
+    // project: the message names what each format looks like instead of a missing project key.
+    list = problems_of(R"({"images": [{"file_name": "a.jpg", "pairs": []}]})", Format::Project);
+    EXPECT_PROBLEM(list, "top level", "not a recognised annotation file");
     list = problems_of(R"({"schema_version": 2, "next_ids": {"image": 9, "instance": 9, "interaction": 9},
       "images": [{"id": 1, "file_name": "a.jpg"}, {"id": 1, "file_name": "b.jpg"}],
       "instances": [{"id": 1, "image": 1, "box": [0, 0, 1, 1], "coco80": 0, "state": "maybe"},

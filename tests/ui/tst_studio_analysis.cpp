@@ -167,6 +167,33 @@ private Q_SLOTS:
         QCOMPARE(with.pixelColor(2, 2), without.pixelColor(2, 2));
     }
 
+    // The --screenshot window is not interactive: a file it cannot read is reported on stderr and
+    // openPaths fails, instead of a message box that nobody can close (it used to hang there).
+    void unreadableInputWithoutDialogWhenNotInteractive() {
+        QTemporaryDir d;
+        const QString path = d.filePath(QStringLiteral("pairs.json"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"images": [{"file_name": "a.jpg", "pairs": []}]})");
+        f.close();
+        MainWindow::Options o = options(false);
+        o.loadModels = false;
+        o.interactive = false;
+        MainWindow w(o);
+        w.show();
+        bool sawDialog = false;
+        QTimer closer;
+        QObject::connect(&closer, &QTimer::timeout, [&] {
+            if (QWidget* m = QApplication::activeModalWidget()) {
+                sawDialog = true;
+                m->close();
+            }
+        });
+        closer.start(500);
+        QVERIFY(!w.openPaths({path}));
+        QVERIFY(!sawDialog);
+    }
+
     void withoutClipOneBannerAndDetections() {
         MainWindow w(options(false));
         w.resize(1200, 800);
