@@ -1,4 +1,5 @@
 #include "image_list_model.h"
+#include "plural.h"
 
 #include <QApplication>
 #include <QFileInfo>
@@ -175,10 +176,10 @@ void ImageListDelegate::paint(QPainter* p, const QStyleOptionViewItem& option, c
     const QFontMetrics sfm(small);
     QString line = statusText;
     if (counts.size() == 3 && status != ImageStatus::NotAnalysed && status != ImageStatus::Failed)
-        line = ImageListModel::tr("%1 · %2 boxes · %3 pairs · %4 ✓")
+        line = ImageListModel::tr("%1 · %2 · %3 · %4 ✓")
                    .arg(statusText)
-                   .arg(counts[0].toInt())
-                   .arg(counts[1].toInt())
+                   .arg(counted(counts[0].toInt(), "box", "boxes"))
+                   .arg(counted(counts[1].toInt(), "pair", "pairs"))
                    .arg(counts[2].toInt());
     p->drawText(QPoint(x, r.top() + fm.height() + sfm.ascent() + 6), sfm.elidedText(line, Qt::ElideRight, r.right() - x));
     p->restore();

@@ -1703,11 +1703,11 @@ void MainWindow::updateActions() {
 
 void MainWindow::updateCounts() {
     const auto c = ws_->counts();
-    countsLabel_->setText(tr("%1 images · %2 analysed · %3 reviewed\n%4 pairs · %5 accepted")
-                              .arg(c.images)
+    countsLabel_->setText(tr("%1 · %2 analysed · %3 reviewed\n%4 · %5 accepted")
+                              .arg(counted(c.images, "image", "images"))
                               .arg(c.analysed)
                               .arg(c.reviewed)
-                              .arg(c.interactions)
+                              .arg(counted(c.interactions, "pair", "pairs"))
                               .arg(c.accepted));
 }
 
