@@ -1,5 +1,6 @@
 // The residual attention transformer shared by the ViT image tower and the text tower.
 #include "clip/clip_modules.h"
+#include "clip/attention_kernel.h"
 #include "clip/small_gemm.h"
 
 #include <cmath>
@@ -77,11 +78,27 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
                                            at::Tensor* attn) const {
     const int64_t B = x.size(0), T = x.size(1), H = heads, hd = width / heads;
     const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
-    // [B*T, 3W] -> q, k, v as [B*H, T, hd]
-    auto qkv = linear(x, in_proj_weight, in_proj_bias).view({B, T, 3, H, hd}).permute({2, 0, 3, 1, 4});
-    auto q = qkv[0].reshape({B * H, T, hd});
-    auto k = qkv[1].reshape({B * H, T, hd});
-    auto v = qkv[2].reshape({B * H, T, hd});
+    auto qkv = linear(x, in_proj_weight, in_proj_bias); // [B, T, 3W]
+    const bool graph = at::GradMode::is_enabled() && (qkv.requires_grad() || (mask.defined() && mask.requires_grad()));
+    if (record != AttnRecord::Graph && !graph && qkv.scalar_type() == at::kFloat &&
+        (!mask.defined() || (mask.dim() == 2 && mask.size(0) == T && mask.size(1) == T && mask.scalar_type() == at::kFloat))) {
+        // Inference: the products straight from qkv (see attention_kernel.h).
+        const auto qc = qkv.contiguous();
+        const auto mc = mask.defined() ? mask.contiguous() : at::Tensor();
+        auto logits = at::empty({B * H, T, T}, qc.options());
+        attention_logits(qc.data_ptr<float>(), B, T, H, hd, static_cast<float>(scale),
+                         mc.defined() ? mc.data_ptr<float>() : nullptr, logits.data_ptr<float>());
+        auto w = at::softmax(logits, -1);
+        if (record == AttnRecord::Weights && attn) *attn = w.view({B, H, T, T});
+        auto o = at::empty({B, T, width}, qc.options());
+        attention_values(w.data_ptr<float>(), qc.data_ptr<float>(), B, T, H, hd, o.data_ptr<float>());
+        return linear(o, out_proj->weight, out_proj->bias);
+    }
+    // q, k, v as [B*H, T, hd] for autograd (relevance maps) and other mask shapes.
+    auto qkv5 = qkv.view({B, T, 3, H, hd}).permute({2, 0, 3, 1, 4});
+    auto q = qkv5[0].reshape({B * H, T, hd});
+    auto k = qkv5[1].reshape({B * H, T, hd});
+    auto v = qkv5[2].reshape({B * H, T, hd});
     at::Tensor logits;
     if (mask.defined())
         logits = at::baddbmm(mask.unsqueeze(0), q, k.transpose(1, 2), 1.0, scale);

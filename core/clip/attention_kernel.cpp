@@ -1,0 +1,97 @@
+// The attention products (see attention_kernel.h): one task per (batch item, head) on ATen's
+// OpenMP threads; AVX2 for head widths that are a multiple of 8 (CLIP's are 64), portable C++
+// otherwise. Both sum in the same order: 8 interleaved partial sums over the head width, reduced
+// as in small_gemm, for the logits; rows added one after another, for the values.
+#include "clip/attention_kernel.h"
+
+#include <ATen/Parallel.h>
+
+#include <cmath>
+#include <immintrin.h>
+
+#ifndef _OPENMP
+#error "attention_kernel.cpp needs OpenMP flags: without them at::parallel_for runs everything on one thread"
+#endif
+
+namespace hoi::clip {
+namespace {
+
+inline float reduce8(const float* p) { return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])); }
+
+float dot_generic(const float* a, const float* b, int64_t n) {
+    float p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (int l = 0; l < 8; ++l) p[l] = std::fma(a[k + l], b[k + l], p[l]);
+    float s = reduce8(p);
+    for (; k < n; ++k) s = std::fma(a[k], b[k], s);
+    return s;
+}
+
+__attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, int64_t n) {
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t k = 0; k < n; k += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b + k), acc);
+    alignas(32) float p[8];
+    _mm256_store_ps(p, acc);
+    return reduce8(p);
+}
+
+void axpy_generic(float a, const float* x, float* y, int64_t n) {
+    for (int64_t k = 0; k < n; ++k) y[k] = std::fma(a, x[k], y[k]);
+}
+
+__attribute__((target("avx2,fma"))) void axpy_avx2(float a, const float* x, float* y, int64_t n) {
+    const __m256 av = _mm256_set1_ps(a);
+    for (int64_t k = 0; k < n; k += 8)
+        _mm256_storeu_ps(y + k, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + k), _mm256_loadu_ps(y + k)));
+}
+
+bool use_avx2(int64_t hd) {
+    static const bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return cpu && hd % 8 == 0;
+}
+
+} // namespace
+
+void attention_logits(const float* qkv, int64_t B, int64_t T, int64_t H, int64_t hd, float scale, const float* mask,
+                      float* logits) {
+    const int64_t W = H * hd, row = 3 * W;
+    const bool avx = use_avx2(hd);
+    at::parallel_for(0, B * H, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t bh = begin; bh < end; ++bh) {
+            const int64_t b = bh / H, h = bh % H;
+            const float* base = qkv + b * T * row + h * hd;
+            float* out = logits + bh * T * T;
+            for (int64_t t = 0; t < T; ++t) {
+                const float* q = base + t * row;
+                for (int64_t s = 0; s < T; ++s) {
+                    const float* k = base + s * row + W;
+                    const float d = avx ? dot_avx2(q, k, hd) : dot_generic(q, k, hd);
+                    out[t * T + s] = mask ? d * scale + mask[t * T + s] : d * scale;
+                }
+            }
+        }
+    });
+}
+
+void attention_values(const float* probs, const float* qkv, int64_t B, int64_t T, int64_t H, int64_t hd, float* out) {
+    const int64_t W = H * hd, row = 3 * W;
+    const bool avx = use_avx2(hd);
+    at::parallel_for(0, B * H, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t bh = begin; bh < end; ++bh) {
+            const int64_t b = bh / H, h = bh % H;
+            const float* v = qkv + b * T * row + 2 * W + h * hd;
+            const float* p = probs + bh * T * T;
+            for (int64_t t = 0; t < T; ++t) {
+                float* o = out + (b * T + t) * W + h * hd;
+                for (int64_t d = 0; d < hd; ++d) o[d] = 0.f;
+                for (int64_t s = 0; s < T; ++s) {
+                    if (avx) axpy_avx2(p[t * T + s], v + s * row, o, hd);
+                    else axpy_generic(p[t * T + s], v + s * row, o, hd);
+                }
+            }
+        }
+    });
+}
+
+} // namespace hoi::clip
