@@ -1,8 +1,10 @@
 // The attention products (see attention_kernel.h): one task per (batch item, head) on ATen's
 // OpenMP threads; AVX2 for head widths that are a multiple of 8 (CLIP's are 64), portable C++
-// otherwise. Both sum in the same order: 8 interleaved partial sums over the head width, reduced
-// as in small_gemm, for the logits; rows added one after another, for the values.
+// otherwise. Both sum in the same order: dot8's for the logits (see dot8.h); rows added one after
+// another, for the values.
 #include "clip/attention_kernel.h"
+
+#include "clip/dot8.h"
 
 #include <ATen/Parallel.h>
 
@@ -15,18 +17,6 @@
 
 namespace hoi::clip {
 namespace {
-
-inline float reduce8(const float* p) { return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])); }
-
-float dot_generic(const float* a, const float* b, int64_t n) {
-    float p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t k = 0;
-    for (; k + 8 <= n; k += 8)
-        for (int l = 0; l < 8; ++l) p[l] = std::fma(a[k + l], b[k + l], p[l]);
-    float s = reduce8(p);
-    for (; k < n; ++k) s = std::fma(a[k], b[k], s);
-    return s;
-}
 
 __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, int64_t n) {
     __m256 acc = _mm256_setzero_ps();
@@ -66,7 +56,7 @@ void attention_logits(const float* qkv, int64_t B, int64_t T, int64_t H, int64_t
                 const float* q = base + t * row;
                 for (int64_t s = 0; s < T; ++s) {
                     const float* k = base + s * row + W;
-                    const float d = avx ? dot_avx2(q, k, hd) : dot_generic(q, k, hd);
+                    const float d = avx ? dot_avx2(q, k, hd) : dot8(q, k, hd);
                     out[t * T + s] = mask ? d * scale + mask[t * T + s] : d * scale;
                 }
             }

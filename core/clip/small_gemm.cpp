@@ -1,7 +1,8 @@
-// The few-row product kernel: AVX2/FMA when the CPU has it (checked at run time), portable C++
-// otherwise. Both sum each output in the same order: 8 interleaved partial sums over k, then a
-// fixed reduction of the 8, then the bias.
+// The row product kernel: AVX2/FMA when the CPU has it (checked at run time), portable C++
+// otherwise. Both sum each output in the same order (dot8.h), then add the bias.
 #include "clip/small_gemm.h"
+
+#include "clip/dot8.h"
 
 #include <ATen/Parallel.h>
 
@@ -18,22 +19,12 @@ namespace {
 
 constexpr int64_t kRowsPerBlock = 4; // weight rows per task step
 
-// The 8 partial sums reduced as ((p0+p1)+(p2+p3)) + ((p4+p5)+(p6+p7)) in both versions (the order
-// of the AVX2 horizontal adds below).
-inline float reduce8(const float* p) { return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])); }
-
 void rows_generic(const float* x, int64_t M, int64_t K, const float* W, const float* b, int64_t n0, int64_t n1,
                   int64_t N, float* y) {
     for (int64_t n = n0; n < n1; ++n) {
         const float* w = W + n * K;
         for (int64_t m = 0; m < M; ++m) {
-            const float* xm = x + m * K;
-            float p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-            int64_t k = 0;
-            for (; k + 8 <= K; k += 8)
-                for (int l = 0; l < 8; ++l) p[l] = std::fma(xm[k + l], w[k + l], p[l]);
-            float s = reduce8(p);
-            for (; k < K; ++k) s = std::fma(xm[k], w[k], s);
+            const float s = dot8(x + m * K, w, K);
             y[m * N + n] = b ? s + b[n] : s;
         }
     }

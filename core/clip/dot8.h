@@ -1,0 +1,23 @@
+#pragma once
+// The portable dot product of the CLIP kernels (small_gemm.cpp, attention_kernel.cpp): 8
+// interleaved partial sums over k, reduced as ((p0+p1)+(p2+p3)) + ((p4+p5)+(p6+p7)) (the order of
+// their AVX2 horizontal adds), then the k % 8 rest. The AVX2 versions sum in exactly this order,
+// so both give the same bits.
+#include <cmath>
+#include <cstdint>
+
+namespace hoi::clip {
+
+inline float reduce8(const float* p) { return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])); }
+
+inline float dot8(const float* a, const float* b, int64_t n) {
+    float p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        for (int l = 0; l < 8; ++l) p[l] = std::fma(a[k + l], b[k + l], p[l]);
+    float s = reduce8(p);
+    for (; k < n; ++k) s = std::fma(a[k], b[k], s);
+    return s;
+}
+
+} // namespace hoi::clip
