@@ -14,6 +14,8 @@
 #include <QImage>
 #include <QTimer>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "core.h"
 #include "main_window.h"
@@ -27,9 +29,24 @@ int fail(const QString& message) {
     return 1;
 }
 
+// --help, --version and --screenshot need no screen: without one (no DISPLAY or WAYLAND_DISPLAY,
+// as over ssh or in CI) they run on Qt's offscreen platform instead of failing to start.
+void useOffscreenWithoutDisplay(int argc, char** argv) {
+    if (std::getenv("QT_QPA_PLATFORM") || std::getenv("DISPLAY") || std::getenv("WAYLAND_DISPLAY")) return;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--help" || a == "-h" || a == "--help-all" || a == "--version" || a == "-v" || a == "--screenshot" ||
+            a.rfind("--screenshot=", 0) == 0) {
+            setenv("QT_QPA_PLATFORM", "offscreen", 0);
+            return;
+        }
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+    useOffscreenWithoutDisplay(argc, argv);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("hoi-studio"));
     QApplication::setApplicationName(QStringLiteral("hoi-studio"));

@@ -167,6 +167,19 @@ private Q_SLOTS:
         QCOMPARE(with.pixelColor(2, 2), without.pixelColor(2, 2));
     }
 
+    // Without a screen (no DISPLAY, no QT_QPA_PLATFORM: ssh, CI) --version and --help still work.
+    void versionAndHelpWithoutDisplay() {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char* v : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}) env.remove(QString::fromLatin1(v));
+        const QString studio = QString::fromStdString(std::string(HOI_BIN_DIR) + "/hoi-studio");
+        auto r = hoi::test::run_process(studio, {QStringLiteral("--version")}, 60000, {}, {}, env);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QVERIFY2(QString::fromStdString(r.out).contains(QStringLiteral(HOI_VERSION)), r.out.c_str());
+        r = hoi::test::run_process(studio, {QStringLiteral("--help")}, 60000, {}, {}, env);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QVERIFY(QString::fromStdString(r.out).contains(QStringLiteral("--screenshot")));
+    }
+
     // The --screenshot window is not interactive: a file it cannot read is reported on stderr and
     // openPaths fails, instead of a message box that nobody can close (it used to hang there).
     void unreadableInputWithoutDialogWhenNotInteractive() {
