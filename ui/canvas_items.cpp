@@ -165,7 +165,9 @@ PairItem::PairItem(const CanvasPair& pair) : pair_(pair), label_(new LabelItem(t
 void PairItem::updateLabel() {
     QString text = pair_.verb.isEmpty() ? QStringLiteral("?") : pair_.verb;
     if (pair_.score >= 0) text += QStringLiteral("  %1").arg(pair_.score, 0, 'f', 2);
+    if (pair_.foldedAfter > 0) text += QStringLiteral("  +%1").arg(pair_.foldedAfter);
     label_->setText(text);
+    label_->setVisible(!pair_.folded || selected_ || hovered_);
     QColor bg = selected_ ? QColor(255, 255, 255) : QColor(20, 22, 26, 215);
     QColor fg = selected_ ? QColor(20, 22, 26) : stateColor(pair_.state);
     label_->setColors(bg, fg);
@@ -184,7 +186,11 @@ void PairItem::setSelected(bool s) {
     updateLabel();
     update();
 }
-void PairItem::setHovered(bool h) { hovered_ = h; update(); }
+void PairItem::setHovered(bool h) {
+    hovered_ = h;
+    updateLabel();
+    update();
+}
 void PairItem::setDimmed(bool d) { dimmed_ = d; setOpacity(d ? 0.3 : 1.0); }
 
 QRectF PairItem::boundingRect() const {

@@ -17,6 +17,7 @@ class LabelItem : public QGraphicsItem {
 public:
     explicit LabelItem(QGraphicsItem* parent = nullptr);
     void setText(const QString& text);
+    QString text() const { return text_; }
     void setColors(const QColor& background, const QColor& foreground);
     // Where the label sits relative to its position: the label's bottom-left corner (box labels)
     // or its centre (pair labels).

@@ -4,6 +4,7 @@
 #include <QGraphicsPixmapItem>
 #include <QGraphicsRectItem>
 #include <QKeyEvent>
+#include <QMap>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QScrollBar>
@@ -90,6 +91,7 @@ void ImageCanvas::setContent(const QVector<CanvasBox>& boxes, const QVector<Canv
     if (drag_ == Drag::Move || drag_ == Drag::Resize || drag_ == Drag::Link) drag_ = Drag::None;
     boxes_ = boxes;
     pairs_ = pairs;
+    stackPairLabels();
     auto hasBox = [&](ItemId id) { return std::any_of(boxes_.begin(), boxes_.end(), [&](auto& b) { return b.id == id; }); };
     auto hasPair = [&](ItemId id) { return std::any_of(pairs_.begin(), pairs_.end(), [&](auto& p) { return p.id == id; }); };
     if (selectedPair_ && !hasPair(selectedPair_)) selectedPair_ = 0;
@@ -118,6 +120,20 @@ void ImageCanvas::rebuildItems() {
     updatePairGeometry();
     applySelection();
     layoutBoxLabels();
+}
+
+void ImageCanvas::stackPairLabels() {
+    QMap<QPair<ItemId, ItemId>, QVector<int>> groups;
+    for (int i = 0; i < pairs_.size(); ++i) groups[{pairs_[i].subject, pairs_[i].object}] << i;
+    for (auto& group : groups) {
+        std::stable_sort(group.begin(), group.end(), [&](int a, int b) { return pairs_[a].score > pairs_[b].score; });
+        for (int rank = 0; rank < group.size(); ++rank) {
+            CanvasPair& p = pairs_[group[rank]];
+            p.slot = std::min(rank, kShownPairLabels);
+            p.folded = rank >= kShownPairLabels;
+            p.foldedAfter = rank == kShownPairLabels - 1 ? int(group.size()) - kShownPairLabels : 0;
+        }
+    }
 }
 
 void ImageCanvas::layoutBoxLabels() {
@@ -324,7 +340,7 @@ ItemId ImageCanvas::pairAt(const QPoint& viewPos) const {
     ItemId best = 0;
     double bestD = kLineTolerance;
     for (auto* it : pairItems_) {
-        if (!it->isVisible()) continue;
+        if (!it->isVisible() || !it->label()->isVisible()) continue;
         const QRectF label = it->label()->deviceTransform(viewportTransform()).mapRect(it->label()->boundingRect());
         if (label.contains(viewPos)) return it->pair().id;
     }

@@ -43,8 +43,17 @@ struct CanvasPair {
     QString verb;
     double score = -1; // < 0 when none
     ReviewState state = ReviewState::Predicted;
-    int slot = 0; // index among pairs of the same two boxes (their labels are stacked)
+    // Set by ImageCanvas::setContent: the place among the pairs of the same two boxes (their labels
+    // stack, best score first); folded labels show only while their pair is selected or hovered;
+    // the last shown label counts the folded ones after it ("+N").
+    int slot = 0;
+    bool folded = false;
+    int foldedAfter = 0;
 };
+
+// At most this many labels are stacked on the line between two boxes (the best scores); the rest
+// appear when their pair is selected or hovered, and the last shown label says how many there are.
+constexpr int kShownPairLabels = 3;
 
 class BoxItem;
 class PairItem;
@@ -136,6 +145,8 @@ private:
     // Box labels keep their screen size, so boxes with nearly the same corner (two classes found
     // on one object) would print their labels over each other: stack them downwards instead.
     void layoutBoxLabels();
+    // Slots and folding of pair labels (see CanvasPair), from the scores.
+    void stackPairLabels();
     void applySelection();
     void updatePairGeometry();
     BoxItem* boxItem(ItemId id) const;

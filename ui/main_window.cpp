@@ -1320,7 +1320,6 @@ void MainWindow::refreshCanvas() {
         boxes << b;
     }
     QVector<CanvasPair> pairs;
-    QHash<QPair<Id, Id>, int> slots;
     for (const auto* it : doc.interactions_of(current_)) {
         if (!proxy_->accepts(*it) && it->id != selected_) continue;
         if (it->state == State::Rejected && it->id != selected_) continue;
@@ -1331,7 +1330,6 @@ void MainWindow::refreshCanvas() {
         p.verb = verbDisplay(it->verb);
         p.score = it->score ? *it->score : -1;
         p.state = toReview(it->state);
-        p.slot = slots[{it->subject, it->object}]++;
         pairs << p;
     }
     syncing_ = true;

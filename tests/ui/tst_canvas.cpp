@@ -70,6 +70,41 @@ private Q_SLOTS:
         }
     }
 
+    // Five interactions between the same two boxes: the three best stack on the line (best first),
+    // the third says "+2"; the other two show only while selected, and a click where a hidden label
+    // would be does not select it.
+    void pairLabelsBeyondThreeAreFolded() {
+        CanvasBox h{1, QRectF(40, 50, 100, 200), "person 1", true};
+        CanvasBox o{2, QRectF(250, 150, 100, 80), "horse 1", false};
+        const double scores[] = {0.2, 0.9, 0.1, 0.5, 0.3};
+        const char* verbs[] = {"feed", "ride", "walk", "hold", "pet"};
+        QVector<CanvasPair> pairs;
+        for (int i = 0; i < 5; ++i) pairs << CanvasPair{ItemId(20 + i), 1, 2, verbs[i], scores[i], ReviewState::Predicted};
+        canvas_->setContent({h, o}, pairs);
+        auto labels = [&] {
+            QMap<ItemId, const LabelItem*> r;
+            for (QGraphicsItem* it : canvas_->scene()->items())
+                if (auto* p = dynamic_cast<PairItem*>(it)) r[p->pair().id] = p->label();
+            return r;
+        };
+        auto shown = labels();
+        QCOMPARE(shown.size(), 5);
+        // ride 0.9, hold 0.5, pet 0.3 shown, in that order from the line down; feed and walk folded.
+        QVERIFY(shown[21]->isVisible() && shown[23]->isVisible() && shown[24]->isVisible());
+        QVERIFY(!shown[20]->isVisible() && !shown[22]->isVisible());
+        auto y = [&](ItemId id) { return shown[id]->boundingRect().center().y(); };
+        QVERIFY(y(21) < y(23) && y(23) < y(24));
+        QVERIFY2(shown[24]->text().endsWith("+2"), qPrintable(shown[24]->text()));
+        QVERIFY(!shown[21]->text().contains('+'));
+        // Only the shown labels take clicks: the place of the first folded one selects nothing there.
+        const QPoint folded = canvas_->pairLabelViewPos(21) + QPoint(0, 3 * 19);
+        QCOMPARE(canvas_->pairAt(folded), ItemId(0));
+        canvas_->setSelectedPair(20);
+        QVERIFY(labels()[20]->isVisible());
+        canvas_->setSelectedPair(21);
+        QVERIFY(!labels()[20]->isVisible());
+    }
+
     void clickOnPairLabelSelectsPair() {
         QSignalSpy spy(canvas_, &ImageCanvas::pairSelected);
         const QPoint label = canvas_->pairLabelViewPos(10);
