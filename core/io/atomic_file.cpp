@@ -2,10 +2,13 @@
 #include "io/error.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,12 +36,35 @@ void write_all(int fd, std::string_view data, const std::string& path) {
     }
 }
 
+// Temporary files of `name` that a writer killed mid-write (SIGKILL, power loss) left behind: the
+// first write of each target in a process removes those older than ten minutes (a live writer
+// takes milliseconds; the age keeps a concurrent one safe).
+void sweep_stale_temporaries(const fs::path& dir, const std::string& name) {
+    static std::mutex mutex;
+    static std::set<std::string> swept;
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!swept.insert((dir / name).string()).second) return;
+    }
+    const std::string prefix = "." + name + ".tmp-";
+    std::error_code ec;
+    const auto now = fs::file_time_type::clock::now();
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string entry = it->path().filename().string();
+        if (entry.size() != prefix.size() + 6 || entry.compare(0, prefix.size(), prefix) != 0) continue;
+        std::error_code ignore;
+        const auto mtime = fs::last_write_time(it->path(), ignore);
+        if (!ignore && now - mtime > std::chrono::minutes(10)) fs::remove(it->path(), ignore);
+    }
+}
+
 } // namespace
 
 void write_file_atomic(const std::string& path, std::string_view data) {
     fs::path target(path);
     fs::path dir = target.parent_path();
     if (dir.empty()) dir = ".";
+    sweep_stale_temporaries(dir, target.filename().string());
     std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
     int fd = ::mkstemp(tmpl.data());
     if (fd < 0) throw_input(os_error("cannot create a temporary file next to", path));

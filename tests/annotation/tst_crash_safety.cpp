@@ -6,12 +6,17 @@
 #include "annotation_fixtures.h"
 #include "annotation/formats.h"
 #include "annotation/recovery_store.h"
+#include "io/atomic_file.h"
 #include "io/error.h"
 #include "test_util.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
 #include <QThread>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 
 using namespace hoi::annotation;
 using hoi::test::make_instance;
@@ -48,6 +53,7 @@ private Q_SLOTS:
     void initTestCase();
     void killedProjectWriteNeverCorrupts();
     void killedRecoveryWriteNeverCorrupts();
+    void staleTemporariesAreSwept();
 
 private:
     void run_kills(bool recovery);
@@ -113,6 +119,27 @@ void TstCrashSafety::run_kills(bool recovery) {
 
 void TstCrashSafety::killedProjectWriteNeverCorrupts() { run_kills(false); }
 void TstCrashSafety::killedRecoveryWriteNeverCorrupts() { run_kills(true); }
+
+// A writer killed mid-write leaves its temporary file; the next write of the same target removes
+// those older than ten minutes, and nothing else.
+void TstCrashSafety::staleTemporariesAreSwept() {
+    QTemporaryDir dir;
+    const std::filesystem::path d = dir.path().toStdString();
+    auto touch = [&](const std::string& name, std::chrono::minutes age) {
+        std::ofstream(d / name) << "partial";
+        std::filesystem::last_write_time(d / name, std::filesystem::file_time_type::clock::now() - age);
+    };
+    touch(".t2.json.tmp-AbC123", std::chrono::minutes(60));   // stale: removed
+    touch(".t2.json.tmp-XyZ789", std::chrono::minutes(1));    // may belong to a live writer: kept
+    touch(".other.json.tmp-AbC123", std::chrono::minutes(60)); // another target: kept
+    touch("t2.json.tmp-AbC123", std::chrono::minutes(60));     // not a temporary name: kept
+    hoi::io::write_file_atomic((d / "t2.json").string(), "{}");
+    QVERIFY(!std::filesystem::exists(d / ".t2.json.tmp-AbC123"));
+    QVERIFY(std::filesystem::exists(d / ".t2.json.tmp-XyZ789"));
+    QVERIFY(std::filesystem::exists(d / ".other.json.tmp-AbC123"));
+    QVERIFY(std::filesystem::exists(d / "t2.json.tmp-AbC123"));
+    QCOMPARE(hoi::io::read_file((d / "t2.json").string()), std::string("{}"));
+}
 
 QTEST_GUILESS_MAIN(TstCrashSafety)
 #include "tst_crash_safety.moc"
