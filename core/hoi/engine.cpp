@@ -265,9 +265,13 @@ struct Engine::Impl {
         if (text_cache.size() > 50000) {
             // Bound the prompt cache (an entry is D floats); keep what the caller asked for now.
             std::unordered_map<std::string, TextEntry> keep;
-            for (const auto& ph : phrases)
+            std::unordered_map<std::string, PhraseParts> keep_parts; // and the parts of those phrases
+            for (const auto& ph : phrases) {
                 if (auto it = text_cache.find(ph); it != text_cache.end()) keep.emplace(*it);
+                if (auto it = phrase_parts.find(ph); it != phrase_parts.end()) keep_parts.emplace(*it);
+            }
             text_cache.swap(keep);
+            phrase_parts.swap(keep_parts);
         }
     }
 
