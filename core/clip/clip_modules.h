@@ -19,9 +19,10 @@ enum class AttnRecord { None, Weights, Graph };
 // x [..., in] @ weight^T + bias on the flattened rows: the row kernel, oneDNN or one addmm (see
 // the body for which, and DEVELOPERS.md). bias may be undefined (none).
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
-// Whether linear() may use oneDNN: float32, no autograd graph, LibTorch built with it, and not
-// turned off with HOI_ONEDNN=0 (for comparisons). Otherwise OpenBLAS.
-bool use_onednn(const at::Tensor& x2d, const at::Tensor& weight);
+// Whether linear() may use its inference kernels (the row kernel, oneDNN when LibTorch has it):
+// float32, no autograd graph, and not turned off with HOI_ONEDNN=0 (for comparisons). Otherwise
+// OpenBLAS.
+bool use_inference_kernels(const at::Tensor& x2d, const at::Tensor& weight);
 at::Tensor quick_gelu(const at::Tensor& x);
 
 // A linear layer's parameters ("weight" [out, in], "bias" [out]) left uninitialised: unlike

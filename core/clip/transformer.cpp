@@ -10,17 +10,17 @@
 namespace hoi::clip::nn {
 
 namespace {
-bool onednn_enabled() {
+bool kernels_enabled() {
     static const bool on = [] {
         const char* v = std::getenv("HOI_ONEDNN");
-        return at::hasMKLDNN() && !(v && std::string(v) == "0");
+        return !(v && std::string(v) == "0");
     }();
     return on;
 }
 } // namespace
 
-bool use_onednn(const at::Tensor& x2d, const at::Tensor& weight) {
-    if (!onednn_enabled() || x2d.scalar_type() != at::kFloat || weight.scalar_type() != at::kFloat) return false;
+bool use_inference_kernels(const at::Tensor& x2d, const at::Tensor& weight) {
+    if (!kernels_enabled() || x2d.scalar_type() != at::kFloat || weight.scalar_type() != at::kFloat) return false;
     return !(at::GradMode::is_enabled() && (x2d.requires_grad() || weight.requires_grad()));
 }
 
@@ -29,20 +29,23 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     auto x2 = x.dim() == 2 ? x : x.reshape({-1, K});
     const int64_t M = x2.size(0);
     at::Tensor y;
-    if (!use_onednn(x2, weight)) {
-        y = bias.defined() ? at::addmm(bias, x2, weight.t()) : at::mm(x2, weight.t());
-    } else if (M <= kSmallGemmMaxRows && weight.is_contiguous() && (!bias.defined() || bias.is_contiguous())) {
+    static const bool onednn = at::hasMKLDNN();
+    const bool kernels = use_inference_kernels(x2, weight);
+    if (kernels && M <= kSmallGemmMaxRows && weight.is_contiguous() && (!bias.defined() || bias.is_contiguous())) {
         // Up to a few hundred rows (one prompt, one ViT-B/32 image): see small_gemm.h.
         auto xc = x2.contiguous();
         y = at::empty({M, N}, x2.options());
         small_gemm(xc.data_ptr<float>(), M, K, weight.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
                    N, y.data_ptr<float>());
-    } else {
+    } else if (kernels && onednn) {
         // oneDNN's inner product (on ATen's OpenMP threads) beats OpenBLAS by 1.2-4x on CLIP's
         // shapes (see init_runtime for why OpenBLAS runs on one thread).
         y = at::mkldnn_linear(x2.contiguous().to_mkldnn(), weight,
                               bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt)
                 .to_dense();
+    } else {
+        // Autograd (relevance maps), HOI_ONEDNN=0, or other dtypes: OpenBLAS.
+        y = bias.defined() ? at::addmm(bias, x2, weight.t()) : at::mm(x2, weight.t());
     }
     if (x.dim() == 2) return y;
     auto sizes = x.sizes().vec();
