@@ -70,6 +70,17 @@ __attribute__((target("avx2,fma"))) inline void tile(const float* x, int64_t K, 
     }
 }
 
+// tile<mr> for mr = 1..3 rows.
+template <bool Prefetch>
+__attribute__((target("avx2,fma"))) inline void tiles(int64_t mr, const float* x, int64_t K, int64_t K8,
+                                                      const float* const* w, __m256* out) {
+    switch (mr) {
+    case 3: tile<3, Prefetch>(x, K, K8, w, out); break;
+    case 2: tile<2, Prefetch>(x, K, K8, w, out); break;
+    default: tile<1, Prefetch>(x, K, K8, w, out); break;
+    }
+}
+
 // Four weight rows at a time against every x row.
 __attribute__((target("avx2,fma"))) void rows_avx2(const float* x, int64_t M, int64_t K, const float* W,
                                                    const float* b, int64_t n0, int64_t n1, int64_t N, float* y) {
@@ -80,19 +91,8 @@ __attribute__((target("avx2,fma"))) void rows_avx2(const float* x, int64_t M, in
         const float* w[4] = {W + n * K, W + (n + 1) * K, W + (n + 2) * K, W + (n + 3) * K};
         for (int64_t m = 0; m < M; m += 3) {
             const int64_t mr = std::min<int64_t>(3, M - m);
-            if (m == 0) {
-                switch (mr) {
-                case 3: tile<3, true>(x, K, K8, w, h); break;
-                case 2: tile<2, true>(x, K, K8, w, h); break;
-                default: tile<1, true>(x, K, K8, w, h); break;
-                }
-            } else {
-                switch (mr) {
-                case 3: tile<3, false>(x + m * K, K, K8, w, h); break;
-                case 2: tile<2, false>(x + m * K, K, K8, w, h); break;
-                default: tile<1, false>(x + m * K, K, K8, w, h); break;
-                }
-            }
+            if (m == 0) tiles<true>(mr, x, K, K8, w, h); // the first pass prefetches
+            else tiles<false>(mr, x + m * K, K, K8, w, h);
             for (int64_t r = 0; r < mr; ++r) {
                 alignas(16) float s[4];
                 _mm_store_ps(s, _mm_add_ps(_mm256_castps256_ps128(h[r]), _mm256_extractf128_ps(h[r], 1)));
