@@ -32,9 +32,6 @@ double text_flops(const clip::ClipConfig& c, double B, double L) {
     return B * (c.transformer_layers * block_flops(L, c.transformer_width) + 2.0 * c.transformer_width * c.embed_dim);
 }
 
-// Bytes of the float32 weight matrices a transformer of this size reads once per forward pass.
-double transformer_weight_bytes(double layers, double W) { return layers * 12 * W * W * 4; }
-
 // ms against the compute floor (flops / matrix-product rate) and, when weight_bytes is given,
 // against the memory floor (weight bytes / read rate): a pass must read its weights at least once.
 nlohmann::json measure(const Context& ctx, const std::function<void()>& fn, double flops, double weight_bytes = 0) {
@@ -72,7 +69,7 @@ nlohmann::json bench_clip(Context& ctx) {
     const int S = model->input_size();
     auto image = torch::randn({3, S, S});
     out["image_encoder"] = measure(ctx, [&] { model->encode_image(image); }, image_flops(c),
-                                   c.vit ? transformer_weight_bytes(c.vision_layers, c.vision_width) : 0);
+                                   static_cast<double>(model->image_matrix_bytes()));
     out["image_encoder"]["input"] = std::to_string(S) + " px, batch 1";
 
     const auto& tok = clip::Tokenizer::instance();
@@ -93,7 +90,7 @@ nlohmann::json bench_clip(Context& ctx) {
     const int len1 = static_cast<int>(std::max_element(one[0].begin(), one[0].end()) - one[0].begin()) + 1;
     nlohmann::json text;
     text["prompt_tokens_mean"] = tokens_sum / 64;
-    const double text_bytes = transformer_weight_bytes(c.transformer_layers, c.transformer_width);
+    const double text_bytes = static_cast<double>(model->text_matrix_bytes());
     text["1_prompt_cut"] = measure(ctx, [&] { model->encode_text(one, true); }, text_flops(c, 1, len1), text_bytes);
     text["1_prompt_full"] = measure(ctx, [&] { model->encode_text(one, false); }, text_flops(c, 1, c.context_length));
     text["64_prompts_cut"] = measure(ctx, [&] { model->encode_text(prompts, true); }, text_flops(c, 64, longest));

@@ -30,6 +30,7 @@ static std::unique_ptr<ClipModel::Impl> build(const NamedTensors& tensors, const
     impl->config = infer_config(tensors, origin);
     impl->net = nn::ClipNet(impl->config);
     assign_weights(*impl->net, tensors, origin);
+    nn::pack_for_inference(*impl->net);
     impl->net->eval();
     impl->path = origin;
     return impl;
@@ -59,6 +60,11 @@ int ClipModel::embed_dim() const { return impl_->config.embed_dim; }
 float ClipModel::logit_scale() const { return std::exp(impl_->net->logit_scale.item<float>()); }
 const std::string& ClipModel::path() const { return impl_->path; }
 
+size_t ClipModel::image_matrix_bytes() const {
+    return impl_->net->visual_vit ? nn::matrix_bytes(*impl_->net->visual_vit->transformer) : 0;
+}
+size_t ClipModel::text_matrix_bytes() const { return nn::matrix_bytes(*impl_->net->transformer); }
+
 std::string ClipModel::checksum() const {
     std::call_once(impl_->checksum_once, [this] {
         if (impl_->from_file) {
@@ -67,10 +73,10 @@ std::string ClipModel::checksum() const {
         }
         // In-memory model: the digest of its tensors (names, shapes, float32 bytes).
         Sha256 h;
-        for (const auto& p : impl_->net->named_parameters(true)) {
-            h.update(p.key());
-            for (auto s : p.value().sizes()) h.update(&s, sizeof(s));
-            auto c = p.value().contiguous();
+        for (const auto& [name, value] : nn::dense_parameters(*impl_->net)) {
+            h.update(name);
+            for (auto s : value.sizes()) h.update(&s, sizeof(s));
+            auto c = value.contiguous();
             h.update(c.data_ptr(), c.numel() * c.element_size());
         }
         impl_->checksum = h.hex();

@@ -77,6 +77,11 @@ public:
     const std::string& path() const;
     // sha256 (hex) of the weight file, computed on first use (for caches keyed by model).
     std::string checksum() const;
+    // Bytes of the image (ViT; 0 for ModifiedResNet) / text transformer's attention and MLP
+    // matrices as held for inference (float16 when the weights are float16 values, as in OpenAI's
+    // checkpoints): what one pass must read from memory.
+    size_t image_matrix_bytes() const;
+    size_t text_matrix_bytes() const;
 
     // image: [3, H, W] float32 preprocessed (H = W = input_size()). with_attention fills attentions.
     ImageFeatures encode_image(const at::Tensor& image, bool with_attention = false) const;

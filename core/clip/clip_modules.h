@@ -5,6 +5,7 @@
 // same numbers. Forward code calls ATen directly (addmm with the bias fused, baddbmm for the
 // attention logits) instead of the generic nn modules. Not part of the public API.
 #include "clip/clip_model.h"
+#include "clip/packed_linear.h"
 
 #include <torch/torch.h>
 
@@ -25,12 +26,22 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 bool use_inference_kernels(const at::Tensor& x2d, const at::Tensor& weight);
 at::Tensor quick_gelu(const at::Tensor& x);
 
+// The same with the weight packed for inference: the panel kernel (packed_linear.h) in inference,
+// otherwise (autograd, HOI_ONEDNN=0) linear() on `weight`, or on the packed values unpacked when
+// pack_for_inference has released `weight`. An undefined `packed` is plain linear().
+// gelu: quick_gelu of the result (fused into the kernel's epilogue in inference).
+at::Tensor linear(const at::Tensor& x, const PackedLinear& packed, const at::Tensor& weight, const at::Tensor& bias,
+                  bool gelu = false);
+
 // A linear layer's parameters ("weight" [out, in], "bias" [out]) left uninitialised: unlike
 // torch::nn::Linear, constructing it touches no memory, so a model being built holds no second
 // copy of its weights before assign_weights hands it the loaded tensors.
 struct LinearWeightsImpl : torch::nn::Module {
     LinearWeightsImpl(int in, int out);
+    // x [..., in] -> [..., out].
+    at::Tensor forward(const at::Tensor& x) const { return linear(x, packed, weight, bias); }
     at::Tensor weight, bias;
+    PackedLinear packed; // set by pack_for_inference
 };
 TORCH_MODULE(LinearWeights);
 
@@ -48,8 +59,11 @@ struct MultiheadAttentionImpl : torch::nn::Module {
     // `record` says so.
     at::Tensor forward(const at::Tensor& x, const at::Tensor& mask, AttnRecord record = AttnRecord::None,
                        at::Tensor* attn = nullptr) const;
+    // x [..., W] -> q | k | v [..., 3W].
+    at::Tensor project_in(const at::Tensor& x) const { return linear(x, in_proj_packed, in_proj_weight, in_proj_bias); }
     int width, heads;
     at::Tensor in_proj_weight, in_proj_bias;
+    PackedLinear in_proj_packed; // set by pack_for_inference
     LinearWeights out_proj{nullptr};
 };
 TORCH_MODULE(MultiheadAttention);
@@ -102,6 +116,7 @@ struct VisionTransformerImpl : torch::nn::Module {
     MaskedQueries masked_queries(const at::Tensor& last_block_input, const at::Tensor& masks) const;
     int input_resolution, patch_size, width, layers, heads, output_dim, grid;
     torch::nn::Conv2d conv1{nullptr};
+    PackedLinear patch_packed; // conv1 as [width, 3 p p], set by pack_for_inference (conv1 is kept)
     at::Tensor class_embedding, positional_embedding, proj;
     torch::nn::LayerNorm ln_pre{nullptr}, ln_post{nullptr};
     Transformer transformer{nullptr};
@@ -162,6 +177,16 @@ struct ClipNetImpl : torch::nn::Module {
     at::Tensor causal_mask; // [context, context] 0 / -inf above the diagonal
 };
 TORCH_MODULE(ClipNet);
+
+// Packs every linear weight of `net` (attention and MLP matrices, the ModifiedResNet attention
+// pool) for the panel kernel and releases the float32 parameter (it becomes an empty tensor):
+// float16 weights then take half the memory. The ViT patch embedding is packed too (and kept as
+// the convolution). Call once, after the weights are loaded.
+void pack_for_inference(torch::nn::Module& net);
+// net's named parameters with released weights restored from their packed values (for digests).
+std::vector<std::pair<std::string, at::Tensor>> dense_parameters(const torch::nn::Module& net);
+// Bytes of a transformer's attention and MLP matrices as stored: what one pass reads.
+size_t matrix_bytes(const TransformerImpl& t);
 
 // Names that appear in checkpoints but are not weights (OpenAI's archives keep the ints
 // input_resolution / context_length / vocab_size; BN's num_batches_tracked; HF's position_ids).

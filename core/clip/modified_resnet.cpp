@@ -65,9 +65,9 @@ at::Tensor AttentionPool2dImpl::forward(const at::Tensor& x, AttnRecord record, 
     const int64_t B = x.size(0), N = x.size(1), T = N + 1, H = heads, hd = embed_dim / heads;
     const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
     auto t = at::cat({x.mean(1, true), x}, 1) + positional_embedding.unsqueeze(0); // [B, T, C]
-    auto q = linear(t.select(1, 0), q_proj->weight, q_proj->bias).mul(scale).view({B * H, 1, hd});
-    auto k = linear(t, k_proj->weight, k_proj->bias).view({B, T, H, hd}).permute({0, 2, 1, 3}).reshape({B * H, T, hd});
-    auto v = linear(t, v_proj->weight, v_proj->bias).view({B, T, H, hd}).permute({0, 2, 1, 3}).reshape({B * H, T, hd});
+    auto q = q_proj->forward(t.select(1, 0)).mul(scale).view({B * H, 1, hd});
+    auto k = k_proj->forward(t).view({B, T, H, hd}).permute({0, 2, 1, 3}).reshape({B * H, T, hd});
+    auto v = v_proj->forward(t).view({B, T, H, hd}).permute({0, 2, 1, 3}).reshape({B * H, T, hd});
     auto w = at::softmax(at::bmm(q, k.transpose(1, 2)), -1); // [B*H, 1, T]
     if (record != AttnRecord::None && attn) {
         const bool graph = record == AttnRecord::Graph;
@@ -77,12 +77,12 @@ at::Tensor AttentionPool2dImpl::forward(const at::Tensor& x, AttnRecord record, 
         w = w4.view({B * H, 1, T});
     }
     auto o = at::bmm(w, v).view({B, embed_dim});
-    return linear(o, c_proj->weight, c_proj->bias);
+    return c_proj->forward(o);
 }
 
 at::Tensor AttentionPool2dImpl::value_tokens(const at::Tensor& x) const {
     auto xp = x + positional_embedding.narrow(0, 1, x.size(-2));
-    return linear(linear(xp, v_proj->weight, v_proj->bias), c_proj->weight, c_proj->bias);
+    return c_proj->forward(v_proj->forward(xp));
 }
 
 MaskedQueries AttentionPool2dImpl::masked_queries(const at::Tensor& x, const at::Tensor& masks) const {
@@ -95,12 +95,12 @@ MaskedQueries AttentionPool2dImpl::masked_queries(const at::Tensor& x, const at:
     auto mean_all = x.mean(0, true).expand({Q, embed_dim});
     auto mean = at::where(count > 0, mean_sel, mean_all);                  // [Q, C]
     auto q0 = mean + positional_embedding.select(0, 0).unsqueeze(0);
-    auto qq = linear(q0, q_proj->weight, q_proj->bias).mul(scale).view({Q, H, hd});
-    auto ks = linear(q0, k_proj->weight, k_proj->bias).view({Q, H, hd});
-    auto vs = linear(q0, v_proj->weight, v_proj->bias).view({Q, H, hd});
+    auto qq = q_proj->forward(q0).mul(scale).view({Q, H, hd});
+    auto ks = k_proj->forward(q0).view({Q, H, hd});
+    auto vs = v_proj->forward(q0).view({Q, H, hd});
     auto xp = x + positional_embedding.narrow(0, 1, N);
-    auto kp = linear(xp, k_proj->weight, k_proj->bias).view({N, H, hd}).permute({1, 2, 0}); // [H, hd, N]
-    auto vp = linear(xp, v_proj->weight, v_proj->bias).view({N, H, hd}).permute({1, 0, 2}); // [H, N, hd]
+    auto kp = k_proj->forward(xp).view({N, H, hd}).permute({1, 2, 0}); // [H, hd, N]
+    auto vp = v_proj->forward(xp).view({N, H, hd}).permute({1, 0, 2}); // [H, N, hd]
     auto patch_logits = at::bmm(qq.permute({1, 0, 2}), kp).permute({1, 0, 2});              // [Q, H, N]
     patch_logits = patch_logits.masked_fill(m.logical_not().unsqueeze(1), -std::numeric_limits<float>::infinity());
     auto self_logits = (qq * ks).sum(-1, true);                                             // [Q, H, 1]
@@ -108,7 +108,7 @@ MaskedQueries AttentionPool2dImpl::masked_queries(const at::Tensor& x, const at:
     auto wp = w.narrow(2, 1, N);
     auto o = w.narrow(2, 0, 1) * vs + at::bmm(wp.permute({1, 0, 2}), vp).permute({1, 0, 2}); // [Q, H, hd]
     MaskedQueries r;
-    r.features = linear(o.reshape({Q, embed_dim}), c_proj->weight, c_proj->bias);
+    r.features = c_proj->forward(o.reshape({Q, embed_dim}));
     r.attention = wp;
     r.self_attention = w.select(2, 0);
     return r;

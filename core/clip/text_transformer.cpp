@@ -28,7 +28,7 @@ at::Tensor ClipNetImpl::encode_text(const at::Tensor& ids, const at::Tensor& eot
     auto tok = at::embedding(token_embedding->weight, ids);
     if (residual.defined()) tok = tok + residual;
     auto x = tok + positional_embedding.narrow(0, 0, L).unsqueeze(0);
-    auto mask = causal_mask.narrow(0, 0, L).narrow(1, 0, L);
+    auto mask = causal_mask.narrow(0, 0, L).narrow(1, 0, L).contiguous(); // once, not in every block
     x = transformer->forward(x, mask);
     // Only the <|endoftext|> rows are needed after the transformer (ln_final is per token).
     auto rows = x.reshape({B * L, config.transformer_width})

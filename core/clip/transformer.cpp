@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <string>
 
 namespace hoi::clip::nn {
@@ -53,6 +54,29 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     return y.view(sizes);
 }
 
+at::Tensor linear(const at::Tensor& x, const PackedLinear& packed, const at::Tensor& weight, const at::Tensor& bias,
+                  bool gelu) {
+    auto dense = [&](const at::Tensor& w) {
+        auto y = linear(x, w, bias);
+        return gelu ? quick_gelu(y) : y;
+    };
+    if (!packed.defined()) return dense(weight);
+    const int64_t K = x.size(-1), N = packed.out_features();
+    TORCH_CHECK(K == packed.in_features(), "linear: input has ", K, " features, the weight expects ",
+                packed.in_features());
+    const bool graph = at::GradMode::is_enabled() && (x.requires_grad() || (bias.defined() && bias.requires_grad()));
+    if (!kernels_enabled() || graph || x.scalar_type() != at::kFloat ||
+        (bias.defined() && (bias.scalar_type() != at::kFloat || !bias.is_contiguous())))
+        return dense(weight.numel() ? weight : packed.dense());
+    auto xc = x.reshape({-1, K}).contiguous();
+    auto y = at::empty({xc.size(0), N}, xc.options());
+    packed.apply(xc.data_ptr<float>(), xc.size(0), bias.defined() ? bias.data_ptr<float>() : nullptr, y.data_ptr<float>(),
+                 gelu ? PackedLinear::Epilogue::QuickGelu : PackedLinear::Epilogue::None);
+    auto sizes = x.sizes().vec();
+    sizes.back() = N;
+    return y.view(sizes);
+}
+
 at::Tensor quick_gelu(const at::Tensor& x) {
     // x * sigmoid(1.702 x); in place on the temporary when no graph is being recorded.
     if (!at::GradMode::is_enabled() || !x.requires_grad()) {
@@ -81,7 +105,7 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
                                            at::Tensor* attn) const {
     const int64_t B = x.size(0), T = x.size(1), H = heads, hd = width / heads;
     const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
-    auto qkv = linear(x, in_proj_weight, in_proj_bias); // [B, T, 3W]
+    auto qkv = project_in(x); // [B, T, 3W]
     const bool graph = at::GradMode::is_enabled() && (qkv.requires_grad() || (mask.defined() && mask.requires_grad()));
     if (record != AttnRecord::Graph && !graph && qkv.scalar_type() == at::kFloat &&
         (!mask.defined() || (mask.dim() == 2 && mask.size(0) == T && mask.size(1) == T && mask.scalar_type() == at::kFloat))) {
@@ -95,7 +119,7 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
         if (record == AttnRecord::Weights && attn) *attn = w.view({B, H, T, T});
         auto o = at::empty({B, T, width}, qc.options());
         attention_values(w.data_ptr<float>(), qc.data_ptr<float>(), B, T, H, hd, o.data_ptr<float>());
-        return linear(o, out_proj->weight, out_proj->bias);
+        return out_proj->forward(o);
     }
     // q, k, v as [B*H, T, hd] for autograd (relevance maps) and other mask shapes.
     auto qkv5 = qkv.view({B, T, 3, H, hd}).permute({2, 0, 3, 1, 4});
@@ -119,7 +143,7 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
         *attn = w.view({B, H, T, T});
     }
     auto o = at::bmm(w, v).view({B, H, T, hd}).permute({0, 2, 1, 3}).reshape({B, T, width});
-    return linear(o, out_proj->weight, out_proj->bias);
+    return out_proj->forward(o);
 }
 
 MlpImpl::MlpImpl(int width) {
@@ -128,7 +152,7 @@ MlpImpl::MlpImpl(int width) {
 }
 
 at::Tensor MlpImpl::forward(const at::Tensor& x) const {
-    return linear(quick_gelu(linear(x, c_fc->weight, c_fc->bias)), c_proj->weight, c_proj->bias);
+    return c_proj->forward(linear(x, c_fc->packed, c_fc->weight, c_fc->bias, /*gelu=*/true));
 }
 
 ResidualAttentionBlockImpl::ResidualAttentionBlockImpl(int width, int heads) {
@@ -169,6 +193,55 @@ at::Tensor TransformerImpl::forward(at::Tensor x, const at::Tensor& mask, int en
         if (attn && record != AttnRecord::None) attn->push_back(a);
     }
     return x;
+}
+
+namespace {
+// Calls f(name of the weight parameter, weight, packed) for every packable weight under net.
+template <typename F> void for_each_packable(const torch::nn::Module& net, F&& f) {
+    for (const auto& m : net.named_modules()) {
+        const std::string prefix = m.key().empty() ? "" : m.key() + ".";
+        if (auto* l = dynamic_cast<LinearWeightsImpl*>(m.value().get())) f(prefix + "weight", l->weight, l->packed);
+        else if (auto* a = dynamic_cast<MultiheadAttentionImpl*>(m.value().get()))
+            f(prefix + "in_proj_weight", a->in_proj_weight, a->in_proj_packed);
+    }
+}
+} // namespace
+
+void pack_for_inference(torch::nn::Module& net) {
+    at::NoGradGuard no_grad;
+    for_each_packable(net, [](const std::string&, at::Tensor& weight, PackedLinear& packed) {
+        if (packed.defined() || weight.dim() != 2) return;
+        packed = PackedLinear::pack(weight);
+        weight.set_data(at::empty({0}, weight.options()));
+    });
+    for (const auto& m : net.modules())
+        if (auto* v = dynamic_cast<VisionTransformerImpl*>(m.get()); v && !v->patch_packed.defined())
+            v->patch_packed = PackedLinear::pack(v->conv1->weight.view({v->width, -1}));
+}
+
+std::vector<std::pair<std::string, at::Tensor>> dense_parameters(const torch::nn::Module& net) {
+    std::map<std::string, at::Tensor> released;
+    for_each_packable(net, [&](const std::string& name, const at::Tensor& weight, const PackedLinear& packed) {
+        if (packed.defined() && weight.numel() == 0) released[name] = packed.dense();
+    });
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (const auto& p : net.named_parameters(true)) {
+        auto it = released.find(p.key());
+        out.emplace_back(p.key(), it == released.end() ? p.value() : it->second);
+    }
+    return out;
+}
+
+size_t matrix_bytes(const TransformerImpl& t) {
+    size_t bytes = 0;
+    auto add = [&](const at::Tensor& w, const PackedLinear& p) { bytes += p.defined() ? p.nbytes() : w.nbytes(); };
+    for (const auto& b : t.blocks) {
+        add(b->attn->in_proj_weight, b->attn->in_proj_packed);
+        add(b->attn->out_proj->weight, b->attn->out_proj->packed);
+        add(b->mlp->c_fc->weight, b->mlp->c_fc->packed);
+        add(b->mlp->c_proj->weight, b->mlp->c_proj->packed);
+    }
+    return bytes;
 }
 
 bool is_ignored_key(const std::string& name) {

@@ -30,7 +30,7 @@ VisionOut VisionTransformerImpl::forward(const at::Tensor& x, bool full, AttnRec
     const int64_t B = x.size(0), p = patch_size, g = grid, N = g * g;
     // Patch embedding: the stride-p convolution without bias is one matrix product over the patches.
     auto patches = x.view({B, 3, g, p, g, p}).permute({0, 2, 4, 1, 3, 5}).reshape({B * N, 3 * p * p});
-    auto emb = linear(patches, conv1->weight.view({width, 3 * p * p}), at::Tensor()).view({B, N, width});
+    auto emb = linear(patches, patch_packed, conv1->weight.view({width, 3 * p * p}), at::Tensor()).view({B, N, width});
     auto cls = class_embedding.view({1, 1, width}).expand({B, 1, width});
     auto t = at::cat({cls, emb}, 1) + positional_embedding.unsqueeze(0);
     t = layer_norm(ln_pre, t);
@@ -60,7 +60,7 @@ MaskedQueries VisionTransformerImpl::masked_queries(const at::Tensor& lbi, const
     const int64_t T = lbi.size(0), N = T - 1, Q = masks.size(0), H = heads, hd = width / heads;
     const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
     auto h = layer_norm(blk->ln_1, lbi);
-    auto qkv = linear(h, blk->attn->in_proj_weight, blk->attn->in_proj_bias); // [T, 3W]
+    auto qkv = blk->attn->project_in(h); // [T, 3W]
     auto q0 = qkv.select(0, 0).narrow(0, 0, width).view({H, hd, 1});
     auto k = qkv.narrow(1, width, width).view({T, H, hd}).permute({1, 0, 2});     // [H, T, hd]
     auto v = qkv.narrow(1, 2 * width, width).view({T, H, hd}).permute({1, 0, 2}); // [H, T, hd]
@@ -71,7 +71,7 @@ MaskedQueries VisionTransformerImpl::masked_queries(const at::Tensor& lbi, const
                     .masked_fill(allowed.logical_not().unsqueeze(1), -std::numeric_limits<float>::infinity());
     auto w = at::softmax(logits.unsqueeze(0) + bias, -1);                      // [Q, H, T]
     auto o = at::bmm(w.transpose(0, 1), v).permute({1, 0, 2}).reshape({Q, width}); // [Q, W]
-    auto y = lbi.select(0, 0).unsqueeze(0) + linear(o, blk->attn->out_proj->weight, blk->attn->out_proj->bias);
+    auto y = lbi.select(0, 0).unsqueeze(0) + blk->attn->out_proj->forward(o);
     y = blk->forward_mlp(y);
     MaskedQueries r;
     r.features = at::mm(layer_norm(ln_post, y), proj);

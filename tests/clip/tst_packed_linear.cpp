@@ -1,0 +1,196 @@
+// The panel kernel behind every CLIP transformer product in inference (packed_linear.h): the same
+// numbers as a BLAS product for every row count and odd shapes, float16 storage only when it is
+// lossless, rows independent of the batch and of the thread count, the portable path bit-identical
+// to the AVX2 one; and a model packed for inference gives the unpacked model's outputs, releases
+// its float32 matrices, keeps its digest and still runs under autograd.
+#include <QtTest>
+
+#include "clip/clip_modules.h"
+#include "clip/packed_linear.h"
+#include "clip/synthetic.h"
+#include "clip/weights.h"
+#include "core.h"
+#include "test_util.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+using namespace hoi::clip;
+
+namespace {
+at::Tensor run(const PackedLinear& p, const at::Tensor& x, const at::Tensor& b) {
+    auto y = at::empty({x.size(0), p.out_features()});
+    p.apply(x.data_ptr<float>(), x.size(0), b.defined() ? b.data_ptr<float>() : nullptr, y.data_ptr<float>());
+    return y;
+}
+at::Tensor half_values(const at::Tensor& t) { return t.to(at::kHalf).to(at::kFloat); }
+
+bool close(const at::Tensor& a, const at::Tensor& b, double tol) { return torch::allclose(a, b, tol, tol); }
+} // namespace
+
+class TestPackedLinear : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { hoi::init_runtime(); }
+    void cleanup() { set_packed_linear_portable(false); }
+
+    void matchesBlas_data() {
+        QTest::addColumn<int>("M");
+        QTest::addColumn<int>("N");
+        QTest::addColumn<int>("K");
+        QTest::addColumn<bool>("bias");
+        QTest::addColumn<bool>("half");
+        QTest::addColumn<bool>("portable");
+        QTest::newRow("1 row") << 1 << 512 << 512 << true << true << false;
+        QTest::newRow("10 rows, c_fc") << 10 << 2048 << 512 << true << true << false;
+        QTest::newRow("10 rows, c_proj, float32") << 10 << 512 << 2048 << true << false << false;
+        QTest::newRow("16 rows, no bias") << 16 << 64 << 96 << false << true << false;
+        QTest::newRow("odd N and K") << 7 << 37 << 53 << true << true << false;
+        QTest::newRow("N below one panel, K below 8") << 5 << 9 << 3 << true << false << false;
+        QTest::newRow("50 rows, ViT-B/32 in_proj") << 50 << 2304 << 768 << true << true << false;
+        QTest::newRow("385 rows: two row blocks") << 385 << 40 << 70 << true << true << false;
+        QTest::newRow("700 rows, float32") << 700 << 48 << 33 << false << false << false;
+        QTest::newRow("portable, float16") << 13 << 37 << 53 << true << true << true;
+        QTest::newRow("portable, float32") << 8 << 20 << 19 << false << false << true;
+    }
+    void matchesBlas() {
+        QFETCH(int, M);
+        QFETCH(int, N);
+        QFETCH(int, K);
+        QFETCH(bool, bias);
+        QFETCH(bool, half);
+        QFETCH(bool, portable);
+        torch::manual_seed(M * 1000 + N + K);
+        auto x = torch::randn({M, K}), w = torch::randn({N, K}) / std::sqrt(double(K));
+        if (half) w = half_values(w);
+        at::Tensor b = bias ? torch::randn({N}) : at::Tensor();
+        auto p = PackedLinear::pack(w);
+        QCOMPARE(p.is_half(), half);
+        QCOMPARE(p.out_features(), int64_t(N));
+        QCOMPARE(p.in_features(), int64_t(K));
+        set_packed_linear_portable(portable);
+        auto y = run(p, x, b);
+        auto ref = bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
+        QVERIFY2(torch::allclose(y, ref, 1e-4, 1e-5),
+                 qPrintable(QString("max diff %1").arg((y - ref).abs().max().item<float>())));
+    }
+
+    void quickGeluEpilogue() {
+        // The fused activation against ATen's x * sigmoid(1.702 x): over the range activations
+        // take, out to where it saturates, and the same bits on both code paths.
+        auto v = at::cat({torch::linspace(-120, 120, 4801), torch::randn({2000}) * 3,
+                          torch::tensor({0.f, -0.f, 1e-30f, -1e-30f, 3e38f, -3e38f})});
+        auto ref = v * torch::sigmoid(v * 1.702);
+        for (int64_t i = 0; i < v.numel(); ++i) {
+            const float x = v[i].item<float>(), want = ref[i].item<float>(), got = quick_gelu_ref(x);
+            QVERIFY2(std::abs(got - want) <= 3e-7f * std::abs(want) + 1e-30f,
+                     qPrintable(QString("x %1: %2 vs %3").arg(x).arg(got).arg(want)));
+        }
+        QVERIFY(std::isnan(quick_gelu_ref(std::nanf(""))));
+        // Through apply: an identity weight passes x to the epilogue unchanged.
+        const int64_t n = 48;
+        auto p = PackedLinear::pack(torch::eye(n));
+        QVERIFY(p.is_half());
+        auto x = v.narrow(0, 0, 100 * n).view({100, n}).contiguous();
+        auto y = at::empty({100, n});
+        p.apply(x.data_ptr<float>(), 100, nullptr, y.data_ptr<float>(), PackedLinear::Epilogue::QuickGelu);
+        for (int64_t i = 0; i < x.numel(); i += 37)
+            QCOMPARE(y.view(-1)[i].item<float>(), quick_gelu_ref(x.view(-1)[i].item<float>()));
+        set_packed_linear_portable(true);
+        auto y2 = at::empty({100, n});
+        p.apply(x.data_ptr<float>(), 100, nullptr, y2.data_ptr<float>(), PackedLinear::Epilogue::QuickGelu);
+        QVERIFY(torch::equal(y, y2));
+    }
+
+    void halfOnlyWhenLossless() {
+        torch::manual_seed(3);
+        auto w = half_values(torch::randn({20, 30}));
+        QVERIFY(PackedLinear::pack(w).is_half());
+        QVERIFY(!PackedLinear::pack(torch::randn({20, 30})).is_half()); // float32 values
+        auto big = w.clone();
+        big[3][4] = 1e6f; // beyond float16's range
+        QVERIFY(!PackedLinear::pack(big).is_half());
+        auto tiny = w.clone();
+        tiny[0][0] = 1e-10f; // below float16's smallest subnormal
+        QVERIFY(!PackedLinear::pack(tiny).is_half());
+        // Either way dense() gives back exactly the weights, and half storage takes half the bytes.
+        for (const auto& t : {w, big, tiny}) QVERIFY(torch::equal(PackedLinear::pack(t).dense(), t));
+        QCOMPARE(PackedLinear::pack(w).nbytes() * 2, PackedLinear::pack(big).nbytes());
+        QVERIFY(torch::equal(PackedLinear::pack(w.t()).dense(), w.t())); // non-contiguous input
+    }
+
+    void rowsIndependentOfBatchThreadsAndPath() {
+        torch::manual_seed(7);
+        auto x = torch::randn({13, 520}), b = torch::randn({300});
+        auto p = PackedLinear::pack(half_values(torch::randn({300, 520})));
+        auto all = run(p, x, b);
+        for (int m : {0, 5, 12}) {
+            QVERIFY(torch::equal(run(p, x.narrow(0, m, 1).contiguous(), b)[0], all[m]));
+            const int s = std::max(0, m - 2);
+            QVERIFY(torch::equal(run(p, x.narrow(0, s, 3).contiguous(), b)[m - s], all[m]));
+        }
+        const int threads = at::get_num_threads();
+        at::set_num_threads(1);
+        auto single = run(p, x, b);
+        at::set_num_threads(threads);
+        QVERIFY(torch::equal(single, all));
+        set_packed_linear_portable(true);
+        QVERIFY(torch::equal(run(p, x, b), all));
+    }
+
+    void packedModelMatchesUnpacked() {
+        auto weights = synthetic_weights(tiny_vit_config(), 21); // float16 values, as OpenAI's checkpoints
+        auto net = nn::ClipNet(tiny_vit_config());
+        assign_weights(*net, weights, "tiny");
+        torch::NoGradGuard ng;
+        auto ids = torch::randint(1, 1000, {3, 9}, torch::kLong);
+        auto eot = torch::tensor({8, 5, 8}, torch::kLong);
+        auto image = torch::randn({2, 3, 64, 64});
+        auto text_before = net->encode_text(ids, eot);
+        auto image_before = net->visual_vit->forward(image, true);
+        const auto bytes_before = nn::matrix_bytes(*net->transformer);
+        std::vector<std::pair<std::string, at::Tensor>> params_before;
+        for (const auto& p : net->named_parameters(true)) params_before.emplace_back(p.key(), p.value().clone());
+
+        nn::pack_for_inference(*net);
+        const auto& blk = net->transformer->blocks[0];
+        QCOMPARE(blk->attn->in_proj_weight.numel(), int64_t(0)); // float32 copies released
+        QCOMPARE(blk->mlp->c_fc->weight.numel(), int64_t(0));
+        QVERIFY(blk->mlp->c_fc->packed.is_half());
+        QCOMPARE(nn::matrix_bytes(*net->transformer) * 2, bytes_before);
+        QVERIFY(close(net->encode_text(ids, eot), text_before, 1e-5));
+        auto image_after = net->visual_vit->forward(image, true);
+        QVERIFY(close(image_after.embedding, image_before.embedding, 1e-5));
+        QVERIFY(close(image_after.tokens_proj, image_before.tokens_proj, 1e-5));
+        // The digest input is unchanged: every parameter, released ones restored exactly.
+        auto dense = nn::dense_parameters(*net);
+        QCOMPARE(dense.size(), params_before.size());
+        for (size_t i = 0; i < dense.size(); ++i) {
+            QCOMPARE(dense[i].first, params_before[i].first);
+            QVERIFY2(torch::equal(dense[i].second, params_before[i].second), dense[i].first.c_str());
+        }
+    }
+
+    void packedModelRunsUnderAutograd() {
+        // Relevance maps and prompt learning differentiate through the towers: the released
+        // weights are unpacked for those passes, and gradients reach the input.
+        auto net = nn::ClipNet(tiny_vit_config());
+        assign_weights(*net, synthetic_weights(tiny_vit_config(), 22), "tiny");
+        torch::NoGradGuard ng_outer;
+        auto ids = torch::randint(1, 1000, {1, 6}, torch::kLong);
+        auto eot = torch::tensor({5}, torch::kLong);
+        auto want = net->encode_text(ids, eot, torch::zeros({1, 6, 64}));
+        nn::pack_for_inference(*net);
+        torch::AutoGradMode grad(true);
+        auto residual = torch::zeros({1, 6, 64}, torch::requires_grad());
+        auto out = net->encode_text(ids, eot, residual);
+        QVERIFY(out.requires_grad());
+        QVERIFY(close(out.detach(), want, 1e-5));
+        out.sum().backward();
+        QVERIFY(residual.grad().defined());
+        QVERIFY(residual.grad().abs().sum().item<float>() > 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPackedLinear)
+#include "tst_packed_linear.moc"
