@@ -25,11 +25,14 @@ struct ClipModel::Impl {
 ClipModel::ClipModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ClipModel::~ClipModel() = default;
 
-static std::unique_ptr<ClipModel::Impl> build(const NamedTensors& tensors, const std::string& origin) {
+// Takes the tensors: once they are assigned, the parameters hold the only references, so packing
+// frees each float32 matrix as it goes (peak: the float32 weights plus one packed matrix).
+static std::unique_ptr<ClipModel::Impl> build(NamedTensors&& tensors, const std::string& origin) {
     auto impl = std::make_unique<ClipModel::Impl>();
     impl->config = infer_config(tensors, origin);
     impl->net = nn::ClipNet(impl->config);
     assign_weights(*impl->net, tensors, origin);
+    NamedTensors().swap(tensors);
     nn::pack_for_inference(*impl->net);
     impl->net->eval();
     impl->path = origin;
@@ -41,17 +44,21 @@ std::shared_ptr<ClipModel> ClipModel::load(const std::string& path) {
     if (!std::filesystem::is_regular_file(path, ec))
         throw_model("CLIP model file " + path + " does not exist or is not a file");
     auto weights = read_clip_weights(path);
-    auto impl = build(weights.tensors, path);
+    auto impl = build(std::move(weights.tensors), path);
     impl->from_file = true;
     return std::shared_ptr<ClipModel>(new ClipModel(std::move(impl)));
 }
 
 std::shared_ptr<ClipModel> ClipModel::from_state_dict(const std::vector<std::pair<std::string, at::Tensor>>& tensors,
                                                       const std::string& origin) {
-    NamedTensors f;
-    f.reserve(tensors.size());
-    for (const auto& [n, t] : tensors) f.emplace_back(n, t.is_floating_point() ? t.to(at::kFloat).contiguous() : t);
-    return std::shared_ptr<ClipModel>(new ClipModel(build(f, origin)));
+    return from_state_dict(NamedTensors(tensors), origin);
+}
+
+std::shared_ptr<ClipModel> ClipModel::from_state_dict(std::vector<std::pair<std::string, at::Tensor>>&& tensors,
+                                                      const std::string& origin) {
+    for (auto& [n, t] : tensors)
+        if (t.is_floating_point()) t = t.to(at::kFloat).contiguous();
+    return std::shared_ptr<ClipModel>(new ClipModel(build(std::move(tensors), origin)));
 }
 
 const ClipConfig& ClipModel::config() const { return impl_->config; }

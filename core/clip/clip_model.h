@@ -126,6 +126,10 @@ public:
     struct Impl;
     static std::shared_ptr<ClipModel> from_state_dict(const std::vector<std::pair<std::string, at::Tensor>>& tensors,
                                                       const std::string& origin);
+    // The same, taking the tensors: float32 ones become the parameters, and peak memory stays near
+    // one copy of the weights.
+    static std::shared_ptr<ClipModel> from_state_dict(std::vector<std::pair<std::string, at::Tensor>>&& tensors,
+                                                      const std::string& origin);
 
 private:
     explicit ClipModel(std::unique_ptr<Impl> impl);

@@ -22,6 +22,9 @@ namespace {
 constexpr int64_t kPanel = 16;    // output rows per panel
 constexpr int kMaxTileRows = 6;   // x rows per tile: 12 accumulators + 2 weight vectors + 1 broadcast
 constexpr int64_t kRowBlock = 384; // x rows per pass over the weights (the block stays in L2/L3)
+// The first tile of a panel asks for the panel's data this many k steps ahead (later tiles find it
+// in L1/L2). Measured against 0, 64, 256 and 512 on the 2-core machine.
+constexpr int64_t kPrefetchSteps = 128;
 
 inline float to_float(uint16_t h) { return static_cast<float>(c10::Half(h, c10::Half::from_bits())); }
 
@@ -72,11 +75,15 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 quick_gelu8(__m256 v) {
 // One panel against rows [0, MR) of x: y[r][j] = sum_k x[r][k] w[k][j] + b[j], j < 16.
 template <typename W, int MR, bool Gelu>
 __attribute__((target("avx2,fma,f16c"))) inline void tile(const float* x, int64_t K, const W* p, const float* b,
-                                                            float* y, int64_t ldy) {
+                                                            float* y, int64_t ldy, bool first) {
     __m256 a0[MR], a1[MR];
 #pragma GCC unroll 6
     for (int r = 0; r < MR; ++r) a0[r] = a1[r] = _mm256_setzero_ps();
     for (int64_t k = 0; k < K; ++k) {
+        // The hardware prefetcher alone leaves the first tile waiting on memory: one line per 64
+        // bytes read, kPrefetchSteps ahead, takes one prompt from 5.8 to 5.1-5.3 ms.
+        if (first && (sizeof(W) == 4 || (k & 1) == 0))
+            _mm_prefetch(reinterpret_cast<const char*>(p + (k + kPrefetchSteps) * kPanel), _MM_HINT_T0);
         __m256 w0, w1;
         if constexpr (sizeof(W) == 2) {
             w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k * kPanel)));
@@ -107,21 +114,22 @@ __attribute__((target("avx2,fma,f16c"))) inline void tile(const float* x, int64_
 
 template <typename W, bool Gelu>
 __attribute__((target("avx2,fma,f16c"))) void tile_rows(int mr, const float* x, int64_t K, const W* p,
-                                                         const float* b, float* y, int64_t ldy) {
+                                                         const float* b, float* y, int64_t ldy, bool first) {
     switch (mr) {
-    case 6: tile<W, 6, Gelu>(x, K, p, b, y, ldy); break;
-    case 5: tile<W, 5, Gelu>(x, K, p, b, y, ldy); break;
-    case 4: tile<W, 4, Gelu>(x, K, p, b, y, ldy); break;
-    case 3: tile<W, 3, Gelu>(x, K, p, b, y, ldy); break;
-    case 2: tile<W, 2, Gelu>(x, K, p, b, y, ldy); break;
-    default: tile<W, 1, Gelu>(x, K, p, b, y, ldy); break;
+    case 6: tile<W, 6, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 5: tile<W, 5, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 4: tile<W, 4, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 3: tile<W, 3, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 2: tile<W, 2, Gelu>(x, K, p, b, y, ldy, first); break;
+    default: tile<W, 1, Gelu>(x, K, p, b, y, ldy, first); break;
     }
 }
 
 template <typename W>
-void tile_avx2(bool gelu, int mr, const float* x, int64_t K, const W* p, const float* b, float* y, int64_t ldy) {
-    if (gelu) tile_rows<W, true>(mr, x, K, p, b, y, ldy);
-    else tile_rows<W, false>(mr, x, K, p, b, y, ldy);
+void tile_avx2(bool gelu, int mr, const float* x, int64_t K, const W* p, const float* b, float* y, int64_t ldy,
+               bool first) {
+    if (gelu) tile_rows<W, true>(mr, x, K, p, b, y, ldy, first);
+    else tile_rows<W, false>(mr, x, K, p, b, y, ldy, first);
 }
 
 void tile_generic(bool gelu, int mr, const float* x, int64_t K, const uint16_t* ph, const float* pf, const float* b,
@@ -199,8 +207,8 @@ void PackedLinear::apply(const float* x, int64_t M, const float* bias, float* y,
                     // A partial panel (N % 16) is computed into `part`, then its columns copied.
                     float* out = cols == kPanel ? y + m * N + n0 : part;
                     const int64_t ldy = cols == kPanel ? N : kPanel;
-                    if (avx && ph) tile_avx2(gelu, mr, xm, K, ph + pi * K * kPanel, b, out, ldy);
-                    else if (avx) tile_avx2(gelu, mr, xm, K, pf + pi * K * kPanel, b, out, ldy);
+                    if (avx && ph) tile_avx2(gelu, mr, xm, K, ph + pi * K * kPanel, b, out, ldy, t == 0);
+                    else if (avx) tile_avx2(gelu, mr, xm, K, pf + pi * K * kPanel, b, out, ldy, t == 0);
                     else tile_generic(gelu, mr, xm, K, ph ? ph + pi * K * kPanel : nullptr,
                                       pf ? pf + pi * K * kPanel : nullptr, b, out, ldy);
                     if (cols < kPanel)
