@@ -1,5 +1,5 @@
 #pragma once
-// The portable dot product of the CLIP kernels (small_gemm.cpp, attention_kernel.cpp): 8
+// The portable dot product of the CLIP kernels (attention_kernel.cpp): 8
 // interleaved partial sums over k, reduced as ((p0+p1)+(p2+p3)) + ((p4+p5)+(p6+p7)) (the order of
 // their AVX2 horizontal adds), then the k % 8 rest. The AVX2 versions sum in exactly this order,
 // so both give the same bits.

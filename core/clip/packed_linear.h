@@ -7,10 +7,10 @@
 // float16 half the bytes to stream. Each output is one fused multiply-add chain over k in order,
 // then the bias: a row's result depends neither on the other rows nor on the thread count.
 //
-// Measured on the 2-core machine (float16 panels, against the previous row kernel on float32
-// weights, and oneDNN's inner product):
-//   - a 10-token prompt's 48 products (0.75 GFLOP): 5.1 ms (row kernel 8.8-9.1 ms);
-//   - 50 rows, ViT-B/32 image tower's products: 180 GFLOP/s (row kernel 143);
+// Measured on the 2-core machine (float16 panels, against the row kernel it replaced, which ran
+// on the float32 weights with 4-row dot products, and oneDNN's inner product):
+//   - a 10-token prompt's 48 products (0.75 GFLOP): 4.5-5.1 ms (row kernel 8.8-9.1 ms);
+//   - 50 rows, the ViT-B/32 image tower's products: 180 GFLOP/s (row kernel 143);
 //   - 257-640 rows: 180-193 GFLOP/s (oneDNN 102-168).
 #include <ATen/core/Tensor.h>
 

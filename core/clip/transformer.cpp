@@ -1,7 +1,6 @@
 // The residual attention transformer shared by the ViT image tower and the text tower.
 #include "clip/clip_modules.h"
 #include "clip/attention_kernel.h"
-#include "clip/small_gemm.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -28,24 +27,17 @@ bool use_inference_kernels(const at::Tensor& x2d, const at::Tensor& weight) {
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
     const int64_t K = x.size(-1), N = weight.size(0);
     auto x2 = x.dim() == 2 ? x : x.reshape({-1, K});
-    const int64_t M = x2.size(0);
     at::Tensor y;
     static const bool onednn = at::hasMKLDNN();
-    const bool kernels = use_inference_kernels(x2, weight);
-    if (kernels && M <= kSmallGemmMaxRows && weight.is_contiguous() && (!bias.defined() || bias.is_contiguous())) {
-        // Up to a few hundred rows (one prompt, one ViT-B/32 image): see small_gemm.h.
-        auto xc = x2.contiguous();
-        y = at::empty({M, N}, x2.options());
-        small_gemm(xc.data_ptr<float>(), M, K, weight.data_ptr<float>(), bias.defined() ? bias.data_ptr<float>() : nullptr,
-                   N, y.data_ptr<float>());
-    } else if (kernels && onednn) {
-        // oneDNN's inner product (on ATen's OpenMP threads) beats OpenBLAS by 1.2-4x on CLIP's
-        // shapes (see init_runtime for why OpenBLAS runs on one thread).
+    if (onednn && use_inference_kernels(x2, weight)) {
+        // Weights that are not packed (modules used directly, outside ClipModel): oneDNN's inner
+        // product (on ATen's OpenMP threads) beats OpenBLAS by 1.2-4x on CLIP's shapes (see
+        // init_runtime for why OpenBLAS runs on one thread).
         y = at::mkldnn_linear(x2.contiguous().to_mkldnn(), weight,
                               bias.defined() ? c10::optional<at::Tensor>(bias) : c10::nullopt)
                 .to_dense();
     } else {
-        // Autograd (relevance maps), HOI_ONEDNN=0, or other dtypes: OpenBLAS.
+        // Autograd (relevance maps, prompt learning), HOI_ONEDNN=0, or other dtypes: OpenBLAS.
         y = bias.defined() ? at::addmm(bias, x2, weight.t()) : at::mm(x2, weight.t());
     }
     if (x.dim() == 2) return y;
