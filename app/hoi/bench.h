@@ -29,7 +29,8 @@ struct Section {
 bool register_section(Section s);
 const std::vector<Section>& sections();
 
-// Median wall time in milliseconds of `repeats` calls of fn, after `warmup` untimed calls.
+// Median wall time in milliseconds of `repeats` calls of fn, after `warmup` untimed calls; with
+// repeats >= 5, of as many more calls as fit in one second (at most 200 in all) for fast stages.
 double time_ms(const std::function<void()>& fn, int repeats, int warmup = 2);
 // Peak resident set size of this process so far, in MiB (from /proc/self/status VmHWM).
 double peak_rss_mib();
