@@ -7,6 +7,9 @@
 #include "io/resources.h"
 
 #include <cstdlib>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -34,6 +37,11 @@ static std::unique_ptr<ClipModel::Impl> build(NamedTensors&& tensors, const std:
     assign_weights(*impl->net, tensors, origin);
     NamedTensors().swap(tensors);
     nn::pack_for_inference(*impl->net);
+#ifdef __GLIBC__
+    // The released float32 matrices (1-9 MB each) leave holes in malloc's heap that it keeps
+    // mapped: a ViT-B/32 holds 916 MiB resident after packing without this, 507 MiB with it.
+    malloc_trim(0);
+#endif
     impl->net->eval();
     impl->path = origin;
     return impl;
@@ -80,12 +88,12 @@ std::string ClipModel::checksum() const {
         }
         // In-memory model: the digest of its tensors (names, shapes, float32 bytes).
         Sha256 h;
-        for (const auto& [name, value] : nn::dense_parameters(*impl_->net)) {
+        nn::for_each_dense_parameter(*impl_->net, [&](const std::string& name, const at::Tensor& value) {
             h.update(name);
             for (auto s : value.sizes()) h.update(&s, sizeof(s));
             auto c = value.contiguous();
             h.update(c.data_ptr(), c.numel() * c.element_size());
-        }
+        });
         impl_->checksum = h.hex();
     });
     return impl_->checksum;

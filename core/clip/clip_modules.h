@@ -9,6 +9,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <vector>
 
 namespace hoi::clip::nn {
@@ -183,8 +184,10 @@ TORCH_MODULE(ClipNet);
 // float16 weights then take half the memory. The ViT patch embedding is packed too (and kept as
 // the convolution). Call once, after the weights are loaded.
 void pack_for_inference(torch::nn::Module& net);
-// net's named parameters with released weights restored from their packed values (for digests).
-std::vector<std::pair<std::string, at::Tensor>> dense_parameters(const torch::nn::Module& net);
+// Calls f(name, value) for net's named parameters in order, released weights restored from their
+// packed values one at a time (for digests: never more than one unpacked copy alive).
+void for_each_dense_parameter(const torch::nn::Module& net,
+                              const std::function<void(const std::string&, const at::Tensor&)>& f);
 // Bytes of a transformer's attention and MLP matrices as stored: what one pass reads.
 size_t matrix_bytes(const TransformerImpl& t);
 

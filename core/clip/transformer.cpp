@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -211,17 +212,16 @@ void pack_for_inference(torch::nn::Module& net) {
             v->patch_packed = PackedLinear::pack(v->conv1->weight.view({v->width, -1}));
 }
 
-std::vector<std::pair<std::string, at::Tensor>> dense_parameters(const torch::nn::Module& net) {
-    std::map<std::string, at::Tensor> released;
+void for_each_dense_parameter(const torch::nn::Module& net,
+                              const std::function<void(const std::string&, const at::Tensor&)>& f) {
+    std::map<std::string, const PackedLinear*> released;
     for_each_packable(net, [&](const std::string& name, const at::Tensor& weight, const PackedLinear& packed) {
-        if (packed.defined() && weight.numel() == 0) released[name] = packed.dense();
+        if (packed.defined() && weight.numel() == 0) released[name] = &packed;
     });
-    std::vector<std::pair<std::string, at::Tensor>> out;
     for (const auto& p : net.named_parameters(true)) {
         auto it = released.find(p.key());
-        out.emplace_back(p.key(), it == released.end() ? p.value() : it->second);
+        f(p.key(), it == released.end() ? p.value() : it->second->dense());
     }
-    return out;
 }
 
 size_t matrix_bytes(const TransformerImpl& t) {

@@ -163,12 +163,14 @@ private Q_SLOTS:
         QVERIFY(close(image_after.embedding, image_before.embedding, 1e-5));
         QVERIFY(close(image_after.tokens_proj, image_before.tokens_proj, 1e-5));
         // The digest input is unchanged: every parameter, released ones restored exactly.
-        auto dense = nn::dense_parameters(*net);
-        QCOMPARE(dense.size(), params_before.size());
-        for (size_t i = 0; i < dense.size(); ++i) {
-            QCOMPARE(dense[i].first, params_before[i].first);
-            QVERIFY2(torch::equal(dense[i].second, params_before[i].second), dense[i].first.c_str());
-        }
+        size_t i = 0;
+        nn::for_each_dense_parameter(*net, [&](const std::string& name, const at::Tensor& value) {
+            QVERIFY(i < params_before.size());
+            QCOMPARE(name, params_before[i].first);
+            QVERIFY2(torch::equal(value, params_before[i].second), name.c_str());
+            ++i;
+        });
+        QCOMPARE(i, params_before.size());
     }
 
     void packedModelRunsUnderAutograd() {
