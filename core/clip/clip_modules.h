@@ -21,10 +21,6 @@ enum class AttnRecord { None, Weights, Graph };
 // x [..., in] @ weight^T + bias on the flattened rows with a dense weight: oneDNN in inference,
 // OpenBLAS otherwise (see the body, and DEVELOPERS.md). bias may be undefined (none).
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
-// Whether linear() may use its inference kernels (the panel kernel on packed weights, oneDNN on
-// dense ones): float32, no autograd graph, and not turned off with HOI_ONEDNN=0 (for
-// comparisons). Otherwise OpenBLAS.
-bool use_inference_kernels(const at::Tensor& x2d, const at::Tensor& weight);
 at::Tensor quick_gelu(const at::Tensor& x);
 
 // The same with the weight packed for inference: the panel kernel (packed_linear.h) in inference,

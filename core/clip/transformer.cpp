@@ -18,19 +18,25 @@ bool kernels_enabled() {
     }();
     return on;
 }
-} // namespace
 
-bool use_inference_kernels(const at::Tensor& x2d, const at::Tensor& weight) {
-    if (!kernels_enabled() || x2d.scalar_type() != at::kFloat || weight.scalar_type() != at::kFloat) return false;
-    return !(at::GradMode::is_enabled() && (x2d.requires_grad() || weight.requires_grad()));
+// Whether linear() may use its inference kernels (the panel kernel on packed weights, oneDNN on
+// dense ones): float32 (weight: the dense one, or the empty tensor a packed weight leaves), a
+// contiguous bias, no autograd graph, and not turned off with HOI_ONEDNN=0 (for comparisons).
+// Otherwise OpenBLAS.
+bool use_inference_kernels(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+    if (!kernels_enabled() || x.scalar_type() != at::kFloat || weight.scalar_type() != at::kFloat) return false;
+    if (bias.defined() && (bias.scalar_type() != at::kFloat || !bias.is_contiguous())) return false;
+    return !(at::GradMode::is_enabled() &&
+             (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad())));
 }
+} // namespace
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
     const int64_t K = x.size(-1), N = weight.size(0);
     auto x2 = x.dim() == 2 ? x : x.reshape({-1, K});
     at::Tensor y;
     static const bool onednn = at::hasMKLDNN();
-    if (onednn && use_inference_kernels(x2, weight)) {
+    if (onednn && use_inference_kernels(x2, weight, bias)) {
         // Weights that are not packed (modules used directly, outside ClipModel): oneDNN's inner
         // product (on ATen's OpenMP threads) beats OpenBLAS by 1.2-4x on CLIP's shapes (see
         // init_runtime for why OpenBLAS runs on one thread).
@@ -57,10 +63,7 @@ at::Tensor linear(const at::Tensor& x, const PackedLinear& packed, const at::Ten
     const int64_t K = x.size(-1), N = packed.out_features();
     TORCH_CHECK(K == packed.in_features(), "linear: input has ", K, " features, the weight expects ",
                 packed.in_features());
-    const bool graph = at::GradMode::is_enabled() && (x.requires_grad() || (bias.defined() && bias.requires_grad()));
-    if (!kernels_enabled() || graph || x.scalar_type() != at::kFloat ||
-        (bias.defined() && (bias.scalar_type() != at::kFloat || !bias.is_contiguous())))
-        return dense(weight.numel() ? weight : packed.dense());
+    if (!use_inference_kernels(x, weight, bias)) return dense(weight.numel() ? weight : packed.dense());
     auto xc = x.reshape({-1, K}).contiguous();
     auto y = at::empty({xc.size(0), N}, xc.options());
     packed.apply(xc.data_ptr<float>(), xc.size(0), bias.defined() ? bias.data_ptr<float>() : nullptr, y.data_ptr<float>(),
