@@ -31,6 +31,15 @@ std::optional<State> state_from_string(std::string_view name) {
 
 double Box::area() const { return valid() ? width() * height() : 0.0; }
 
+double iou(const Box& a, const Box& b) {
+    const double iw = std::min(a.x2, b.x2) - std::max(a.x1, b.x1);
+    const double ih = std::min(a.y2, b.y2) - std::max(a.y1, b.y1);
+    if (!(iw > 0) || !(ih > 0)) return 0;
+    const double inter = iw * ih;
+    const double uni = a.area() + b.area() - inter;
+    return uni > 0 ? inter / uni : 0;
+}
+
 bool Box::valid() const {
     return std::isfinite(x1) && std::isfinite(y1) && std::isfinite(x2) && std::isfinite(y2) && x1 <= x2 &&
            y1 <= y2;

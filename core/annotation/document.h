@@ -51,6 +51,8 @@ struct Box {
 };
 // "[x1, y1, x2, y2]" for messages.
 std::string to_string(const Box& box);
+// Intersection over union of two boxes (continuous coordinates); 0 when either has no area.
+double iou(const Box& a, const Box& b);
 
 struct Image {
     Id id = 0;

@@ -16,7 +16,7 @@
 // An Engine is not thread-safe: use it from one thread at a time (the GUI's worker thread).
 // Without a CLIP model (has_clip() false) the engine still detects and builds pairs, with no scores,
 // so the GUI works as a detection-assisted annotator.
-// Turning an analysis into annotation::Document instances/interactions: hoi/document_export.h.
+// Merging an analysis into an annotation::Document: hoi/analysis_merge.h.
 #include <cstddef>
 #include <cstdint>
 #include <memory>

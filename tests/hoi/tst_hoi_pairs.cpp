@@ -2,7 +2,6 @@
 // prediction file (merge equality, resume).
 #include "core.h"
 #include "hoi/batch.h"
-#include "hoi/document_export.h"
 #include "hoi/lru_cache.h"
 #include "hoi/pairs.h"
 #include "hoi/scoring.h"
@@ -140,51 +139,6 @@ private Q_SLOTS:
         auto big = scaled_softmax({1000.f, 999.f}, 100); // stable
         QVERIFY(std::isfinite(big[0]) && big[0] > 0.99f);
         QVERIFY(scaled_softmax({}, 100).empty());
-    }
-
-    void toDocument() {
-        // A hand-made analysis: one person, a horse, a cup; prompts ride horse, play guitar, hold cup.
-        ImageAnalysis a;
-        a.image_path = "x.jpg";
-        a.width = 200;
-        a.height = 100;
-        a.detections = {det(0, 0, 50, 100, 0, 0.9f), det(40, 50, 120, 100, 17, 0.8f), det(150, 10, 160, 20, 41, 0.5f)};
-        a.prompts = PromptParser::instance().parse_all({"ride horse", "play guitar", "hold cup"});
-        a.pairs = build_pairs(a.detections, {}, {}, 200, 100, PairBuildOptions{});
-        QCOMPARE(int(a.pairs.size()), 2);
-        a.scored = true;
-        a.scores.assign(a.pairs.size() * a.prompts.size(), ScoreBreakdown{});
-        auto set = [&](int p, int t, float v) {
-            auto& s = a.scores[size_t(p) * a.prompts.size() + size_t(t)];
-            s.applies = true;
-            s.final = v;
-        };
-        set(0, 0, 0.6f); // ride horse
-        set(0, 1, 0.2f); // play guitar (free verb)
-        set(1, 1, 0.01f); // below min_score
-        set(1, 2, 0.3f); // hold cup
-        hoi::annotation::Document doc;
-        hoi::annotation::Image im;
-        im.file_name = "x.jpg";
-        auto id = doc.add_image(im);
-        auto r = to_document(a, doc, id);
-        QCOMPARE(int(doc.instances().size()), 3);
-        QCOMPARE(int(r.interactions.size()), 3);
-        const auto* ride = doc.interaction(r.interactions[0]);
-        QCOMPARE(QString::fromStdString(ride->verb), QString("ride"));
-        QVERIFY(ride->hico_verb >= 0);
-        QCOMPARE(ride->state, hoi::annotation::State::Predicted);
-        QCOMPARE(QString::fromStdString(ride->prompt), QString("ride horse"));
-        const auto* play = doc.interaction(r.interactions[1]);
-        QCOMPARE(QString::fromStdString(play->verb), QString("play"));
-        QCOMPARE(play->hico_verb, -1);
-        // A person rejects "ride"; exporting again replaces predictions but does not propose it again.
-        doc.set_interaction_state(r.interactions[0], hoi::annotation::State::Rejected);
-        auto r2 = to_document(a, doc, id);
-        QCOMPARE(int(r2.interactions.size()), 2);
-        QCOMPARE(int(doc.interactions().size()), 3);
-        QCOMPARE(int(doc.instances().size()), 3); // boxes reused, not duplicated
-        QVERIFY_THROWS_EXCEPTION(hoi::Error, to_document(a, doc, id + 100));
     }
 
     void lruCache() {
