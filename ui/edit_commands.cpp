@@ -48,19 +48,24 @@ void SetInteractionStateCommand::doUndo() { doc_.set_interaction_state(id_, old_
 
 // ---- verb --------------------------------------------------------------------------------------
 
-SetVerbCommand::SetVerbCommand(Document& doc, Id interaction, const std::string& verb)
-    : DocumentCommand(doc, tr("Change verb to \"%1\"").arg(QString::fromStdString(verb))), id_(interaction) {
+SetVerbCommand::SetVerbCommand(Document& doc, Id interaction, const std::string& verb, std::optional<double> score)
+    : DocumentCommand(doc, tr("Change verb to \"%1\"").arg(QString::fromStdString(verb))), id_(interaction), score_(score) {
     const auto& vocab = annotation::HicoVocabulary::instance();
     const int v = vocab.verb_id(verb);
     verb_.hico_verb = v;
     verb_.verb = v >= 0 ? vocab.verb_name(v) : verb;
 }
+// A rejected pair stays rejected (a person said no to the pair, whatever its verb); any other
+// becomes Edited. The score is the new verb's, never the old one's.
 void SetVerbCommand::doRedo() {
     oldVerb_ = doc_.set_verb(id_, verb_);
-    oldState_ = doc_.set_interaction_state(id_, State::Edited);
+    oldScore_ = doc_.set_interaction_score(id_, score_);
+    const auto* in = doc_.interaction(id_);
+    oldState_ = doc_.set_interaction_state(id_, in->state == State::Rejected ? State::Rejected : State::Edited);
 }
 void SetVerbCommand::doUndo() {
     doc_.set_interaction_state(id_, oldState_);
+    doc_.set_interaction_score(id_, oldScore_);
     doc_.set_verb(id_, oldVerb_);
 }
 

@@ -47,13 +47,15 @@ private:
 // A new verb (free text; HICO verb id resolved from the vocabulary). Marks the interaction edited.
 class SetVerbCommand : public DocumentCommand {
 public:
-    SetVerbCommand(Document& doc, Id interaction, const std::string& verb);
+    // score: the model's score of the pair with the new verb (nullopt: not scored, shown as such).
+    SetVerbCommand(Document& doc, Id interaction, const std::string& verb, std::optional<double> score = std::nullopt);
 protected:
     void doRedo() override;
     void doUndo() override;
 private:
     Id id_;
     Document::Verb verb_, oldVerb_;
+    std::optional<double> score_, oldScore_;
     annotation::State oldState_ = annotation::State::Predicted;
 };
 

@@ -33,6 +33,20 @@ int InferenceWorker::nextJob() {
 void InferenceWorker::cancel() {
     cancelUpTo_.store(lastJob_.load());
     cancel_.cancel();
+    QMutexLocker lock(&mutex_);
+    consumed_.wakeAll();
+}
+
+void InferenceWorker::resultConsumed() {
+    QMutexLocker lock(&mutex_);
+    if (unconsumed_.load() > 0) --unconsumed_;
+    consumed_.wakeAll();
+}
+
+void InferenceWorker::waitForReceiver() {
+    QMutexLocker lock(&mutex_);
+    while (window_.load() > 0 && unconsumed_.load() >= window_.load() && !cancel_.cancelled())
+        consumed_.wait(&mutex_, 100);
 }
 
 bool InferenceWorker::begin(int job) {
@@ -133,32 +147,40 @@ void InferenceWorker::runAnalyse(int job, QList<AnalyseItem> items, QStringList 
     }
     const auto stdPrompts = toStd(prompts);
     const int total = int(items.size());
+    QElapsedTimer sinceProgress;
+    auto report = [&](const QString& stage, const QString& name, int done, bool force) {
+        if (!force && sinceProgress.isValid() && sinceProgress.elapsed() < kProgressIntervalMs) return;
+        sinceProgress.start();
+        Q_EMIT progress(job, stage, name, done, total);
+    };
     for (int i = 0; i < total; ++i) {
         const AnalyseItem& item = items[i];
         const QString name = QFileInfo(item.path).fileName();
+        waitForReceiver();
         if (cancel_.cancelled()) {
             cancelled = true;
             break;
         }
-        Q_EMIT progress(job, QStringLiteral("load"), name, i, total);
-        auto cb = [&](const hoi::Progress& p) {
-            Q_EMIT progress(job, QString::fromStdString(p.stage), name, i, total);
-        };
+        report(QStringLiteral("load"), name, i, false);
+        auto cb = [&](const hoi::Progress& p) { report(QString::fromStdString(p.stage), name, i, false); };
         try {
             model::ImageAnalysis a = item.previous
                                          ? engine_->requery(*item.previous, stdPrompts, cb, &cancel_)
                                          : engine_->analyse(item.path.toStdString(), stdPrompts, cb, &cancel_);
+            ++unconsumed_;
             Q_EMIT imageAnalysed(job, item.image, std::make_shared<const model::ImageAnalysis>(std::move(a)));
         } catch (const hoi::Error& e) {
             if (e.kind() == ErrorKind::Cancelled) {
                 cancelled = true;
                 break;
             }
+            ++unconsumed_;
             Q_EMIT imageFailed(job, item.image, errorMessage(e));
         } catch (const std::exception& e) {
+            ++unconsumed_;
             Q_EMIT imageFailed(job, item.image, errorMessage(e));
         }
-        Q_EMIT progress(job, QStringLiteral("done"), name, i + 1, total);
+        report(QStringLiteral("done"), name, i + 1, i + 1 == total);
     }
     --running_;
     Q_EMIT jobFinished(job, cancelled);

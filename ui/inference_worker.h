@@ -14,6 +14,7 @@
 #include <QObject>
 #include <QString>
 #include <QThread>
+#include <QWaitCondition>
 #include <atomic>
 #include <memory>
 
@@ -50,6 +51,15 @@ public:
     int submitInspect(qint64 image, AnalysisPtr analysis, int pair);
     // Cancels the running job and every job submitted so far.
     void cancel();
+    // Back-pressure for batches: with a window n > 0 a batch waits before analysing its next image
+    // while n results wait to be consumed (resultConsumed() from the receiver, once per
+    // imageAnalysed / imageFailed), so results served from the cache cannot flood the receiver's
+    // event loop and a cancel stops the batch within n images. 0 (default) = no window.
+    void setResultWindow(int n) { window_.store(n); }
+    void resultConsumed();
+    // Progress signals of one job are at most this far apart in time (ms); stage changes within it
+    // are dropped, the last image's "done" always goes out.
+    static constexpr int kProgressIntervalMs = 50;
     bool busy() const { return running_.load() > 0; }
 
 Q_SIGNALS:
@@ -73,6 +83,7 @@ private:
     void runInspect(int job, qint64 image, AnalysisPtr analysis, int pair);
     bool begin(int job); // false when the job was cancelled before it started
     int nextJob();
+    void waitForReceiver(); // blocks while the result window is full (returns on cancel)
 
     std::unique_ptr<model::Engine> engine_;
     hoi::CancelFlag cancel_;
@@ -81,6 +92,9 @@ private:
     std::atomic<int> running_{0};
     QMutex mutex_;
     QHash<qint64, int> latestRequery_; // image -> newest requery job
+    std::atomic<int> window_{0};
+    std::atomic<int> unconsumed_{0};
+    QWaitCondition consumed_;
 };
 
 class InferenceThread : public QObject {

@@ -140,8 +140,11 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     connect(&autosave_, &QTimer::timeout, this, &MainWindow::autosaveNow);
     connect(ws_, &Workspace::changed, this, &MainWindow::onDocumentChanged);
     connect(ws_, &Workspace::modifiedChanged, this, [this] { updateTitle(); });
+    countsTimer_.setSingleShot(true);
+    countsTimer_.setInterval(150);
+    connect(&countsTimer_, &QTimer::timeout, this, &MainWindow::updateCounts);
     connect(ws_, &Workspace::analysisApplied, this, [this](Id image) {
-        updateCounts();
+        if (!countsTimer_.isActive()) countsTimer_.start(); // a batch refreshes the counts a few times a second
         if (image == current_) {
             refreshCanvas();
             refreshHeatmap();
@@ -153,6 +156,7 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     updateTitle();
     updateActions();
     updateCounts();
+    untitledRecoveryPending_ = annotation::RecoveryStore(untitledProjectPath().toStdString()).has_recovery();
     if (opt_.loadModels) startEngine();
 }
 
@@ -232,6 +236,7 @@ void MainWindow::buildActions() {
         if (dlg.exec() != QDialog::Accepted) return;
         const bool reload = dlg.apply();
         keepScore_ = QSettings().value("thresholds/keep", keepScore_).toDouble();
+        advanceAfterReview_ = QSettings().value("review/advance", true).toBool();
         if (reload && opt_.useSettings) {
             // New models: analyses made with the old ones are re-done when their images are shown.
             engineReady_ = false;
@@ -578,9 +583,7 @@ void MainWindow::buildUi() {
         refreshInspector();
         updateActions();
     });
-    connect(pairModel_, &PairTableModel::verbEdited, this, [this](Id id, const QString& verb) {
-        ws_->undoStack()->push(new SetVerbCommand(ws_->document(), id, verb.toStdString()));
-    });
+    connect(pairModel_, &PairTableModel::verbEdited, this, [this](Id id, const QString& verb) { setVerb({id}, verb); });
     connect(threshold_, &QSlider::valueChanged, this, [this](int v) {
         proxy_->setMinScore(v / 100.0);
         thresholdLabel_->setText(QString::number(v / 100.0, 'f', 2));
@@ -666,7 +669,10 @@ void MainWindow::connectWorker() {
                        true);
         else if (!engineFailed_)
             banner_->hide();
-        if (opt_.autoAnalyse && current_ && (!ws_->record(current_) || stale_.contains(current_))) analyseCurrent();
+        if (opt_.autoAnalyse && current_ && (!ws_->record(current_) || stale_.contains(current_))) {
+            if (!ws_->record(current_)) implicit_.insert(current_);
+            requestAnalysis({current_}, false);
+        }
     });
     connect(w, &InferenceWorker::engineFailed, this, [this](const QString& message) {
         engineFailed_ = true;
@@ -674,7 +680,10 @@ void MainWindow::connectWorker() {
     });
     connect(w, &InferenceWorker::progress, this, &MainWindow::onProgress);
     connect(w, &InferenceWorker::imageAnalysed, this, &MainWindow::onImageAnalysed);
-    connect(w, &InferenceWorker::imageFailed, this, [this](int, qint64 image, const QString& message) {
+    w->setResultWindow(4);
+    connect(w, &InferenceWorker::imageFailed, this, [this](int job, qint64 image, const QString& message) {
+        inference_->worker()->resultConsumed();
+        if (cancelledJobs_.contains(job)) return;
         ws_->setImageError(image, message);
         const auto* img = ws_->document().image(image);
         failures_ << QStringLiteral("%1: %2").arg(img ? QString::fromStdString(img->file_name) : QString(), message);
@@ -727,6 +736,7 @@ void MainWindow::readSettings() {
     restoreState(s.value("window/state").toByteArray());
     threshold_->setValue(s.value("thresholds/score", threshold_->value()).toInt());
     keepScore_ = s.value("thresholds/keep", keepScore_).toDouble();
+    advanceAfterReview_ = s.value("review/advance", true).toBool();
     heatOpacity_->setValue(s.value("heatmap/opacity", heatOpacity_->value()).toInt());
     heatmapAct_->setChecked(s.value("heatmap/visible", true).toBool());
     heatSource_->setCurrentIndex(s.value("heatmap/source", 0).toInt());
@@ -925,7 +935,8 @@ bool MainWindow::saveProject(const QString& path) {
         syncing_ = false;
         const annotation::Project project = ws_->toProject(path);
         annotation::RecoveryStore(path.toStdString()).save(project);
-        if (ws_->projectPath().isEmpty()) annotation::RecoveryStore(untitledProjectPath().toStdString()).discard();
+        if (ws_->projectPath().isEmpty() && !untitledRecoveryPending_)
+            annotation::RecoveryStore(untitledProjectPath().toStdString()).discard();
         ws_->setProjectPath(path);
         ws_->settings().image_dir = project.settings.image_dir;
         ws_->undoStack()->setClean();
@@ -961,6 +972,8 @@ void MainWindow::autosaveNow() {
     autosave_.stop();
     if (ws_->document().empty() || !ws_->isModified()) return;
     const QString p = ws_->projectPath().isEmpty() ? untitledProjectPath() : ws_->projectPath();
+    // The unsaved work of an earlier session is never overwritten before the person has chosen.
+    if (ws_->projectPath().isEmpty() && untitledRecoveryPending_) return;
     try {
         annotation::RecoveryStore(p.toStdString()).write(ws_->toProject(p));
     } catch (const std::exception& e) {
@@ -970,8 +983,12 @@ void MainWindow::autosaveNow() {
 
 bool MainWindow::offerUntitledRecovery() {
     annotation::RecoveryStore store(untitledProjectPath().toStdString());
-    if (!store.has_recovery()) return false;
+    if (!store.has_recovery()) {
+        untitledRecoveryPending_ = false;
+        return false;
+    }
     RecoveryPolicy policy = opt_.recovery;
+    if (policy == RecoveryPolicy::Ignore) return false; // still pending: the file stays as it is
     if (policy == RecoveryPolicy::Ask) {
         const auto answer = QMessageBox::question(
             this, tr("Recover Unsaved Work"),
@@ -979,6 +996,7 @@ bool MainWindow::offerUntitledRecovery() {
             QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
         policy = answer == QMessageBox::Yes ? RecoveryPolicy::Restore : RecoveryPolicy::Discard;
     }
+    untitledRecoveryPending_ = false;
     if (policy == RecoveryPolicy::Discard) store.discard();
     if (policy != RecoveryPolicy::Restore) return false;
     try {
@@ -989,6 +1007,7 @@ bool MainWindow::offerUntitledRecovery() {
         updateTitle();
         return true;
     } catch (const std::exception& e) {
+        untitledRecoveryPending_ = true; // unreadable: keep it for the person to look at
         showError(tr("Recover Unsaved Work"), errorMessage(e), true);
         return false;
     }
@@ -1001,8 +1020,8 @@ bool MainWindow::maybeSave() {
                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
     if (answer == QMessageBox::Save) return save();
     if (answer == QMessageBox::Discard) {
-        const QString p = ws_->projectPath().isEmpty() ? untitledProjectPath() : ws_->projectPath();
-        annotation::RecoveryStore(p.toStdString()).discard();
+        if (!ws_->projectPath().isEmpty()) annotation::RecoveryStore(ws_->projectPath().toStdString()).discard();
+        else if (!untitledRecoveryPending_) annotation::RecoveryStore(untitledProjectPath().toStdString()).discard();
         return true;
     }
     return false;
@@ -1090,8 +1109,10 @@ void MainWindow::setCurrentImage(Id image) {
         refreshInspector();
         Q_EMIT imageShown(image);
         if (!img.isNull() && opt_.autoAnalyse && engineReady_ && (!ws_->record(image) || stale_.contains(image)) &&
-            ws_->status(image) != ImageStatus::Reviewed)
+            ws_->status(image) != ImageStatus::Reviewed) {
+            implicit_.insert(image);
             requestAnalysis({image}, false);
+        }
         checkIdle();
     });
     watcher->setFuture(QtConcurrent::run([path]() -> std::pair<QImage, QString> {
@@ -1141,13 +1162,16 @@ void MainWindow::requestAnalysis(const QList<Id>& images, bool batch) {
         batchClock_.start();
         batchTotal_ = int(items.size());
         batchDone_ = 0;
+        batchEta_ = EtaEstimator();
         failures_.clear();
     }
     updateActions();
 }
 
 void MainWindow::analyseCurrent() {
-    if (current_) requestAnalysis({current_}, false);
+    if (!current_) return;
+    implicit_.remove(current_); // asked for: the merge may update the document
+    requestAnalysis({current_}, false);
 }
 
 void MainWindow::analyseAll() {
@@ -1157,6 +1181,7 @@ void MainWindow::analyseAll() {
         const auto* r = ws_->record(img.id);
         if (!r || !r->analysis || stale_.contains(img.id)) todo << img.id;
     }
+    for (Id id : todo) implicit_.remove(id);
     if (todo.isEmpty()) {
         statusBar()->showMessage(tr("Every image is analysed with the current prompts."), 5000);
         return;
@@ -1166,6 +1191,7 @@ void MainWindow::analyseAll() {
 
 void MainWindow::cancelAnalysis() {
     inference_->worker()->cancel();
+    for (int job : std::as_const(jobs_)) cancelledJobs_.insert(job);
     // Inspections and relevance maps still queued are dropped with the rest: ask again later.
     pendingInspect_.clear();
     for (auto it = relevance_.begin(); it != relevance_.end();) it = it->second ? std::next(it) : relevance_.erase(it);
@@ -1193,16 +1219,27 @@ void MainWindow::onPromptsChanged(const QStringList& prompts) {
 }
 
 void MainWindow::onImageAnalysed(int job, qint64 image, AnalysisPtr analysis) {
-    if (!ws_->document().image(image)) return;
+    inference_->worker()->resultConsumed();
+    // After Cancel nothing more changes, whatever was still on its way.
+    if (cancelledJobs_.contains(job) || !ws_->document().image(image)) return;
     // An older job's result after newer prompts: keep it (better than nothing) but stay stale.
     QStringList analysed;
     for (const auto& p : analysis->prompts) analysed << QString::fromStdString(p.text);
     const bool current = analysed == promptBar_->prompts();
     const Id keepSelected = selected_;
-    ws_->applyAnalysis(image, analysis, keepScore_);
+    // An analysis nobody asked for (the image was shown) only attaches to model output already in
+    // the document (a reopened project, an import): opening a project never changes it.
+    model::MergePolicy policy;
+    policy.min_score = keepScore_;
+    if (implicit_.remove(image) && !ws_->record(image) && !ws_->document().instances_of(image).empty())
+        policy.mode = model::MergeMode::Attach;
+    ws_->applyAnalysis(image, analysis, policy);
     if (current) stale_.remove(image);
     else stale_.insert(image);
-    if (batchJobs_.contains(job)) ++batchDone_;
+    if (batchJobs_.contains(job)) {
+        ++batchDone_;
+        batchEta_.imageDone(batchClock_.elapsed());
+    }
     for (const auto& w : analysis->warnings) statusBar()->showMessage(QString::fromStdString(w), 6000);
     if (image == current_ && keepSelected && ws_->document().interaction(keepSelected)) selectInteraction(keepSelected);
     // Drop inspector/relevance caches of this image: pair indices may have changed.
@@ -1227,10 +1264,8 @@ void MainWindow::onProgress(int job, const QString& stage, const QString& item, 
         progress_->setRange(0, total);
         progress_->setValue(done);
         text += tr(" · %1 of %2").arg(std::min(done + 1, total)).arg(total);
-        if (done > 0) {
-            const double elapsed = batchClock_.elapsed() / 1000.0;
-            text += tr(" · about %1 left").arg(formatDuration(elapsed / done * (total - done)));
-        }
+        if (const double left = batchEta_.secondsLeft(total - done); left >= 0)
+            text += tr(" · about %1 left").arg(formatDuration(left));
     } else {
         progress_->setRange(0, 0); // busy indicator for one image
     }
@@ -1239,6 +1274,7 @@ void MainWindow::onProgress(int job, const QString& stage, const QString& item, 
 
 void MainWindow::onJobFinished(int job, bool cancelled) {
     jobs_.remove(job);
+    cancelled |= cancelledJobs_.remove(job);
     const bool batch = batchJobs_.remove(job);
     jobImages_.erase(job);
     if (batch) {
@@ -1440,7 +1476,7 @@ void MainWindow::refreshHeatmap() {
         }
     }
     if (heatmapSource_ == HeatmapSource::Relevance && a.scored) {
-        const int prompt = ws_->promptIndex(current_, in->prompt);
+        const int prompt = ws_->scoreSource(in->id).prompt;
         if (prompt >= 0) {
             auto it = relevance_.find({current_, pair, prompt});
             if (it != relevance_.end() && it->second) return show(*it->second);
@@ -1456,7 +1492,7 @@ void MainWindow::refreshHeatmap() {
         }
     }
     if (heatmapSource_ == HeatmapSource::Relevance) {
-        auto it = relevance_.find({current_, pair, ws_->promptIndex(current_, in->prompt)});
+        auto it = relevance_.find({current_, pair, ws_->scoreSource(in->id).prompt});
         if (it != relevance_.end() && it->second) return show(*it->second);
     }
     if (size_t(pair) < a.pair_attention.size()) return show(a.pair_attention[size_t(pair)]);
@@ -1478,7 +1514,7 @@ void MainWindow::refreshInspector() {
                                                    pairModel_->instanceName(in->object));
         d.prompt = QString::fromStdString(in->prompt);
         const int pair = rec && rec->analysis ? ws_->pairIndex(current_, in->subject, in->object) : -1;
-        const int prompt = pair >= 0 ? ws_->promptIndex(current_, in->prompt) : -1;
+        const int prompt = pair >= 0 ? ws_->scoreSource(in->id).prompt : -1;
         if (pair >= 0 && prompt >= 0 && rec->analysis->scored) {
             const auto& a = *rec->analysis;
             const auto& sc = a.score(pair, prompt);
@@ -1540,31 +1576,66 @@ void MainWindow::refreshInspector() {
 void MainWindow::setSelectedState(State state) {
     if (!selected_ || !ws_->document().interaction(selected_)) return;
     const Id id = selected_;
-    ws_->undoStack()->push(new SetInteractionStateCommand(ws_->document(), id, state));
-    // Move on to the next pair so review is a stream of A / R presses.
+    // The pair after this one, taken before the change (a state filter may hide this one after it).
     const QModelIndex cur = proxy_->mapFromSource(pairModel_->indexOf(id));
-    if (cur.isValid() && cur.row() + 1 < proxy_->rowCount()) {
-        selectInteraction(proxy_->data(proxy_->index(cur.row() + 1, 0), PairTableModel::IdRole).toLongLong());
-    } else {
-        selectInteraction(id);
-    }
+    const Id next = cur.isValid() && cur.row() + 1 < proxy_->rowCount()
+                        ? proxy_->data(proxy_->index(cur.row() + 1, 0), PairTableModel::IdRole).toLongLong()
+                        : 0;
+    ws_->undoStack()->push(new SetInteractionStateCommand(ws_->document(), id, state));
+    // Review is a stream of A / R presses: move on to the next pair (a preference, on by default).
+    // J after A then goes on from the pair A moved to: nothing is skipped.
+    if (advanceAfterReview_ && next) selectInteraction(next);
+    else selectInteraction(id);
 }
 
 void MainWindow::acceptSelected() { setSelectedState(State::Accepted); }
 void MainWindow::rejectSelected() { setSelectedState(State::Rejected); }
 
-void MainWindow::nextPair() {
-    if (proxy_->rowCount() == 0) return;
+void MainWindow::stepPair(int step) {
     const QModelIndex cur = proxy_->mapFromSource(pairModel_->indexOf(selected_));
-    const int row = cur.isValid() ? std::min(cur.row() + 1, proxy_->rowCount() - 1) : 0;
-    selectInteraction(proxy_->data(proxy_->index(row, 0), PairTableModel::IdRole).toLongLong());
+    const int row = cur.isValid() ? cur.row() + step : (step > 0 ? 0 : proxy_->rowCount() - 1);
+    if (row >= 0 && row < proxy_->rowCount()) {
+        selectInteraction(proxy_->data(proxy_->index(row, 0), PairTableModel::IdRole).toLongLong());
+        return;
+    }
+    // Past the last pair of the image: the first pair of the next image with pairs (K: the last
+    // pair of the previous one). The image is shown even when it has none yet.
+    const QModelIndex img = imageModel_->indexOf(current_);
+    const int target = (img.isValid() ? img.row() : -1) + step;
+    if (target < 0 || target >= imageModel_->rowCount()) {
+        statusBar()->showMessage(step > 0 ? tr("Last pair of the last image.") : tr("First pair of the first image."), 3000);
+        return;
+    }
+    setCurrentImage(imageModel_->idAt(target));
+    if (proxy_->rowCount() > 0)
+        selectInteraction(proxy_->data(proxy_->index(step > 0 ? 0 : proxy_->rowCount() - 1, 0), PairTableModel::IdRole).toLongLong());
 }
 
-void MainWindow::previousPair() {
-    if (proxy_->rowCount() == 0) return;
-    const QModelIndex cur = proxy_->mapFromSource(pairModel_->indexOf(selected_));
-    const int row = cur.isValid() ? std::max(cur.row() - 1, 0) : 0;
-    selectInteraction(proxy_->data(proxy_->index(row, 0), PairTableModel::IdRole).toLongLong());
+void MainWindow::nextPair() { stepPair(+1); }
+void MainWindow::previousPair() { stepPair(-1); }
+
+void MainWindow::setVerb(const QList<Id>& relations, const QString& verbText) {
+    const std::string verb = verbText.trimmed().toStdString();
+    if (verb.empty() || relations.isEmpty()) return;
+    const auto& vocab = annotation::HicoVocabulary::instance();
+    const int v = vocab.verb_id(verb);
+    const std::string stored = v >= 0 ? vocab.verb_name(v) : verb;
+    auto& doc = ws_->document();
+    QList<Id> changed;
+    for (Id id : relations)
+        if (const auto* in = doc.interaction(id); in && in->verb != stored) changed << id;
+    if (changed.isEmpty()) return;
+    if (changed.size() > 1) ws_->undoStack()->beginMacro(tr("Change verb of %1 pairs to \"%2\"").arg(changed.size()).arg(verbText));
+    for (Id id : changed) {
+        const auto* in = doc.interaction(id);
+        const auto m = ws_->modelScore(in->image, in->subject, in->object, stored);
+        ws_->undoStack()->push(new SetVerbCommand(doc, id, verb, m ? std::optional<double>(m->score) : std::nullopt));
+    }
+    if (changed.size() > 1) ws_->undoStack()->endMacro();
+    if (relations.contains(selected_)) {
+        refreshHeatmap();
+        refreshInspector();
+    }
 }
 
 void MainWindow::editVerb() {
@@ -1654,6 +1725,7 @@ void MainWindow::linkPair(Id subject, Id object) {
     in.hico_verb = annotation::HicoVocabulary::instance().verb_id(verb);
     in.state = State::Accepted;
     in.prompt = prompt;
+    if (const auto m = ws_->modelScore(current_, subject, object, in.verb)) in.score = m->score; // scored when CLIP is loaded
     auto* cmd = new AddInteractionCommand(ws_->document(), in);
     ws_->undoStack()->push(cmd);
     selectInteraction(cmd->interactionId());

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 
+#include "eta_estimator.h"
 #include "image_canvas.h"
 #include "inference_worker.h"
 #include "inspector_data.h"
@@ -64,8 +65,9 @@ public:
     bool saveProject(const QString& path);
     bool save();       // to the project file, or asks for one
     void autosaveNow(); // writes the recovery file now (normally debounced)
-    // On a start without inputs: offers the autosaved untitled session of a run that did not end
-    // normally. Returns true when it was restored.
+    // Offers the autosaved untitled session of a run that did not end normally (the application
+    // calls it at start, whatever it was started with). Returns true when it was restored. Until
+    // the person has chosen, autosave never overwrites that file.
     bool offerUntitledRecovery();
     QString recoveryPath() const;
 
@@ -160,6 +162,9 @@ private:
     QString untitledProjectPath() const;
     Id instanceAtDetection(Id image, int detection) const;
     void setSelectedState(annotation::State state);
+    void stepPair(int step);
+    // Changes the verb of relations (one undo step), each with the model's score of its new verb.
+    void setVerb(const QList<Id>& relations, const QString& verb);
     void addBox(const QRectF& rect);
     void linkPair(Id subject, Id object);
 
@@ -207,10 +212,14 @@ private:
     int imageLoadSerial_ = 0;
     bool imageLoading_ = false;
     QSet<Id> stale_;              // analysed with older prompts
+    QSet<Id> implicit_;           // analyses started by showing the image, not asked for
     QSet<int> jobs_;              // queued or running
     QSet<int> batchJobs_;
     std::map<int, QList<Id>> jobImages_;
     QElapsedTimer batchClock_;
+    EtaEstimator batchEta_;
+    QSet<int> cancelledJobs_;     // cancelled: their late results are dropped
+    QTimer countsTimer_;
     int batchTotal_ = 0, batchDone_ = 0;
     bool engineReady_ = false, hasClip_ = false, engineFailed_ = false;
     HeatmapSource heatmapSource_ = HeatmapSource::Attention;
@@ -223,6 +232,8 @@ private:
     QList<std::function<void()>> idleCallbacks_;
     QStringList failures_;
     double keepScore_ = 0.01;
+    bool untitledRecoveryPending_ = false;
+    bool advanceAfterReview_ = true; // A / R move to the next pair (preference review/advance)
 };
 
 } // namespace hoi::ui

@@ -1,4 +1,6 @@
 #include "preferences_dialog.h"
+
+#include <QCheckBox>
 #include "clip/model_path.h"
 
 #include <QComboBox>
@@ -65,6 +67,9 @@ PreferencesDialog::PreferencesDialog(QWidget* parent) : QDialog(parent) {
     templates_->setPlainText(templ.join(QLatin1Char('\n')));
     templates_->setToolTip(tr("One CLIP sentence template per line; {} stands for the interaction (\"person riding a horse\")."));
     form->addRow(tr("Prompt templates:"), templates_);
+    advance_ = new QCheckBox(tr("Accept (A) and Reject (R) move to the next pair"), this);
+    advance_->setChecked(s.value("review/advance", true).toBool());
+    form->addRow(tr("Review:"), advance_);
     lay->addLayout(form);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     lay->addWidget(buttons);
@@ -109,6 +114,7 @@ bool PreferencesDialog::apply() {
     s.setValue("thresholds/human", human_->value());
     s.setValue("thresholds/object", object_->value());
     s.setValue("thresholds/keep", keep_->value());
+    s.setValue("review/advance", advance_->isChecked());
     s.setValue("prompts/templates", templ);
     return reload;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Settings ▸ Preferences: the CLIP model file, the detector, detection thresholds, the score below
-// which predictions are not kept, and the CLIP prompt templates. Stored with QSettings; the main
+// which predictions are not kept, the CLIP prompt templates and whether Accept / Reject move on
+// to the next pair. Stored with QSettings; the main
 // window reloads the models when a model setting changed.
 #include <QDialog>
 
@@ -9,6 +10,7 @@ class QComboBox;
 class QDoubleSpinBox;
 class QPlainTextEdit;
 class QLabel;
+class QCheckBox;
 
 namespace hoi::ui {
 
@@ -27,6 +29,7 @@ private:
     QDoubleSpinBox* object_;
     QDoubleSpinBox* keep_;
     QPlainTextEdit* templates_;
+    QCheckBox* advance_;
 };
 
 } // namespace hoi::ui

@@ -23,7 +23,10 @@ QString classDisplay(const annotation::ObjectClass& cls) {
 
 Workspace::Workspace(QObject* parent) : QObject(parent) {
     doc_.add_observer([this](const Change& c) {
-        if (!loading_) setModified(true);
+        if (!loading_ && !applying_) {
+            setModified(true);
+            if (c.kind == Change::Kind::InteractionAdded || c.kind == Change::Kind::InteractionChanged) rebind(c.id);
+        }
         Q_EMIT changed(c);
     });
     connect(&undo_, &QUndoStack::cleanChanged, this, [this](bool clean) {
@@ -164,16 +167,45 @@ int Workspace::pairIndex(Id image, Id subject, Id object) const {
     return -1;
 }
 
-int Workspace::promptIndex(Id image, const std::string& promptText) const {
-    const ImageRecord* r = record(image);
-    if (!r || !r->analysis) return -1;
-    const auto& prompts = r->analysis->prompts;
-    for (size_t i = 0; i < prompts.size(); ++i)
-        if (prompts[i].text == promptText) return int(i);
-    return -1;
+model::ScoreSource Workspace::scoreSource(Id relation) const {
+    const annotation::Interaction* in = doc_.interaction(relation);
+    const ImageRecord* r = in ? record(in->image) : nullptr;
+    if (!r || !r->analysis) return {};
+    auto it = r->relationSource.find(relation);
+    return it == r->relationSource.end() ? model::ScoreSource{} : it->second;
 }
 
-void Workspace::applyAnalysis(Id image, AnalysisPtr analysis, double keepScore) {
+std::optional<Workspace::ModelScore> Workspace::modelScore(Id image, Id subject, Id object,
+                                                          const std::string& verb) const {
+    const int pair = pairIndex(image, subject, object);
+    if (pair < 0) return std::nullopt;
+    const model::ImageAnalysis& a = *record(image)->analysis;
+    if (!a.scored) return std::nullopt;
+    for (size_t t = 0; t < a.prompts.size(); ++t) {
+        const auto& sc = a.score(pair, int(t));
+        if (!a.prompts[t].no_interaction && sc.applies && model::relation_verb(a.prompts[t]) == verb)
+            return ModelScore{{pair, int(t)}, double(sc.final)};
+    }
+    return std::nullopt;
+}
+
+void Workspace::rebind(Id relation) {
+    const annotation::Interaction* in = doc_.interaction(relation);
+    if (!in) return;
+    auto it = records_.find(in->image);
+    if (it == records_.end() || !it->second.analysis) return;
+    const model::ImageAnalysis& a = *it->second.analysis;
+    if (auto cur = it->second.relationSource.find(relation); cur != it->second.relationSource.end()) {
+        const int t = cur->second.prompt;
+        if (t >= 0 && size_t(t) < a.prompts.size() && model::relation_verb(a.prompts[size_t(t)]) == in->verb) return;
+    }
+    if (const auto m = modelScore(in->image, in->subject, in->object, in->verb))
+        it->second.relationSource[relation] = m->source;
+    else
+        it->second.relationSource.erase(relation);
+}
+
+void Workspace::applyAnalysis(Id image, AnalysisPtr analysis, const model::MergePolicy& policy) {
     if (!analysis || !doc_.image(image)) return;
     ImageRecord& rec = records_[image];
     rec.error.clear();
@@ -182,89 +214,14 @@ void Workspace::applyAnalysis(Id image, AnalysisPtr analysis, double keepScore) 
         explicit Applying(bool& f) : flag(f) { flag = true; }
         ~Applying() { flag = false; }
     } applying(applying_);
-    const bool first = !rec.analysis || rec.detectionInstance.size() != analysis->detections.size();
-    const bool wasModified = modified_;
-    // Image size from the analysis.
-    const annotation::Image* img = doc_.image(image);
-    if (analysis->width > 0 && (img->width != analysis->width || img->height != analysis->height))
-        doc_.set_image_size(image, analysis->width, analysis->height);
-    if (first) {
-        // Replace earlier predicted instances (and their predicted interactions) of this image.
-        std::vector<Id> stale;
-        for (const auto* inst : doc_.instances_of(image))
-            if (inst->state == State::Predicted && doc_.interactions_with(inst->id).empty()) stale.push_back(inst->id);
-        for (Id id : stale) doc_.remove_instance(id);
-        rec.detectionInstance.assign(analysis->detections.size(), 0);
-        for (size_t i = 0; i < analysis->detections.size(); ++i) {
-            const auto& d = analysis->detections[i];
-            annotation::Instance inst;
-            inst.image = image;
-            inst.box = {d.x1, d.y1, d.x2, d.y2};
-            if (!inst.box.valid() || inst.box.width() <= 0 || inst.box.height() <= 0) continue;
-            inst.cls = annotation::ObjectClass::coco(d.class_id);
-            inst.score = d.score;
-            inst.state = State::Predicted;
-            rec.detectionInstance[i] = doc_.add_instance(inst);
-        }
-    }
-    rec.analysis = analysis;
-
-    // Existing interactions of this image keyed by (subject, object, prompt).
-    struct Key {
-        Id s, o;
-        std::string prompt;
-        bool operator<(const Key& k) const { return std::tie(s, o, prompt) < std::tie(k.s, k.o, k.prompt); }
-    };
-    std::map<Key, Id> existing;
-    std::set<std::tuple<Id, Id, std::string>> reviewedVerbs;
-    for (const auto* it : doc_.interactions_of(image)) {
-        existing[{it->subject, it->object, it->prompt}] = it->id;
-        if (it->state != State::Predicted) reviewedVerbs.insert({it->subject, it->object, it->verb});
-    }
-    std::set<Id> produced;
-    if (analysis->scored) {
-        const auto& vocab = annotation::HicoVocabulary::instance();
-        for (size_t p = 0; p < analysis->pairs.size(); ++p) {
-            const auto& pair = analysis->pairs[p];
-            if (pair.human < 0 || pair.object < 0) continue;
-            const Id s = rec.detectionInstance.at(pair.human), o = rec.detectionInstance.at(pair.object);
-            if (!s || !o || !doc_.instance(s) || !doc_.instance(o)) continue;
-            for (size_t q = 0; q < analysis->prompts.size(); ++q) {
-                const auto& prompt = analysis->prompts[q];
-                if (prompt.no_interaction) continue;
-                const auto& sc = analysis->score(int(p), int(q));
-                if (!sc.applies) continue;
-                auto found = existing.find({s, o, prompt.text});
-                if (found != existing.end()) {
-                    const annotation::Interaction* cur = doc_.interaction(found->second);
-                    if (cur->state == State::Predicted && sc.final < keepScore) continue; // removed below
-                    produced.insert(found->second);
-                    if (!cur->score || *cur->score != double(sc.final)) doc_.set_interaction_score(found->second, double(sc.final));
-                    continue;
-                }
-                if (sc.final < keepScore) continue;
-                std::string verb = prompt.verb_id >= 0 ? vocab.verb_name(prompt.verb_id) : prompt.verb;
-                if (reviewedVerbs.count({s, o, verb})) continue; // a person already decided on this one
-                annotation::Interaction in;
-                in.image = image;
-                in.subject = s;
-                in.object = o;
-                in.verb = verb;
-                in.hico_verb = prompt.verb_id;
-                in.score = sc.final;
-                in.state = State::Predicted;
-                in.prompt = prompt.text;
-                produced.insert(doc_.add_interaction(in));
-            }
-        }
-    }
-    std::vector<Id> drop;
-    for (const auto* it : doc_.interactions_of(image))
-        if (it->state == State::Predicted && !produced.count(it->id) && it->score) drop.push_back(it->id);
-    for (Id id : drop) doc_.remove_interaction(id);
-    // Model output alone does not make the document "modified by a person", but it does need saving
-    // when it was the first analysis of the image.
-    if (!first && !wasModified) setModified(false);
+    // The same detections as the analysis merged before (a re-query): keep its detection map.
+    const bool requery = rec.analysis && rec.analysis->cache_key == analysis->cache_key &&
+                         rec.detectionInstance.size() == analysis->detections.size();
+    model::MergeResult merged =
+        model::merge_analysis(*analysis, doc_, image, policy, requery ? &rec.detectionInstance : nullptr);
+    rec.analysis = std::move(analysis);
+    rec.detectionInstance = std::move(merged.detection_instance);
+    rec.relationSource = std::move(merged.relation_source);
     applying_ = false;
     Q_EMIT analysisApplied(image);
 }
@@ -272,10 +229,14 @@ void Workspace::applyAnalysis(Id image, AnalysisPtr analysis, double keepScore) 
 Workspace::Counts Workspace::counts() const {
     Counts c;
     c.images = int(doc_.images().size());
+    std::unordered_map<Id, int> boxes; // one pass, not instances_of() per image
+    for (const auto& in : doc_.instances()) ++boxes[in.image];
     for (const auto& img : doc_.images()) {
         if (img.reviewed) ++c.reviewed;
-        const ImageStatus s = status(img.id);
-        if (s == ImageStatus::Predicted || s == ImageStatus::Reviewed) ++c.analysed;
+        auto it = records_.find(img.id);
+        const bool analysed = it != records_.end() ? it->second.analysis != nullptr : false;
+        const bool failed = it != records_.end() && !analysed && !it->second.error.isEmpty();
+        if (img.reviewed || analysed || (!failed && boxes.count(img.id))) ++c.analysed;
     }
     for (const auto& in : doc_.interactions()) {
         ++c.interactions;

@@ -10,10 +10,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "annotation/document.h"
 #include "annotation/project.h"
+#include "hoi/analysis_merge.h"
 #include "hoi/engine.h"
 
 namespace hoi::ui {
@@ -27,6 +29,7 @@ enum class ImageStatus { NotAnalysed, Predicted, Reviewed, Failed };
 struct ImageRecord {
     AnalysisPtr analysis;
     std::vector<Id> detectionInstance; // per detection: instance id (0 when not in the document)
+    std::unordered_map<Id, model::ScoreSource> relationSource; // relation -> (pair, prompt) it was scored as
     QString error;                     // the last failure ("" when none)
 };
 
@@ -62,20 +65,28 @@ public:
 
     // ---- analyses ------------------------------------------------------------------------------
     const ImageRecord* record(Id image) const;
-    // Applies an analysis to the document: on the first analysis of an image its detections become
-    // predicted instances; then every (pair, prompt) that applies and scores at least keepScore
-    // becomes or updates a predicted interaction. Predicted interactions no longer produced are
-    // removed; reviewed ones (accepted / rejected / edited) are kept and their score updated.
-    // Not an undoable edit: it replaces model output, never a person's work.
-    void applyAnalysis(Id image, AnalysisPtr analysis, double keepScore);
+    // Merges an analysis into the document with model::merge_analysis (its policy is the one rule:
+    // a person's boxes and relations are never removed or duplicated). A re-query of an image
+    // analysed in this session reuses its detection map. Model output is not a person's edit: it
+    // does not mark the workspace modified, and it is not on the undo stack.
+    void applyAnalysis(Id image, AnalysisPtr analysis, const model::MergePolicy& policy);
     void setImageError(Id image, const QString& error);
     // True while applyAnalysis() changes the document (views refresh once, on analysisApplied).
     bool applying() const { return applying_; }
     ImageStatus status(Id image) const;
     // The pair index in the image's analysis for a (subject, object) instance pair; -1 when none.
     int pairIndex(Id image, Id subject, Id object) const;
-    // Prompt index of an interaction in the image's analysis (by prompt text); -1 when none.
-    int promptIndex(Id image, const std::string& promptText) const;
+    // The (pair, prompt) of the image's analysis that scored a relation ({-1, -1} when none). Kept
+    // true through a person's edits: a relation whose verb changes is bound to the prompt of its
+    // new verb, or to none.
+    model::ScoreSource scoreSource(Id relation) const;
+    // What the image's analysis says of (subject, object, verb): the first applying prompt with that
+    // verb and its score; nullopt when the pair or the verb is not in the analysis.
+    struct ModelScore {
+        model::ScoreSource source;
+        double score = 0;
+    };
+    std::optional<ModelScore> modelScore(Id image, Id subject, Id object, const std::string& verb) const;
 
     // ---- modified state ------------------------------------------------------------------------
     bool isModified() const { return modified_; }
@@ -99,6 +110,7 @@ private:
     bool modified_ = false;
     bool loading_ = false;
     bool applying_ = false;
+    void rebind(Id relation); // after a person's edit of a relation: its score source
 };
 
 // Display helpers.
