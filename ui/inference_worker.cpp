@@ -149,7 +149,7 @@ void InferenceWorker::runAnalyse(int job, QList<AnalyseItem> items, QStringList 
     const int total = int(items.size());
     QElapsedTimer sinceProgress;
     auto report = [&](const QString& stage, const QString& name, int done, bool force) {
-        if (!force && sinceProgress.isValid() && sinceProgress.elapsed() < kProgressIntervalMs) return;
+        if (!force && total > 1 && sinceProgress.isValid() && sinceProgress.elapsed() < kProgressIntervalMs) return;
         sinceProgress.start();
         Q_EMIT progress(job, stage, name, done, total);
     };
@@ -167,17 +167,17 @@ void InferenceWorker::runAnalyse(int job, QList<AnalyseItem> items, QStringList 
             model::ImageAnalysis a = item.previous
                                          ? engine_->requery(*item.previous, stdPrompts, cb, &cancel_)
                                          : engine_->analyse(item.path.toStdString(), stdPrompts, cb, &cancel_);
-            ++unconsumed_;
+            if (window_.load() > 0) ++unconsumed_;
             Q_EMIT imageAnalysed(job, item.image, std::make_shared<const model::ImageAnalysis>(std::move(a)));
         } catch (const hoi::Error& e) {
             if (e.kind() == ErrorKind::Cancelled) {
                 cancelled = true;
                 break;
             }
-            ++unconsumed_;
+            if (window_.load() > 0) ++unconsumed_;
             Q_EMIT imageFailed(job, item.image, errorMessage(e));
         } catch (const std::exception& e) {
-            ++unconsumed_;
+            if (window_.load() > 0) ++unconsumed_;
             Q_EMIT imageFailed(job, item.image, errorMessage(e));
         }
         report(QStringLiteral("done"), name, i + 1, i + 1 == total);

@@ -55,10 +55,13 @@ public:
     // while n results wait to be consumed (resultConsumed() from the receiver, once per
     // imageAnalysed / imageFailed), so results served from the cache cannot flood the receiver's
     // event loop and a cancel stops the batch within n images. 0 (default) = no window.
-    void setResultWindow(int n) { window_.store(n); }
+    void setResultWindow(int n) {
+        window_.store(n);
+        unconsumed_.store(0);
+    }
     void resultConsumed();
-    // Progress signals of one job are at most this far apart in time (ms); stage changes within it
-    // are dropped, the last image's "done" always goes out.
+    // Progress signals of a batch (more than one image) are at most this far apart in time (ms);
+    // stage changes within it are dropped, the last image's "done" always goes out.
     static constexpr int kProgressIntervalMs = 50;
     bool busy() const { return running_.load() > 0; }
 

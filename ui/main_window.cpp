@@ -809,7 +809,11 @@ bool MainWindow::openPaths(const QStringList& paths) {
         if (opt_.useSettings) QSettings().setValue("paths/last_folder", d);
     }
     if (!images.isEmpty()) {
+        // Images opened into an empty, untitled workspace are no work to lose yet; images added to
+        // a project change it.
+        const bool fresh = ws_->document().empty() && ws_->projectPath().isEmpty() && !ws_->isModified();
         const QList<Id> added = ws_->addImages(images, &problems);
+        if (fresh) ws_->setModified(false);
         if (!added.isEmpty()) {
             opened = true;
             if (opt_.useSettings) QSettings().setValue("paths/last_folder", QFileInfo(images.first()).absolutePath());
@@ -824,6 +828,11 @@ bool MainWindow::openPaths(const QStringList& paths) {
     updateCounts();
     updateActions();
     return opened;
+}
+
+bool MainWindow::start(const QStringList& inputs) {
+    offerUntitledRecovery();
+    return inputs.isEmpty() || openPaths(inputs);
 }
 
 bool MainWindow::openProjectFile(const QString& path) {
@@ -868,6 +877,9 @@ bool MainWindow::openProjectFile(const QString& path) {
         if (p.size() == PromptBar::hicoPrompts().size()) p = QStringList{QLatin1String(PromptBar::kHicoPreset)};
         promptBar_->setChips(p);
     }
+    // The project's score filter comes back with it (saving writes what the slider shows).
+    if (auto it = ws_->settings().thresholds.find("pair"); it != ws_->settings().thresholds.end())
+        threshold_->setValue(int(std::lround(it->second * 100)));
     if (opt_.useSettings) QSettings().setValue("paths/last_folder", QFileInfo(path).absolutePath());
     if (!ws_->document().images().empty()) setCurrentImage(ws_->document().images().front().id);
     if (restored) statusBar()->showMessage(tr("Restored unsaved changes of %1").arg(QFileInfo(path).fileName()), 8000);
@@ -1652,6 +1664,13 @@ void MainWindow::editVerb() {
         c->setCaseSensitivity(Qt::CaseInsensitive);
         c->setFilterMode(Qt::MatchStartsWith);
         editor->setCompleter(c);
+        // One Enter takes the completion and ends the edit (the popup eats the first one).
+        connect(c, qOverload<const QString&>(&QCompleter::activated), editor, [editor] {
+            QMetaObject::invokeMethod(editor, [editor] {
+                QKeyEvent press(QEvent::KeyPress, Qt::Key_Return, Qt::NoModifier);
+                QApplication::sendEvent(editor, &press);
+            }, Qt::QueuedConnection);
+        });
     }
 }
 

@@ -62,6 +62,10 @@ public:
     // among the paths, or next to it) or a project file. Returns false when nothing could be opened
     // (the reasons were shown).
     bool openPaths(const QStringList& paths);
+    // What the application does at start: offers the unsaved work of a session that did not end
+    // normally (whatever the inputs), then opens the inputs (those in a restored session's image
+    // folder are already there). Returns false when inputs were given and none could be opened.
+    bool start(const QStringList& inputs);
     bool saveProject(const QString& path);
     bool save();       // to the project file, or asks for one
     void autosaveNow(); // writes the recovery file now (normally debounced)

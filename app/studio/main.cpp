@@ -107,10 +107,9 @@ int main(int argc, char** argv) {
     QStringList prompts = parser.values(promptOpt);
     if (parser.isSet(hicoOpt)) prompts.prepend(QLatin1String(hoi::ui::PromptBar::kHicoPreset));
     if (!prompts.isEmpty()) w.setPrompts(prompts);
-    // Unsaved work of a session that did not end normally is offered first, whatever the inputs;
-    // inputs in its image folder are then already open.
-    if (!screenshot) w.offerUntitledRecovery();
-    if (!inputs.isEmpty() && !w.openPaths(inputs) && screenshot) return fail(QStringLiteral("could not open the inputs"));
+    // Unsaved work of a session that did not end normally is offered first, whatever the inputs
+    // (the screenshot mode's policy leaves it untouched).
+    if (!w.start(inputs) && screenshot) return fail(QStringLiteral("could not open the inputs"));
     if (!screenshot) return app.exec();
 
     // ---- screenshot mode ----

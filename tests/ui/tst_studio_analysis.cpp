@@ -12,6 +12,7 @@
 #include "image_canvas.h"
 #include "main_window.h"
 #include "prompt_bar.h"
+#include "studio_test_util.h"
 #include "test_util.h"
 #include "workspace.h"
 
@@ -19,14 +20,7 @@ using namespace hoi::ui;
 
 namespace {
 
-bool waitIdle(MainWindow& w, int timeoutMs = 300000) {
-    bool idle = false;
-    QTimer::singleShot(0, &w, [&] { w.whenIdle([&] { idle = true; }); });
-    QElapsedTimer t;
-    t.start();
-    while (!idle && t.elapsed() < timeoutMs) QTest::qWait(20);
-    return idle;
-}
+using hoi::test::waitIdle;
 
 // Colours used in an image (a blank or single-colour window has very few).
 int distinctColours(const QImage& img) {

@@ -76,7 +76,17 @@ private Q_SLOTS:
         QVERIFY(!progress.isEmpty());
         QStringList stages;
         for (const auto& p : progress) stages << p.at(1).toString();
-        QVERIFY2(stages.contains("detect"), qPrintable(stages.join(',')));
+        // A batch's progress is throttled (at most one signal per kProgressIntervalMs); its last
+        // "done" always arrives. One image reports every stage.
+        QVERIFY2(stages.contains("load") && stages.last() == "done", qPrintable(stages.join(',')));
+        QCOMPARE(progress.last().at(3).toInt(), 2);
+        progress.clear();
+        finished.clear();
+        worker()->submitAnalyse({AnalyseItem{3, img, nullptr}}, {"ride horse"});
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 300000);
+        stages.clear();
+        for (const auto& p : progress) stages << p.at(1).toString();
+        QVERIFY2(stages.contains("classify"), qPrintable(stages.join(QLatin1Char(',')))); // cached: no "detect"
         std::printf("event-loop latency during analysis: worst %.1f ms over %.1f s (probe interval 5 ms)\n",
                     double(worst) / 1e6, double(clock.nsecsElapsed()) / 1e9);
         QTest::qWait(1);
@@ -129,6 +139,33 @@ private Q_SLOTS:
         worker()->submitAnalyse({items.first()}, {});
         QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 300000);
         QCOMPARE(finished.first().at(1).toBool(), false);
+    }
+
+    void resultWindowHoldsABatchUntilConsumed() {
+        // 30 names for one image: after the first, every result comes from the cache at once.
+        QList<AnalyseItem> items;
+        const QString img = QString::fromStdString(hoi::test::samples_dir() + "/dog.jpg");
+        for (int i = 0; i < 30; ++i) items << AnalyseItem{qint64(i + 1), img, nullptr};
+        QSignalSpy done(worker(), &InferenceWorker::imageAnalysed);
+        QSignalSpy finished(worker(), &InferenceWorker::jobFinished);
+        QSignalSpy progress(worker(), &InferenceWorker::progress);
+        worker()->setResultWindow(3);
+        const int job = worker()->submitAnalyse(items, {});
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 3, 60000);
+        QTest::qWait(500); // nothing consumed: the batch waits
+        QCOMPARE(done.count(), 3);
+        worker()->resultConsumed();
+        QTRY_COMPARE_WITH_TIMEOUT(done.count(), 4, 10000);
+        QTest::qWait(300);
+        QCOMPARE(done.count(), 4);
+        worker()->cancel(); // a waiting batch stops at once
+        QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 10000);
+        QCOMPARE(finished.first().at(0).toInt(), job);
+        QCOMPARE(finished.first().at(1).toBool(), true);
+        QCOMPARE(done.count(), 4);
+        // Progress is throttled: a few signals per image at most, not one per stage.
+        QVERIFY2(progress.count() <= 4 * 3, qPrintable(QString::number(progress.count())));
+        worker()->setResultWindow(0);
     }
 };
 
