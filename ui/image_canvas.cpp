@@ -622,6 +622,17 @@ void ImageCanvas::updateHover(const QPoint& viewPos) {
                    .arg(bx->rect.top(), 0, 'f', 0)
                    .arg(bx->rect.right(), 0, 'f', 0)
                    .arg(bx->rect.bottom(), 0, 'f', 0);
+        // Its relations: outgoing (it is the subject) and incoming (it is the object).
+        QStringList out, in;
+        for (const auto& pr : pairs_) {
+            if (pr.subject == b)
+                if (const CanvasBox* o = box(pr.object)) out << tr("%1 → %2").arg(pr.verb, o->label);
+            if (pr.object == b)
+                if (const CanvasBox* s = box(pr.subject)) in << tr("%1 %2 →").arg(s->label, pr.verb);
+        }
+        if (!out.isEmpty()) text += tr("  ·  %1").arg(out.join(QStringLiteral(", ")));
+        if (!in.isEmpty()) text += tr("  ·  %1").arg(in.join(QStringLiteral(", ")));
+        if (out.isEmpty() && in.isEmpty()) text += tr("  ·  no relations");
     }
     Q_EMIT hoverChanged(text);
 }

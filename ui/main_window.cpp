@@ -16,6 +16,7 @@
 #include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
@@ -446,7 +447,7 @@ void MainWindow::buildUi() {
     pairTable_->setSortingEnabled(true);
     pairTable_->sortByColumn(PairTableModel::ScoreColumn, Qt::DescendingOrder);
     pairTable_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    pairTable_->setSelectionMode(QAbstractItemView::SingleSelection);
+    pairTable_->setSelectionMode(QAbstractItemView::ExtendedSelection); // several pairs: one verb for all (E)
     pairTable_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
     pairTable_->verticalHeader()->hide();
     pairTable_->verticalHeader()->setDefaultSectionSize(22);
@@ -583,6 +584,7 @@ void MainWindow::buildUi() {
         refreshInspector();
         updateActions();
     });
+    connect(pairTable_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { updateActions(); });
     connect(pairModel_, &PairTableModel::verbEdited, this, [this](Id id, const QString& verb) { setVerb({id}, verb); });
     connect(threshold_, &QSlider::valueChanged, this, [this](int v) {
         proxy_->setMinScore(v / 100.0);
@@ -1650,7 +1652,29 @@ void MainWindow::setVerb(const QList<Id>& relations, const QString& verbText) {
     }
 }
 
+QList<Id> MainWindow::selectedPairs() const {
+    QList<Id> ids;
+    for (const QModelIndex& i : pairTable_->selectionModel()->selectedRows())
+        ids << proxy_->data(i, PairTableModel::IdRole).toLongLong();
+    if (ids.isEmpty() && selected_) ids << selected_;
+    return ids;
+}
+
 void MainWindow::editVerb() {
+    const QList<Id> several = selectedPairs();
+    if (several.size() > 1) {
+        QInputDialog ask(this);
+        ask.setObjectName(QStringLiteral("verbDialog"));
+        ask.setWindowTitle(tr("Change Verb"));
+        ask.setLabelText(tr("Verb for the %1 selected pairs:").arg(several.size()));
+        QStringList verbs;
+        for (const auto& v : annotation::HicoVocabulary::instance().verbs()) verbs << verbDisplay(v);
+        ask.setComboBoxItems(verbs);
+        ask.setComboBoxEditable(true);
+        if (const auto* in = ws_->document().interaction(selected_)) ask.setTextValue(verbDisplay(in->verb));
+        if (ask.exec() == QDialog::Accepted) setVerb(several, ask.textValue());
+        return;
+    }
     if (!selected_) return;
     const QModelIndex i = proxy_->mapFromSource(pairModel_->indexOf(selected_, PairTableModel::VerbColumn));
     if (!i.isValid()) return;
@@ -1695,6 +1719,22 @@ void MainWindow::toggleReviewed() {
 
 void MainWindow::addBox(const QRectF& rect) {
     if (!current_) return;
+    // Ask for the class (COCO names complete as you type; any other name is a free class), starting
+    // from the last one used, which the toolbar's class box shows and keeps.
+    QInputDialog ask(this);
+    ask.setObjectName(QStringLiteral("boxClassDialog"));
+    ask.setWindowTitle(tr("New Box"));
+    ask.setLabelText(tr("Class of the new box:"));
+    QStringList classes;
+    for (int i = 0; i < classCombo_->count(); ++i) classes << classCombo_->itemText(i);
+    ask.setComboBoxItems(classes);
+    ask.setComboBoxEditable(true);
+    ask.setTextValue(classCombo_->currentText());
+    if (ask.exec() != QDialog::Accepted || ask.textValue().trimmed().isEmpty()) {
+        statusBar()->showMessage(tr("No box added."), 3000);
+        return;
+    }
+    classCombo_->setCurrentText(ask.textValue().trimmed());
     annotation::Instance in;
     in.image = current_;
     in.box = {rect.left(), rect.top(), rect.right(), rect.bottom()};
@@ -1777,7 +1817,7 @@ void MainWindow::updateActions() {
     exportAct_->setEnabled(hasDoc);
     acceptAct_->setEnabled(hasPair);
     rejectAct_->setEnabled(hasPair);
-    editVerbAct_->setEnabled(hasPair);
+    editVerbAct_->setEnabled(hasPair || (pairTable_ && pairTable_->selectionModel()->hasSelection()));
     deleteAct_->setEnabled(hasPair || hasBox);
     nextPairAct_->setEnabled(proxy_ && proxy_->rowCount() > 0);
     prevPairAct_->setEnabled(proxy_ && proxy_->rowCount() > 0);

@@ -167,6 +167,7 @@ private:
     Id instanceAtDetection(Id image, int detection) const;
     void setSelectedState(annotation::State state);
     void stepPair(int step);
+    QList<Id> selectedPairs() const; // the pair table's selected rows (the current pair when none)
     // Changes the verb of relations (one undo step), each with the model's score of its new verb.
     void setVerb(const QList<Id>& relations, const QString& verb);
     void addBox(const QRectF& rect);

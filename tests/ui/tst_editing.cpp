@@ -1,6 +1,9 @@
 // Correcting in the main window: accept / reject with A / R, J / K navigation, undo / redo, the
 // modified marker, moving a box, adding a pair by dragging, changing a verb, deleting a box,
 // marking an image reviewed. Runs without models (the document is filled as the engine would).
+#include <QComboBox>
+#include <QInputDialog>
+#include <QLineEdit>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QUndoStack>
@@ -195,10 +198,30 @@ private Q_SLOTS:
         key(Qt::Key_B);
         QCOMPARE(c->tool(), ImageCanvas::Tool::DrawBox);
         const size_t n = doc().instances().size();
+        QString proposed;
+        QTimer::singleShot(0, this, [&] {
+            auto* dlg = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
+            QVERIFY(dlg);
+            proposed = dlg->textValue();
+            dlg->findChild<QComboBox*>()->lineEdit()->selectAll();
+            QTest::keyClicks(dlg->findChild<QComboBox*>()->lineEdit(), "guitar pick");
+            QTest::keyClick(dlg->findChild<QComboBox*>()->lineEdit(), Qt::Key_Return);
+        });
         drag(c->viewPosOfImagePoint(QPointF(5, 5)), c->viewPosOfImagePoint(QPointF(60, 50)));
+        QCOMPARE(proposed, QString("person")); // the class box's default
         QCOMPARE(doc().instances().size(), n + 1);
-        QCOMPARE(doc().instances().back().cls.label, std::string("person")); // the class combo's default
+        QCOMPARE(doc().instances().back().cls.label, std::string("guitar pick"));
         QVERIFY(!doc().instances().back().score);
+        // The next box proposes the class used last; Escape adds nothing.
+        QTimer::singleShot(0, this, [&] {
+            auto* dlg = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
+            QVERIFY(dlg);
+            proposed = dlg->textValue();
+            dlg->reject();
+        });
+        drag(c->viewPosOfImagePoint(QPointF(70, 5)), c->viewPosOfImagePoint(QPointF(120, 50)));
+        QCOMPARE(proposed, QString("guitar pick"));
+        QCOMPARE(doc().instances().size(), n + 1);
     }
 
     void changeVerb() {
@@ -210,6 +233,43 @@ private Q_SLOTS:
         key(Qt::Key_Z, Qt::ControlModifier);
         QCOMPARE(doc().interaction(walk_)->verb, std::string("walk"));
         QCOMPARE(doc().interaction(walk_)->state, State::Predicted);
+    }
+
+    void oneVerbForSeveralPairs() {
+        auto* table = w_->pairTable();
+        table->selectAll();
+        QCOMPARE(table->selectionModel()->selectedRows().size(), 3);
+        QTimer::singleShot(0, this, [&] {
+            auto* dlg = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
+            QVERIFY(dlg);
+            QCOMPARE(dlg->objectName(), QString("verbDialog"));
+            auto* edit = dlg->findChild<QComboBox*>()->lineEdit();
+            edit->selectAll();
+            QTest::keyClicks(edit, "sit on");
+            dlg->accept();
+        });
+        key(Qt::Key_E);
+        for (Id id : {ride_, feed_, walk_}) {
+            QCOMPARE(doc().interaction(id)->verb, std::string("sit_on"));
+            QVERIFY(doc().interaction(id)->hico_verb >= 0);
+        }
+        QCOMPARE(w_->workspace()->undoStack()->count(), 1);
+        w_->activateWindow(); // back from the dialog
+        QVERIFY(QTest::qWaitForWindowActive(w_));
+        key(Qt::Key_Z, Qt::ControlModifier); // one step undoes all three
+        QCOMPARE(doc().interaction(ride_)->verb, std::string("ride"));
+        QCOMPARE(doc().interaction(feed_)->verb, std::string("feed"));
+        QCOMPARE(doc().interaction(walk_)->verb, std::string("walk"));
+    }
+
+    void hoverShowsABoxsRelations() {
+        QSignalSpy hover(w_->canvas(), &ImageCanvas::hoverChanged);
+        const QSize s = w_->canvas()->imageSize();
+        const QPoint p = w_->canvas()->viewPosOfImagePoint(QPointF(0.85 * s.width(), 0.5 * s.height())); // inside the horse
+        QTest::mouseMove(w_->canvas()->viewport(), p);
+        QTRY_VERIFY(!hover.isEmpty());
+        const QString text = hover.last().first().toString();
+        QVERIFY2(text.contains("ride →") && text.contains("feed →"), qPrintable(text));
     }
 
     void deleteBoxAndUndo() {
