@@ -167,7 +167,7 @@ void PairItem::updateLabel() {
     if (pair_.score >= 0) text += QStringLiteral("  %1").arg(pair_.score, 0, 'f', 2);
     if (pair_.foldedAfter > 0) text += QStringLiteral("  +%1").arg(pair_.foldedAfter);
     label_->setText(text);
-    label_->setVisible(!pair_.folded || selected_ || hovered_);
+    label_->setVisible((!pair_.folded && !crowded_) || selected_ || hovered_);
     QColor bg = selected_ ? QColor(255, 255, 255) : QColor(20, 22, 26, 215);
     QColor fg = selected_ ? QColor(20, 22, 26) : stateColor(pair_.state);
     label_->setColors(bg, fg);
@@ -176,8 +176,15 @@ void PairItem::updateLabel() {
 void PairItem::setEnds(const QPointF& a, const QPointF& b) {
     prepareGeometryChange();
     line_ = QLineF(a, b);
-    label_->setPos(line_.center());
+    label_->setPos(line_.pointAt(labelT_));
     update();
+}
+
+void PairItem::setLabelPlacement(double t, bool crowded) {
+    labelT_ = t;
+    crowded_ = crowded;
+    label_->setPos(line_.pointAt(t));
+    updateLabel();
 }
 
 void PairItem::setSelected(bool s) {

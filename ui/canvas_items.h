@@ -69,6 +69,9 @@ public:
     void setHovered(bool h);
     void setDimmed(bool d);
     LabelItem* label() const { return label_; }
+    // Where the label sits along the line (0 subject .. 1 object) and whether it is crowded out by
+    // other labels (then shown only while the pair is selected or hovered).
+    void setLabelPlacement(double t, bool crowded);
     QRectF boundingRect() const override;
     void paint(QPainter* p, const QStyleOptionGraphicsItem*, QWidget*) override;
 
@@ -76,6 +79,8 @@ private:
     void updateLabel();
     CanvasPair pair_;
     QLineF line_;
+    double labelT_ = 0.5;
+    bool crowded_ = false;
     bool selected_ = false, hovered_ = false, dimmed_ = false;
     LabelItem* label_;
 };

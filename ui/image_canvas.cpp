@@ -119,7 +119,7 @@ void ImageCanvas::rebuildItems() {
     }
     updatePairGeometry();
     applySelection();
-    layoutBoxLabels();
+    layoutLabels();
 }
 
 void ImageCanvas::stackPairLabels() {
@@ -136,7 +136,7 @@ void ImageCanvas::stackPairLabels() {
     }
 }
 
-void ImageCanvas::layoutBoxLabels() {
+void ImageCanvas::layoutLabels() {
     QVector<QRectF> placed;
     for (auto* it : boxItems_) {
         const QRectF base = it->label()->baseRect().translated(mapFromScene(it->rect().topLeft()));
@@ -149,6 +149,28 @@ void ImageCanvas::layoutBoxLabels() {
         }
         it->label()->setOffset(offset);
         placed.push_back(base.translated(offset));
+    }
+    // Pair labels, best score first: each at the middle of its line, else a little towards either
+    // end; one that overlaps every place is crowded out (shown while its pair is selected or
+    // hovered), so labels of different pairs never print over each other.
+    QVector<PairItem*> order(pairItems_.begin(), pairItems_.end());
+    std::stable_sort(order.begin(), order.end(),
+                     [](const PairItem* a, const PairItem* b) { return a->pair().score > b->pair().score; });
+    for (PairItem* it : order) {
+        if (!it->isVisible() || it->pair().folded) continue;
+        bool crowded = true;
+        double at = 0.5;
+        for (double t : {0.5, 0.38, 0.62, 0.26, 0.74}) {
+            const QRectF r = it->label()->baseRect().translated(mapFromScene(it->line().pointAt(t))).translated(
+                0, it->pair().slot * 19.0);
+            if (std::none_of(placed.begin(), placed.end(), [&](const QRectF& q) { return q.intersects(r); })) {
+                crowded = false;
+                at = t;
+                placed.push_back(r);
+                break;
+            }
+        }
+        it->setLabelPlacement(at, crowded);
     }
 }
 
@@ -262,7 +284,7 @@ void ImageCanvas::setZoom(double factor, std::optional<QPointF> anchorViewPos) {
     horizontalScrollBar()->setValue(horizontalScrollBar()->value() + int(std::lround(delta.x())));
     verticalScrollBar()->setValue(verticalScrollBar()->value() + int(std::lround(delta.y())));
     for (auto* it : boxItems_) it->update();
-    layoutBoxLabels();
+    layoutLabels();
     scene_->update();
     Q_EMIT zoomChanged(factor);
 }
@@ -279,7 +301,7 @@ void ImageCanvas::zoomToFit() {
     const double f = std::max(kMinZoom, std::min(avail.width() / r.width(), avail.height() / r.height()));
     setTransform(QTransform::fromScale(f, f));
     centerOn(r.center());
-    layoutBoxLabels();
+    layoutLabels();
     scene_->update();
     Q_EMIT zoomChanged(f);
 }
@@ -298,6 +320,11 @@ void ImageCanvas::wheelEvent(QWheelEvent* e) {
     e->accept();
 }
 
+void ImageCanvas::setMessage(const QString& message) {
+    message_ = message;
+    viewport()->update();
+}
+
 void ImageCanvas::drawBackground(QPainter* painter, const QRectF& rect) {
     QGraphicsView::drawBackground(painter, rect);
     if (imageSize_.isEmpty()) {
@@ -307,8 +334,10 @@ void ImageCanvas::drawBackground(QPainter* painter, const QRectF& rect) {
         QFont f = font();
         f.setPointSizeF(f.pointSizeF() * 1.2);
         painter->setFont(f);
-        painter->drawText(viewport()->rect(), Qt::AlignCenter,
-                          tr("Open images, a folder, a HICO-DET file or a project\n(File menu, Ctrl+O, or drop files here)"));
+        if (!message_.isEmpty()) painter->setPen(QColor(235, 120, 110));
+        painter->drawText(viewport()->rect().adjusted(24, 24, -24, -24), Qt::AlignCenter | Qt::TextWordWrap,
+                          message_.isEmpty() ? tr("Open images, a folder, a HICO-DET file or a project\n(File menu, Ctrl+O, or drop files here)")
+                                             : message_);
         painter->restore();
         return;
     }

@@ -69,6 +69,9 @@ public:
 
     // The image (replaces everything; the view fits it). A null image clears the canvas.
     void setImage(const QImage& image);
+    // Text shown while there is no image: "" = how to open images; else e.g. why an image failed.
+    void setMessage(const QString& message);
+    QString message() const { return message_; }
     QSize imageSize() const { return imageSize_; }
     // Boxes and pairs to show (the selection is kept when its ids still exist).
     void setContent(const QVector<CanvasBox>& boxes, const QVector<CanvasPair>& pairs);
@@ -134,6 +137,7 @@ protected:
     void resizeEvent(QResizeEvent* e) override;
     void leaveEvent(QEvent* e) override;
     void drawBackground(QPainter* painter, const QRectF& rect) override;
+    QString message_;
 
 private:
     enum class Drag { None, Pan, Move, Resize, Draw, Link };
@@ -144,7 +148,7 @@ private:
     void rebuildItems();
     // Box labels keep their screen size, so boxes with nearly the same corner (two classes found
     // on one object) would print their labels over each other: stack them downwards instead.
-    void layoutBoxLabels();
+    void layoutLabels();
     // Slots and folding of pair labels (see CanvasPair), from the scores.
     void stackPairLabels();
     void applySelection();

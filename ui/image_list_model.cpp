@@ -172,16 +172,21 @@ void ImageListDelegate::paint(QPainter* p, const QStyleOptionViewItem& option, c
     p->setFont(small);
     QColor dim = text;
     dim.setAlpha(170);
-    p->setPen(status == ImageStatus::Failed ? QColor(218, 54, 51) : dim);
+    // Failed: red on the normal background, the selection's own text colour on the selection (red
+    // on blue could not be read), with the warning icon either way.
+    p->setPen(status == ImageStatus::Failed && !selected ? QColor(235, 90, 80) : dim);
     const QFontMetrics sfm(small);
-    QString line = statusText;
-    if (counts.size() == 3 && status != ImageStatus::NotAnalysed && status != ImageStatus::Failed)
-        line = ImageListModel::tr("%1 · %2 · %3 · %4 ✓")
-                   .arg(statusText)
-                   .arg(counted(counts[0].toInt(), "box", "boxes"))
-                   .arg(counted(counts[1].toInt(), "pair", "pairs"))
-                   .arg(counts[2].toInt());
-    p->drawText(QPoint(x, r.top() + fm.height() + sfm.ascent() + 6), sfm.elidedText(line, Qt::ElideRight, r.right() - x));
+    // The state on one line, the counts on the next: one line held both and was cut off.
+    const int line2 = r.top() + fm.height() + sfm.ascent() + 4;
+    p->drawText(QPoint(x, line2), sfm.elidedText(statusText, Qt::ElideRight, r.right() - x));
+    if (counts.size() == 3 && status != ImageStatus::NotAnalysed && status != ImageStatus::Failed) {
+        p->setPen(dim);
+        const QString line = ImageListModel::tr("%1 · %2 · %3 ✓")
+                                 .arg(counted(counts[0].toInt(), "box", "boxes"))
+                                 .arg(counted(counts[1].toInt(), "pair", "pairs"))
+                                 .arg(counts[2].toInt());
+        p->drawText(QPoint(x, line2 + sfm.height() + 1), sfm.elidedText(line, Qt::ElideRight, r.right() - x));
+    }
     p->restore();
 }
 

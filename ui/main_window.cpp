@@ -457,6 +457,11 @@ void MainWindow::buildUi() {
     pairTable_->setAlternatingRowColors(true);
     pairTable_->setWordWrap(false);
     pl->addWidget(pairTable_, 1);
+    hiddenLabel_ = new QLabel(pw);
+    hiddenLabel_->setObjectName(QStringLiteral("hiddenPairsLabel"));
+    hiddenLabel_->setWordWrap(true);
+    hiddenLabel_->hide();
+    pl->addWidget(hiddenLabel_);
     auto* btnRow = new QHBoxLayout;
     for (QAction* a : {acceptAct_, rejectAct_, deleteAct_}) {
         auto* b = new QToolButton(pw);
@@ -600,6 +605,18 @@ void MainWindow::buildUi() {
         proxy_->setStates(s);
         refreshCanvas();
     });
+    // Say what the filters hide, and why.
+    auto updateHidden = [this] {
+        const QString text = proxy_->hiddenSummary();
+        hiddenLabel_->setText(text);
+        hiddenLabel_->setVisible(!text.isEmpty());
+    };
+    connect(proxy_, &QAbstractItemModel::layoutChanged, this, updateHidden);
+    connect(proxy_, &QAbstractItemModel::modelReset, this, updateHidden);
+    connect(proxy_, &QAbstractItemModel::rowsInserted, this, updateHidden);
+    connect(proxy_, &QAbstractItemModel::rowsRemoved, this, updateHidden);
+    connect(pairModel_, &QAbstractItemModel::dataChanged, this, updateHidden);
+    connect(pairModel_, &QAbstractItemModel::modelReset, this, updateHidden);
     connect(proxy_, &QAbstractItemModel::layoutChanged, this, [this] { syncTableSelection(); });
     connect(proxy_, &QAbstractItemModel::modelReset, this, [this] { syncTableSelection(); });
     connect(promptBar_, &PromptBar::promptsChanged, this, &MainWindow::onPromptsChanged);
@@ -1098,6 +1115,7 @@ void MainWindow::setCurrentImage(Id image) {
         syncing_ = false;
     }
     canvas_->setImage(QImage());
+    canvas_->setMessage(image ? tr("Loading %1…").arg(ws_->imagePath(image)) : QString());
     updateActions();
     if (!image) {
         refreshInspector();
@@ -1114,6 +1132,7 @@ void MainWindow::setCurrentImage(Id image) {
         if (serial != imageLoadSerial_) return; // a newer image was chosen meanwhile
         imageLoading_ = false;
         canvas_->setImage(img);
+        canvas_->setMessage(img.isNull() ? tr("%1 cannot be shown:\n%2").arg(ws_->imagePath(image), error) : QString());
         if (img.isNull()) {
             ws_->setImageError(image, error);
             statusBar()->showMessage(error, 8000);
@@ -1824,6 +1843,9 @@ void MainWindow::updateActions() {
     const auto* img = ws_->document().image(current_);
     reviewedAct_->setEnabled(img != nullptr);
     reviewedAct_->setChecked(img && img->reviewed);
+    // The button shows the state: a ticked box and "Reviewed" once marked, an empty box before.
+    reviewedAct_->setIcon(icon(img && img->reviewed ? "reviewed" : "state-none"));
+    reviewedAct_->setIconText(img && img->reviewed ? tr("Reviewed") : tr("Mark Image Reviewed"));
     analyseAct_->setEnabled(engineReady_ && current_);
     analyseAllAct_->setEnabled(engineReady_ && hasDoc);
     cancelAct_->setEnabled(!jobs_.isEmpty());

@@ -188,6 +188,7 @@ private:
     PairFilterProxy* proxy_ = nullptr;
     QSlider* threshold_ = nullptr;
     QLabel* thresholdLabel_ = nullptr;
+    QLabel* hiddenLabel_ = nullptr;
     QLineEdit* pairFilter_ = nullptr;
     QComboBox* stateFilter_ = nullptr;
     QComboBox* classCombo_ = nullptr;

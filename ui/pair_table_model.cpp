@@ -1,4 +1,5 @@
 #include "pair_table_model.h"
+#include "plural.h"
 
 #include <QColor>
 #include <QFont>
@@ -199,25 +200,41 @@ bool PairFilterProxy::accepts(const annotation::Interaction& in) const {
     return true;
 }
 
-bool PairFilterProxy::filterAcceptsRow(int row, const QModelIndex& parent) const {
+PairFilterProxy::Hidden PairFilterProxy::hiddenReason(int row) const {
     auto* m = qobject_cast<PairTableModel*>(sourceModel());
-    if (!m) return true;
-    const QModelIndex i = m->index(row, 0, parent);
-    const qint64 id = m->data(i, PairTableModel::IdRole).toLongLong();
+    if (!m) return Hidden::No;
+    const QModelIndex i = m->index(row, 0);
     const QVariant score = m->data(i, PairTableModel::ScoreRole);
     const auto state = State(m->data(i, PairTableModel::StateRole).toInt());
-    annotation::Interaction probe;
-    probe.id = id;
-    probe.state = state;
-    if (score.isValid()) probe.score = score.toDouble();
-    if (!accepts(probe)) return false;
+    if (score.isValid() && score.toDouble() < minScore_ && state == State::Predicted) return Hidden::Score;
+    if (!states_.isEmpty() && !states_.contains(state)) return Hidden::State;
     if (!verb_.isEmpty()) {
         const QString hay = m->data(m->index(row, PairTableModel::VerbColumn)).toString() + QLatin1Char(' ') +
                             m->data(m->index(row, PairTableModel::HumanColumn)).toString() + QLatin1Char(' ') +
                             m->data(m->index(row, PairTableModel::ObjectColumn)).toString();
-        if (!hay.contains(verb_, Qt::CaseInsensitive)) return false;
+        if (!hay.contains(verb_, Qt::CaseInsensitive)) return Hidden::Text;
     }
-    return true;
+    return Hidden::No;
+}
+
+bool PairFilterProxy::filterAcceptsRow(int row, const QModelIndex&) const { return hiddenReason(row) == Hidden::No; }
+
+QString PairFilterProxy::hiddenSummary() const {
+    if (!sourceModel()) return {};
+    int score = 0, state = 0, text = 0;
+    for (int r = 0; r < sourceModel()->rowCount(); ++r) {
+        switch (hiddenReason(r)) {
+        case Hidden::Score: ++score; break;
+        case Hidden::State: ++state; break;
+        case Hidden::Text: ++text; break;
+        case Hidden::No: break;
+        }
+    }
+    QStringList parts;
+    if (score) parts << tr("%1 below the score filter (%2)").arg(counted(score, "pair", "pairs")).arg(minScore_, 0, 'f', 2);
+    if (state) parts << tr("%1 by the state filter").arg(counted(state, "pair", "pairs"));
+    if (text) parts << tr("%1 by the text filter").arg(counted(text, "pair", "pairs"));
+    return parts.isEmpty() ? QString() : tr("Hidden: %1").arg(parts.join(QStringLiteral(", ")));
 }
 
 bool PairFilterProxy::lessThan(const QModelIndex& a, const QModelIndex& b) const {

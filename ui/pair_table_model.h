@@ -59,12 +59,16 @@ public:
     void setStates(const QSet<annotation::State>& states); // empty = all
     // Whether an interaction passes the filters (used to hide lines on the canvas too).
     bool accepts(const annotation::Interaction& in) const;
+    // "Hidden: 3 pairs below the score filter (0.05), 1 pair by the state filter" ("" when none).
+    QString hiddenSummary() const;
 
 protected:
     bool filterAcceptsRow(int row, const QModelIndex& parent) const override;
     bool lessThan(const QModelIndex& a, const QModelIndex& b) const override;
 
 private:
+    enum class Hidden { No, Score, State, Text };
+    Hidden hiddenReason(int sourceRow) const;
     double minScore_ = 0;
     QString verb_;
     QSet<annotation::State> states_;

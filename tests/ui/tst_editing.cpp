@@ -3,12 +3,14 @@
 // marking an image reviewed. Runs without models (the document is filled as the engine would).
 #include <QComboBox>
 #include <QInputDialog>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QUndoStack>
 #include <QtTest/QtTest>
 
+#include "edit_commands.h"
 #include "image_canvas.h"
 #include "main_window.h"
 #include "pair_table_model.h"
@@ -270,6 +272,19 @@ private Q_SLOTS:
         QTRY_VERIFY(!hover.isEmpty());
         const QString text = hover.last().first().toString();
         QVERIFY2(text.contains("ride →") && text.contains("feed →"), qPrintable(text));
+    }
+
+    void hiddenPairsAreCounted() {
+        auto* label = w_->findChild<QLabel*>("hiddenPairsLabel");
+        QVERIFY(label);
+        QVERIFY(label->isHidden());
+        w_->thresholdSlider()->setValue(50); // walk (0.4) goes
+        QCOMPARE(w_->pairTable()->model()->rowCount(), 2);
+        QVERIFY(!label->isHidden());
+        QCOMPARE(label->text(), QString("Hidden: 1 pair below the score filter (0.50)"));
+        w_->workspace()->undoStack()->push(new SetInteractionStateCommand(doc(), walk_, State::Accepted));
+        QVERIFY(label->isHidden()); // a person's pair is never hidden by the score
+        w_->thresholdSlider()->setValue(5);
     }
 
     void deleteBoxAndUndo() {

@@ -253,6 +253,31 @@ private Q_SLOTS:
         QVERIFY2(after - atCancel <= 8, qPrintable(QStringLiteral("%1 more after cancel").arg(after - atCancel)));
     }
 
+    void aFailedImageSaysWhyOnTheCanvas() {
+        QTemporaryDir dir;
+        QVERIFY(copySample("messi5.jpg", dir.path()));
+        {
+            QFile broken(dir.filePath("broken.jpg"));
+            QVERIFY(broken.open(QIODevice::WriteOnly));
+            broken.write("not a jpeg at all");
+        }
+        MainWindow::Options o = options(false);
+        o.autoAnalyse = false;
+        MainWindow w(o);
+        activate(w);
+        QVERIFY(w.openPaths({dir.path()}));
+        QVERIFY(waitIdle(w));
+        const auto* img = w.workspace()->document().image_by_file("broken.jpg");
+        QVERIFY(img);
+        w.setCurrentImage(img->id);
+        QVERIFY(waitIdle(w));
+        QVERIFY2(w.canvas()->message().contains("broken.jpg"), qPrintable(w.canvas()->message()));
+        QCOMPARE(w.workspace()->status(img->id), ImageStatus::Failed);
+        w.setCurrentImage(w.workspace()->document().image_by_file("messi5.jpg")->id);
+        QVERIFY(waitIdle(w));
+        QVERIFY(w.canvas()->message().isEmpty());
+    }
+
     void reviewKeysAcrossImagesAndVerbs() {
         QTemporaryDir dir;
         QVERIFY(copySample("messi5.jpg", dir.path()) && copySample("kite.jpg", dir.path()));

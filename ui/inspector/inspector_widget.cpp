@@ -274,10 +274,13 @@ void InspectorWidget::drawUi() {
     if (!d.timings.isEmpty() && ImGui::CollapsingHeader("Timings of the last analysis", ImGuiTreeNodeFlags_DefaultOpen)) {
         double total = 0;
         for (const auto& t : d.timings) total += t.ms;
-        if (ImGui::BeginTable("timings", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
-            ImGui::TableSetupColumn("stage");
-            ImGui::TableSetupColumn("ms");
-            ImGui::TableSetupColumn("");
+        // Fixed widths for the text columns: proportional sizing measured the first (empty) frame
+        // and kept the columns a few pixels wide.
+        if (ImGui::BeginTable("timings", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
+            const float em = ImGui::GetFontSize();
+            ImGui::TableSetupColumn("stage", ImGuiTableColumnFlags_WidthFixed, 8.5f * em);
+            ImGui::TableSetupColumn("ms", ImGuiTableColumnFlags_WidthFixed, 4.5f * em);
+            ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthStretch);
             ImGui::TableHeadersRow();
             for (const auto& t : d.timings) {
                 ImGui::TableNextRow();
