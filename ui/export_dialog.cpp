@@ -1,6 +1,7 @@
 #include "export_dialog.h"
 #include "plural.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
@@ -55,7 +56,20 @@ ExportDialog::ExportDialog(const annotation::Project& project, const QString& su
     auto* browse = new QPushButton(tr("Browse…"), this);
     pathRow->addWidget(path_, 1);
     pathRow->addWidget(browse);
-    form->addRow(tr("&File:"), pathRow);
+    // A row whose field is a layout gets no buddy from QFormLayout: "&File:" would show its "&".
+    auto* fileLabel = new QLabel(tr("&File:"), this);
+    fileLabel->setBuddy(path_);
+    form->addRow(fileLabel, pathRow);
+    scope_ = new QComboBox(this);
+    scope_->setObjectName(QStringLiteral("exportScope"));
+    scope_->addItem(tr("Everything not rejected"), int(annotation::ExportScope::All));
+    scope_->addItem(tr("Only relations a person accepted"), int(annotation::ExportScope::Accepted));
+    scope_->addItem(tr("Only images marked reviewed"), int(annotation::ExportScope::Reviewed));
+    form->addRow(tr("&Take:"), scope_);
+    states_ = new QCheckBox(tr("Record each relation's review state (a \"state\" field other tools ignore)"), this);
+    states_->setObjectName(QStringLiteral("exportStates"));
+    states_->setChecked(true);
+    form->addRow(QString(), states_);
     lay->addLayout(form);
     summary_ = new QLabel(this);
     summary_->setWordWrap(true);
@@ -85,6 +99,8 @@ ExportDialog::ExportDialog(const annotation::Project& project, const QString& su
         }
         updatePreview();
     });
+    connect(scope_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { updatePreview(); });
+    connect(states_, &QCheckBox::toggled, this, [this] { updatePreview(); });
     connect(path_, &QLineEdit::textChanged, this, [this] {
         buttons_->buttons().first()->setEnabled(!path_->text().isEmpty());
     });
@@ -101,6 +117,18 @@ void ExportDialog::setFormat(Format format) {
 }
 
 QString ExportDialog::path() const { return path_->text(); }
+
+annotation::ExportOptions ExportDialog::options() const {
+    annotation::ExportOptions o;
+    o.scope = annotation::ExportScope(scope_->currentData().toInt());
+    o.hico_states = format() == Format::Hico && states_->isChecked();
+    return o;
+}
+
+void ExportDialog::setScope(annotation::ExportScope scope) {
+    const int i = scope_->findData(int(scope));
+    if (i >= 0) scope_->setCurrentIndex(i);
+}
 void ExportDialog::setPath(const QString& path) { path_->setText(path); }
 
 void ExportDialog::browse() {
@@ -113,18 +141,25 @@ void ExportDialog::browse() {
 
 void ExportDialog::updatePreview() {
     preview_ = {};
+    states_->setEnabled(format() == Format::Hico);
     try {
-        annotation::export_text(project_, format(), &preview_);
+        annotation::export_text(project_, format(), &preview_, options());
     } catch (const std::exception& e) {
         warning_->setText(tr("This format cannot be written: %1").arg(QString::fromUtf8(e.what()).toHtmlEscaped()));
         warning_->show();
         summary_->clear();
         return;
     }
-    summary_->setText(tr("Will write %1, %2 and %3.")
-                              .arg(counted(preview_.images, "image", "images"))
-                              .arg(counted(preview_.instances, "box", "boxes"))
-                              .arg(counted(preview_.interactions, "interaction", "interactions")));
+    QString summary = tr("Will write %1, %2 and %3.")
+                          .arg(counted(preview_.images, "image", "images"))
+                          .arg(counted(preview_.instances, "box", "boxes"))
+                          .arg(counted(preview_.interactions, "interaction", "interactions"));
+    if (preview_.images_omitted + preview_.instances_omitted + preview_.interactions_omitted > 0)
+        summary += QLatin1Char(' ') + tr("As chosen, %1, %2 and %3 are not taken.")
+                                          .arg(counted(int(preview_.images_omitted), "image", "images"))
+                                          .arg(counted(int(preview_.instances_omitted), "box", "boxes"))
+                                          .arg(counted(int(preview_.interactions_omitted), "relation", "relations"));
+    summary_->setText(summary);
     warning_->setText(previewText());
     warning_->setVisible(!preview_.lossless());
 }
@@ -142,7 +177,7 @@ QString ExportDialog::previewText() const {
 }
 
 annotation::ExportReport ExportDialog::write() const {
-    return annotation::export_file(project_, path().toStdString(), format());
+    return annotation::export_file(project_, path().toStdString(), format(), options());
 }
 
 } // namespace hoi::ui

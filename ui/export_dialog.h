@@ -1,6 +1,8 @@
 #pragma once
-// Export: choose a format and a file; before anything is written the dialog tells how many boxes
-// and relations the chosen format cannot express (and why), computed by the core's exporter.
+// Export: choose a format, a file and what to take (everything, only accepted relations, only
+// reviewed images; HICO-DET can record each relation's review state); before anything is written
+// the dialog tells how many boxes and relations the chosen format cannot express (and why),
+// computed by the core's exporter.
 #include <QDialog>
 
 #include "annotation/formats.h"
@@ -9,6 +11,7 @@ class QComboBox;
 class QLineEdit;
 class QLabel;
 class QDialogButtonBox;
+class QCheckBox;
 
 namespace hoi::ui {
 
@@ -21,6 +24,8 @@ public:
     void setFormat(annotation::Format format);
     QString path() const;
     void setPath(const QString& path);
+    annotation::ExportOptions options() const;
+    void setScope(annotation::ExportScope scope);
     // What the chosen format would write and leave out (computed without writing).
     const annotation::ExportReport& preview() const { return preview_; }
     QString previewText() const;
@@ -35,6 +40,8 @@ private:
 
     const annotation::Project& project_;
     QComboBox* format_;
+    QComboBox* scope_;
+    QCheckBox* states_;
     QLineEdit* path_;
     QLabel* summary_;
     QLabel* warning_;

@@ -267,6 +267,13 @@ void MainWindow::buildActions() {
         const QString file = QFileDialog::getOpenFileName(this, tr("Import Annotations"), s.value("paths/last_folder").toString(),
                                                           tr("Annotations (*.json *.csv);;All files (*)"));
         if (file.isEmpty()) return;
+        // Check the file first: asking for its image folder is pointless when it cannot be read.
+        QStringList asProject;
+        if (!readAnnotations(file, &asProject) && asProject.isEmpty()) return;
+        if (!asProject.isEmpty()) {
+            openPaths(asProject);
+            return;
+        }
         const QString dir = QFileDialog::getExistingDirectory(this, tr("Image Folder of %1").arg(QFileInfo(file).fileName()),
                                                               QFileInfo(file).absolutePath());
         if (!dir.isEmpty()) openPaths({file, dir});
@@ -629,6 +636,9 @@ void MainWindow::buildMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(openAct_);
     file->addAction(openFolderAct_);
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    recentMenu_->setObjectName(QStringLiteral("recentMenu"));
+    connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
     file->addAction(importAct_);
     file->addSeparator();
     file->addAction(saveAct_);
@@ -674,6 +684,33 @@ void MainWindow::buildMenus() {
     help->addAction(shortcutsAct_);
     help->addAction(aboutAct_);
     menus_ = {file, edit, tools, view, analysis, help};
+}
+
+QStringList MainWindow::recentPaths() const {
+    return opt_.useSettings ? QSettings().value("paths/recent").toStringList() : recent_;
+}
+
+void MainWindow::addRecent(const QString& path) {
+    QStringList list = recentPaths();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    list.removeAll(abs);
+    list.prepend(abs);
+    while (list.size() > 10) list.removeLast();
+    if (opt_.useSettings) QSettings().setValue("paths/recent", list);
+    recent_ = list;
+}
+
+void MainWindow::fillRecentMenu() {
+    recentMenu_->clear();
+    const QStringList list = recentPaths();
+    for (const QString& p : list) {
+        QAction* a = recentMenu_->addAction(QFileInfo(p).fileName().isEmpty() ? p : QFileInfo(p).fileName());
+        a->setToolTip(p);
+        a->setStatusTip(p);
+        a->setEnabled(QFileInfo::exists(p));
+        connect(a, &QAction::triggered, this, [this, p] { openPaths({p}); });
+    }
+    if (list.isEmpty()) recentMenu_->addAction(tr("No recent files"))->setEnabled(false);
 }
 
 void MainWindow::connectWorker() {
@@ -800,19 +837,25 @@ bool MainWindow::openPaths(const QStringList& paths) {
         }
     }
     bool opened = false;
-    if (!projects.isEmpty() || !annotations.isEmpty()) {
+    // An annotation file is read and checked before anything of the open work is given up.
+    std::optional<annotation::Project> imported;
+    if (projects.isEmpty() && !annotations.isEmpty()) {
+        imported = readAnnotations(annotations.first(), &projects);
+        if (!imported && projects.isEmpty()) return false;
+    }
+    if (!projects.isEmpty() || imported) {
         if (!maybeSave()) return false;
     }
     if (!projects.isEmpty()) {
         opened = openProjectFile(projects.first());
-    } else if (!annotations.isEmpty()) {
+    } else if (imported) {
         // The image folder: a folder given with it, else the file's folder (or its images/ subfolder).
         QString imageDir = dirs.isEmpty() ? QString() : dirs.takeFirst();
         if (imageDir.isEmpty()) {
             const QDir d = QFileInfo(annotations.first()).absoluteDir();
             imageDir = d.exists(QStringLiteral("images")) ? d.filePath(QStringLiteral("images")) : d.absolutePath();
         }
-        opened = importAnnotations(annotations.first(), imageDir);
+        opened = importAnnotations(std::move(*imported), annotations.first(), imageDir);
     }
     // Images and folders are added to the workspace.
     for (const QString& d : dirs) {
@@ -843,6 +886,11 @@ bool MainWindow::openPaths(const QStringList& paths) {
     }
     if (!problems.isEmpty()) {
         showError(tr("Open"), problems.join(QLatin1Char('\n')), true);
+    }
+    if (opened) {
+        if (!projects.isEmpty()) addRecent(projects.first());
+        else if (!annotations.isEmpty()) addRecent(annotations.first());
+        else if (!ws_->imageDir().isEmpty()) addRecent(ws_->imageDir());
     }
     updateCounts();
     updateActions();
@@ -906,21 +954,26 @@ bool MainWindow::openProjectFile(const QString& path) {
     return true;
 }
 
-bool MainWindow::importAnnotations(const QString& path, const QString& imageDir) {
-    annotation::Project project;
+std::optional<annotation::Project> MainWindow::readAnnotations(const QString& path, QStringList* projects) {
     try {
         QFile f(path);
         QByteArray head;
         if (f.open(QIODevice::ReadOnly)) head = f.read(4096);
         annotation::Format fmt = annotation::Format::Csv;
-        if (path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive)) fmt = annotation::Format::Csv;
-        else fmt = annotation::detect_format(std::string_view(head.constData(), size_t(head.size())));
-        if (fmt == annotation::Format::Project) return openProjectFile(path);
-        project = annotation::import_file(path.toStdString(), fmt, {});
+        if (!path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive))
+            fmt = annotation::detect_format(std::string_view(head.constData(), size_t(head.size())));
+        if (fmt == annotation::Format::Project) { // a project under another name
+            *projects << path;
+            return std::nullopt;
+        }
+        return annotation::import_file(path.toStdString(), fmt, {});
     } catch (const std::exception& e) {
-        showError(tr("Import Annotations"), errorMessage(e));
-        return false;
+        showError(tr("Import Annotations"), tr("%1 cannot be imported:\n%2").arg(QFileInfo(path).fileName(), errorMessage(e)));
+        return std::nullopt;
     }
+}
+
+bool MainWindow::importAnnotations(annotation::Project project, const QString& path, const QString& imageDir) {
     current_ = 0;
     selected_ = 0;
     stale_.clear();
@@ -969,6 +1022,7 @@ bool MainWindow::saveProject(const QString& path) {
         if (ws_->projectPath().isEmpty() && !untitledRecoveryPending_)
             annotation::RecoveryStore(untitledProjectPath().toStdString()).discard();
         ws_->setProjectPath(path);
+        addRecent(path);
         ws_->settings().image_dir = project.settings.image_dir;
         ws_->undoStack()->setClean();
         ws_->setModified(false);
@@ -1088,9 +1142,26 @@ void MainWindow::exportAnnotations() {
     QString base = ws_->projectPath().isEmpty() ? QDir(ws_->imageDir()).filePath("annotations") : ws_->projectPath();
     if (base.endsWith(QLatin1String(".hoiproj"))) base.chop(8);
     ExportDialog dlg(project, base + ".json", this);
+    // The last export's format, scope and folder come back.
+    if (opt_.useSettings) {
+        QSettings st;
+        if (st.contains("export/format")) dlg.setFormat(annotation::Format(st.value("export/format").toInt()));
+        dlg.setScope(annotation::ExportScope(st.value("export/scope", 0).toInt()));
+        const QString dir = st.value("export/dir").toString();
+        if (!dir.isEmpty() && QFileInfo(dir).isDir())
+            dlg.setPath(QDir(dir).filePath(QFileInfo(base).fileName() + ExportDialog::extension(dlg.format())));
+        else
+            dlg.setPath(base + ExportDialog::extension(dlg.format()));
+    }
     if (dlg.exec() != QDialog::Accepted) return;
     try {
         const annotation::ExportReport r = dlg.write();
+        if (opt_.useSettings) {
+            QSettings st;
+            st.setValue("export/format", int(dlg.format()));
+            st.setValue("export/scope", int(dlg.options().scope));
+            st.setValue("export/dir", QFileInfo(dlg.path()).absolutePath());
+        }
         QString msg = tr("Exported %1 to %2.").arg(counted(r.interactions, "interaction", "interactions")).arg(QFileInfo(dlg.path()).fileName());
         if (!r.lossless()) msg += QLatin1Char(' ') + tr("%1 and %2 could not be expressed.").arg(counted(r.interactions_skipped, "relation", "relations")).arg(counted(r.instances_skipped, "box", "boxes"));
         statusBar()->showMessage(msg, 10000);

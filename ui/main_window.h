@@ -9,6 +9,7 @@
 #include <QTimer>
 #include <functional>
 #include <map>
+#include <optional>
 
 #include "eta_estimator.h"
 #include "image_canvas.h"
@@ -162,7 +163,14 @@ private:
     void scheduleAutosave();
     void checkIdle();
     bool openProjectFile(const QString& path);
-    bool importAnnotations(const QString& path, const QString& imageDir);
+    // File ▸ Open Recent: projects, annotation files and image folders, newest first.
+    QStringList recentPaths() const;
+    void addRecent(const QString& path);
+    void fillRecentMenu();
+    // Reads and checks an annotation file (an error titled for the import when it is bad); a
+    // project file under another name is appended to *projects instead.
+    std::optional<annotation::Project> readAnnotations(const QString& path, QStringList* projects);
+    bool importAnnotations(annotation::Project project, const QString& path, const QString& imageDir);
     QString untitledProjectPath() const;
     Id instanceAtDetection(Id image, int detection) const;
     void setSelectedState(annotation::State state);
@@ -211,6 +219,8 @@ private:
     QAction *analyseAct_, *analyseAllAct_, *cancelAct_, *shortcutsAct_, *aboutAct_, *prefsAct_;
     QActionGroup* toolGroup_ = nullptr;
     QList<QMenu*> menus_;
+    QMenu* recentMenu_ = nullptr;
+    QStringList recent_; // without settings (tests)
 
     Id current_ = 0;
     Id selected_ = 0;

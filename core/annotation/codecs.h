@@ -11,7 +11,7 @@
 namespace hoi::annotation::detail {
 
 Project import_hico(std::string_view text, Problems& problems);
-std::string export_hico(const Project& project, ExportReport& report);
+std::string export_hico(const Project& project, ExportReport& report, bool states = false);
 
 Project import_instances(std::string_view text, Problems& problems);
 std::string export_instances(const Project& project, ExportReport& report);

@@ -74,6 +74,7 @@ Project import_hico(std::string_view text, Problems& problems) {
             size_t subject, object;
             int verb;
             std::optional<double> score;
+            std::optional<State> state; // "state" written by HOI Studio's export
         };
         std::vector<Pending> pending;
         const json* hois = member(entry, "hoi_annotation", p, problems);
@@ -104,6 +105,15 @@ Project import_hico(std::string_view text, Problems& problems) {
                 if (hv) ok &= read_int(*hv, at(q, "hoi_category_id"), problems, 1, HicoVocabulary::kHois, hoi1);
                 Pending pe{};
                 ok &= read_optional_score(hj, q, problems, pe.score);
+                if (const json* st = member(hj, "state", q, problems, false)) {
+                    const auto parsed = st->is_string() ? state_from_string(st->get<std::string>()) : std::nullopt;
+                    if (!parsed || *parsed == State::Rejected) {
+                        problems.add(at(q, "state"), "expected \"predicted\", \"accepted\" or \"edited\"");
+                        ok = false;
+                    } else {
+                        pe.state = parsed;
+                    }
+                }
                 if (!ok) continue;
                 if (s == o) {
                     problems.add(q, "subject_id and object_id are both " + std::to_string(s) +
@@ -146,14 +156,14 @@ Project import_hico(std::string_view text, Problems& problems) {
             x.verb = vocab.verb_name(pe.verb);
             x.hico_verb = pe.verb;
             x.score = pe.score;
-            x.state = state_for_score(pe.score);
+            x.state = pe.state ? *pe.state : state_for_score(pe.score);
             doc.add_interaction(x);
         }
     }
     return project;
 }
 
-std::string export_hico(const Project& project, ExportReport& report) {
+std::string export_hico(const Project& project, ExportReport& report, bool states) {
     const HicoVocabulary& vocab = HicoVocabulary::instance();
     const Document& doc = project.document;
     ExportSelection sel = select_for_export(doc, report);
@@ -217,6 +227,7 @@ std::string export_hico(const Project& project, ExportReport& report) {
             h["category_id"] = verb + 1;
             h["hoi_category_id"] = hoi + 1;
             if (x->score) h["score"] = *x->score;
+            if (states) h["state"] = std::string(to_string(x->state));
             hois.push_back(std::move(h));
             ++report.interactions;
         }

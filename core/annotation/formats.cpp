@@ -155,18 +155,66 @@ std::vector<Problem> validate_text(std::string_view text, Format format, const s
     return list;
 }
 
-std::string export_text(const Project& project, Format format, ExportReport* report) {
+namespace {
+
+// The project with only what the scope takes; what it leaves out is counted as omitted.
+Project scoped(const Project& project, ExportScope scope, ExportReport& r) {
+    Project out;
+    out.settings = project.settings;
+    const Document& doc = project.document;
+    std::vector<Image> images;
+    std::vector<Instance> instances;
+    std::vector<Interaction> interactions;
+    std::unordered_set<Id> kept_images, used;
+    for (const Image& im : doc.images()) {
+        if (scope == ExportScope::Reviewed && !im.reviewed) {
+            ++r.images_omitted;
+            continue;
+        }
+        kept_images.insert(im.id);
+        images.push_back(im);
+    }
+    for (const Interaction& x : doc.interactions()) {
+        const bool by_person = x.state == State::Accepted || x.state == State::Edited;
+        if (!kept_images.count(x.image) || (scope == ExportScope::Accepted && !by_person)) {
+            ++r.interactions_omitted;
+            continue;
+        }
+        used.insert(x.subject);
+        used.insert(x.object);
+        interactions.push_back(x);
+    }
+    for (const Instance& x : doc.instances()) {
+        const bool keep = kept_images.count(x.image) &&
+                          (scope != ExportScope::Accepted || used.count(x.id) || x.state != State::Predicted);
+        if (!keep) {
+            ++r.instances_omitted;
+            continue;
+        }
+        instances.push_back(x);
+    }
+    out.document = Document::from_parts(std::move(images), std::move(instances), std::move(interactions),
+                                        doc.counters());
+    return out;
+}
+
+} // namespace
+
+std::string export_text(const Project& project, Format format, ExportReport* report, const ExportOptions& options) {
     ExportReport local;
     ExportReport& r = report ? *report : local;
     r = ExportReport{};
     r.format = std::string(format_name(format));
+    std::optional<Project> limited;
+    if (options.scope != ExportScope::All) limited = scoped(project, options.scope, r);
+    const Project& p = limited ? *limited : project;
     try {
         switch (format) {
-        case Format::Hico: return detail::export_hico(project, r);
-        case Format::Instances: return detail::export_instances(project, r);
-        case Format::Coco: return detail::export_coco(project, r);
-        case Format::Csv: return detail::export_csv(project, r);
-        case Format::Project: return detail::export_project(project, r);
+        case Format::Hico: return detail::export_hico(p, r, options.hico_states);
+        case Format::Instances: return detail::export_instances(p, r);
+        case Format::Coco: return detail::export_coco(p, r);
+        case Format::Csv: return detail::export_csv(p, r);
+        case Format::Project: return detail::export_project(p, r);
         }
     } catch (const nlohmann::json::exception& e) {
         // Only reachable with text that is not UTF-8 (importers and the GUI never produce it).
@@ -190,9 +238,9 @@ std::vector<Problem> validate_file(const std::string& path, Format format, const
     return validate_text(text, format, path, options);
 }
 
-ExportReport export_file(const Project& project, const std::string& path, Format format) {
+ExportReport export_file(const Project& project, const std::string& path, Format format, const ExportOptions& options) {
     ExportReport report;
-    std::string text = export_text(project, format, &report);
+    std::string text = export_text(project, format, &report, options);
     io::write_file_atomic(path, text);
     return report;
 }

@@ -18,8 +18,9 @@
 //   csv       one row per interaction (RFC 4180), columns named in the header (see csv_columns()).
 //   project   the HOI Studio project file (see project.h).
 // Review states: formats other than csv and project have no state; importers mark entries that
-// carry a score as "predicted" and the others as "accepted" (ground truth); exporters leave out
-// rejected instances and interactions and count them in the report.
+// carry a score as "predicted" and the others as "accepted" (ground truth), except that a hico
+// hoi_annotation entry's optional "state" (written with ExportOptions::hico_states) is read back;
+// exporters leave out rejected instances and interactions and count them in the report.
 //
 // Bad input: importers check everything (JSON syntax with line/column, types, missing keys, boxes
 // with x2 < x1 or non-finite numbers, ids out of range, duplicate ids, file names that leave the
@@ -61,10 +62,25 @@ struct ExportReport {
     size_t images = 0, instances = 0, interactions = 0;        // written
     size_t instances_skipped = 0, interactions_skipped = 0;   // not expressible / left out
     std::map<std::string, size_t> reasons; // reason -> count (instances and interactions)
+    // Left out because the export's scope asked for it (ExportOptions::scope), not a loss.
+    size_t images_omitted = 0, instances_omitted = 0, interactions_omitted = 0;
     void skip_instance(const std::string& reason);
     void skip_interaction(const std::string& reason);
     bool lossless() const { return instances_skipped == 0 && interactions_skipped == 0; }
     std::string to_string() const; // readable, one line per reason
+};
+
+// What an export takes from the project, besides leaving out rejected entries.
+enum class ExportScope {
+    All,      // every image, box and relation that is not rejected
+    Accepted, // only relations a person accepted or edited, and the boxes they use or a person made
+    Reviewed, // only the images a person marked reviewed
+};
+struct ExportOptions {
+    ExportScope scope = ExportScope::All;
+    // hico: each hoi_annotation entry carries "state" ("predicted", "accepted", "edited"), which
+    // the reference tools ignore and the importer reads back.
+    bool hico_states = false;
 };
 
 struct ImportOptions {
@@ -76,7 +92,8 @@ struct ImportOptions {
 // Reads `path` (size-limited), imports it as `format`; throws hoi::Error(Input) with every problem.
 Project import_file(const std::string& path, Format format, const ImportOptions& options = {});
 // Exports to `path` atomically; returns the report.
-ExportReport export_file(const Project& project, const std::string& path, Format format);
+ExportReport export_file(const Project& project, const std::string& path, Format format,
+                         const ExportOptions& options = {});
 // Every problem of a file ([] when clean). Never throws for bad content; a file that cannot be read
 // or is over the limit is one problem.
 std::vector<Problem> validate_file(const std::string& path, Format format, const ImportOptions& options = {});
@@ -87,7 +104,8 @@ Project import_text(std::string_view text, Format format, const std::string& fil
                     const ImportOptions& options = {});
 std::vector<Problem> validate_text(std::string_view text, Format format, const std::string& file = "<input>",
                                    const ImportOptions& options = {});
-std::string export_text(const Project& project, Format format, ExportReport* report = nullptr);
+std::string export_text(const Project& project, Format format, ExportReport* report = nullptr,
+                        const ExportOptions& options = {});
 
 // The CSV header columns, in the order written.
 const std::vector<std::string>& csv_columns();

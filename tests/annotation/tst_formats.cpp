@@ -55,6 +55,8 @@ private Q_SLOTS:
     void hicoRoundTripIsExact();
     void hicoLayoutUsesQpicIds();
     void hicoKeepsPredictionScores();
+    void exportScopeTakesWhatWasAskedFor();
+    void hicoStatesRoundTrip();
     void hicoReportsWhatItCannotExpress();
     void instancesRoundTrip();
     void instancesLayout();
@@ -407,6 +409,58 @@ void TstFormats::fileApiAndImageFolderCheck() {
     for (const char* f : {"/a.jpg", "/sub/b.png", "/c.jpg"}) std::ofstream(dir + f) << "x";
     QVERIFY(validate_file(path, Format::Project, opt).empty());
     QVERIFY(validate_file(dir + "/missing.json", Format::Hico).size() == 1);
+}
+
+void TstFormats::exportScopeTakesWhatWasAskedFor() {
+    const Project p = hoi::test::rich_project();
+    ExportReport r;
+    ExportOptions accepted;
+    accepted.scope = ExportScope::Accepted;
+    Project q = import_text(export_text(p, Format::Csv, &r, accepted), Format::Csv);
+    QCOMPARE(q.document.interactions().size(), size_t(3)); // feed, juggle, hold: a person's
+    for (const auto& x : q.document.interactions()) QVERIFY(x.state != State::Predicted);
+    QCOMPARE(r.interactions_omitted, size_t(2)); // ride (predicted), walk (rejected)
+    QCOMPARE(r.interactions_skipped, size_t(0));
+    QCOMPARE(r.images_omitted, size_t(0));
+
+    ExportOptions reviewed;
+    reviewed.scope = ExportScope::Reviewed;
+    q = import_text(export_text(p, Format::Project, &r, reviewed), Format::Project);
+    QCOMPARE(q.document.images().size(), size_t(2)); // b and c
+    QCOMPARE(q.document.interactions().size(), size_t(1)); // hold
+    QCOMPARE(r.images_omitted, size_t(1));
+    QCOMPARE(r.interactions_omitted, size_t(4)); // all of a.jpg's
+    QCOMPARE(r.instances_omitted, size_t(3));
+    // All: nothing omitted.
+    export_text(p, Format::Csv, &r);
+    QCOMPARE(r.images_omitted + r.instances_omitted + r.interactions_omitted, size_t(0));
+}
+
+void TstFormats::hicoStatesRoundTrip() {
+    Project p = hico_expressible();
+    Document& d = p.document;
+    // A person accepted the predicted ride; no_interaction stays predicted.
+    for (const auto& x : std::vector<Interaction>(d.interactions()))
+        if (x.verb == "ride") d.set_interaction_state(x.id, State::Accepted);
+    ExportOptions o;
+    o.hico_states = true;
+    const std::string text = export_text(p, Format::Hico, nullptr, o);
+    const json j = json::parse(text);
+    QCOMPARE(j[1]["hoi_annotation"][0]["state"].get<std::string>(), std::string("accepted"));
+    QCOMPARE(j[1]["hoi_annotation"][1]["state"].get<std::string>(), std::string("predicted"));
+    const Project back = import_text(text, Format::Hico);
+    std::multiset<std::pair<std::string, State>> a, b;
+    for (const auto& x : p.document.interactions()) a.insert({x.verb, x.state});
+    for (const auto& x : back.document.interactions()) b.insert({x.verb, x.state});
+    QVERIFY(a == b); // the scored but accepted ride comes back accepted, not predicted
+    // Without the option the file is what the reference tools write.
+    QVERIFY(export_text(p, Format::Hico).find("\"state\"") == std::string::npos);
+    // A bad state is a problem with its path.
+    std::string bad = text;
+    bad.replace(bad.find("\"accepted\""), 10, "\"rejected\"");
+    const auto problems = validate_text(bad, Format::Hico);
+    QCOMPARE(problems.size(), size_t(1));
+    QVERIFY(problems[0].where.find("state") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TstFormats)

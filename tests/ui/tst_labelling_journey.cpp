@@ -11,6 +11,8 @@
 #include <QComboBox>
 #include <QFile>
 #include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QUndoStack>
@@ -276,6 +278,56 @@ private Q_SLOTS:
         w.setCurrentImage(w.workspace()->document().image_by_file("messi5.jpg")->id);
         QVERIFY(waitIdle(w));
         QVERIFY(w.canvas()->message().isEmpty());
+    }
+
+    void importChecksTheFileBeforeGivingUpWork() {
+        QTemporaryDir dir;
+        QVERIFY(copySample("messi5.jpg", dir.path()));
+        {
+            QFile bad(dir.filePath("bad.json"));
+            QVERIFY(bad.open(QIODevice::WriteOnly));
+            bad.write("[{\"file_name\": \"messi5.jpg\", \"annotations\": [{\"bbox\": [5, 5, 1, 1], \"category_id\": 1}]}]");
+        }
+        MainWindow::Options o = options(false);
+        o.askOnClose = true; // "Save your changes?" would be asked before giving up the work
+        MainWindow w(o);
+        activate(w);
+        QVERIFY(w.openPaths({dir.path()}));
+        key(w, Qt::Key_M);
+        QVERIFY(w.isWindowModified());
+        const auto before = w.workspace()->document();
+        // Every message box that comes up: its title, then closed.
+        QStringList titles;
+        QTimer watcher;
+        connect(&watcher, &QTimer::timeout, this, [&] {
+            if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+                titles << box->windowTitle();
+                box->reject();
+            }
+        });
+        watcher.start(20);
+        QVERIFY(!w.openPaths({dir.filePath("bad.json")}));
+        watcher.stop();
+        QCOMPARE(titles, QStringList{"Import Annotations"}); // not "Unsaved Changes" first
+        QVERIFY(w.workspace()->document() == before);
+        QVERIFY(w.isWindowModified());
+    }
+
+    void recentFilesAndExportScope() {
+        QTemporaryDir dir;
+        QVERIFY(copySample("messi5.jpg", dir.path()));
+        MainWindow::Options o = options(false);
+        o.autoAnalyse = false;
+        MainWindow w(o);
+        activate(w);
+        QVERIFY(w.openPaths({dir.path()}));
+        QVERIFY(w.saveProject(dir.filePath("p.hoiproj")));
+        auto* recent = w.findChild<QMenu*>("recentMenu");
+        QVERIFY(recent);
+        QMetaObject::invokeMethod(recent, "aboutToShow");
+        QStringList entries;
+        for (QAction* a : recent->actions()) entries << a->toolTip();
+        QCOMPARE(entries, (QStringList{QFileInfo(dir.filePath("p.hoiproj")).absoluteFilePath(), QDir(dir.path()).absolutePath()}));
     }
 
     void reviewKeysAcrossImagesAndVerbs() {
