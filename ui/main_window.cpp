@@ -780,6 +780,7 @@ void MainWindow::startEngine() {
         }
     }
     engineLabel_->setText(tr("Loading models…"));
+    engineOptions_ = eo;
     const int job = inference_->worker()->submitLoad(eo);
     jobs_.insert(job);
 }
@@ -1335,6 +1336,8 @@ void MainWindow::onImageAnalysed(int job, qint64 image, AnalysisPtr analysis) {
     // the document (a reopened project, an import): opening a project never changes it.
     model::MergePolicy policy;
     policy.min_score = keepScore_;
+    policy.human_threshold = engineOptions_.human_threshold;
+    policy.object_threshold = engineOptions_.object_threshold;
     if (implicit_.remove(image) && !ws_->record(image) && !ws_->document().instances_of(image).empty())
         policy.mode = model::MergeMode::Attach;
     ws_->applyAnalysis(image, analysis, policy);

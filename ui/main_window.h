@@ -249,6 +249,7 @@ private:
     QStringList failures_;
     double keepScore_ = 0.01;
     bool untitledRecoveryPending_ = false;
+    model::EngineOptions engineOptions_; // what the engine was started with (thresholds for the merge)
     bool advanceAfterReview_ = true; // A / R move to the next pair (preference review/advance)
 };
 

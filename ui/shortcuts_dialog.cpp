@@ -35,7 +35,11 @@ ShortcutsDialog::ShortcutsDialog(const QList<QMenu*>& menus, QWidget* parent) : 
         group->setFirstColumnSpanned(true);
         for (QAction* a : actions) {
             QStringList keys;
-            for (const QKeySequence& k : a->shortcuts()) keys << k.toString(QKeySequence::NativeText);
+            // A standard key with no binding on this platform is empty: list only real, distinct keys.
+            for (const QKeySequence& k : a->shortcuts()) {
+                const QString text = k.toString(QKeySequence::NativeText);
+                if (!text.isEmpty() && !keys.contains(text)) keys << text;
+            }
             const QString name = a->text().remove(QLatin1Char('&')).remove(QStringLiteral("…"));
             new QTreeWidgetItem(tree, {QStringLiteral("    ") + name, keys.join(QStringLiteral(", "))});
             rows_ << QStringLiteral("%1|%2|%3").arg(group->text(0), name, keys.join(QStringLiteral(", ")));

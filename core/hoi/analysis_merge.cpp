@@ -114,7 +114,8 @@ MergeResult merge_analysis(const ImageAnalysis& a, annotation::Document& doc, Id
                 continue;
             }
             // A re-query's detection whose instance a person deleted stays deleted.
-            if (!fresh || !(policy.all_detections || in_pair[d])) continue;
+            const float threshold = det.class_id == 0 ? policy.human_threshold : policy.object_threshold;
+            if (!fresh || !(in_pair[d] || (policy.all_detections && det.score >= threshold))) continue;
             Instance in;
             in.image = image;
             in.box = box;

@@ -13,7 +13,7 @@
 //    is already in the document (a reopened project, an import) is analysed for its heatmaps and
 //    scores without the person asking for a new analysis — opening a project never changes it.
 // 3. Mode Update: matched Predicted instances take the detection's box and score; unmatched
-//    detections become Predicted instances; Predicted instances that match no detection and take
+//    detections become Predicted instances (those in no pair only at the policy's thresholds); Predicted instances that match no detection and take
 //    part in no relation a person touched are removed (with their predicted relations).
 // 4. Relations, per pair and applying prompt ("no interaction" prompts excepted): the prompt's verb
 //    is HICO's spelling when it is a HICO verb, else its free text. An existing relation of the same
@@ -40,6 +40,9 @@ struct MergePolicy {
     int top_k_per_pair = 0;      // at most this many predicted relations per pair, best first; <= 0 = all
     double match_iou = 0.5;      // a detection and an instance are the same object at this IoU
     bool all_detections = true;  // false: only detections that take part in a pair become instances
+    // Detections outside pairs below these scores do not become instances (the engine's thresholds,
+    // so what is shown is what the thresholds in the preferences say).
+    float human_threshold = 0.f, object_threshold = 0.f;
 };
 
 // Where a relation's score came from in the analysis.

@@ -224,6 +224,22 @@ private Q_SLOTS:
         QVERIFY(!relation(doc, "play"));
     }
 
+    void thresholdsKeepWeakDetectionsOutsidePairsOut() {
+        ImageAnalysis a = sampleAnalysis();
+        a.detections.push_back(det(170, 70, 190, 95, 0, 0.31f)); // a weak person, in no pair
+        a.detections.push_back(det(100, 0, 120, 20, 16, 0.35f)); // a dog, in no pair
+        Document doc;
+        const Id image = addImage(doc);
+        MergePolicy policy;
+        policy.human_threshold = 0.4f;
+        policy.object_threshold = 0.3f;
+        const MergeResult r = merge_analysis(a, doc, image, policy);
+        QCOMPARE(r.detection_instance[3], Id(0));
+        QVERIFY(r.detection_instance[4] != 0);
+        QVERIFY(r.detection_instance[2] != 0); // the cup (0.5) is in a pair anyway
+        QCOMPARE(int(doc.instances().size()), 4);
+    }
+
     void attachChangesNothing() {
         const ImageAnalysis a = sampleAnalysis();
         Document doc;

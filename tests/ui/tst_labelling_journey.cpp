@@ -25,6 +25,7 @@
 #include "image_canvas.h"
 #include "main_window.h"
 #include "pair_table_model.h"
+#include "shortcuts_dialog.h"
 #include "studio_test_util.h"
 #include "test_util.h"
 #include "workspace.h"
@@ -328,6 +329,24 @@ private Q_SLOTS:
         QStringList entries;
         for (QAction* a : recent->actions()) entries << a->toolTip();
         QCOMPARE(entries, (QStringList{QFileInfo(dir.filePath("p.hoiproj")).absoluteFilePath(), QDir(dir.path()).absolutePath()}));
+    }
+
+    void shortcutListReadsCleanly() {
+        MainWindow w(options(false));
+        QStringList rows;
+        QTimer::singleShot(0, this, [&] {
+            auto* dlg = qobject_cast<ShortcutsDialog*>(QApplication::activeModalWidget());
+            QVERIFY(dlg);
+            rows = dlg->rows();
+            dlg->reject();
+        });
+        w.showShortcuts();
+        QVERIFY(!rows.isEmpty());
+        for (const QString& r : rows) {
+            const QString keys = r.section(QLatin1Char('|'), 2);
+            QVERIFY2(!keys.startsWith(QLatin1String(", ")) && !keys.contains(QLatin1String(", ,")), qPrintable(r));
+        }
+        QVERIFY(rows.filter(QStringLiteral("|Preferences|")).value(0).endsWith(QLatin1String("|Ctrl+,")));
     }
 
     void reviewKeysAcrossImagesAndVerbs() {
