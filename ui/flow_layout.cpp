@@ -43,7 +43,9 @@ int FlowLayout::doLayout(const QRect& rect, bool testOnly) const {
     const QRect r = rect.adjusted(m.left(), m.top(), -m.right(), -m.bottom());
     int x = r.x(), y = r.y(), lineHeight = 0;
     for (QLayoutItem* item : items_) {
-        if (item->widget() && !item->widget()->isVisible() && !testOnly) continue;
+        // Skip widgets hidden on purpose; isVisible() would also skip every item of a window not
+        // shown yet, which then kept its default geometry (chips restored at start were invisible).
+        if (item->widget() && item->widget()->isHidden() && !testOnly) continue;
         const QSize hint = item->sizeHint();
         // An item that wants to expand (the line edit) takes the rest of the line, at least its minimum.
         int w = hint.width();

@@ -877,6 +877,11 @@ bool MainWindow::openPaths(const QStringList& paths) {
         const bool fresh = ws_->document().empty() && ws_->projectPath().isEmpty() && !ws_->isModified();
         const QList<Id> added = ws_->addImages(images, &problems);
         if (fresh) ws_->setModified(false);
+        // Prompts kept from before (the last session, another folder) are said, not used silently.
+        if (fresh && !added.isEmpty() && !promptBar_->chips().isEmpty())
+            statusBar()->showMessage(tr("Scoring with the prompts kept from before: %1 — Clear in the prompt bar to start without them.")
+                                         .arg(promptBar_->chips().join(QStringLiteral(", "))),
+                                     15000);
         if (!added.isEmpty()) {
             opened = true;
             if (opt_.useSettings) QSettings().setValue("paths/last_folder", QFileInfo(images.first()).absolutePath());

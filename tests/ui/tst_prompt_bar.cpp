@@ -28,6 +28,26 @@ private Q_SLOTS:
         QCOMPARE(bar.chips(), QStringList{});
     }
 
+    void chipsSetBeforeShowAreLaidOut() {
+        // Chips restored from settings or a project before the window is shown.
+        QWidget window;
+        auto* bar = new PromptBar(&window);
+        bar->setChips({"ride horse", "hold cup"});
+        window.resize(900, 80);
+        bar->resize(900, 60);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const auto chips = bar->findChildren<QWidget*>("promptChip");
+        QCOMPARE(chips.size(), 2);
+        for (QWidget* c : chips) {
+            QVERIFY(c->isVisible());
+            QVERIFY2(c->width() < 400 && c->height() < 60, qPrintable(QString("%1x%2").arg(c->width()).arg(c->height())));
+        }
+        QVERIFY(chips[0]->geometry().right() < bar->lineEdit()->geometry().left() ||
+                chips[1]->geometry().right() < bar->lineEdit()->geometry().left()); // the edit comes after them
+        QVERIFY(!chips[0]->geometry().intersects(chips[1]->geometry()));
+    }
+
     void incompleteTextIsNotAPrompt() {
         PromptBar bar;
         QTest::keyClicks(bar.lineEdit(), "horse");
