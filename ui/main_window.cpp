@@ -778,6 +778,9 @@ void MainWindow::startEngine() {
             const QStringList templ = s.value("prompts/templates").toStringList();
             for (const QString& t : templ) eo.templates.push_back(t.toStdString());
         }
+        // As in `hoi run`: per-layer attentions are computed when the inspector asks for a pair
+        // (Engine::inspect), not kept for every image of a batch.
+        eo.keep_layer_attention = false;
     }
     engineLabel_->setText(tr("Loading models…"));
     engineOptions_ = eo;

@@ -2,6 +2,7 @@
 #include "bench.h"
 #include "cli.h"
 
+#include "clip/synthetic.h"
 #include "core.h"
 #include "io/error.h"
 #include "io/resources.h"
@@ -129,10 +130,18 @@ static int cmd_bench(std::vector<std::string> argv) {
         .option("--section", "NAME", "run only this section (and blas)", true)
         .option("--clip", "MODEL", "CLIP model for the CLIP sections (default: random ViT-B/32-sized weights)")
         .option("--repeats", "N", "timed repetitions per measurement (default 10)")
-        .flag("--quick", "few repetitions (a smoke run)");
+        .flag("--quick", "few repetitions (a smoke run)")
+        .option("--write-clip", "PATH", "write the random-weight ViT-B/32-sized model as an OpenAI .pt archive and exit "
+                                        "(to time `hoi run` and `hoi-studio --bench` on the same weights)");
     if (!args.parse()) return kOk;
 
     bench::Context ctx;
+    if (args.has("--write-clip")) {
+        clip::write_synthetic_model(args.get("--write-clip"), clip::vit_b32_config(), 0);
+        std::cout << nlohmann::json{{"written", args.get("--write-clip")}, {"model", "synthetic ViT-B/32 (random weights)"}}.dump(1)
+                  << std::endl;
+        return 0;
+    }
     ctx.quick = args.has("--quick");
     ctx.repeats = args.get_int("--repeats", ctx.quick ? 2 : 10);
     if (ctx.repeats < 1) throw_usage("--repeats must be at least 1");

@@ -2,6 +2,7 @@
 //
 //   hoi-studio [--prompt P]... [--hico] [--clip MODEL] [INPUT...]
 //   hoi-studio --screenshot FILE [--select-first-pair] [--size WxH] [--prompt P]... INPUT...
+//   hoi-studio --bench [--prompt P]... [--hico] [--clip MODEL] INPUT...   (the GUI batch, timed; JSON)
 //
 // INPUT: images, folders, a project file (.hoiproj) or an annotation file (HICO-DET / COCO /
 // instances JSON, CSV) followed by its image folder. --screenshot opens the inputs, waits until
@@ -17,6 +18,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "batch_benchmark.h"
 #include "core.h"
 #include "main_window.h"
 #include "prompt_bar.h"
@@ -36,6 +38,7 @@ void useOffscreenWithoutDisplay(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--help" || a == "-h" || a == "--help-all" || a == "--version" || a == "-v" || a == "--screenshot" ||
+            a == "--bench" ||
             a.rfind("--screenshot=", 0) == 0) {
             setenv("QT_QPA_PLATFORM", "offscreen", 0);
             return;
@@ -76,14 +79,19 @@ int main(int argc, char** argv) {
                                QStringLiteral("WxH"), QStringLiteral("1500x900"));
     QCommandLineOption timeoutOpt(QStringLiteral("timeout"), QStringLiteral("With --screenshot: give up after SECONDS (default 600)."),
                                   QStringLiteral("SECONDS"), QStringLiteral("600"));
-    parser.addOptions({promptOpt, hicoOpt, clipOpt, shotOpt, firstPairOpt, sizeOpt, timeoutOpt});
+    QCommandLineOption benchOpt(QStringLiteral("bench"),
+                                QStringLiteral("Analyse every input image as Analyse All does, print the time per image and the "
+                                               "event loop's worst latency as JSON, and exit."));
+    parser.addOptions({promptOpt, hicoOpt, clipOpt, shotOpt, firstPairOpt, sizeOpt, timeoutOpt, benchOpt});
     parser.process(app);
 
     hoi::ui::applyStudioStyle(app);
     const QString shot = parser.value(shotOpt);
-    const bool screenshot = !shot.isEmpty();
+    const bool bench = parser.isSet(benchOpt);
+    const bool screenshot = !shot.isEmpty() || bench; // both run unattended
     const QStringList inputs = parser.positionalArguments();
-    if (screenshot && inputs.isEmpty()) return fail(QStringLiteral("--screenshot needs at least one input"));
+    if (screenshot && inputs.isEmpty()) return fail(bench ? QStringLiteral("--bench needs at least one input")
+                                                          : QStringLiteral("--screenshot needs at least one input"));
 
     hoi::ui::MainWindow::Options opt;
     opt.clipPath = parser.value(clipOpt);
@@ -92,6 +100,7 @@ int main(int argc, char** argv) {
         opt.askOnClose = false;
         opt.recovery = hoi::ui::MainWindow::RecoveryPolicy::Ignore;
         opt.interactive = false;
+        opt.autoAnalyse = !bench; // the bench times Analyse All alone
     }
     hoi::ui::MainWindow w(opt);
     if (screenshot) {
@@ -111,6 +120,15 @@ int main(int argc, char** argv) {
     // (the screenshot mode's policy leaves it untouched).
     if (!w.start(inputs) && screenshot) return fail(QStringLiteral("could not open the inputs"));
     if (!screenshot) return app.exec();
+    if (bench) {
+        QTimer::singleShot(0, &app, [&] {
+            hoi::ui::runBatchBenchmark(w, [&](const hoi::ui::BatchBenchResult& r) {
+                std::printf("%s", qPrintable(r.toJson()));
+                app.exit(w.engineReady() ? 0 : 1);
+            });
+        });
+        return app.exec();
+    }
 
     // ---- screenshot mode ----
     int exitCode = 1;
