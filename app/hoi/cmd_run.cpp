@@ -206,6 +206,13 @@ static int cmd_run(std::vector<std::string> argv) {
             ++failed;
             std::cerr << "hoi run: " << e.what() << " (skipped)" << std::endl;
             file.add_failure(path, e.what());
+        } catch (const std::exception& e) {
+            // Anything else one image provokes (out of memory, a library's check) fails that image
+            // alone: recorded with its reason, the batch goes on.
+            ++failed;
+            const std::string reason = path + ": " + library_message(e);
+            std::cerr << "hoi run: " << reason << " (skipped)" << std::endl;
+            file.add_failure(path, reason);
         }
         file.save();
         ++done;

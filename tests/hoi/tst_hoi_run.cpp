@@ -193,6 +193,24 @@ private Q_SLOTS:
         }
     }
 
+    void panoramaInBatch() {
+        require();
+        HOI_REQUIRE_FILE(hoi::test::models_dir() + "/movenet-multipose.json");
+        // A 60000 x 100 panorama (under the pixel limit) beside a photo: both processed (the pose
+        // estimator once tried to pad it to a 43 GB square and aborted the run). Detection only.
+        const std::string dir = out("pano");
+        fs::create_directories(dir);
+        fs::copy_file(hoi::test::samples_dir() + "/person.jpg", dir + "/a.jpg");
+        hoi::io::write_file_atomic(dir + "/wide.ppm", "P6\n60000 100\n255\n" + std::string(60000 * 100 * 3, '\x60'));
+        auto r = hoi::test::run_hoi({"run", "--clip", "", "--prompt", "ride horse", QString::fromStdString(dir),
+                                     "--out", QString::fromStdString(out("pano.json"))}, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QCOMPARE(nlohmann::json::parse(r.out)["processed"].get<int>(), 2);
+        auto j = nlohmann::json::parse(hoi::io::read_file(out("pano.json")));
+        QCOMPARE(int(j.size()), 2);
+        QCOMPARE(j[1]["width"].get<int>(), 60000);
+    }
+
     void attentionPngs() {
         require();
         const std::string dir = out("att");
