@@ -107,7 +107,10 @@ static int cmd_run(std::vector<std::string> argv) {
         if (!dup) prompts.push_back(std::move(p));
     }
 
-    std::vector<std::string> images = model::list_images(args.positionals());
+    std::vector<std::string> gifs;
+    std::vector<std::string> images = model::list_images(args.positionals(), &gifs);
+    for (const auto& g : gifs)
+        std::cerr << "hoi run: " << g << ": skipped, GIF images are not supported (convert it to PNG)" << std::endl;
     std::string shard_spec;
     if (args.has("--shard")) {
         auto [k, n] = model::parse_shard(args.get("--shard"));

@@ -3,6 +3,7 @@
 #include "annotation/coco_classes.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
+#include "io/names.h"
 
 #include <algorithm>
 #include <cctype>
@@ -15,18 +16,24 @@ namespace fs = std::filesystem;
 namespace hoi::model {
 
 namespace {
-bool is_image_name(const fs::path& p) {
+std::string lower_extension(const fs::path& p) {
     std::string ext = p.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext;
+}
+
+bool is_image_name(const fs::path& p) {
     static const std::set<std::string> exts = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif",
                                                ".tiff", ".pbm", ".pgm", ".ppm", ".pnm"};
-    return exts.count(ext) > 0;
+    return exts.count(lower_extension(p)) > 0;
 }
+
+bool is_gif_name(const fs::path& p) { return lower_extension(p) == ".gif"; }
 
 double round_to(double v, double scale) { return std::round(v * scale) / scale; }
 } // namespace
 
-std::vector<std::string> list_images(const std::vector<std::string>& inputs) {
+std::vector<std::string> list_images(const std::vector<std::string>& inputs, std::vector<std::string>* gifs) {
     std::set<std::string> out;
     for (const auto& in : inputs) {
         std::error_code ec;
@@ -38,6 +45,8 @@ std::vector<std::string> list_images(const std::vector<std::string>& inputs) {
                  !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
                 if (it->is_regular_file(ec) && is_image_name(it->path()))
                     out.insert(it->path().lexically_normal().string());
+                else if (gifs && it->is_regular_file(ec) && is_gif_name(it->path()))
+                    gifs->push_back(it->path().lexically_normal().string());
             }
             if (ec) throw_input(in + ": cannot read the directory (" + ec.message() + ")");
         } else {
@@ -149,13 +158,16 @@ PredictionFile::PredictionFile(std::string out, bool read_existing) : out_(std::
     }
 }
 
-bool PredictionFile::has(const std::string& path) const {
+bool PredictionFile::has(const std::string& image_path) const {
+    const std::string path = io::escape_name(image_path);
     auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
                                [](const auto& e, const std::string& p) { return e.first < p; });
     return it != entries_.end() && it->first == path;
 }
 
-void PredictionFile::put(const std::string& path, nlohmann::json entry) {
+void PredictionFile::put(const std::string& image_path, nlohmann::json entry) {
+    const std::string path = io::escape_name(image_path);
+    entry = io::json_safe(entry);
     auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
                                [](const auto& e, const std::string& p) { return e.first < p; });
     if (it != entries_.end() && it->first == path) it->second = std::move(entry);
@@ -164,7 +176,8 @@ void PredictionFile::put(const std::string& path, nlohmann::json entry) {
                   failed_.end());
 }
 
-void PredictionFile::add_failure(const std::string& path, const std::string& error) {
+void PredictionFile::add_failure(const std::string& image_path, const std::string& reason) {
+    const std::string path = io::escape_name(image_path), error = io::escape_name(reason);
     failed_.erase(std::remove_if(failed_.begin(), failed_.end(), [&](const auto& f) { return f.first == path; }),
                   failed_.end());
     failed_.emplace_back(path, error);
@@ -191,7 +204,7 @@ void PredictionFile::save() const {
     meta["failed"] = failed;
     meta["images"] = entries_.size();
     // The sidecar first: a reader that sees the list always finds metadata at least as new.
-    io::write_file_atomic(meta_path(out_), meta.dump(2) + "\n");
+    io::write_file_atomic(meta_path(out_), io::json_safe(meta).dump(2) + "\n");
     io::write_file_atomic(out_, list.dump() + "\n");
 }
 

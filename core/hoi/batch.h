@@ -26,8 +26,9 @@ namespace hoi::model {
 
 // Image files named on the command line: files as given, directories scanned recursively for
 // .jpg/.jpeg/.png/.bmp/.webp/.tif/.tiff/.pbm/.pgm/.ppm/.pnm (case-insensitive). Sorted by path,
-// duplicates removed. Throws hoi::Error(Input) for a missing path.
-std::vector<std::string> list_images(const std::vector<std::string>& inputs);
+// duplicates removed. Throws hoi::Error(Input) for a missing path. GIF files found in directories
+// (not supported, animated or not) are left out and, when `gifs` is given, added to it.
+std::vector<std::string> list_images(const std::vector<std::string>& inputs, std::vector<std::string>* gifs = nullptr);
 
 // "K/N" (1 <= K <= N): the K-th of N deterministic slices (every N-th path from the (K-1)-th).
 // Throws hoi::Error(Usage) for a malformed spec.
@@ -45,7 +46,8 @@ nlohmann::json prediction_entry(const ImageAnalysis& a, const BatchOptions& opt)
 std::string meta_path(const std::string& out);
 
 // The prediction file: entries by image path; load() reads an existing file (resume) and its
-// sidecar; save() writes both atomically.
+// sidecar; save() writes both atomically. Paths and entries are kept as written to JSON: a name that
+// is not UTF-8 is percent-escaped (io/names.h), in has() and put() alike.
 class PredictionFile {
 public:
     // Reads `out` if it exists (throws hoi::Error(Input) when it is not a valid prediction file).

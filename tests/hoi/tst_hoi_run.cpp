@@ -211,6 +211,31 @@ private Q_SLOTS:
         QCOMPARE(j[1]["width"].get<int>(), 60000);
     }
 
+    void namesAndGifsInFolders() {
+        require();
+        // A name that is not UTF-8 (Latin-1 e-acute) is processed and written percent-escaped; a GIF
+        // is skipped with a message; a second run resumes (the escaped name matches).
+        const std::string dir = out("names");
+        fs::create_directories(dir);
+        fs::copy_file(hoi::test::samples_dir() + "/person.jpg", dir + "/caf\xE9.jpg");
+        fs::copy_file(hoi::test::samples_dir() + "/dog.jpg", dir + "/dog.jpg");
+        hoi::io::write_file_atomic(dir + "/anim.gif", "GIF89a");
+        const QStringList args{"run", "--clip", "", "--prompt", "ride horse", QString::fromStdString(dir), "--out",
+                               QString::fromStdString(out("names.json"))};
+        auto r = hoi::test::run_hoi(args, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QVERIFY2(r.err.find(dir + "/anim.gif: skipped, GIF images are not supported") != std::string::npos, r.err.c_str());
+        QCOMPARE(nlohmann::json::parse(r.out)["processed"].get<int>(), 2);
+        auto j = nlohmann::json::parse(hoi::io::read_file(out("names.json")));
+        QCOMPARE(int(j.size()), 2);
+        QCOMPARE(j[0]["image_path"].get<std::string>(), dir + "/caf%E9.jpg");
+        QCOMPARE(j[0]["file_name"].get<std::string>(), std::string("caf%E9.jpg"));
+        r = hoi::test::run_hoi(args, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QCOMPARE(nlohmann::json::parse(r.out)["skipped"].get<int>(), 2);
+        QCOMPARE(int(nlohmann::json::parse(hoi::io::read_file(out("names.json"))).size()), 2);
+    }
+
     void attentionPngs() {
         require();
         const std::string dir = out("att");
