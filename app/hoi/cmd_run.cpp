@@ -6,6 +6,7 @@
 #include "hoi/batch.h"
 #include "hoi/engine.h"
 #include "io/error.h"
+#include "io/file_lock.h"
 
 #include <atomic>
 #include <chrono>
@@ -118,6 +119,9 @@ static int cmd_run(std::vector<std::string> argv) {
         shard_spec = std::to_string(k) + "/" + std::to_string(n);
     }
 
+    // One writer per output: a second run with the same --out refuses (exit 3) instead of both
+    // rewriting the file and one losing its results.
+    io::FileLock lock(args.get("--out"));
     const auto t_start = std::chrono::steady_clock::now();
     model::Engine engine(opt);
     if (!engine.has_clip())

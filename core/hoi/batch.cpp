@@ -3,6 +3,7 @@
 #include "annotation/coco_classes.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
+#include "io/file_lock.h"
 #include "io/names.h"
 
 #include <algorithm>
@@ -215,6 +216,7 @@ void merge_predictions(const std::vector<std::string>& inputs, const std::string
         for (const auto& in : inputs)
             if (fs::equivalent(in, out, ec)) throw_usage("--out " + out + " is also an input");
     }
+    io::FileLock lock(out); // not while a run or another merge writes it
     std::vector<std::pair<std::string, nlohmann::json>> all;
     std::vector<std::pair<std::string, std::string>> failed;
     nlohmann::json meta;

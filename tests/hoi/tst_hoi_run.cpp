@@ -8,6 +8,8 @@
 #include "annotation/coco_classes.h"
 #include "hoi/prompt.h"
 #include "io/atomic_file.h"
+#include "io/error.h"
+#include "io/file_lock.h"
 
 #include <csignal>
 #include <filesystem>
@@ -234,6 +236,34 @@ private Q_SLOTS:
         QVERIFY2(r.exit_code == 0, r.err.c_str());
         QCOMPARE(nlohmann::json::parse(r.out)["skipped"].get<int>(), 2);
         QCOMPARE(int(nlohmann::json::parse(hoi::io::read_file(out("names.json"))).size()), 2);
+    }
+
+    void oneWriterPerOutput() {
+        require();
+        // While another process writes the output (here: this one holds its lock), hoi run refuses
+        // with exit 3 and leaves the file alone; once released, the same command runs.
+        const std::string dest = out("locked.json");
+        const QStringList args{"run", "--clip", "", "--prompt", "ride horse",
+                               QString::fromStdString(hoi::test::samples_dir() + "/person.jpg"), "--out",
+                               QString::fromStdString(dest)};
+        {
+            hoi::io::FileLock held(dest);
+            QVERIFY_EXCEPTION_THROWN(hoi::io::FileLock again(dest), hoi::Error); // one holder, even in-process
+            auto r = hoi::test::run_hoi(args);
+            QCOMPARE(r.exit_code, 3);
+            QVERIFY2(r.err.find(dest + " is being written by another process (pid " +
+                                std::to_string(QCoreApplication::applicationPid()) + ")") != std::string::npos,
+                     r.err.c_str());
+            QVERIFY(!fs::exists(dest));
+            // hoi merge into it is refused too.
+            r = hoi::test::run_hoi({"merge", QString::fromStdString(out("all.json")), "--out", QString::fromStdString(dest)});
+            QCOMPARE(r.exit_code, 3);
+            QVERIFY2(r.err.find("is being written by another process") != std::string::npos, r.err.c_str());
+            QVERIFY(!fs::exists(dest));
+        }
+        auto r = hoi::test::run_hoi(args, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QVERIFY(fs::exists(dest));
     }
 
     void attentionPngs() {
