@@ -2,11 +2,13 @@
 #include "cli.h"
 
 #include "clip/clip_model.h"
+#include "clip/sha256.h"
 #include "core.h"
 #include "hoi/batch.h"
 #include "hoi/engine.h"
 #include "io/error.h"
 #include "io/file_lock.h"
+#include "io/names.h"
 
 #include <atomic>
 #include <chrono>
@@ -112,6 +114,11 @@ static int cmd_run(std::vector<std::string> argv) {
     std::vector<std::string> images = model::list_images(args.positionals(), &gifs);
     for (const auto& g : gifs)
         std::cerr << "hoi run: " << g << ": skipped, GIF images are not supported (convert it to PNG)" << std::endl;
+    // The whole image list (before any shard is cut from it): shards of one run share it, and
+    // hoi merge checks that they do.
+    std::string listed;
+    for (const auto& p : images) listed += io::escape_name(p) + "\n";
+    const nlohmann::json image_list = {{"count", images.size()}, {"sha256", clip::sha256_hex(listed)}};
     std::string shard_spec;
     if (args.has("--shard")) {
         auto [k, n] = model::parse_shard(args.get("--shard"));
@@ -148,6 +155,7 @@ static int cmd_run(std::vector<std::string> argv) {
                        {"pair_features", mode}, {"min_score", bopt.min_score},
                        {"score", "s_h^lambda * s_o^lambda * (alpha * s_pair + (1 - alpha) * s_global)"}};
     meta["shard"] = shard_spec.empty() ? nlohmann::json(nullptr) : nlohmann::json(shard_spec);
+    meta["image_list"] = image_list;
 
     model::PredictionFile file(args.get("--out"));
     file.set_meta(meta);

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -209,7 +210,8 @@ void PredictionFile::save() const {
     io::write_file_atomic(out_, list.dump() + "\n");
 }
 
-void merge_predictions(const std::vector<std::string>& inputs, const std::string& out) {
+void merge_predictions(const std::vector<std::string>& inputs, const std::string& out, bool allow_partial,
+                       std::vector<std::string>* missing_shards) {
     if (inputs.empty()) throw_usage("hoi merge needs at least one input file");
     std::error_code ec;
     if (fs::exists(out, ec)) {
@@ -220,15 +222,35 @@ void merge_predictions(const std::vector<std::string>& inputs, const std::string
     std::vector<std::pair<std::string, nlohmann::json>> all;
     std::vector<std::pair<std::string, std::string>> failed;
     nlohmann::json meta;
+    std::map<int, std::string> shards; // K -> its input
+    int shard_count = 0;               // N
+    std::string whole;                 // an input written without --shard
     for (const auto& in : inputs) {
         if (!fs::exists(in, ec)) throw_input(in + ": no such file");
         PredictionFile f(in);
         nlohmann::json m = f.meta();
         if (m.is_null()) throw_input(meta_path(in) + ": missing; hoi merge needs the sidecar hoi run writes");
+        const nlohmann::json spec = m.value("shard", nlohmann::json());
+        if (spec.is_string()) {
+            std::pair<int, int> kn;
+            try {
+                kn = parse_shard(spec.get<std::string>());
+            } catch (const Error&) {
+                throw_input(meta_path(in) + ": malformed shard " + spec.dump());
+            }
+            if (shard_count && kn.second != shard_count)
+                throw_input(in + " is shard " + spec.get<std::string>() + " but " + shards.begin()->second +
+                            " is one of " + std::to_string(shard_count) + "; these are not shards of one run");
+            shard_count = kn.second;
+            if (!shards.emplace(kn.first, in).second)
+                throw_input(in + " and " + shards[kn.first] + " are both shard " + spec.get<std::string>());
+        } else {
+            whole = in;
+        }
         m["shard"] = nullptr;
         m.erase("images");
         if (meta.is_null()) meta = m;
-        for (const char* key : {"format", "version", "prompts", "models", "options"})
+        for (const char* key : {"format", "version", "prompts", "models", "options", "image_list"})
             if (meta.value(key, nlohmann::json()) != m.value(key, nlohmann::json()))
                 throw_input(in + ": its " + std::string(key) + " differ from " + inputs.front() +
                             "'s; these are not shards of one run");
@@ -237,6 +259,25 @@ void merge_predictions(const std::vector<std::string>& inputs, const std::string
         nlohmann::json raw = nlohmann::json::parse(io::read_file(meta_path(in)));
         if (raw.contains("failed") && raw["failed"].is_array())
             for (const auto& x : raw["failed"]) failed.emplace_back(x.value("image_path", ""), x.value("error", ""));
+    }
+    if (!whole.empty() && inputs.size() > 1)
+        throw_input(whole + " was written by a run without --shard, not by one shard of a set; hoi merge joins the "
+                            "shards of one run");
+    std::vector<std::string> missing, given;
+    for (int k = 1; k <= shard_count; ++k)
+        (shards.count(k) ? given : missing).push_back(std::to_string(k) + "/" + std::to_string(shard_count));
+    if (!missing.empty()) {
+        auto join = [](const std::vector<std::string>& v) {
+            std::string r;
+            for (const auto& x : v) r += (r.empty() ? "" : ", ") + x;
+            return r;
+        };
+        if (!allow_partial)
+            throw_input("shard" + std::string(missing.size() > 1 ? "s " : " ") + join(missing) + " missing (given: " +
+                        join(given) + "): the merged file would lack their images; give every shard, or "
+                        "--allow-partial to merge these anyway");
+        meta["missing_shards"] = missing;
+        if (missing_shards) *missing_shards = missing;
     }
     std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (size_t i = 1; i < all.size(); ++i)

@@ -72,8 +72,13 @@ private:
 };
 
 // Joins shard outputs into what one run over all images writes (entries sorted by image path;
-// metadata identical apart from "shard", which becomes null). Throws hoi::Error(Input) when the
-// shards disagree on prompts, models or options, or give different results for one image.
-void merge_predictions(const std::vector<std::string>& inputs, const std::string& out);
+// metadata identical apart from "shard", which becomes null). The inputs must be one complete K/N
+// set of `hoi run --shard` (or one unsharded output): throws hoi::Error(Input) when they disagree
+// on prompts, models, options or image list, when a K appears twice, when the N differ, when a run
+// without --shard is among several inputs, when they give different results for one image, and
+// when shards are missing, unless allow_partial: then the merged metadata lists them under
+// "missing_shards", as does `missing_shards` when given.
+void merge_predictions(const std::vector<std::string>& inputs, const std::string& out, bool allow_partial = false,
+                       std::vector<std::string>* missing_shards = nullptr);
 
 } // namespace hoi::model

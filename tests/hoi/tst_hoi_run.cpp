@@ -114,6 +114,17 @@ private Q_SLOTS:
         QVERIFY2(m.exit_code == 0, m.err.c_str());
         QCOMPARE(hoi::io::read_file(out("merged.json")), hoi::io::read_file(all));
         QCOMPARE(hoi::io::read_file(out("merged.json.meta.json")), hoi::io::read_file(all + ".meta.json"));
+        // A shard missing: refused (exit 3), or merged with --allow-partial, which says what is missing.
+        const QStringList two{"merge", QString::fromStdString(out("shard3.json")), QString::fromStdString(out("shard1.json")),
+                              "--out", QString::fromStdString(out("partial.json"))};
+        m = hoi::test::run_hoi(two);
+        QCOMPARE(m.exit_code, 3);
+        QVERIFY2(m.err.find("shard 2/3 missing (given: 1/3, 3/3)") != std::string::npos, m.err.c_str());
+        QVERIFY(!fs::exists(out("partial.json")));
+        m = hoi::test::run_hoi(two + QStringList{"--allow-partial"});
+        QVERIFY2(m.exit_code == 0, m.err.c_str());
+        QVERIFY2(m.err.find("shard 2/3 is missing") != std::string::npos, m.err.c_str());
+        QCOMPARE(nlohmann::json::parse(m.out)["missing_shards"], nlohmann::json({"2/3"}));
         // Deterministic: the same run again gives the same bytes.
         auto r = hoi::test::run_hoi(QStringList{"run"} + common() + QStringList{
                 QString::fromStdString(images_), "--out", QString::fromStdString(out("again.json"))}, 600000);
