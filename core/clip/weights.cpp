@@ -60,7 +60,8 @@ bool zip_is_complete(const std::string& path) {
     in.seekg(size - tail);
     in.read(buf.data(), tail);
     if (in.gcount() != tail) return false;
-    for (size_t p = buf.rfind("PK\x05\x06"); p != std::string::npos; p = p ? buf.rfind("PK\x05\x06", p - 1) : std::string::npos) {
+    const std::string eocd = "PK\x05\x06";
+    for (size_t p = buf.rfind(eocd); p != std::string::npos; p = p ? buf.rfind(eocd, p - 1) : std::string::npos) {
         if (p + 22 > buf.size()) continue;
         const size_t comment = static_cast<unsigned char>(buf[p + 20]) | static_cast<unsigned char>(buf[p + 21]) << 8;
         if (p + 22 + comment == buf.size()) return true;
@@ -86,12 +87,13 @@ public:
     public:
         explicit Scope(SizeRecordingAllocator& a) : a_(a), load_(a.load_mutex_) {
             a_.base_ = c10::GetCPUAllocator();
-            a_.sizes_.clear();
             c10::SetCPUAllocator(&a_);
             installed_ = c10::GetCPUAllocator() == &a_; // not when another allocator has priority
         }
         ~Scope() {
             if (installed_) c10::SetCPUAllocator(a_.base_);
+            std::lock_guard<std::mutex> lock(a_.mutex_);
+            a_.sizes_.clear();
         }
         // The byte size allocated at p while installed, or SIZE_MAX when unknown.
         size_t size_of(const void* p) const {
@@ -122,13 +124,15 @@ void check_extent(const at::Tensor& t, size_t entry_bytes, const std::string& pa
     bool negative = t.storage_offset() < 0;
     for (int64_t d = 0; d < t.dim(); ++d) {
         negative |= t.stride(d) < 0;
-        last += static_cast<unsigned __int128>(t.size(d) - 1) * static_cast<uint64_t>(std::max<int64_t>(t.stride(d), 0));
+        last += static_cast<unsigned __int128>(t.size(d) - 1) *
+                static_cast<uint64_t>(std::max<int64_t>(t.stride(d), 0));
     }
     if (negative) throw_model(where + "has a negative offset or stride in the archive (a damaged file)");
     const unsigned __int128 needed = (last + 1) * static_cast<unsigned __int128>(t.element_size());
     const size_t available = std::min(t.storage().nbytes(), entry_bytes);
     if (needed > available) {
-        const std::string need = needed > UINT64_MAX ? std::string("more than 2^64") : std::to_string(static_cast<uint64_t>(needed));
+        const std::string need = needed > UINT64_MAX ? std::string("more than 2^64")
+                                                     : std::to_string(static_cast<uint64_t>(needed));
         throw_model(where + "(shape " + shape_str(t.sizes()) + ", " + std::string(c10::toString(t.scalar_type())) +
                     ") needs " + need + " bytes of its storage but the archive's entry holds only " +
                     std::to_string(available) + " bytes (a damaged or incomplete file: download it again)");
