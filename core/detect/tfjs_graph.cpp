@@ -652,6 +652,17 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
         const auto& src = nodes_[static_cast<size_t>(k)]->is_constant ? constants_[static_cast<size_t>(k)]
                                                                         : values[static_cast<size_t>(k)];
         out.push_back(src.at(static_cast<size_t>(idx)));
+        // A signature output must have the shape it declares: decoders rely on it (a mismatch would
+        // decode into wrong boxes silently).
+        for (const auto& spec : outputs_) {
+            if (index_.at(spec.node) != k || spec.output_index != idx || spec.shape.empty()) continue;
+            bool ok = out.back().dim() == static_cast<int64_t>(spec.shape.size());
+            for (size_t d = 0; ok && d < spec.shape.size(); ++d)
+                ok = spec.shape[d] < 0 || spec.shape[d] == out.back().size(static_cast<int64_t>(d));
+            if (!ok)
+                throw_model(where + ": output '" + spec.name + "' has shape " + shape_str(out.back().sizes().vec()) +
+                            ", the signature declares " + shape_str(spec.shape));
+        }
     }
     return out;
 }

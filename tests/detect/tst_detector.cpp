@@ -389,6 +389,21 @@ private Q_SLOTS:
         }
     }
 
+    void outputsAsDeclared() {
+        HOI_REQUIRE_FILE(model("nanodet.json"));
+        HOI_REQUIRE_FILE(sample("person.jpg"));
+        // The stride-8 scores output pointed at the stride-16 node: its 676 rows would be decoded on
+        // the 52 x 52 grid (wrong boxes, silently). The declared shape is checked instead.
+        QTemporaryDir dir;
+        const auto p = copy_nanodet(dir, [](json& j) { j["signature"]["outputs"]["Identity:0"]["name"] = "Identity_1:0"; });
+        const auto d = hoi::detect::make_detector(p);
+        auto e = error_of([&] { d->detect(hoi::io::load_image(sample("person.jpg")).rgb); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("output 'Identity:0' has shape [1,676,80], the signature declares [1,2704,80]") !=
+                         std::string::npos,
+                 e.first.c_str());
+    }
+
     void unknownOpAndAttribute() {
         HOI_REQUIRE_FILE(model("nanodet.json"));
         QTemporaryDir dir;
