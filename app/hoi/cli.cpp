@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "io/error.h"
+#include "io/names.h"
 
 #include <iostream>
 #include <sstream>
@@ -152,6 +153,6 @@ bool register_command(Command command) {
 
 const std::map<std::string, Command>& commands() { return registry(); }
 
-void print_json(const nlohmann::json& j) { std::cout << j.dump(2) << std::endl; }
+void print_json(const nlohmann::json& j) { std::cout << io::json_safe(j).dump(2) << std::endl; }
 
 } // namespace hoi::cli

@@ -60,7 +60,7 @@ struct Command {
 bool register_command(Command command);
 const std::map<std::string, Command>& commands();
 
-// Prints JSON to stdout (2-space indent, newline).
+// Prints JSON to stdout (2-space indent, newline); names that are not UTF-8 escaped (io/names.h).
 void print_json(const nlohmann::json& j);
 
 } // namespace hoi::cli

@@ -4,6 +4,8 @@
 #include "hoi/batch.h"
 #include "io/error.h"
 
+#include <iostream>
+
 namespace hoi::cli {
 
 static int cmd_merge(std::vector<std::string> argv) {
@@ -11,14 +13,20 @@ static int cmd_merge(std::vector<std::string> argv) {
     args.description(
             "Joins prediction files of `hoi run --shard K/N` (and their .meta.json sidecars) into one file,\n"
             "byte-identical to what a single run over all images writes. The inputs must come from the\n"
-            "same prompts, models and options.")
+            "same prompts, models, options and image list, and form one complete set (every K of 1..N\n"
+            "once); a missing shard is an error (exit 3) unless --allow-partial.")
         .option("--out", "FILE", "merged prediction file")
+        .flag("--allow-partial", "merge even when shards are missing (listed on stderr and in the metadata)")
         .positional("FILE", "shard outputs", 1);
     if (!args.parse()) return kOk;
     if (!args.has("--out")) throw_usage("--out FILE is required (see hoi merge --help)");
-    model::merge_predictions(args.positionals(), args.get("--out"));
+    std::vector<std::string> missing;
+    model::merge_predictions(args.positionals(), args.get("--out"), args.has("--allow-partial"), &missing);
+    for (const auto& m : missing)
+        std::cerr << "hoi merge: shard " << m << " is missing: its images are not in " << args.get("--out") << std::endl;
     model::PredictionFile merged(args.get("--out"));
-    print_json({{"out", args.get("--out")}, {"inputs", args.positionals().size()}, {"images", merged.size()}});
+    print_json({{"out", args.get("--out")}, {"inputs", args.positionals().size()}, {"images", merged.size()},
+                {"missing_shards", missing}});
     return kOk;
 }
 

@@ -2,10 +2,13 @@
 #include "cli.h"
 
 #include "clip/clip_model.h"
+#include "clip/sha256.h"
 #include "core.h"
 #include "hoi/batch.h"
 #include "hoi/engine.h"
 #include "io/error.h"
+#include "io/file_lock.h"
+#include "io/names.h"
 
 #include <atomic>
 #include <chrono>
@@ -107,7 +110,15 @@ static int cmd_run(std::vector<std::string> argv) {
         if (!dup) prompts.push_back(std::move(p));
     }
 
-    std::vector<std::string> images = model::list_images(args.positionals());
+    std::vector<std::string> gifs;
+    std::vector<std::string> images = model::list_images(args.positionals(), &gifs);
+    for (const auto& g : gifs)
+        std::cerr << "hoi run: " << g << ": skipped, GIF images are not supported (convert it to PNG)" << std::endl;
+    // The whole image list (before any shard is cut from it): shards of one run share it, and
+    // hoi merge checks that they do.
+    std::string listed;
+    for (const auto& p : images) listed += io::escape_name(p) + "\n";
+    const nlohmann::json image_list = {{"count", images.size()}, {"sha256", clip::sha256_hex(listed)}};
     std::string shard_spec;
     if (args.has("--shard")) {
         auto [k, n] = model::parse_shard(args.get("--shard"));
@@ -115,6 +126,9 @@ static int cmd_run(std::vector<std::string> argv) {
         shard_spec = std::to_string(k) + "/" + std::to_string(n);
     }
 
+    // One writer per output: a second run with the same --out refuses (exit 3) instead of both
+    // rewriting the file and one losing its results.
+    io::FileLock lock(args.get("--out"));
     const auto t_start = std::chrono::steady_clock::now();
     model::Engine engine(opt);
     if (!engine.has_clip())
@@ -141,6 +155,7 @@ static int cmd_run(std::vector<std::string> argv) {
                        {"pair_features", mode}, {"min_score", bopt.min_score},
                        {"score", "s_h^lambda * s_o^lambda * (alpha * s_pair + (1 - alpha) * s_global)"}};
     meta["shard"] = shard_spec.empty() ? nlohmann::json(nullptr) : nlohmann::json(shard_spec);
+    meta["image_list"] = image_list;
 
     model::PredictionFile file(args.get("--out"));
     file.set_meta(meta);
@@ -206,6 +221,13 @@ static int cmd_run(std::vector<std::string> argv) {
             ++failed;
             std::cerr << "hoi run: " << e.what() << " (skipped)" << std::endl;
             file.add_failure(path, e.what());
+        } catch (const std::exception& e) {
+            // Anything else one image provokes (out of memory, a library's check) fails that image
+            // alone: recorded with its reason, the batch goes on.
+            ++failed;
+            const std::string reason = path + ": " + library_message(e);
+            std::cerr << "hoi run: " << reason << " (skipped)" << std::endl;
+            file.add_failure(path, reason);
         }
         file.save();
         ++done;

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
         case ErrorKind::Internal: return cli::kFailure;
         }
     } catch (const std::exception& e) {
-        std::cerr << "hoi " << args[0] << ": internal error: " << e.what() << std::endl;
+        std::cerr << "hoi " << args[0] << ": internal error: " << library_message(e) << std::endl;
         return cli::kFailure;
     }
     return cli::kFailure;

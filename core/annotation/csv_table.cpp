@@ -1,38 +1,11 @@
 #include "annotation/csv_table.h"
 
+#include "io/names.h"
+
 namespace hoi::annotation::detail {
 
-namespace {
-
-// Offset of the first byte that breaks UTF-8 (overlong forms, surrogates and values over
-// U+10FFFF included), or npos.
-size_t invalid_utf8_at(std::string_view s) {
-    size_t i = 0;
-    while (i < s.size()) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) { ++i; continue; }
-        size_t n = 0;
-        unsigned cp = 0, min = 0;
-        if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; min = 0x80; }
-        else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; min = 0x800; }
-        else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; min = 0x10000; }
-        else return i;
-        for (size_t k = 1; k <= n; ++k) {
-            if (i + k >= s.size()) return i;
-            unsigned char d = static_cast<unsigned char>(s[i + k]);
-            if ((d & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (d & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
-        i += n + 1;
-    }
-    return std::string_view::npos;
-}
-
-} // namespace
-
 bool parse_csv(std::string_view text, Problems& problems, std::vector<CsvRow>& rows) {
-    if (size_t bad = invalid_utf8_at(text); bad != std::string_view::npos) {
+    if (size_t bad = io::invalid_utf8_at(text); bad != std::string_view::npos) {
         problems.add(line_column(text, bad), "the file is not valid UTF-8 (save it as UTF-8)");
         return false;
     }

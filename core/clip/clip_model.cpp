@@ -52,7 +52,14 @@ std::shared_ptr<ClipModel> ClipModel::load(const std::string& path) {
     if (!std::filesystem::is_regular_file(path, ec))
         throw_model("CLIP model file " + path + " does not exist or is not a file");
     auto weights = read_clip_weights(path);
-    auto impl = build(std::move(weights.tensors), path);
+    std::unique_ptr<ClipModel::Impl> impl;
+    try {
+        impl = build(std::move(weights.tensors), path);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) { // a LibTorch check on tensors the file made: a model problem
+        throw_model(path + ": cannot build the CLIP model from its tensors: " + library_message(e));
+    }
     impl->from_file = true;
     return std::shared_ptr<ClipModel>(new ClipModel(std::move(impl)));
 }

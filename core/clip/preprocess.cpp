@@ -76,6 +76,11 @@ inline uint8_t clip8(int64_t v) {
 } // namespace
 
 cv::Mat resize_bicubic_pil(const cv::Mat& rgb8, int width, int height) {
+    return resize_bicubic_pil_padded(rgb8, rgb8.cols, rgb8.rows, 0, 0, {0, 0, 0}, width, height);
+}
+
+cv::Mat resize_bicubic_pil_padded(const cv::Mat& rgb8, int canvas_w, int canvas_h, int left, int top,
+                                  const std::array<uint8_t, 3>& fill, int width, int height) {
     if (rgb8.empty()) throw_input("resize: the image is empty");
     if (rgb8.type() != CV_8UC3)
         throw_input("resize: expected an 8-bit 3-channel RGB image (CV_8UC3), got OpenCV type " +
@@ -83,50 +88,70 @@ cv::Mat resize_bicubic_pil(const cv::Mat& rgb8, int width, int height) {
     if (width <= 0 || height <= 0)
         throw_input("resize: target size must be positive, got " + std::to_string(width) + "x" + std::to_string(height));
     const int in_w = rgb8.cols, in_h = rgb8.rows;
-    const bool need_h = width != in_w, need_v = height != in_h;
-    if (!need_h && !need_v) return rgb8.clone();
+    if (left < 0 || top < 0 || left + in_w > canvas_w || top + in_h > canvas_h)
+        throw_input("resize: the image does not lie inside its " + std::to_string(canvas_w) + "x" +
+                    std::to_string(canvas_h) + " canvas");
+    const bool padded = canvas_w != in_w || canvas_h != in_h;
+    const bool need_h = width != canvas_w, need_v = height != canvas_h;
+    if (!need_h && !need_v && !padded) return rgb8.clone();
 
-    const Coeffs cv_ = precompute(in_h, height);
-    cv::Mat src = rgb8;
+    const Coeffs cv_ = precompute(canvas_h, height);
     std::vector<std::pair<int, int>> vbounds = cv_.bounds;
-
-    if (need_h) {
-        // Horizontal pass over the rows the vertical pass will read.
-        const int y_first = vbounds.front().first;
-        const int y_last = vbounds.back().first + vbounds.back().second;
-        for (auto& b : vbounds) b.first -= y_first;
-        const Coeffs ch = precompute(in_w, width);
-        cv::Mat tmp(y_last - y_first, width, CV_8UC3);
-        for (int y = 0; y < tmp.rows; ++y) {
-            const uint8_t* in = rgb8.ptr<uint8_t>(y + y_first);
-            uint8_t* out = tmp.ptr<uint8_t>(y);
-            for (int xx = 0; xx < width; ++xx) {
-                const auto [xmin, n] = ch.bounds[static_cast<size_t>(xx)];
-                const int32_t* k = &ch.k[static_cast<size_t>(xx) * static_cast<size_t>(ch.ksize)];
-                int64_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
-                for (int x = 0; x < n; ++x) {
-                    const uint8_t* p = in + 3 * (x + xmin);
-                    s0 += int64_t{p[0]} * k[x];
-                    s1 += int64_t{p[1]} * k[x];
-                    s2 += int64_t{p[2]} * k[x];
-                }
-                out[3 * xx + 0] = clip8(s0);
-                out[3 * xx + 1] = clip8(s1);
-                out[3 * xx + 2] = clip8(s2);
-            }
+    // The canvas rows the vertical pass reads, horizontally resized when need_h: rows of the
+    // padding are all `fill`, so they are computed once; so are the output pixels whose taps lie in
+    // the padding alone. Memory: those rows at the output's width, never the whole canvas.
+    const int y_first = vbounds.front().first;
+    const int y_last = vbounds.back().first + vbounds.back().second;
+    for (auto& b : vbounds) b.first -= y_first;
+    const int out_w = need_h ? width : canvas_w;
+    Coeffs ch;
+    if (need_h) ch = precompute(canvas_w, width);
+    auto resample = [&](int xx, const auto& pixel, uint8_t* out) { // one output pixel of a row
+        const auto [xmin, n] = ch.bounds[static_cast<size_t>(xx)];
+        const int32_t* k = &ch.k[static_cast<size_t>(xx) * static_cast<size_t>(ch.ksize)];
+        int64_t s0 = 1 << (kPrecisionBits - 1), s1 = s0, s2 = s0;
+        for (int x = 0; x < n; ++x) {
+            const uint8_t* p = pixel(x + xmin);
+            s0 += int64_t{p[0]} * k[x];
+            s1 += int64_t{p[1]} * k[x];
+            s2 += int64_t{p[2]} * k[x];
         }
-        src = tmp;
+        out[0] = clip8(s0);
+        out[1] = clip8(s1);
+        out[2] = clip8(s2);
+    };
+    std::vector<uint8_t> fill_row(static_cast<size_t>(out_w) * 3);
+    for (int xx = 0; xx < out_w; ++xx) {
+        if (need_h) resample(xx, [&](int) { return fill.data(); }, &fill_row[3 * static_cast<size_t>(xx)]);
+        else std::copy(fill.begin(), fill.end(), &fill_row[3 * static_cast<size_t>(xx)]);
     }
-    if (!need_v) return src;
+    cv::Mat tmp(y_last - y_first, out_w, CV_8UC3);
+    for (int y = 0; y < tmp.rows; ++y) {
+        uint8_t* out = tmp.ptr<uint8_t>(y);
+        std::copy(fill_row.begin(), fill_row.end(), out);
+        const int iy = y + y_first - top;
+        if (iy < 0 || iy >= in_h) continue;
+        const uint8_t* in = rgb8.ptr<uint8_t>(iy);
+        if (!need_h) {
+            std::copy(in, in + 3 * in_w, out + 3 * left);
+            continue;
+        }
+        const auto pixel = [&](int x) { return x >= left && x < left + in_w ? in + 3 * (x - left) : fill.data(); };
+        for (int xx = 0; xx < width; ++xx) {
+            const auto [xmin, n] = ch.bounds[static_cast<size_t>(xx)];
+            if (xmin < left + in_w && xmin + n > left) resample(xx, pixel, out + 3 * xx);
+        }
+    }
+    if (!need_v) return tmp;
 
-    cv::Mat out(height, width, CV_8UC3);
+    cv::Mat out(height, out_w, CV_8UC3);
     for (int yy = 0; yy < height; ++yy) {
         const auto [ymin, n] = vbounds[static_cast<size_t>(yy)];
         const int32_t* k = &cv_.k[static_cast<size_t>(yy) * static_cast<size_t>(cv_.ksize)];
         uint8_t* o = out.ptr<uint8_t>(yy);
-        for (int xx = 0; xx < width * 3; ++xx) {
+        for (int xx = 0; xx < out_w * 3; ++xx) {
             int64_t s = 1 << (kPrecisionBits - 1);
-            for (int y = 0; y < n; ++y) s += int64_t{src.ptr<uint8_t>(y + ymin)[xx]} * k[y];
+            for (int y = 0; y < n; ++y) s += int64_t{tmp.ptr<uint8_t>(y + ymin)[xx]} * k[y];
             o[xx] = clip8(s);
         }
     }
@@ -144,17 +169,18 @@ std::array<int, 2> resize_shorter_side(int width, int height, int size) {
     return w_short ? std::array<int, 2>{size, new_long} : std::array<int, 2>{new_long, size};
 }
 
-at::Tensor preprocess(const cv::Mat& rgb8, int size) {
+namespace {
+
+void check_input(const cv::Mat& rgb8, int size) {
     if (rgb8.empty()) throw_input("preprocess: the image is empty");
     if (rgb8.type() != CV_8UC3)
         throw_input("preprocess: expected an 8-bit 3-channel RGB image (CV_8UC3), got OpenCV type " +
                     std::to_string(rgb8.type()));
     if (size <= 0) throw_input("preprocess: input size must be positive, got " + std::to_string(size));
-    const auto [rw, rh] = resize_shorter_side(rgb8.cols, rgb8.rows, size);
-    const cv::Mat resized = resize_bicubic_pil(rgb8, rw, rh);
-    // torchvision CenterCrop: top/left = int(round((dim - size) / 2.0)), Python's round half to even.
-    const int top = static_cast<int>(std::nearbyint((rh - size) / 2.0));
-    const int left = static_cast<int>(std::nearbyint((rw - size) / 2.0));
+}
+
+// The size x size crop of `resized` at (top, left) as a normalised float32 tensor [3, size, size].
+at::Tensor normalised_crop(const cv::Mat& resized, int top, int left, int size) {
     at::Tensor out = torch::empty({3, size, size}, torch::kFloat32);
     float* dst = out.data_ptr<float>();
     const size_t plane = static_cast<size_t>(size) * static_cast<size_t>(size);
@@ -170,6 +196,33 @@ at::Tensor preprocess(const cv::Mat& rgb8, int size) {
         }
     }
     return out;
+}
+
+} // namespace
+
+at::Tensor preprocess(const cv::Mat& rgb8, int size) {
+    check_input(rgb8, size);
+    const auto [rw, rh] = resize_shorter_side(rgb8.cols, rgb8.rows, size);
+    const cv::Mat resized = resize_bicubic_pil(rgb8, rw, rh);
+    // torchvision CenterCrop: top/left = int(round((dim - size) / 2.0)), Python's round half to even.
+    const int top = static_cast<int>(std::nearbyint((rh - size) / 2.0));
+    const int left = static_cast<int>(std::nearbyint((rw - size) / 2.0));
+    return normalised_crop(resized, top, left, size);
+}
+
+std::array<uint8_t, 3> mean_rgb8() {
+    std::array<uint8_t, 3> c{};
+    for (size_t i = 0; i < 3; ++i) c[i] = static_cast<uint8_t>(std::lround(kClipMean[i] * 255));
+    return c;
+}
+
+at::Tensor preprocess_padded_square(const cv::Mat& rgb8, int size) {
+    check_input(rgb8, size);
+    const int side = std::max(rgb8.cols, rgb8.rows);
+    // A square resized to size x size: the center crop is the whole of it.
+    return normalised_crop(resize_bicubic_pil_padded(rgb8, side, side, (side - rgb8.cols) / 2, (side - rgb8.rows) / 2,
+                                                     mean_rgb8(), size, size),
+                           0, 0, size);
 }
 
 } // namespace hoi::clip

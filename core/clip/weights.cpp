@@ -4,14 +4,21 @@
 #include "io/error.h"
 #include "io/safetensors.h"
 
+#include <c10/core/CPUAllocator.h>
+#include <caffe2/serialize/inline_container.h>
 #include <torch/script.h>
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 namespace hoi::clip {
 namespace {
@@ -36,26 +43,141 @@ at::Tensor to_float(const at::Tensor& t) {
     return f.contiguous();
 }
 
-LoadedWeights read_torchscript(const std::string& path) {
-    torch::jit::Module m;
-    try {
-        m = torch::jit::load(path, c10::Device(c10::kCPU));
-    } catch (const std::exception& e) {
-        std::string what = e.what();
-        auto nl = what.find('\n');
-        if (nl != std::string::npos) what = what.substr(0, nl);
-        throw_model(path + ": not a loadable TorchScript archive (OpenAI's CLIP .pt files are; a torch.save "
-                    "checkpoint must be converted to safetensors): " + what);
+// Refuses a float tensor holding NaN or infinite values (which would give NaN embeddings silently).
+void check_finite(const at::Tensor& t, const std::string& path, const std::string& name) {
+    if (t.is_floating_point() && !at::isfinite(t).all().item<bool>())
+        throw_model(path + ": tensor '" + name + "' holds NaN or infinite values");
+}
+
+// True when the file ends with a zip end-of-central-directory record (22 bytes and a comment of up
+// to 64 KiB); a truncated download does not.
+bool zip_is_complete(const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : 0;
+    if (size < 22) return false;
+    const std::streamoff tail = std::min<std::streamoff>(size, 22 + 65535);
+    std::string buf(static_cast<size_t>(tail), '\0');
+    in.seekg(size - tail);
+    in.read(buf.data(), tail);
+    if (in.gcount() != tail) return false;
+    const std::string eocd = "PK\x05\x06";
+    for (size_t p = buf.rfind(eocd); p != std::string::npos; p = p ? buf.rfind(eocd, p - 1) : std::string::npos) {
+        if (p + 22 > buf.size()) continue;
+        const size_t comment = static_cast<unsigned char>(buf[p + 20]) | static_cast<unsigned char>(buf[p + 21]) << 8;
+        if (p + 22 + comment == buf.size()) return true;
     }
+    return false;
+}
+
+// While installed as LibTorch's CPU allocator, records the size of every allocation. The archive
+// reader allocates each storage entry at the entry's byte size, whereas the storage it builds has the
+// size the pickle claims (trusted by LibTorch): a damaged file can claim more than its entry holds.
+class SizeRecordingAllocator final : public c10::Allocator {
+public:
+    c10::DataPtr allocate(size_t n) const override {
+        c10::DataPtr p = base_->allocate(n);
+        std::lock_guard<std::mutex> lock(mutex_);
+        sizes_[p.get()] = n;
+        return p;
+    }
+    c10::DeleterFnPtr raw_deleter() const override { return base_->raw_deleter(); }
+
+    // Installs itself for the guard's lifetime; one load at a time.
+    class Scope {
+    public:
+        explicit Scope(SizeRecordingAllocator& a) : a_(a), load_(a.load_mutex_) {
+            a_.base_ = c10::GetCPUAllocator();
+            c10::SetCPUAllocator(&a_);
+            installed_ = c10::GetCPUAllocator() == &a_; // not when another allocator has priority
+        }
+        ~Scope() {
+            if (installed_) c10::SetCPUAllocator(a_.base_);
+            std::lock_guard<std::mutex> lock(a_.mutex_);
+            a_.sizes_.clear();
+        }
+        // The byte size allocated at p while installed, or SIZE_MAX when unknown.
+        size_t size_of(const void* p) const {
+            std::lock_guard<std::mutex> lock(a_.mutex_);
+            auto it = a_.sizes_.find(p);
+            return installed_ && it != a_.sizes_.end() ? it->second : SIZE_MAX;
+        }
+
+    private:
+        SizeRecordingAllocator& a_;
+        std::lock_guard<std::mutex> load_;
+        bool installed_ = false;
+    };
+
+private:
+    c10::Allocator* base_ = nullptr;
+    mutable std::mutex mutex_;
+    mutable std::unordered_map<const void*, size_t> sizes_;
+    std::mutex load_mutex_;
+};
+
+// Refuses a tensor that would read past its storage: the bytes its offset, sizes and strides reach
+// against what the storage holds (`entry_bytes`: what the archive's entry held, when known).
+void check_extent(const at::Tensor& t, size_t entry_bytes, const std::string& path, const std::string& name) {
+    const auto where = path + ": tensor '" + name + "' ";
+    if (t.numel() == 0) return;
+    unsigned __int128 last = static_cast<unsigned __int128>(std::max<int64_t>(t.storage_offset(), 0));
+    bool negative = t.storage_offset() < 0;
+    for (int64_t d = 0; d < t.dim(); ++d) {
+        negative |= t.stride(d) < 0;
+        last += static_cast<unsigned __int128>(t.size(d) - 1) *
+                static_cast<uint64_t>(std::max<int64_t>(t.stride(d), 0));
+    }
+    if (negative) throw_model(where + "has a negative offset or stride in the archive (a damaged file)");
+    const unsigned __int128 needed = (last + 1) * static_cast<unsigned __int128>(t.element_size());
+    const size_t available = std::min(t.storage().nbytes(), entry_bytes);
+    if (needed > available) {
+        const std::string need = needed > UINT64_MAX ? std::string("more than 2^64")
+                                                     : std::to_string(static_cast<uint64_t>(needed));
+        throw_model(where + "(shape " + shape_str(t.sizes()) + ", " + std::string(c10::toString(t.scalar_type())) +
+                    ") needs " + need + " bytes of its storage but the archive's entry holds only " +
+                    std::to_string(available) + " bytes (a damaged or incomplete file: download it again)");
+    }
+}
+
+LoadedWeights read_torchscript(const std::string& path) {
+    if (!zip_is_complete(path))
+        throw_model(path + ": the archive is truncated (it has no zip directory at its end): an interrupted "
+                    "download or copy; download it again");
+    static SizeRecordingAllocator recorder;
     LoadedWeights w;
     w.format = WeightFormat::TorchScript;
-    std::set<std::string> seen;
-    for (const auto& p : m.named_parameters(true)) {
-        if (seen.insert(p.name).second) w.tensors.emplace_back(p.name, to_float(p.value.detach()));
-    }
-    for (const auto& b : m.named_buffers(true)) {
-        if (seen.insert(b.name).second)
-            w.tensors.emplace_back(b.name, b.value.is_floating_point() ? to_float(b.value.detach()) : b.value.detach());
+    try {
+        SizeRecordingAllocator::Scope sizes(recorder);
+        torch::jit::Module m;
+        try {
+            m = torch::jit::load(path, c10::Device(c10::kCPU));
+        } catch (const std::exception& e) {
+            bool torchscript = true; // a torch.save zip checkpoint has no TorchScript constants
+            try {
+                torchscript = caffe2::serialize::PyTorchStreamReader(path).hasRecord("constants.pkl");
+            } catch (const std::exception&) {}
+            if (!torchscript)
+                throw_model(path + ": a torch.save checkpoint, not a TorchScript archive (OpenAI's CLIP .pt files "
+                            "are); convert it to safetensors");
+            throw_model(path + ": not a loadable TorchScript archive: " + library_message(e));
+        }
+        // Every tensor is checked against its storage before anything reads it.
+        std::vector<std::pair<std::string, at::Tensor>> found;
+        std::set<std::string> seen;
+        for (const auto& p : m.named_parameters(true))
+            if (seen.insert(p.name).second) found.emplace_back(p.name, p.value.detach());
+        for (const auto& b : m.named_buffers(true))
+            if (seen.insert(b.name).second) found.emplace_back(b.name, b.value.detach());
+        for (const auto& [name, t] : found) check_extent(t, sizes.size_of(t.storage().data()), path, name);
+        for (auto& [name, t] : found) {
+            if (t.is_floating_point()) t = to_float(t);
+            check_finite(t, path, name);
+            w.tensors.emplace_back(name, std::move(t));
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw_model(path + ": cannot read the TorchScript archive: " + library_message(e));
     }
     if (w.tensors.empty()) throw_model(path + ": the TorchScript archive holds no parameters");
     return w;
@@ -92,8 +214,7 @@ LoadedWeights read_safetensors(const std::string& path) {
         const bool is_float = tensor.is_floating_point();
         if (is_float) {
             tensor = to_float(tensor);
-            if (!at::isfinite(tensor).all().item<bool>())
-                throw_model(path + ": tensor '" + t.name + "' holds NaN or infinite values");
+            check_finite(tensor, path, t.name);
         }
         raw.emplace_back(t.name, tensor);
     }

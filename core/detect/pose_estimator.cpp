@@ -52,8 +52,10 @@ std::vector<Pose> PoseEstimator::estimate(const cv::Mat& rgb8, const PoseOptions
     const int w = rgb8.cols, h = rgb8.rows;
     const int side = std::max(w, h);
     const int pad_left = (side - w) / 2, pad_top = (side - h) / 2;
-    x = torch::constant_pad_nd(x, {0, 0, pad_left, side - w - pad_left, pad_top, side - h - pad_top}, 0);
-    x = tf_resize_bilinear(x, impl_->size, impl_->size, false, false).to(torch::kInt).contiguous();
+    // The padded square is read through, never built (a 60000 x 100 panorama would make it 43 GB).
+    x = tf_resize_bilinear_padded(x, side, side, pad_top, pad_left, impl_->size, impl_->size, false, false)
+            .to(torch::kInt)
+            .contiguous();
     const Tensor out = impl_->graph.run({{impl_->input, x}}, {impl_->output})[0].reshape({-1, 56}).contiguous();
     const float* p = out.data_ptr<float>();
     const float S = static_cast<float>(side);

@@ -94,12 +94,24 @@ torch::ScalarType dtype_of_signature(const std::string& dt) {
     return torch::kFloat;
 }
 
-std::vector<int64_t> shape_of_json(const json& tensor_shape) {
+// A tensorShape's dims (-1 = dynamic). Throws a Model error for a dim that is not an integer, or
+// is larger than any tensor the runner will allocate.
+std::vector<int64_t> shape_of_json(const json& tensor_shape, const std::string& where) {
     std::vector<int64_t> s;
     if (!tensor_shape.is_object() || !tensor_shape.contains("dim")) return s;
     for (const auto& d : tensor_shape["dim"]) {
-        const auto& v = d.value("size", json("0"));
-        s.push_back(v.is_string() ? std::stoll(v.get<std::string>()) : v.get<int64_t>());
+        const json v = d.is_object() ? d.value("size", json("0")) : json();
+        int64_t n = -2;
+        try {
+            size_t used = 0;
+            if (v.is_string()) n = std::stoll(v.get<std::string>(), &used);
+            if (v.is_string() && used != v.get<std::string>().size()) n = -2;
+            if (v.is_number_integer()) n = v.get<int64_t>();
+        } catch (const std::logic_error&) {}
+        if (n < -1 || n > tfjs::kMaxElements)
+            throw_model(where + ": tensor shape dimension " + v.dump() + " is not an integer between -1 and " +
+                        std::to_string(tfjs::kMaxElements));
+        s.push_back(n);
     }
     return s;
 }
@@ -136,6 +148,9 @@ std::map<std::string, Tensor> load_weights(const json& model, const fs::path& di
             for (const auto& d : w["shape"]) {
                 if (!d.is_number_integer() || d.get<int64_t>() < 0) throw_model(wwhere + ": bad shape entry");
                 shape.push_back(d.get<int64_t>());
+                if (shape.back() > 0 && count > static_cast<int64_t>(data.size()) / shape.back())
+                    throw_model(wwhere + ": shape " + w["shape"].dump() + " needs more bytes than " + shard_names +
+                                " has (" + std::to_string(data.size()) + ")");
                 count *= shape.back();
             }
             std::string stored = dtype;
@@ -196,6 +211,9 @@ std::map<std::string, Tensor> load_weights(const json& model, const fs::path& di
                 }
                 t = dtype == "int32" ? f.round().to(torch::kInt) : f;
             }
+            // NaN only: graphs use infinities on purpose (e.g. -inf as the padding value of a max pool).
+            if (t.is_floating_point() && torch::isnan(t).any().item<bool>())
+                throw_model(wwhere + " holds NaN values (a damaged weight file)");
             offset += nbytes;
             out[name] = t;
         }
@@ -210,7 +228,9 @@ std::map<std::string, Tensor> load_weights(const json& model, const fs::path& di
 
 TfjsGraph::~TfjsGraph() = default;
 
-TfjsGraph::TfjsGraph(const std::string& model_json_path) : path_(model_json_path) {
+// Whatever the file holds, a problem in it is a Model error (a malformed value deep in the JSON
+// included), never a library exception.
+TfjsGraph::TfjsGraph(const std::string& model_json_path) try : path_(model_json_path) {
     const fs::path jp(model_json_path);
     const std::string where = jp.filename().string();
     if (!fs::exists(jp)) throw_model("model file not found: " + model_json_path);
@@ -405,7 +425,7 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) : path_(model_json_path
             if (it == weights.end()) throw_model(nwhere + ": no weight of that name in the weightsManifest");
             if (r.attr.contains("value") && r.attr["value"].contains("tensor") &&
                 r.attr["value"]["tensor"].contains("tensorShape")) {
-                const auto declared = shape_of_json(r.attr["value"]["tensor"]["tensorShape"]);
+                const auto declared = shape_of_json(r.attr["value"]["tensor"]["tensorShape"], nwhere);
                 const auto actual = it->second.sizes().vec();
                 if (declared != actual)
                     throw_model(nwhere + ": the weightsManifest gives shape " + shape_str(actual) +
@@ -423,7 +443,8 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) : path_(model_json_path
             spec.name = r.name;
             spec.node = r.name;
             if (r.attr.contains("dtype")) spec.dtype = dtype_of_signature(r.attr["dtype"].value("type", "DT_FLOAT"));
-            if (r.attr.contains("shape")) spec.shape = shape_of_json(r.attr["shape"].value("shape", json::object()));
+            if (r.attr.contains("shape"))
+                spec.shape = shape_of_json(r.attr["shape"].value("shape", json::object()), nwhere);
             inputs_.push_back(spec);
             nodes_.push_back(std::move(node));
             continue;
@@ -453,7 +474,7 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) : path_(model_json_path
             } catch (const Error&) {
                 throw;
             } catch (const std::exception& e) {
-                throw_model(nwhere + ": cannot evaluate constant node: " + e.what());
+                throw_model(nwhere + ": cannot evaluate constant node: " + library_message(e));
             }
             node->is_constant = true;
         }
@@ -473,7 +494,8 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) : path_(model_json_path
                     if (nm.substr(0, nm.rfind(':')) == spec.node) {
                         spec.name = it.key();
                         spec.dtype = dtype_of_signature(it.value().value("dtype", "DT_FLOAT"));
-                        if (it.value().contains("tensorShape")) spec.shape = shape_of_json(it.value()["tensorShape"]);
+                        if (it.value().contains("tensorShape"))
+                            spec.shape = shape_of_json(it.value()["tensorShape"], where + ": signature '" + it.key() + "'");
                     }
                 }
         }
@@ -486,12 +508,25 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) : path_(model_json_path
                 spec.node = colon == std::string::npos ? nm : nm.substr(0, colon);
                 spec.output_index = colon == std::string::npos ? 0 : std::stoi(nm.substr(colon + 1));
                 spec.dtype = dtype_of_signature(it.value().value("dtype", "DT_FLOAT"));
-                if (it.value().contains("tensorShape")) spec.shape = shape_of_json(it.value()["tensorShape"]);
+                if (it.value().contains("tensorShape"))
+                    spec.shape = shape_of_json(it.value()["tensorShape"], where + ": signature '" + it.key() + "'");
                 if (!index_.count(spec.node))
                     throw_model(where + ": signature output '" + spec.name + "' names no node");
                 outputs_.push_back(spec);
             }
     }
+    for (const auto& spec : inputs_) {
+        int64_t count = 1;
+        for (int64_t d : spec.shape)
+            if (d > 0) count = d > tfjs::kMaxElements / count ? tfjs::kMaxElements + 1 : count * d;
+        if (count > tfjs::kMaxElements)
+            throw_model(where + ": input '" + spec.name + "' has shape " + shape_str(spec.shape) + ", more than " +
+                        std::to_string(tfjs::kMaxElements) + " elements");
+    }
+} catch (const Error&) {
+    throw;
+} catch (const std::exception& e) {
+    throw_model(model_json_path + ": " + library_message(e));
 }
 
 std::map<std::string, int> TfjsGraph::op_counts() const {
@@ -598,10 +633,7 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
         } catch (const Error&) {
             throw;
         } catch (const std::exception& e) {
-            std::string msg = e.what();
-            const auto nl = msg.find('\n');
-            if (nl != std::string::npos) msg = msg.substr(0, nl);
-            throw_input(where + ": node '" + node.name + "' (" + node.op + ") failed: " + msg);
+            throw_input(where + ": node '" + node.name + "' (" + node.op + ") failed: " + library_message(e));
         }
         // Free inputs after their last use.
         for (const auto& [p, idx] : node.inputs) {
@@ -620,6 +652,17 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
         const auto& src = nodes_[static_cast<size_t>(k)]->is_constant ? constants_[static_cast<size_t>(k)]
                                                                         : values[static_cast<size_t>(k)];
         out.push_back(src.at(static_cast<size_t>(idx)));
+        // A signature output must have the shape it declares: decoders rely on it (a mismatch would
+        // decode into wrong boxes silently).
+        for (const auto& spec : outputs_) {
+            if (index_.at(spec.node) != k || spec.output_index != idx || spec.shape.empty()) continue;
+            bool ok = out.back().dim() == static_cast<int64_t>(spec.shape.size());
+            for (size_t d = 0; ok && d < spec.shape.size(); ++d)
+                ok = spec.shape[d] < 0 || spec.shape[d] == out.back().size(static_cast<int64_t>(d));
+            if (!ok)
+                throw_model(where + ": output '" + spec.name + "' has shape " + shape_str(out.back().sizes().vec()) +
+                            ", the signature declares " + shape_str(spec.shape));
+        }
     }
     return out;
 }

@@ -68,6 +68,11 @@ private:
 // TensorFlow's image resizes on an NHWC float tensor (exact TF / TF.js CPU semantics).
 torch::Tensor tf_resize_bilinear(const torch::Tensor& nhwc, int64_t out_h, int64_t out_w,
                                  bool align_corners, bool half_pixel_centers);
+// The bilinear resize of the image placed at (top, left) on a zero canvas of canvas_h x canvas_w
+// (e.g. padded to a square), without building the canvas: memory follows the output, not the canvas.
+torch::Tensor tf_resize_bilinear_padded(const torch::Tensor& nhwc, int64_t canvas_h, int64_t canvas_w, int64_t top,
+                                        int64_t left, int64_t out_h, int64_t out_w, bool align_corners,
+                                        bool half_pixel_centers);
 torch::Tensor tf_resize_nearest(const torch::Tensor& nhwc, int64_t out_h, int64_t out_w,
                                 bool align_corners, bool half_pixel_centers);
 

@@ -46,19 +46,44 @@ Lerp bilinear_axis(int64_t in, int64_t out, bool align_corners, bool half_pixel)
 Tensor tf_resize_bilinear(const Tensor& nhwc, int64_t out_h, int64_t out_w, bool align_corners,
                           bool half_pixel_centers) {
     TORCH_CHECK(nhwc.dim() == 4, "resize expects a 4-D NHWC tensor");
+    return tf_resize_bilinear_padded(nhwc, nhwc.size(1), nhwc.size(2), 0, 0, out_h, out_w, align_corners,
+                                     half_pixel_centers);
+}
+
+Tensor tf_resize_bilinear_padded(const Tensor& nhwc, int64_t canvas_h, int64_t canvas_w, int64_t top, int64_t left,
+                                 int64_t out_h, int64_t out_w, bool align_corners, bool half_pixel_centers) {
+    TORCH_CHECK(nhwc.dim() == 4, "resize expects a 4-D NHWC tensor");
     TORCH_CHECK(out_h > 0 && out_w > 0, "resize to an empty size");
     const Tensor x = nhwc.scalar_type() == torch::kFloat ? nhwc : nhwc.to(torch::kFloat);
     const int64_t H = x.size(1), W = x.size(2);
-    const Lerp ry = bilinear_axis(H, out_h, align_corners, half_pixel_centers);
-    const Lerp rx = bilinear_axis(W, out_w, align_corners, half_pixel_centers);
-    auto cols = [&](const Tensor& rows) { // rows: [N, OH, W, C] -> [N, OH, OW, C]
-        Tensor l = rows.index_select(2, rx.lo);
-        Tensor r = rows.index_select(2, rx.hi);
-        return l + (r - l) * rx.frac.view({1, 1, out_w, 1});
+    TORCH_CHECK(H > 0 && W > 0 && top >= 0 && left >= 0 && top + H <= canvas_h && left + W <= canvas_w,
+                "the image must lie inside the canvas");
+    const Lerp ry = bilinear_axis(canvas_h, out_h, align_corners, half_pixel_centers);
+    const Lerp rx = bilinear_axis(canvas_w, out_w, align_corners, half_pixel_centers);
+    // Canvas indices -> image indices, and whether they fall on the image (else the padding's zero).
+    auto on_image = [](const Tensor& canvas_idx, int64_t offset, int64_t size) {
+        const Tensor i = canvas_idx - offset;
+        const Tensor inside = (i >= 0) & (i < size);
+        return std::make_pair(i.clamp(0, size - 1), inside);
     };
-    Tensor top = cols(x.index_select(1, ry.lo));
-    Tensor bottom = cols(x.index_select(1, ry.hi));
-    return top + (bottom - top) * ry.frac.view({1, out_h, 1, 1});
+    const auto [ylo, ylo_in] = on_image(ry.lo, top, H);
+    const auto [yhi, yhi_in] = on_image(ry.hi, top, H);
+    const auto [xlo, xlo_in] = on_image(rx.lo, left, W);
+    const auto [xhi, xhi_in] = on_image(rx.hi, left, W);
+    // One corner of every output pixel, [N, OH, OW, C]; the larger axis is selected first, so the
+    // intermediate never holds more than the output's rows or columns of the image.
+    auto corner = [&](const Tensor& yi, const Tensor& y_in, const Tensor& xi, const Tensor& x_in) {
+        Tensor g = H * out_w <= out_h * W ? x.index_select(2, xi).index_select(1, yi)
+                                          : x.index_select(1, yi).index_select(2, xi);
+        const Tensor inside = (y_in.view({1, out_h, 1, 1}) & x_in.view({1, 1, out_w, 1}));
+        return inside.all().item<bool>() ? g : g.masked_fill(inside.logical_not(), 0.0f);
+    };
+    const Tensor fx = rx.frac.view({1, 1, out_w, 1});
+    const Tensor tl = corner(ylo, ylo_in, xlo, xlo_in), tr = corner(ylo, ylo_in, xhi, xhi_in);
+    const Tensor bl = corner(yhi, yhi_in, xlo, xlo_in), br = corner(yhi, yhi_in, xhi, xhi_in);
+    const Tensor upper = tl + (tr - tl) * fx;
+    const Tensor lower = bl + (br - bl) * fx;
+    return upper + (lower - upper) * ry.frac.view({1, out_h, 1, 1});
 }
 
 Tensor tf_resize_nearest(const Tensor& nhwc, int64_t out_h, int64_t out_w, bool align_corners,
@@ -162,13 +187,28 @@ torch::ScalarType dtype_of(const Attrs& a, const std::string& key, const std::st
 }
 
 std::vector<int64_t> ints(const Tensor& t) {
+    TORCH_CHECK(!t.is_floating_point() || torch::isfinite(t).all().item<bool>(),
+                "expected integers, got NaN or infinite values");
     Tensor l = t.to(torch::kLong).contiguous().flatten();
     return std::vector<int64_t>(l.data_ptr<int64_t>(), l.data_ptr<int64_t>() + l.numel());
 }
 
 int64_t scalar_int(const Tensor& t) {
     TORCH_CHECK(t.numel() == 1, "expected a scalar, got shape ", t.sizes());
-    return t.to(torch::kLong).item<int64_t>();
+    return ints(t)[0];
+}
+
+// A shape the graph derived from data, before anything of that shape is allocated: no negative
+// dimension, at most kMaxElements elements (garbage weights must not allocate gigabytes).
+const std::vector<int64_t>& checked_shape(const std::vector<int64_t>& shape, const char* what) {
+    int64_t count = 1;
+    for (int64_t d : shape) {
+        TORCH_CHECK(d >= 0, what, " has a negative dimension in ", c10::IntArrayRef(shape));
+        count = d > 0 && count > kMaxElements / d ? kMaxElements + 1 : count * d;
+    }
+    TORCH_CHECK(count <= kMaxElements, what, " ", c10::IntArrayRef(shape), " has more than ", kMaxElements,
+                " elements (damaged weights?)");
+    return shape;
 }
 
 int64_t wrap_axis(int64_t axis, int64_t rank) {
@@ -852,6 +892,9 @@ std::map<std::string, Factory>& table() {
                 tp.push_back(p[static_cast<size_t>(2 * i)]);
                 tp.push_back(p[static_cast<size_t>(2 * i + 1)]);
             }
+            std::vector<int64_t> shape = in[0].sizes().vec();
+            for (size_t i = 0; i < shape.size(); ++i) shape[i] += p[2 * i] + p[2 * i + 1];
+            checked_shape(shape, "Pad output");
             const double value = v2 ? in[2].to(torch::kDouble).item<double>() : 0.0;
             return {torch::constant_pad_nd(in[0], tp, value)};
         });
@@ -859,19 +902,29 @@ std::map<std::string, Factory>& table() {
     t["Tile"] = [](const NodeDef& d) {
         Attrs(d).inputs(2);
         return one([](const std::vector<Tensor>& in, double*) -> std::vector<Tensor> {
-            return {in[0].repeat(ints(in[1]))};
+            const auto reps = ints(in[1]);
+            std::vector<int64_t> shape = reps;
+            for (int64_t i = 0; i < in[0].dim() && i < static_cast<int64_t>(reps.size()); ++i)
+                shape[reps.size() - 1 - static_cast<size_t>(i)] *= in[0].size(in[0].dim() - 1 - i);
+            checked_shape(shape, "Tile output");
+            return {in[0].repeat(reps)};
         });
     };
     t["Fill"] = [](const NodeDef& d) {
         Attrs(d).inputs(2);
         return one([](const std::vector<Tensor>& in, double*) -> std::vector<Tensor> {
-            return {in[1].reshape({}).expand(ints(in[0])).contiguous()};
+            return {in[1].reshape({}).expand(checked_shape(ints(in[0]), "Fill shape")).contiguous()};
         });
     };
     t["Range"] = [](const NodeDef& d) {
         Attrs(d).inputs(3);
         return one([](const std::vector<Tensor>& in, double*) -> std::vector<Tensor> {
             const auto type = in[0].scalar_type();
+            const double start = in[0].item<double>(), limit = in[1].item<double>(), delta = in[2].item<double>();
+            TORCH_CHECK(std::isfinite(start) && std::isfinite(limit) && std::isfinite(delta) && delta != 0,
+                        "Range(", start, ", ", limit, ", ", delta, ") is not a finite range");
+            checked_shape({static_cast<int64_t>(std::min(std::max(0.0, std::ceil((limit - start) / delta)), 1e18))},
+                          "Range");
             if (in[0].is_floating_point())
                 return {torch::arange(in[0].item<double>(), in[1].item<double>(), in[2].item<double>(),
                                       torch::TensorOptions().dtype(type))};
@@ -948,7 +1001,7 @@ std::map<std::string, Factory>& table() {
     t["SparseToDense"] = [](const NodeDef& d) {
         Attrs(d).inputs(4);
         return one([](const std::vector<Tensor>& in, double*) -> std::vector<Tensor> {
-            const auto shape = ints(in[1]);
+            const auto shape = checked_shape(ints(in[1]), "SparseToDense output_shape");
             Tensor out = in[3].to(in[2].scalar_type()).reshape({}).expand(shape).contiguous();
             Tensor idx = in[0].to(torch::kLong);
             if (idx.dim() < 2) idx = idx.reshape({-1, 1});
@@ -970,6 +1023,7 @@ std::map<std::string, Factory>& table() {
         return one([ac, hp](const std::vector<Tensor>& in, double*) -> std::vector<Tensor> {
             const auto s = ints(in[1]);
             TORCH_CHECK(s.size() == 2, "resize size must have 2 values");
+            checked_shape({in[0].size(0), s[0], s[1], in[0].size(-1)}, "ResizeBilinear output");
             return {tf_resize_bilinear(in[0], s[0], s[1], ac, hp)};
         });
     };
@@ -981,6 +1035,7 @@ std::map<std::string, Factory>& table() {
         return one([ac, hp](const std::vector<Tensor>& in, double*) -> std::vector<Tensor> {
             const auto s = ints(in[1]);
             TORCH_CHECK(s.size() == 2, "resize size must have 2 values");
+            checked_shape({in[0].size(0), s[0], s[1], in[0].size(-1)}, "ResizeNearestNeighbor output");
             return {tf_resize_nearest(in[0], s[0], s[1], ac, hp)};
         });
     };

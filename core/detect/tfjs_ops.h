@@ -10,6 +10,11 @@
 
 namespace hoi::detect::tfjs {
 
+// The most elements a tensor may have when the graph takes its size from data (a shape constant,
+// an input signature): 2^28 (1 GiB of float32), far above any detector's tensors. Garbage weights
+// or a hostile model file then give an error instead of an allocation of many gigabytes.
+constexpr int64_t kMaxElements = int64_t(1) << 28;
+
 // Runs one node: inputs in graph order; `flops` (may be null) accumulates conv/matmul FLOPs.
 using Kernel = std::function<std::vector<torch::Tensor>(const std::vector<torch::Tensor>&, double* flops)>;
 

@@ -3,11 +3,14 @@
 #include "annotation/coco_classes.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
+#include "io/file_lock.h"
+#include "io/names.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -15,18 +18,24 @@ namespace fs = std::filesystem;
 namespace hoi::model {
 
 namespace {
-bool is_image_name(const fs::path& p) {
+std::string lower_extension(const fs::path& p) {
     std::string ext = p.extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext;
+}
+
+bool is_image_name(const fs::path& p) {
     static const std::set<std::string> exts = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif",
                                                ".tiff", ".pbm", ".pgm", ".ppm", ".pnm"};
-    return exts.count(ext) > 0;
+    return exts.count(lower_extension(p)) > 0;
 }
+
+bool is_gif_name(const fs::path& p) { return lower_extension(p) == ".gif"; }
 
 double round_to(double v, double scale) { return std::round(v * scale) / scale; }
 } // namespace
 
-std::vector<std::string> list_images(const std::vector<std::string>& inputs) {
+std::vector<std::string> list_images(const std::vector<std::string>& inputs, std::vector<std::string>* gifs) {
     std::set<std::string> out;
     for (const auto& in : inputs) {
         std::error_code ec;
@@ -38,6 +47,8 @@ std::vector<std::string> list_images(const std::vector<std::string>& inputs) {
                  !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
                 if (it->is_regular_file(ec) && is_image_name(it->path()))
                     out.insert(it->path().lexically_normal().string());
+                else if (gifs && it->is_regular_file(ec) && is_gif_name(it->path()))
+                    gifs->push_back(it->path().lexically_normal().string());
             }
             if (ec) throw_input(in + ": cannot read the directory (" + ec.message() + ")");
         } else {
@@ -149,13 +160,16 @@ PredictionFile::PredictionFile(std::string out, bool read_existing) : out_(std::
     }
 }
 
-bool PredictionFile::has(const std::string& path) const {
+bool PredictionFile::has(const std::string& image_path) const {
+    const std::string path = io::escape_name(image_path);
     auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
                                [](const auto& e, const std::string& p) { return e.first < p; });
     return it != entries_.end() && it->first == path;
 }
 
-void PredictionFile::put(const std::string& path, nlohmann::json entry) {
+void PredictionFile::put(const std::string& image_path, nlohmann::json entry) {
+    const std::string path = io::escape_name(image_path);
+    entry = io::json_safe(entry);
     auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
                                [](const auto& e, const std::string& p) { return e.first < p; });
     if (it != entries_.end() && it->first == path) it->second = std::move(entry);
@@ -164,7 +178,8 @@ void PredictionFile::put(const std::string& path, nlohmann::json entry) {
                   failed_.end());
 }
 
-void PredictionFile::add_failure(const std::string& path, const std::string& error) {
+void PredictionFile::add_failure(const std::string& image_path, const std::string& reason) {
+    const std::string path = io::escape_name(image_path), error = io::escape_name(reason);
     failed_.erase(std::remove_if(failed_.begin(), failed_.end(), [&](const auto& f) { return f.first == path; }),
                   failed_.end());
     failed_.emplace_back(path, error);
@@ -191,29 +206,51 @@ void PredictionFile::save() const {
     meta["failed"] = failed;
     meta["images"] = entries_.size();
     // The sidecar first: a reader that sees the list always finds metadata at least as new.
-    io::write_file_atomic(meta_path(out_), meta.dump(2) + "\n");
+    io::write_file_atomic(meta_path(out_), io::json_safe(meta).dump(2) + "\n");
     io::write_file_atomic(out_, list.dump() + "\n");
 }
 
-void merge_predictions(const std::vector<std::string>& inputs, const std::string& out) {
+void merge_predictions(const std::vector<std::string>& inputs, const std::string& out, bool allow_partial,
+                       std::vector<std::string>* missing_shards) {
     if (inputs.empty()) throw_usage("hoi merge needs at least one input file");
     std::error_code ec;
     if (fs::exists(out, ec)) {
         for (const auto& in : inputs)
             if (fs::equivalent(in, out, ec)) throw_usage("--out " + out + " is also an input");
     }
+    io::FileLock lock(out); // not while a run or another merge writes it
     std::vector<std::pair<std::string, nlohmann::json>> all;
     std::vector<std::pair<std::string, std::string>> failed;
     nlohmann::json meta;
+    std::map<int, std::string> shards; // K -> its input
+    int shard_count = 0;               // N
+    std::string whole;                 // an input written without --shard
     for (const auto& in : inputs) {
         if (!fs::exists(in, ec)) throw_input(in + ": no such file");
         PredictionFile f(in);
         nlohmann::json m = f.meta();
         if (m.is_null()) throw_input(meta_path(in) + ": missing; hoi merge needs the sidecar hoi run writes");
+        const nlohmann::json spec = m.value("shard", nlohmann::json());
+        if (spec.is_string()) {
+            std::pair<int, int> kn;
+            try {
+                kn = parse_shard(spec.get<std::string>());
+            } catch (const Error&) {
+                throw_input(meta_path(in) + ": malformed shard " + spec.dump());
+            }
+            if (shard_count && kn.second != shard_count)
+                throw_input(in + " is shard " + spec.get<std::string>() + " but " + shards.begin()->second +
+                            " is one of " + std::to_string(shard_count) + "; these are not shards of one run");
+            shard_count = kn.second;
+            if (!shards.emplace(kn.first, in).second)
+                throw_input(in + " and " + shards[kn.first] + " are both shard " + spec.get<std::string>());
+        } else {
+            whole = in;
+        }
         m["shard"] = nullptr;
         m.erase("images");
         if (meta.is_null()) meta = m;
-        for (const char* key : {"format", "version", "prompts", "models", "options"})
+        for (const char* key : {"format", "version", "prompts", "models", "options", "image_list"})
             if (meta.value(key, nlohmann::json()) != m.value(key, nlohmann::json()))
                 throw_input(in + ": its " + std::string(key) + " differ from " + inputs.front() +
                             "'s; these are not shards of one run");
@@ -222,6 +259,25 @@ void merge_predictions(const std::vector<std::string>& inputs, const std::string
         nlohmann::json raw = nlohmann::json::parse(io::read_file(meta_path(in)));
         if (raw.contains("failed") && raw["failed"].is_array())
             for (const auto& x : raw["failed"]) failed.emplace_back(x.value("image_path", ""), x.value("error", ""));
+    }
+    if (!whole.empty() && inputs.size() > 1)
+        throw_input(whole + " was written by a run without --shard, not by one shard of a set; hoi merge joins the "
+                            "shards of one run");
+    std::vector<std::string> missing, given;
+    for (int k = 1; k <= shard_count; ++k)
+        (shards.count(k) ? given : missing).push_back(std::to_string(k) + "/" + std::to_string(shard_count));
+    if (!missing.empty()) {
+        auto join = [](const std::vector<std::string>& v) {
+            std::string r;
+            for (const auto& x : v) r += (r.empty() ? "" : ", ") + x;
+            return r;
+        };
+        if (!allow_partial)
+            throw_input("shard" + std::string(missing.size() > 1 ? "s " : " ") + join(missing) + " missing (given: " +
+                        join(given) + "): the merged file would lack their images; give every shard, or "
+                        "--allow-partial to merge these anyway");
+        meta["missing_shards"] = missing;
+        if (missing_shards) *missing_shards = missing;
     }
     std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (size_t i = 1; i < all.size(); ++i)

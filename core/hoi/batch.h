@@ -26,8 +26,9 @@ namespace hoi::model {
 
 // Image files named on the command line: files as given, directories scanned recursively for
 // .jpg/.jpeg/.png/.bmp/.webp/.tif/.tiff/.pbm/.pgm/.ppm/.pnm (case-insensitive). Sorted by path,
-// duplicates removed. Throws hoi::Error(Input) for a missing path.
-std::vector<std::string> list_images(const std::vector<std::string>& inputs);
+// duplicates removed. Throws hoi::Error(Input) for a missing path. GIF files found in directories
+// (not supported, animated or not) are left out and, when `gifs` is given, added to it.
+std::vector<std::string> list_images(const std::vector<std::string>& inputs, std::vector<std::string>* gifs = nullptr);
 
 // "K/N" (1 <= K <= N): the K-th of N deterministic slices (every N-th path from the (K-1)-th).
 // Throws hoi::Error(Usage) for a malformed spec.
@@ -45,7 +46,8 @@ nlohmann::json prediction_entry(const ImageAnalysis& a, const BatchOptions& opt)
 std::string meta_path(const std::string& out);
 
 // The prediction file: entries by image path; load() reads an existing file (resume) and its
-// sidecar; save() writes both atomically.
+// sidecar; save() writes both atomically. Paths and entries are kept as written to JSON: a name that
+// is not UTF-8 is percent-escaped (io/names.h), in has() and put() alike.
 class PredictionFile {
 public:
     // Reads `out` if it exists (throws hoi::Error(Input) when it is not a valid prediction file).
@@ -70,8 +72,13 @@ private:
 };
 
 // Joins shard outputs into what one run over all images writes (entries sorted by image path;
-// metadata identical apart from "shard", which becomes null). Throws hoi::Error(Input) when the
-// shards disagree on prompts, models or options, or give different results for one image.
-void merge_predictions(const std::vector<std::string>& inputs, const std::string& out);
+// metadata identical apart from "shard", which becomes null). The inputs must be one complete K/N
+// set of `hoi run --shard` (or one unsharded output): throws hoi::Error(Input) when they disagree
+// on prompts, models, options or image list, when a K appears twice, when the N differ, when a run
+// without --shard is among several inputs, when they give different results for one image, and
+// when shards are missing, unless allow_partial: then the merged metadata lists them under
+// "missing_shards", as does `missing_shards` when given.
+void merge_predictions(const std::vector<std::string>& inputs, const std::string& out, bool allow_partial = false,
+                       std::vector<std::string>* missing_shards = nullptr);
 
 } // namespace hoi::model

@@ -73,18 +73,6 @@ AttentionMap map_from(const at::Tensor& weights_n, int gw, int gh, const SquareF
     return m;
 }
 
-// Pads an RGB image to a square (centred) with CLIP's mean colour, so the whole image is seen.
-cv::Mat pad_square(const cv::Mat& rgb) {
-    const int side = std::max(rgb.cols, rgb.rows);
-    if (rgb.cols == side && rgb.rows == side) return rgb;
-    const int x = (side - rgb.cols) / 2, y = (side - rgb.rows) / 2;
-    cv::Mat out(side, side, CV_8UC3,
-                cv::Scalar(std::lround(clip::kClipMean[0] * 255), std::lround(clip::kClipMean[1] * 255),
-                           std::lround(clip::kClipMean[2] * 255)));
-    rgb.copyTo(out(cv::Rect(x, y, rgb.cols, rgb.rows)));
-    return out;
-}
-
 std::string fmt_float(float v) {
     char b[32];
     std::snprintf(b, sizeof b, "%.6g", static_cast<double>(v));
@@ -339,7 +327,7 @@ struct Engine::Impl {
             report("clip");
             at::InferenceMode guard;
             st->has_clip = true;
-            st->image_tensor = clip::preprocess(pad_square(img.rgb), clip->input_size());
+            st->image_tensor = clip::preprocess_padded_square(img.rgb, clip->input_size());
             st->feats = clip->encode_image(st->image_tensor, opt.keep_layer_attention);
             st->global = st->feats.embedding / st->feats.embedding.norm().clamp_min(1e-12);
             if (opt.pair_features == PairFeatureMode::Crop) st->rgb = img.rgb;
@@ -424,8 +412,8 @@ struct Engine::Impl {
                 int y1 = std::clamp(static_cast<int>(std::floor(b->y1)), 0, st.height - 1);
                 int x2 = std::clamp(static_cast<int>(std::ceil(b->x2)), x1 + 1, st.width);
                 int y2 = std::clamp(static_cast<int>(std::ceil(b->y2)), y1 + 1, st.height);
-                crops.push_back(clip::preprocess(pad_square(st.rgb(cv::Rect(x1, y1, x2 - x1, y2 - y1)).clone()),
-                                                 clip->input_size()));
+                crops.push_back(clip::preprocess_padded_square(st.rgb(cv::Rect(x1, y1, x2 - x1, y2 - y1)),
+                                                               clip->input_size()));
             }
         }
         std::vector<at::Tensor> out;

@@ -24,6 +24,22 @@ private:
     ErrorKind kind_;
 };
 
+// What a library's exception (LibTorch, OpenCV, nlohmann_json) says, fit for a user: its first line,
+// without LibTorch's C++ stack trace or its "INTERNAL ASSERT FAILED at ..., please report a bug to
+// PyTorch." preamble (the text after it is the actual reason).
+inline std::string library_message(const std::exception& e) {
+    std::string m = e.what();
+    const auto nl = m.find('\n');
+    if (nl != std::string::npos) m.erase(nl);
+    static const std::string bug = "please report a bug to PyTorch.";
+    if (const auto b = m.find(bug); b != std::string::npos) {
+        m.erase(0, b + bug.size());
+        m.erase(0, m.find_first_not_of(' '));
+        if (m.empty()) m = "an internal check of LibTorch failed";
+    }
+    return m;
+}
+
 [[noreturn]] inline void throw_input(const std::string& message) {
     throw Error(ErrorKind::Input, message);
 }

@@ -12,7 +12,11 @@
 #include "io/error.h"
 #include "test_util.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <torch/torch.h>
+
+#include <functional>
+#include <sstream>
 
 using namespace hoi;
 using namespace hoi::clip;
@@ -33,6 +37,29 @@ QString load_error(const std::string& path) {
         return QString::fromStdString(e.what());
     }
     return "no error";
+}
+
+// Copies a TorchScript archive record by record; `edit` may change a record's bytes (names as the
+// reader lists them, e.g. "data/3").
+void rewrite_archive(const std::string& from, const std::string& to,
+                     const std::function<void(const std::string&, std::string&)>& edit) {
+    caffe2::serialize::PyTorchStreamReader in(from);
+    std::ostringstream os;
+    {
+        caffe2::serialize::PyTorchStreamWriter out([&](const void* p, size_t n) {
+            os.write(static_cast<const char*>(p), static_cast<std::streamsize>(n));
+            return n;
+        });
+        for (const auto& name : in.getAllRecords()) {
+            if (name == "version") continue; // the writer adds its own
+            auto [data, size] = in.getRecord(name);
+            std::string bytes(static_cast<const char*>(data.get()), size);
+            edit(name, bytes);
+            out.writeRecord(name, bytes.data(), bytes.size());
+        }
+        out.writeEndOfFile();
+    }
+    io::write_file_atomic(to, os.str());
 }
 
 void expect_same(const ClipModel& a, const ClipModel& b) {
@@ -170,7 +197,7 @@ private Q_SLOTS:
         bytes = io::read_file(path("t.pt"));
         io::write_file_atomic(path("trunc.pt"), bytes.substr(0, bytes.size() / 2));
         e = load_error(path("trunc.pt"));
-        QVERIFY2(e.contains("not a loadable TorchScript archive"), qPrintable(e));
+        QVERIFY2(e.contains("trunc.pt") && e.contains("truncated") && !e.contains("converted"), qPrintable(e));
         // Garbage, empty, missing
         io::write_file_atomic(path("garbage.bin"), "hello, this is not a model at all");
         e = load_error(path("garbage.bin"));
@@ -187,6 +214,70 @@ private Q_SLOTS:
         write_clip_safetensors(path("nan.safetensors"), w, false);
         e = load_error(path("nan.safetensors"));
         QVERIFY2(e.contains("'ln_final.weight' holds NaN"), qPrintable(e));
+    }
+
+    void torchScriptDamaged() {
+        const auto whole = path("whole.pt");
+        write_synthetic_model(whole, tiny_vit_config(), 18, SyntheticFormat::TorchScript);
+        std::string largest;
+        size_t largest_size = 0;
+        {
+            caffe2::serialize::PyTorchStreamReader in(whole);
+            for (const auto& n : in.getAllRecords()) {
+                if (n.rfind("data/", 0) != 0) continue;
+                const size_t size = std::get<1>(in.getRecord(n));
+                if (size > largest_size) largest = n, largest_size = size;
+            }
+        }
+        QVERIFY(largest_size > 1000);
+        // The copy itself loads: what follows fails for the edit alone.
+        rewrite_archive(whole, path("copy.pt"), [](const std::string&, std::string&) {});
+        QVERIFY(ClipModel::load(path("copy.pt")) != nullptr);
+        // A storage entry with fewer bytes than its tensor needs (the pickle still claims them all),
+        // half or all of them missing: refused before a weight is read.
+        for (size_t keep : {largest_size / 2, size_t(0)}) {
+            rewrite_archive(whole, path("short.pt"), [&](const std::string& n, std::string& b) {
+                if (n == largest) b.resize(keep);
+            });
+            auto e = load_error(path("short.pt"));
+            QVERIFY2(e.contains("short.pt") && e.contains("holds only " + QString::number(keep) + " bytes") &&
+                         e.contains(QString::number(largest_size)),
+                     qPrintable(e));
+        }
+        // A damaged pickle: a clear reason, no LibTorch internals.
+        rewrite_archive(whole, path("pickle.pt"), [](const std::string& n, std::string& b) {
+            if (n == "data.pkl") b.resize(b.size() / 2);
+        });
+        auto e = load_error(path("pickle.pt"));
+        QVERIFY2(e.contains("pickle.pt") && !e.contains("Exception raised from") && !e.contains("report a bug") &&
+                     !e.contains("frame #") && !e.contains("converted"),
+                 qPrintable(e));
+        // NaN and infinite weights are refused as in safetensors.
+        for (float bad : {std::nanf(""), INFINITY}) {
+            auto w = synthetic_weights(tiny_vit_config(), 19);
+            for (auto& [n, t] : w)
+                if (n == "visual.ln_post.bias") t[3] = bad;
+            write_torchscript(path("bad.pt"), w);
+            e = load_error(path("bad.pt"));
+            QVERIFY2(e.contains("'visual.ln_post.bias' holds NaN or infinite values"), qPrintable(e));
+        }
+    }
+
+    void libraryMessages() {
+        // LibTorch's internal asserts and stack traces never reach a user's message.
+        try {
+            TORCH_INTERNAL_ASSERT(false, "storage 3 is smaller than its tensor");
+            QFAIL("no exception");
+        } catch (const std::exception& e) {
+            QVERIFY(std::string(e.what()).find("report a bug") != std::string::npos);
+            QCOMPARE(library_message(e), std::string("storage 3 is smaller than its tensor"));
+        }
+        try {
+            TORCH_CHECK(false, "bad size");
+            QFAIL("no exception");
+        } catch (const std::exception& e) {
+            QCOMPARE(library_message(e), std::string("bad size"));
+        }
     }
 
     void sha256Known() {

@@ -182,6 +182,46 @@ private Q_SLOTS:
         QCOMPARE(max_abs_diff(resize_bicubic_pil(roi, 12, 9), resize_bicubic_pil(roi.clone(), 12, 9)), 0);
     }
 
+    void padded_canvas_is_exact() {
+        // Resizing through a virtual canvas gives the bytes of resizing the built canvas.
+        struct Case { int w, h, cw, ch, left, top, ow, oh; };
+        const std::vector<Case> cases = {
+                {30, 7, 30, 30, 0, 11, 16, 16},    // wide, padded above and below, downsampled
+                {7, 30, 30, 30, 11, 0, 50, 50},    // tall, upsampled
+                {20, 10, 41, 33, 3, 20, 41, 12},   // no horizontal resize
+                {20, 10, 41, 33, 21, 1, 9, 33},    // no vertical resize
+                {20, 10, 41, 33, 0, 0, 41, 33},    // no resize at all: the canvas itself
+                {5, 5, 300, 9, 290, 2, 17, 5},     // taps mostly in the padding
+        };
+        const std::array<uint8_t, 3> fill{123, 117, 104};
+        int seed = 40;
+        for (const auto& c : cases) {
+            const cv::Mat img = random_image(c.w, c.h, seed++);
+            cv::Mat canvas(c.ch, c.cw, CV_8UC3, cv::Scalar(fill[0], fill[1], fill[2]));
+            img.copyTo(canvas(cv::Rect(c.left, c.top, c.w, c.h)));
+            const cv::Mat a = resize_bicubic_pil(canvas, c.ow, c.oh);
+            const cv::Mat b = resize_bicubic_pil_padded(img, c.cw, c.ch, c.left, c.top, fill, c.ow, c.oh);
+            QCOMPARE(b.cols, c.ow);
+            QCOMPARE(b.rows, c.oh);
+            QVERIFY2(max_abs_diff(a, b) == 0, qPrintable(QString("case with canvas %1x%2").arg(c.cw).arg(c.ch)));
+        }
+        // preprocess_padded_square = preprocess of the image padded to a centred square of CLIP's mean.
+        const auto fill8 = mean_rgb8();
+        const cv::Mat big = random_image(90, 70, 8);
+        for (const cv::Mat& img : {random_image(61, 20, 5), random_image(20, 61, 6), random_image(33, 33, 7),
+                                   big(cv::Rect(3, 4, 50, 21))}) {
+            const int side = std::max(img.cols, img.rows);
+            cv::Mat square(side, side, CV_8UC3, cv::Scalar(fill8[0], fill8[1], fill8[2]));
+            img.copyTo(square(cv::Rect((side - img.cols) / 2, (side - img.rows) / 2, img.cols, img.rows)));
+            QVERIFY(at::equal(preprocess_padded_square(img, 32), preprocess(square, 32)));
+        }
+        // A 60000 x 100 panorama (and its tall twin): no 10.8 GB square is built.
+        for (auto [w, h] : {std::pair{60000, 100}, std::pair{100, 60000}}) {
+            const at::Tensor t = preprocess_padded_square(cv::Mat(h, w, CV_8UC3, cv::Scalar(200, 10, 30)), 224);
+            QCOMPARE(t.sizes().vec(), (std::vector<int64_t>{3, 224, 224}));
+        }
+    }
+
     void shorter_side() {
         QCOMPARE(resize_shorter_side(128, 64, 32), (std::array<int, 2>{64, 32}));
         QCOMPARE(resize_shorter_side(30, 50, 32), (std::array<int, 2>{32, 53})); // int(32*50/30) = int(53.33)

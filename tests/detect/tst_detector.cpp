@@ -6,10 +6,12 @@
 #include "annotation/coco_classes.h"
 #include "core.h"
 #include "detect/detector.h"
+#include "detect/tfjs_graph.h"
 #include "io/error.h"
 #include "io/image.h"
 #include "test_util.h"
 
+#include <array>
 #include <filesystem>
 #include <fstream>
 
@@ -107,6 +109,38 @@ std::string fixed_output_onnx(const std::vector<float>& values, const std::vecto
 }
 
 } // namespace
+// A TF.js graph of one op reading the float32 input "x" and int32 / float32 constants (name ->
+// shape and values, in the .bin in that order), written into dir; returns the model.json path.
+struct ConstSpec {
+    std::string name;
+    std::vector<int64_t> shape;
+    std::vector<int32_t> ints;   // int32 weight when not empty
+    std::vector<float> floats;   // float32 weight otherwise
+};
+std::string write_tiny_graph(const QTemporaryDir& dir, const std::string& op, const std::vector<std::string>& inputs,
+                             const std::vector<ConstSpec>& consts) {
+    json nodes = json::array();
+    nodes.push_back({{"name", "x"}, {"op", "Placeholder"},
+                     {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}, {"shape", {{"shape", {{"dim", {{{"size", "1"}}}}}}}}}}});
+    json weights = json::array();
+    std::string bin;
+    for (const auto& c : consts) {
+        const bool is_int = !c.ints.empty();
+        nodes.push_back({{"name", c.name}, {"op", "Const"},
+                         {"attr", {{"dtype", {{"type", is_int ? "DT_INT32" : "DT_FLOAT"}}}}}});
+        weights.push_back({{"name", c.name}, {"shape", c.shape}, {"dtype", is_int ? "int32" : "float32"}});
+        if (is_int) bin.append(reinterpret_cast<const char*>(c.ints.data()), c.ints.size() * 4);
+        else bin.append(reinterpret_cast<const char*>(c.floats.data()), c.floats.size() * 4);
+    }
+    nodes.push_back({{"name", "y"}, {"op", op}, {"input", inputs}});
+    const json model = {{"format", "graph-model"},
+                        {"modelTopology", {{"node", nodes}}},
+                        {"weightsManifest", {{{"paths", {"tiny.bin"}}, {"weights", weights}}}}};
+    write_file(dir.path().toStdString() + "/tiny.bin", bin);
+    const std::string p = dir.path().toStdString() + "/tiny.json";
+    write_file(p, model.dump());
+    return p;
+}
 
 class TestDetector : public QObject {
     Q_OBJECT
@@ -276,6 +310,100 @@ private Q_SLOTS:
         QVERIFY2(!e.first.empty(), "a doubled weight shape must not load");
     }
 
+    void sizesFromData() {
+        // SparseToDense sized by a weight (garbage: 100000 x 100000 floats, 40 GB): refused before
+        // allocating, naming the node, when the graph runs (its values come from the input).
+        QTemporaryDir dir;
+        auto p = write_tiny_graph(dir, "SparseToDense", {"idx", "shape", "x", "zero"},
+                                  {{"idx", {1, 2}, {0, 1}, {}}, {"shape", {2}, {100000, 100000}, {}}, {"zero", {}, {}, {0.f}}});
+        hoi::detect::TfjsGraph g(p);
+        auto e = error_of([&] { g.run({{"x", torch::full({1}, 7.f)}}, {"y"}); });
+        QCOMPARE(e.second, hoi::ErrorKind::Input);
+        QVERIFY2(e.first.find("node 'y' (SparseToDense)") != std::string::npos &&
+                         e.first.find("more than 268435456 elements") != std::string::npos &&
+                         e.first.find("Exception raised") == std::string::npos,
+                 e.first.c_str());
+        // The same graph with a sane shape works.
+        QTemporaryDir dir2;
+        p = write_tiny_graph(dir2, "SparseToDense", {"idx", "shape", "x", "zero"},
+                             {{"idx", {1, 2}, {0, 1}, {}}, {"shape", {2}, {2, 3}, {}}, {"zero", {}, {}, {0.f}}});
+        const auto y = hoi::detect::TfjsGraph(p).run({{"x", torch::full({1}, 7.f)}}, {"y"})[0];
+        QCOMPARE(y.sizes().vec(), std::vector<int64_t>({2, 3}));
+        QCOMPARE(y[0][1].item<float>(), 7.f);
+        QCOMPARE(y.sum().item<float>(), 7.f);
+        // Fill of constants only is evaluated at load: a Model error there. A negative dimension too.
+        for (std::vector<int32_t> dims : {std::vector<int32_t>{65536, 65536, 16}, std::vector<int32_t>{4, -3}}) {
+            QTemporaryDir dir3;
+            p = write_tiny_graph(dir3, "Fill", {"dims", "v"},
+                                 {{"dims", {static_cast<int64_t>(dims.size())}, dims, {}}, {"v", {}, {}, {1.f}}});
+            e = error_of([&] { hoi::detect::TfjsGraph g3(p); });
+            QCOMPARE(e.second, hoi::ErrorKind::Model);
+            QVERIFY2(e.first.find("node 'y' (Fill)") != std::string::npos &&
+                             (e.first.find("more than") != std::string::npos || e.first.find("negative") != std::string::npos),
+                     e.first.c_str());
+        }
+        // Tile repeating 2^30 times.
+        QTemporaryDir dir4;
+        p = write_tiny_graph(dir4, "Tile", {"x", "reps"}, {{"reps", {1}, {1 << 30}, {}}});
+        e = error_of([&] { hoi::detect::TfjsGraph(p).run({{"x", torch::ones({1})}}, {"y"}); });
+        QCOMPARE(e.second, hoi::ErrorKind::Input);
+        QVERIFY2(e.first.find("Tile output") != std::string::npos, e.first.c_str());
+    }
+
+    void garbageWeights() {
+        HOI_REQUIRE_FILE(model("nanodet.json"));
+        // A .bin of the right size holding garbage (all bits set: NaN in float32 and float16).
+        QTemporaryDir dir;
+        const auto p = copy_nanodet(dir, {}, [](std::string& bin) { bin.assign(bin.size(), '\xff'); });
+        auto e = error_of([&] { hoi::detect::make_detector(p); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("holds NaN values") != std::string::npos && e.first.find("weight '") != std::string::npos,
+                 e.first.c_str());
+        // A weight shape whose element count overflows 64 bits (2^32 x 2^32 x ...): a clear error.
+        QTemporaryDir dir2;
+        const auto p2 = copy_nanodet(dir2, [](json& j) {
+            j["weightsManifest"][0]["weights"][0]["shape"] = {4294967296LL, 4294967296LL, 4};
+        });
+        e = error_of([&] { hoi::detect::make_detector(p2); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("needs more bytes than nanodet.bin has") != std::string::npos, e.first.c_str());
+        // A huge or malformed input shape in the graph: exit 3 and a message, no LibTorch trace.
+        for (const char* size : {"100000", "99999999999999999999999", "abc"}) {
+            QTemporaryDir dir3;
+            const auto p3 = copy_nanodet(dir3, [&](json& j) {
+                for (auto& n : j["modelTopology"]["node"])
+                    if (n["op"] == "Placeholder")
+                        for (int d : {2, 3}) n["attr"]["shape"]["shape"]["dim"][d]["size"] = size;
+                if (j.contains("signature"))
+                    for (auto& [k, v] : j["signature"]["inputs"].items())
+                        if (v.contains("tensorShape"))
+                            for (int d : {2, 3}) v["tensorShape"]["dim"][d]["size"] = size;
+            });
+            HOI_REQUIRE_FILE(sample("person.jpg"));
+            const auto r = hoi::test::run_hoi({"detect", "--image", QString::fromStdString(sample("person.jpg")),
+                                               "--detector", QString::fromStdString(p3)});
+            QVERIFY2(r.exit_code == 3, r.err.c_str());
+            QVERIFY2(r.err.find("nanodet.json") != std::string::npos && r.err.find("frame #") == std::string::npos &&
+                             r.err.find("internal error") == std::string::npos && r.err.find('\n') == r.err.size() - 1,
+                     r.err.c_str());
+        }
+    }
+
+    void outputsAsDeclared() {
+        HOI_REQUIRE_FILE(model("nanodet.json"));
+        HOI_REQUIRE_FILE(sample("person.jpg"));
+        // The stride-8 scores output pointed at the stride-16 node: its 676 rows would be decoded on
+        // the 52 x 52 grid (wrong boxes, silently). The declared shape is checked instead.
+        QTemporaryDir dir;
+        const auto p = copy_nanodet(dir, [](json& j) { j["signature"]["outputs"]["Identity:0"]["name"] = "Identity_1:0"; });
+        const auto d = hoi::detect::make_detector(p);
+        auto e = error_of([&] { d->detect(hoi::io::load_image(sample("person.jpg")).rgb); });
+        QCOMPARE(e.second, hoi::ErrorKind::Model);
+        QVERIFY2(e.first.find("output 'Identity:0' has shape [1,676,80], the signature declares [1,2704,80]") !=
+                         std::string::npos,
+                 e.first.c_str());
+    }
+
     void unknownOpAndAttribute() {
         HOI_REQUIRE_FILE(model("nanodet.json"));
         QTemporaryDir dir;
@@ -410,6 +538,32 @@ private Q_SLOTS:
         QVERIFY(pe.estimate(hoi::io::load_image(sample("dog.jpg")).rgb).empty());
     }
 
+    void paddedResizeIsExact() {
+        // Resizing through a virtual zero padding gives the bits of padding first, for any placement.
+        torch::manual_seed(5);
+        const auto x = torch::randint(0, 256, {1, 7, 23, 3}).to(torch::kFloat);
+        for (auto [top, left, ch, cw] : std::vector<std::array<int64_t, 4>>{{0, 0, 7, 23}, {8, 0, 23, 23}, {3, 5, 17, 31}}) {
+            const auto padded = torch::constant_pad_nd(x, {0, 0, left, cw - 23 - left, top, ch - 7 - top}, 0);
+            for (int64_t out : {5, 16, 40}) {
+                const auto a = hoi::detect::tf_resize_bilinear(padded, out, out, false, false);
+                const auto b = hoi::detect::tf_resize_bilinear_padded(x, ch, cw, top, left, out, out, false, false);
+                QVERIFY2(torch::equal(a, b), qPrintable(QString("top %1 left %2 out %3").arg(top).arg(left).arg(out)));
+            }
+        }
+    }
+
+    void panoramaPose() {
+        HOI_REQUIRE_FILE(model("movenet-multipose.json"));
+        // 60000 x 100: under the pixel limit; padded to a square first it would take 43 GB.
+        hoi::detect::PoseEstimator pe(model("movenet-multipose.json"));
+        cv::Mat wide(100, 60000, CV_8UC3, cv::Scalar(40, 90, 160));
+        const auto poses = pe.estimate(wide);
+        for (const auto& p : poses) QVERIFY(p.x2 <= 60000 && p.y2 <= 100);
+        // Tall too.
+        for (const auto& p : pe.estimate(cv::Mat(60000, 100, CV_8UC3, cv::Scalar(40, 90, 160))))
+            QVERIFY(p.x2 <= 100 && p.y2 <= 60000);
+    }
+
     void cliDetectAndPose() {
         HOI_REQUIRE_FILE(model("nanodet.json"));
         HOI_REQUIRE_FILE(sample("person.jpg"));
@@ -437,6 +591,13 @@ private Q_SLOTS:
         QVERIFY(!p["poses"].empty());
         QCOMPARE(p["poses"][0]["keypoints"].size(), size_t(17));
         QCOMPARE(p["keypoint_names"][0].get<std::string>(), std::string("nose"));
+        // A 60000 x 100 panorama (binary PPM): poses at the model's resolution, exit 0.
+        QTemporaryDir dir;
+        const std::string pano = dir.path().toStdString() + "/wide.ppm";
+        write_file(pano, "P6\n60000 100\n255\n" + std::string(60000 * 100 * 3, '\x60'));
+        r = hoi::test::run_hoi({"pose", "--image", QString::fromStdString(pano)});
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QVERIFY(json::parse(r.out).contains("poses"));
     }
 };
 

@@ -234,6 +234,46 @@ private Q_SLOTS:
             s.save();
         }
         QVERIFY_THROWS_EXCEPTION(hoi::Error, merge_predictions({d + "/s1.json", d + "/x.json"}, d + "/m2.json"));
+        // Only a complete K/N set of one run merges.
+        auto merge_error = [&](const std::vector<std::string>& in) {
+            try {
+                merge_predictions(in, d + "/m3.json");
+            } catch (const hoi::Error& e) {
+                return e.kind() == hoi::ErrorKind::Input ? std::string(e.what()) : "wrong kind";
+            }
+            return std::string("no error");
+        };
+        auto write_shard = [&](const std::string& name, const std::string& spec, const nlohmann::json& list) {
+            PredictionFile s(d + "/" + name);
+            auto m = meta;
+            m["shard"] = spec;
+            if (!list.is_null()) m["image_list"] = list;
+            s.set_meta(m);
+            s.put(name, entry(name));
+            s.save();
+        };
+        auto e = merge_error({d + "/s1.json"});
+        QVERIFY2(e.find("shard 2/2 missing (given: 1/2)") != std::string::npos && e.find("--allow-partial") != std::string::npos,
+                 e.c_str());
+        QVERIFY(!std::filesystem::exists(d + "/m3.json"));
+        e = merge_error({d + "/s1.json", d + "/s1.json", d + "/s2.json"});
+        QVERIFY2(e.find("are both shard 1/2") != std::string::npos, e.c_str());
+        e = merge_error({d + "/one.json", d + "/s1.json"});
+        QVERIFY2(e.find("one.json was written by a run without --shard") != std::string::npos, e.c_str());
+        write_shard("t3.json", "3/3", nullptr);
+        e = merge_error({d + "/s1.json", d + "/t3.json"});
+        QVERIFY2(e.find("is shard 3/3 but") != std::string::npos && e.find("one of 2") != std::string::npos, e.c_str());
+        write_shard("l1.json", "1/2", {{"count", 5}, {"sha256", "aa"}});
+        write_shard("l2.json", "2/2", {{"count", 6}, {"sha256", "bb"}});
+        e = merge_error({d + "/l1.json", d + "/l2.json"});
+        QVERIFY2(e.find("image_list differ") != std::string::npos, e.c_str());
+        // --allow-partial merges what is there and says what is missing.
+        std::vector<std::string> missing;
+        merge_predictions({d + "/s1.json"}, d + "/partial.json", true, &missing);
+        QCOMPARE(missing, std::vector<std::string>({"2/2"}));
+        QCOMPARE(PredictionFile(d + "/partial.json").size(), shard_slice(paths, 1, 2).size());
+        QCOMPARE(nlohmann::json::parse(hoi::io::read_file(d + "/partial.json.meta.json"))["missing_shards"],
+                 nlohmann::json({"2/2"}));
         // A corrupt file is an input error, not a crash.
         hoi::io::write_file_atomic(d + "/bad.json", "[{\"image_path\": ");
         QVERIFY_THROWS_EXCEPTION(hoi::Error, PredictionFile(d + "/bad.json"));

@@ -8,6 +8,8 @@
 #include "annotation/coco_classes.h"
 #include "hoi/prompt.h"
 #include "io/atomic_file.h"
+#include "io/error.h"
+#include "io/file_lock.h"
 
 #include <csignal>
 #include <filesystem>
@@ -112,6 +114,17 @@ private Q_SLOTS:
         QVERIFY2(m.exit_code == 0, m.err.c_str());
         QCOMPARE(hoi::io::read_file(out("merged.json")), hoi::io::read_file(all));
         QCOMPARE(hoi::io::read_file(out("merged.json.meta.json")), hoi::io::read_file(all + ".meta.json"));
+        // A shard missing: refused (exit 3), or merged with --allow-partial, which says what is missing.
+        const QStringList two{"merge", QString::fromStdString(out("shard3.json")), QString::fromStdString(out("shard1.json")),
+                              "--out", QString::fromStdString(out("partial.json"))};
+        m = hoi::test::run_hoi(two);
+        QCOMPARE(m.exit_code, 3);
+        QVERIFY2(m.err.find("shard 2/3 missing (given: 1/3, 3/3)") != std::string::npos, m.err.c_str());
+        QVERIFY(!fs::exists(out("partial.json")));
+        m = hoi::test::run_hoi(two + QStringList{"--allow-partial"});
+        QVERIFY2(m.exit_code == 0, m.err.c_str());
+        QVERIFY2(m.err.find("shard 2/3 is missing") != std::string::npos, m.err.c_str());
+        QCOMPARE(nlohmann::json::parse(m.out)["missing_shards"], nlohmann::json({"2/3"}));
         // Deterministic: the same run again gives the same bytes.
         auto r = hoi::test::run_hoi(QStringList{"run"} + common() + QStringList{
                 QString::fromStdString(images_), "--out", QString::fromStdString(out("again.json"))}, 600000);
@@ -191,6 +204,77 @@ private Q_SLOTS:
             QCOMPARE(int(k.size()), 1);
             QVERIFY(k[0]["hoi_annotation"].empty());
         }
+    }
+
+    void panoramaInBatch() {
+        require();
+        HOI_REQUIRE_FILE(hoi::test::models_dir() + "/movenet-multipose.json");
+        // A 60000 x 100 panorama (under the pixel limit) beside a photo: both processed (the pose
+        // estimator once tried to pad it to a 43 GB square and aborted the run). Detection only.
+        const std::string dir = out("pano");
+        fs::create_directories(dir);
+        fs::copy_file(hoi::test::samples_dir() + "/person.jpg", dir + "/a.jpg");
+        hoi::io::write_file_atomic(dir + "/wide.ppm", "P6\n60000 100\n255\n" + std::string(60000 * 100 * 3, '\x60'));
+        auto r = hoi::test::run_hoi({"run", "--clip", "", "--prompt", "ride horse", QString::fromStdString(dir),
+                                     "--out", QString::fromStdString(out("pano.json"))}, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QCOMPARE(nlohmann::json::parse(r.out)["processed"].get<int>(), 2);
+        auto j = nlohmann::json::parse(hoi::io::read_file(out("pano.json")));
+        QCOMPARE(int(j.size()), 2);
+        QCOMPARE(j[1]["width"].get<int>(), 60000);
+    }
+
+    void namesAndGifsInFolders() {
+        require();
+        // A name that is not UTF-8 (Latin-1 e-acute) is processed and written percent-escaped; a GIF
+        // is skipped with a message; a second run resumes (the escaped name matches).
+        const std::string dir = out("names");
+        fs::create_directories(dir);
+        fs::copy_file(hoi::test::samples_dir() + "/person.jpg", dir + "/caf\xE9.jpg");
+        fs::copy_file(hoi::test::samples_dir() + "/dog.jpg", dir + "/dog.jpg");
+        hoi::io::write_file_atomic(dir + "/anim.gif", "GIF89a");
+        const QStringList args{"run", "--clip", "", "--prompt", "ride horse", QString::fromStdString(dir), "--out",
+                               QString::fromStdString(out("names.json"))};
+        auto r = hoi::test::run_hoi(args, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QVERIFY2(r.err.find(dir + "/anim.gif: skipped, GIF images are not supported") != std::string::npos, r.err.c_str());
+        QCOMPARE(nlohmann::json::parse(r.out)["processed"].get<int>(), 2);
+        auto j = nlohmann::json::parse(hoi::io::read_file(out("names.json")));
+        QCOMPARE(int(j.size()), 2);
+        QCOMPARE(j[0]["image_path"].get<std::string>(), dir + "/caf%E9.jpg");
+        QCOMPARE(j[0]["file_name"].get<std::string>(), std::string("caf%E9.jpg"));
+        r = hoi::test::run_hoi(args, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QCOMPARE(nlohmann::json::parse(r.out)["skipped"].get<int>(), 2);
+        QCOMPARE(int(nlohmann::json::parse(hoi::io::read_file(out("names.json"))).size()), 2);
+    }
+
+    void oneWriterPerOutput() {
+        require();
+        // While another process writes the output (here: this one holds its lock), hoi run refuses
+        // with exit 3 and leaves the file alone; once released, the same command runs.
+        const std::string dest = out("locked.json");
+        const QStringList args{"run", "--clip", "", "--prompt", "ride horse",
+                               QString::fromStdString(hoi::test::samples_dir() + "/person.jpg"), "--out",
+                               QString::fromStdString(dest)};
+        {
+            hoi::io::FileLock held(dest);
+            QVERIFY_EXCEPTION_THROWN(hoi::io::FileLock again(dest), hoi::Error); // one holder, even in-process
+            auto r = hoi::test::run_hoi(args);
+            QCOMPARE(r.exit_code, 3);
+            QVERIFY2(r.err.find(dest + " is being written by another process (pid " +
+                                std::to_string(QCoreApplication::applicationPid()) + ")") != std::string::npos,
+                     r.err.c_str());
+            QVERIFY(!fs::exists(dest));
+            // hoi merge into it is refused too.
+            r = hoi::test::run_hoi({"merge", QString::fromStdString(out("all.json")), "--out", QString::fromStdString(dest)});
+            QCOMPARE(r.exit_code, 3);
+            QVERIFY2(r.err.find("is being written by another process") != std::string::npos, r.err.c_str());
+            QVERIFY(!fs::exists(dest));
+        }
+        auto r = hoi::test::run_hoi(args, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QVERIFY(fs::exists(dest));
     }
 
     void attentionPngs() {

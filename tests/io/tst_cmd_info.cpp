@@ -2,6 +2,7 @@
 // cannot be used; exit 3 when any image is unusable, 2 on bad usage.
 #include <QtTest>
 
+#include "io/names.h"
 #include "test_util.h"
 
 #include <fstream>
@@ -88,6 +89,25 @@ private Q_SLOTS:
         const auto j = nlohmann::json::parse(r.out);
         QVERIFY(j["images"][0]["error"].get<std::string>().find("too large") != std::string::npos);
         QCOMPARE(hoi::test::run_hoi({"info", "--max-pixels", "1500", path("gray.png")}).exit_code, 0);
+    }
+
+    void namesThatAreNotUtf8() {
+        // The escaping: valid UTF-8 unchanged ('%' too); otherwise bad bytes and '%' as %XX.
+        QCOMPARE(hoi::io::escape_name("50%.jpg"), std::string("50%.jpg"));
+        QCOMPARE(hoi::io::escape_name("caf\xC3\xA9.jpg"), std::string("caf\xC3\xA9.jpg"));
+        QCOMPARE(hoi::io::escape_name("caf\xE9 50%.jpg"), std::string("caf%E9 50%25.jpg"));
+        QCOMPARE(hoi::io::escape_name("a\xC3"), std::string("a%C3"));
+        QCOMPARE(hoi::io::escape_name("\xED\xA0\x80x"), std::string("%ED%A0%80x")); // a surrogate
+        // hoi info on such a file (the name goes through sh: Qt's arguments are UTF-8 strings).
+        const std::string name = "caf\xE9 50%.png";
+        std::ofstream(dir_.path().toStdString() + "/" + name, std::ios::binary)
+            << encode(cv::Mat(10, 12, CV_8UC3, cv::Scalar(1, 2, 3)), ".png");
+        const auto r = hoi::test::run_process("/bin/sh", {"-c", "exec \"$0\" info \"$1/caf$(printf '\\351') 50%.png\"",
+                                                          QString::fromStdString(hoi::test::bin_path("hoi")), dir_.path()});
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        const auto j = nlohmann::json::parse(r.out);
+        QCOMPARE(j["images"][0]["path"].get<std::string>(), dir_.path().toStdString() + "/caf%E9 50%25.png");
+        QCOMPARE(j["images"][0]["width"].get<int>(), 12);
     }
 
     void usageErrors() {
