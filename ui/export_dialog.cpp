@@ -166,13 +166,22 @@ void ExportDialog::updatePreview() {
 
 QString ExportDialog::previewText() const {
     if (preview_.lossless()) return tr("Everything can be expressed in this format.");
-    QString s = tr("<b>%1 and %2 cannot be expressed in this format</b> and will be left out:")
-                    .arg(counted(preview_.interactions_skipped, "relation", "relations"))
-                    .arg(counted(preview_.instances_skipped, "box", "boxes"));
-    s += QStringLiteral("<ul style='margin:2px'>");
-    for (const auto& [reason, count] : preview_.reasons)
-        s += QStringLiteral("<li>%1 × %2</li>").arg(count).arg(QString::fromStdString(reason).toHtmlEscaped());
-    s += QStringLiteral("</ul>");
+    QString s;
+    if (preview_.interactions_lost() + preview_.instances_lost() > 0) {
+        // The counts are the sums of the list below it.
+        s = tr("<b>%1 and %2 cannot be expressed in this format</b> and will be left out:")
+                .arg(counted(int(preview_.interactions_lost()), "relation", "relations"))
+                .arg(counted(int(preview_.instances_lost()), "box", "boxes"));
+        s += QStringLiteral("<ul style='margin:2px'>");
+        for (const auto& [reason, count] : preview_.reasons)
+            if (!annotation::ExportReport::is_rejection(reason))
+                s += QStringLiteral("<li>%1 × %2</li>").arg(count).arg(QString::fromStdString(reason).toHtmlEscaped());
+        s += QStringLiteral("</ul>");
+    }
+    if (preview_.interactions_rejected + preview_.instances_rejected > 0)
+        s += tr("Rejected, so not exported: %1 and %2.")
+                 .arg(counted(int(preview_.interactions_rejected), "relation", "relations"))
+                 .arg(counted(int(preview_.instances_rejected), "box", "boxes"));
     return s;
 }
 

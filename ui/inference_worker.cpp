@@ -94,6 +94,12 @@ int InferenceWorker::submitInspect(qint64 image, AnalysisPtr analysis, int pair)
     return job;
 }
 
+int InferenceWorker::submitScorePair(const PairScoreRequest& request) {
+    const int job = nextJob();
+    QMetaObject::invokeMethod(this, [=] { runScorePair(job, request); }, Qt::QueuedConnection);
+    return job;
+}
+
 namespace {
 std::vector<std::string> toStd(const QStringList& l) {
     std::vector<std::string> v;
@@ -207,10 +213,36 @@ void InferenceWorker::runRelevance(int job, qint64 image, AnalysisPtr analysis, 
         --running_;
         Q_EMIT jobFinished(job, false);
     } catch (const std::exception& e) {
+        endFailed(job, e);
+    }
+}
+
+void InferenceWorker::endFailed(int job, const std::exception& e) {
+    --running_;
+    const bool c = dynamic_cast<const hoi::Error*>(&e) && static_cast<const hoi::Error&>(e).kind() == ErrorKind::Cancelled;
+    if (!c) Q_EMIT jobFailed(job, errorMessage(e));
+    Q_EMIT jobFinished(job, c);
+}
+
+void InferenceWorker::runScorePair(int job, PairScoreRequest r) {
+    if (!begin(job)) return;
+    try {
+        if (!engine_ || !engine_->has_clip()) throw hoi::Error(ErrorKind::Usage, tr("scoring a pair needs the CLIP model").toStdString());
+        QStringList texts = r.context;
+        texts.removeAll(r.prompt);
+        texts << r.prompt; // the last prompt is the pair's
+        const auto prompts = engine_->parse_prompts(toStd(texts));
+        const auto a = engine_->analyse_boxes(r.path.toStdString(), {r.human, r.object}, prompts, {}, &cancel_);
+        const int t = int(a.prompts.size()) - 1;
+        for (size_t p = 0; p < a.pairs.size(); ++p) {
+            if (a.pairs[p].human != 0 || a.pairs[p].object != 1 || !a.scored) continue;
+            const auto& sc = a.score(int(p), t);
+            if (sc.applies) Q_EMIT pairScored(job, r.image, r.relation, r.prompt, double(sc.final));
+        }
         --running_;
-        const bool c = dynamic_cast<const hoi::Error*>(&e) && static_cast<const hoi::Error&>(e).kind() == ErrorKind::Cancelled;
-        if (!c) Q_EMIT jobFailed(job, errorMessage(e));
-        Q_EMIT jobFinished(job, c);
+        Q_EMIT jobFinished(job, false);
+    } catch (const std::exception& e) {
+        endFailed(job, e);
     }
 }
 

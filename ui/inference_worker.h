@@ -33,6 +33,18 @@ struct AnalyseItem {
     AnalysisPtr previous; // when set and still cached, only the prompts are re-scored (requery)
 };
 
+// One pair a person made (linked by hand, a box drawn by hand, or a verb no prompt asked for),
+// to be scored by the model: the pair's boxes and the prompt of its verb, scored among the prompts
+// the image was analysed with so the score is comparable with the analysed pairs'.
+struct PairScoreRequest {
+    qint64 image = 0;
+    qint64 relation = 0;
+    QString path;
+    detect::Detection human, object;
+    QString prompt;       // "verb object" of the relation
+    QStringList context;  // the prompts of the analysis
+};
+
 class InferenceWorker : public QObject {
     Q_OBJECT
 public:
@@ -49,6 +61,8 @@ public:
     // The gradient relevance map of (pair, prompt) and the per-layer attention of a pair.
     int submitRelevance(qint64 image, AnalysisPtr analysis, int pair, int prompt);
     int submitInspect(qint64 image, AnalysisPtr analysis, int pair);
+    // Scores a pair a person made (see PairScoreRequest); answers with pairScored or jobFailed.
+    int submitScorePair(const PairScoreRequest& request);
     // Cancels the running job and every job submitted so far.
     void cancel();
     // Back-pressure for batches: with a window n > 0 a batch waits before analysing its next image
@@ -76,6 +90,8 @@ Q_SIGNALS:
     void relevanceReady(int job, qint64 image, int pair, int prompt, hoi::ui::AttentionPtr map);
     void inspectionReady(int job, qint64 image, int pair, hoi::ui::InspectionPtr inspection);
     void jobFailed(int job, const QString& message);
+    // The model's score of request.prompt on the pair (absent when the prompt does not apply to the object).
+    void pairScored(int job, qint64 image, qint64 relation, const QString& prompt, double score);
 
 private:
     // Worker-thread side.
@@ -84,6 +100,8 @@ private:
     void runRequery(int job, qint64 image, QString path, AnalysisPtr previous, QStringList prompts);
     void runRelevance(int job, qint64 image, AnalysisPtr analysis, int pair, int prompt);
     void runInspect(int job, qint64 image, AnalysisPtr analysis, int pair);
+    void runScorePair(int job, PairScoreRequest request);
+    void endFailed(int job, const std::exception& e); // a job ended by an exception (cancelled or failed)
     bool begin(int job); // false when the job was cancelled before it started
     int nextJob();
     void waitForReceiver(); // blocks while the result window is full (returns on cancel)

@@ -751,6 +751,12 @@ void MainWindow::connectWorker() {
         relevance_[{image, pair, prompt}] = map;
         if (image == current_) refreshHeatmap();
     });
+    connect(w, &InferenceWorker::pairScored, this, [this](int, qint64, qint64 relation, const QString& prompt, double score) {
+        const auto* in = ws_->document().interaction(relation);
+        if (!in || in->score || madePairPrompt(*in) != prompt) return; // changed since it was asked
+        ws_->setModelScore(relation, score);
+        if (relation == selected_) refreshInspector();
+    });
     connect(w, &InferenceWorker::inspectionReady, this, [this](int, qint64 image, int pair, InspectionPtr ins) {
         inspections_[{image, pair}] = ins;
         pendingInspect_.remove(QStringLiteral("%1/%2").arg(image).arg(pair));
@@ -1172,7 +1178,10 @@ void MainWindow::exportAnnotations() {
             st.setValue("export/dir", QFileInfo(dlg.path()).absolutePath());
         }
         QString msg = tr("Exported %1 to %2.").arg(counted(r.interactions, "interaction", "interactions")).arg(QFileInfo(dlg.path()).fileName());
-        if (!r.lossless()) msg += QLatin1Char(' ') + tr("%1 and %2 could not be expressed.").arg(counted(r.interactions_skipped, "relation", "relations")).arg(counted(r.instances_skipped, "box", "boxes"));
+        if (r.interactions_lost() + r.instances_lost() > 0)
+            msg += QLatin1Char(' ') + tr("%1 and %2 could not be expressed.")
+                                          .arg(counted(int(r.interactions_lost()), "relation", "relations"))
+                                          .arg(counted(int(r.instances_lost()), "box", "boxes"));
         statusBar()->showMessage(msg, 10000);
     } catch (const std::exception& e) {
         showError(tr("Export"), errorMessage(e));
@@ -1747,6 +1756,7 @@ void MainWindow::setVerb(const QList<Id>& relations, const QString& verbText) {
         ws_->undoStack()->push(new SetVerbCommand(doc, id, verb, m ? std::optional<double>(m->score) : std::nullopt));
     }
     if (changed.size() > 1) ws_->undoStack()->endMacro();
+    for (Id id : changed) scoreMadePair(id);
     if (relations.contains(selected_)) {
         refreshHeatmap();
         refreshInspector();
@@ -1888,8 +1898,45 @@ void MainWindow::linkPair(Id subject, Id object) {
     if (const auto m = ws_->modelScore(current_, subject, object, in.verb)) in.score = m->score; // scored when CLIP is loaded
     auto* cmd = new AddInteractionCommand(ws_->document(), in);
     ws_->undoStack()->push(cmd);
+    scoreMadePair(cmd->interactionId());
     selectInteraction(cmd->interactionId());
     statusBar()->showMessage(tr("Pair added — press E to change its verb."), 5000);
+}
+
+QString MainWindow::madePairPrompt(const annotation::Interaction& in) const {
+    const auto* o = ws_->document().instance(in.object);
+    if (!o) return {};
+    return QString::fromStdString(in.verb).replace(QLatin1Char('_'), QLatin1Char(' ')) + QLatin1Char(' ') +
+           QString::fromStdString(o->cls.label);
+}
+
+void MainWindow::scoreMadePair(Id relation) {
+    const auto& doc = ws_->document();
+    const auto* in = doc.interaction(relation);
+    if (!hasClip_ || !in || in->score) return;
+    const auto* s = doc.instance(in->subject);
+    const auto* o = doc.instance(in->object);
+    if (!s || !o || o->cls.label.empty()) return;
+    auto detection = [](const annotation::Instance& i) {
+        detect::Detection d;
+        d.x1 = float(i.box.x1), d.y1 = float(i.box.y1), d.x2 = float(i.box.x2), d.y2 = float(i.box.y2);
+        d.class_id = std::max(0, i.cls.resolved_coco80());
+        d.label = i.cls.label;
+        d.score = i.score ? float(*i.score) : 1.0f; // a box a person drew is certain
+        return d;
+    };
+    PairScoreRequest r;
+    r.image = in->image;
+    r.relation = relation;
+    r.path = ws_->imagePath(in->image);
+    r.human = detection(*s);
+    r.object = detection(*o);
+    r.prompt = madePairPrompt(*in);
+    if (const auto* rec = ws_->record(in->image); rec && rec->analysis)
+        for (const auto& p : rec->analysis->prompts) r.context << QString::fromStdString(p.text);
+    else
+        r.context = promptBar_->prompts();
+    inference_->worker()->submitScorePair(r);
 }
 
 // ---- chrome ------------------------------------------------------------------------------------

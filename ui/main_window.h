@@ -180,6 +180,10 @@ private:
     void setVerb(const QList<Id>& relations, const QString& verb);
     void addBox(const QRectF& rect);
     void linkPair(Id subject, Id object);
+    // A pair a person made or re-verbed that no analysed prompt scores: asks the model for its score
+    // (with CLIP loaded); the answer is model output, so it does not mark the project modified.
+    void scoreMadePair(Id relation);
+    QString madePairPrompt(const annotation::Interaction& in) const; // "verb object" of a relation
 
     Options opt_;
     Workspace* ws_;

@@ -189,6 +189,14 @@ std::optional<Workspace::ModelScore> Workspace::modelScore(Id image, Id subject,
     return std::nullopt;
 }
 
+void Workspace::setModelScore(Id relation, double score) {
+    if (!doc_.interaction(relation)) return;
+    const bool was = applying_;
+    applying_ = true;
+    doc_.set_interaction_score(relation, score);
+    applying_ = was;
+}
+
 void Workspace::rebind(Id relation) {
     const annotation::Interaction* in = doc_.interaction(relation);
     if (!in) return;

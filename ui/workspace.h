@@ -71,6 +71,9 @@ public:
     // does not mark the workspace modified, and it is not on the undo stack.
     void applyAnalysis(Id image, AnalysisPtr analysis, const model::MergePolicy& policy);
     void setImageError(Id image, const QString& error);
+    // The model's score of a pair a person made (InferenceWorker::pairScored): model output, so the
+    // document is not marked modified.
+    void setModelScore(Id relation, double score);
     // True while applyAnalysis() changes the document (views refresh once, on analysisApplied).
     bool applying() const { return applying_; }
     ImageStatus status(Id image) const;

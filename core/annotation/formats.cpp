@@ -62,6 +62,26 @@ void ExportReport::skip_interaction(const std::string& reason) {
     ++reasons[reason];
 }
 
+namespace {
+const char* const kRejectedInstance = "rejected instance (left out on purpose)";
+const char* const kRejectedInteraction = "rejected interaction (left out on purpose)";
+const char* const kRejectedEndpoint = "its subject or object instance was rejected";
+} // namespace
+
+void ExportReport::reject_instance() {
+    skip_instance(kRejectedInstance);
+    ++instances_rejected;
+}
+
+void ExportReport::reject_interaction(bool because_of_a_box) {
+    skip_interaction(because_of_a_box ? kRejectedEndpoint : kRejectedInteraction);
+    ++interactions_rejected;
+}
+
+bool ExportReport::is_rejection(const std::string& reason) {
+    return reason == kRejectedInstance || reason == kRejectedInteraction || reason == kRejectedEndpoint;
+}
+
 std::string ExportReport::to_string() const {
     std::string s = format + ": wrote " + std::to_string(images) + " images, " + std::to_string(instances) +
                     " instances, " + std::to_string(interactions) + " interactions";
@@ -86,7 +106,7 @@ ExportSelection select_for_export(const Document& doc, ExportReport& report) {
     std::unordered_set<Id> kept;
     for (const Instance& x : doc.instances()) {
         if (x.state == State::Rejected) {
-            report.skip_instance("rejected instance (left out on purpose)");
+            report.reject_instance();
             continue;
         }
         kept.insert(x.id);
@@ -94,11 +114,11 @@ ExportSelection select_for_export(const Document& doc, ExportReport& report) {
     }
     for (const Interaction& x : doc.interactions()) {
         if (x.state == State::Rejected) {
-            report.skip_interaction("rejected interaction (left out on purpose)");
+            report.reject_interaction(false);
             continue;
         }
         if (!kept.count(x.subject) || !kept.count(x.object)) {
-            report.skip_interaction("its subject or object instance was rejected");
+            report.reject_interaction(true);
             continue;
         }
         sel.interactions.push_back(&x);

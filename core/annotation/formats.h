@@ -61,11 +61,20 @@ struct ExportReport {
     std::string format;
     size_t images = 0, instances = 0, interactions = 0;        // written
     size_t instances_skipped = 0, interactions_skipped = 0;   // not expressible / left out
+    // Of the skipped ones, those left out because a person rejected them (or a box they use): not
+    // a limit of the format. Their reasons are the ones is_rejection() recognises.
+    size_t instances_rejected = 0, interactions_rejected = 0;
     std::map<std::string, size_t> reasons; // reason -> count (instances and interactions)
     // Left out because the export's scope asked for it (ExportOptions::scope), not a loss.
     size_t images_omitted = 0, instances_omitted = 0, interactions_omitted = 0;
     void skip_instance(const std::string& reason);
     void skip_interaction(const std::string& reason);
+    void reject_instance();
+    void reject_interaction(bool because_of_a_box);
+    static bool is_rejection(const std::string& reason);
+    // Left out because the format cannot express them (skipped, less rejected).
+    size_t instances_lost() const { return instances_skipped - instances_rejected; }
+    size_t interactions_lost() const { return interactions_skipped - interactions_rejected; }
     bool lossless() const { return instances_skipped == 0 && interactions_skipped == 0; }
     std::string to_string() const; // readable, one line per reason
 };

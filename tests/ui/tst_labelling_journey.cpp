@@ -7,7 +7,9 @@
 //   work is offered and complete, and it is never overwritten before the person chose;
 // - cancel during a batch served from the cache stops it after a small fraction;
 // - J past the last pair goes to the next image; a rejected pair stays rejected when its verb
-//   changes; the verb editor takes one Enter.
+//   changes; the verb editor takes one Enter;
+// - a pair linked by hand to a box drawn by hand, and a verb no prompt asked for, are scored by the
+//   model (CLIP loaded) without marking anything the person did not do.
 #include <QComboBox>
 #include <QFile>
 #include <QLineEdit>
@@ -263,6 +265,10 @@ private Q_SLOTS:
             QFile broken(dir.filePath("broken.jpg"));
             QVERIFY(broken.open(QIODevice::WriteOnly));
             broken.write("not a jpeg at all");
+            // A download cut short: its thumbnail renders (the top of the picture), the image is refused.
+            QFile cut(dir.filePath("cut.jpg"));
+            QVERIFY(cut.open(QIODevice::WriteOnly));
+            cut.write(readAll(QString::fromStdString(hoi::test::samples_dir() + "/messi5.jpg")).left(30000));
         }
         MainWindow::Options o = options(false);
         o.autoAnalyse = false;
@@ -276,6 +282,12 @@ private Q_SLOTS:
         QVERIFY(waitIdle(w));
         QVERIFY2(w.canvas()->message().contains("broken.jpg"), qPrintable(w.canvas()->message()));
         QCOMPARE(w.workspace()->status(img->id), ImageStatus::Failed);
+        const auto* cut = w.workspace()->document().image_by_file("cut.jpg");
+        QVERIFY(cut);
+        w.setCurrentImage(cut->id);
+        QVERIFY(waitIdle(w));
+        QVERIFY2(w.canvas()->message().contains("truncated"), qPrintable(w.canvas()->message()));
+        QCOMPARE(w.workspace()->status(cut->id), ImageStatus::Failed);
         w.setCurrentImage(w.workspace()->document().image_by_file("messi5.jpg")->id);
         QVERIFY(waitIdle(w));
         QVERIFY(w.canvas()->message().isEmpty());
@@ -418,6 +430,55 @@ private Q_SLOTS:
         QVERIFY(!doc.interaction(rel[1])->score.has_value());
         const auto counts = w.workspace()->counts();
         QCOMPARE(counts.accepted, 1);
+    }
+
+    void pairsMadeByHandAreScored() {
+        QTemporaryDir dir;
+        QVERIFY(copySample("messi5.jpg", dir.path()));
+        MainWindow w(options(true));
+        activate(w);
+        QVERIFY(w.openPaths({dir.path()}));
+        QVERIFY(waitIdle(w));
+        QVERIFY(w.clipAvailable());
+        auto& doc = w.workspace()->document();
+        const Id image = doc.images()[0].id;
+        Id person = 0;
+        for (const auto& in : doc.instances_of(image))
+            if (in->cls.is_person()) person = in->id;
+        QVERIFY2(person, "the detector finds the player");
+        // A box drawn by hand (B), then a pair linked from the person to it.
+        hoi::annotation::Instance drawn;
+        drawn.image = image;
+        drawn.box = {30, 30, 120, 140};
+        drawn.cls = hoi::annotation::ObjectClass::named("cup");
+        auto* add = new AddInstanceCommand(doc, drawn);
+        w.workspace()->undoStack()->push(add);
+        Q_EMIT w.canvas()->pairLinked(person, add->instanceId());
+        const Id rel = w.selectedInteraction();
+        QVERIFY(rel);
+        QCOMPARE(doc.interaction(rel)->object, add->instanceId());
+        QVERIFY(waitIdle(w));
+        QTRY_VERIFY(doc.interaction(rel)->score.has_value());
+        const double first = *doc.interaction(rel)->score;
+        QVERIFY(first > 0 && first <= 1);
+        QCOMPARE(w.workspace()->undoStack()->count(), 2); // the score is not an edit
+        // A verb no prompt asked for: scored for that verb.
+        w.selectInteraction(rel);
+        w.canvas()->setFocus();
+        key(w, Qt::Key_E);
+        auto* editor = w.pairTable()->findChild<QLineEdit*>();
+        QVERIFY(editor);
+        editor->selectAll();
+        QTest::keyClicks(editor, "drink with");
+        QTest::keyClick(editor, Qt::Key_Return);
+        QTRY_COMPARE(QString::fromStdString(doc.interaction(rel)->verb), QString("drink_with"));
+        QVERIFY(waitIdle(w));
+        QTRY_VERIFY(doc.interaction(rel)->score.has_value());
+        QVERIFY(*doc.interaction(rel)->score != first);
+        QCOMPARE(w.workspace()->undoStack()->count(), 3);
+        // Undo gives the old verb its old score back.
+        w.workspace()->undoStack()->undo();
+        QCOMPARE(*doc.interaction(rel)->score, first);
     }
 };
 
