@@ -20,6 +20,10 @@ struct InspectorData {
     bool scored = false;
     float sGlobal = 0, sPair = 0, sH = 0, sO = 0, final = 0, cosPair = 0, cosGlobal = 0;
     float alpha = 0.7f, lambda = 1.0f;
+    // A score without a breakdown in the image's analysis (a pair made by hand and scored on its own
+    // by MainWindow::scoreMadePair, or a score read from a file).
+    bool scoredAlone = false;
+    float aloneScore = 0;
 
     // Attention stacks: data[(layer * heads + head) * gridW * gridH + cell].
     struct Stack {

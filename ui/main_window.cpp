@@ -887,10 +887,13 @@ bool MainWindow::openPaths(const QStringList& paths) {
         const QList<Id> added = ws_->addImages(images, &problems);
         if (fresh) ws_->setModified(false);
         // Prompts kept from before (the last session, another folder) are said, not used silently.
-        if (fresh && !added.isEmpty() && !promptBar_->chips().isEmpty())
-            statusBar()->showMessage(tr("Scoring with the prompts kept from before: %1 — Clear in the prompt bar to start without them.")
-                                         .arg(promptBar_->chips().join(QStringLiteral(", "))),
-                                     15000);
+        if (fresh && !added.isEmpty() && !promptBar_->chips().isEmpty()) {
+            // Short enough for the status bar beside the progress (the chips show them all).
+            const QStringList chips = promptBar_->chips();
+            QString list = QStringList(chips.mid(0, 2)).join(QStringLiteral(", "));
+            if (chips.size() > 2) list += tr(" and %1 more").arg(chips.size() - 2);
+            statusBar()->showMessage(tr("Prompts kept from before: %1 (Clear to drop them)").arg(list), 15000);
+        }
         if (!added.isEmpty()) {
             opened = true;
             if (opt_.useSettings) QSettings().setValue("paths/last_folder", QFileInfo(images.first()).absolutePath());
@@ -1653,6 +1656,10 @@ void MainWindow::refreshInspector() {
             const auto& p = a.prompts[size_t(prompt)];
             d.clipText = QString::fromStdString(p.clip_text);
         }
+        if (!d.scored && in->score) {
+            d.scoredAlone = true;
+            d.aloneScore = float(*in->score);
+        }
         const std::string text = d.clipText.isEmpty() ? in->prompt : d.clipText.toStdString();
         if (!text.empty()) {
             try {
@@ -1836,6 +1843,7 @@ void MainWindow::addBox(const QRectF& rect) {
     ask.setObjectName(QStringLiteral("boxClassDialog"));
     ask.setWindowTitle(tr("New Box"));
     ask.setLabelText(tr("Class of the new box:"));
+    ask.setMinimumWidth(340); // room for the title beside the window buttons
     QStringList classes;
     for (int i = 0; i < classCombo_->count(); ++i) classes << classCombo_->itemText(i);
     ask.setComboBoxItems(classes);
@@ -1877,7 +1885,9 @@ void MainWindow::linkPair(Id subject, Id object) {
             if (parsed.no_interaction) continue;
             if (!found || parsed.applies_to(o->cls.resolved_coco80())) {
                 verb = parsed.verb_id >= 0 ? model::PromptParser::instance().verb_name(parsed.verb_id) : parsed.verb;
-                prompt = parsed.text;
+                // The prompt only when it is about this object ("kick sports ball" is not the
+                // prompt of "kick" on a cup: that one is "kick cup", below).
+                prompt = parsed.applies_to(o->cls.resolved_coco80()) ? parsed.text : std::string();
                 if (parsed.object_class >= 0 && parsed.applies_to(o->cls.resolved_coco80())) {
                     found = true;
                     break;
@@ -1894,7 +1904,7 @@ void MainWindow::linkPair(Id subject, Id object) {
     in.verb = verb;
     in.hico_verb = annotation::HicoVocabulary::instance().verb_id(verb);
     in.state = State::Accepted;
-    in.prompt = prompt;
+    in.prompt = prompt.empty() ? madePairPrompt(in).toStdString() : prompt;
     if (const auto m = ws_->modelScore(current_, subject, object, in.verb)) in.score = m->score; // scored when CLIP is loaded
     auto* cmd = new AddInteractionCommand(ws_->document(), in);
     ws_->undoStack()->push(cmd);

@@ -23,7 +23,7 @@ QString classDisplay(const annotation::ObjectClass& cls) {
 
 Workspace::Workspace(QObject* parent) : QObject(parent) {
     doc_.add_observer([this](const Change& c) {
-        if (!loading_ && !applying_) {
+        if (!loading_ && !applying_ && !modelOutput_) {
             setModified(true);
             if (c.kind == Change::Kind::InteractionAdded || c.kind == Change::Kind::InteractionChanged) rebind(c.id);
         }
@@ -191,10 +191,9 @@ std::optional<Workspace::ModelScore> Workspace::modelScore(Id image, Id subject,
 
 void Workspace::setModelScore(Id relation, double score) {
     if (!doc_.interaction(relation)) return;
-    const bool was = applying_;
-    applying_ = true;
+    modelOutput_ = true;
     doc_.set_interaction_score(relation, score);
-    applying_ = was;
+    modelOutput_ = false;
 }
 
 void Workspace::rebind(Id relation) {

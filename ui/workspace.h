@@ -113,6 +113,7 @@ private:
     bool modified_ = false;
     bool loading_ = false;
     bool applying_ = false;
+    bool modelOutput_ = false; // setModelScore: a change views show, but not a person's edit
     void rebind(Id relation); // after a person's edit of a relation: its score source
 };
 

@@ -457,11 +457,21 @@ private Q_SLOTS:
         const Id rel = w.selectedInteraction();
         QVERIFY(rel);
         QCOMPARE(doc.interaction(rel)->object, add->instanceId());
+        // Its prompt is about the cup, not a prompt about another object.
+        const std::string madePrompt = doc.interaction(rel)->prompt;
+        QVERIFY2(QString::fromStdString(madePrompt).endsWith(" cup"), madePrompt.c_str());
         QVERIFY(waitIdle(w));
         QTRY_VERIFY(doc.interaction(rel)->score.has_value());
         const double first = *doc.interaction(rel)->score;
         QVERIFY(first > 0 && first <= 1);
         QCOMPARE(w.workspace()->undoStack()->count(), 2); // the score is not an edit
+        // ... and the pair list shows it.
+        auto* table = w.pairTable();
+        QString shown;
+        for (int row = 0; row < table->model()->rowCount(); ++row)
+            if (table->model()->index(row, 0).data(PairTableModel::IdRole).toLongLong() == rel)
+                shown = table->model()->index(row, PairTableModel::ScoreColumn).data().toString();
+        QCOMPARE(shown, QString::number(first, 'f', 3));
         // A verb no prompt asked for: scored for that verb.
         w.selectInteraction(rel);
         w.canvas()->setFocus();

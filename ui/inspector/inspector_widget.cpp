@@ -215,6 +215,10 @@ void InspectorWidget::drawUi() {
                 ImGui::TextDisabled("final = s_h^%.1f s_o^%.1f (%.2f s_pair + %.2f s_global)", d.lambda, d.lambda,
                                     d.alpha, 1 - d.alpha);
                 ImGui::TextDisabled("cos pair %.3f   cos global %.3f", d.cosPair, d.cosGlobal);
+            } else if (d.scoredAlone) {
+                scoreBar("final", d.aloneScore, rgb(249, 201, 50), "the model's score of this pair with this verb");
+                ImGui::TextWrapped("No breakdown: the image's analysis does not hold this pair with this verb "
+                                   "(a pair made by hand, or a verb no prompt asked for).");
             } else {
                 ImGui::TextDisabled("No model score (added by hand, or no CLIP model).");
             }
@@ -240,7 +244,9 @@ void InspectorWidget::drawUi() {
         auto drawStack = [&](const char* header, const InspectorData::Stack& s, QOpenGLTexture* tex, bool pairQuery) {
             if (!ImGui::CollapsingHeader(header, ImGuiTreeNodeFlags_DefaultOpen)) return;
             if (s.empty() || !tex) {
-                ImGui::TextDisabled(d.inspectionPending ? "Computing..." : "Not available (needs the CLIP model).");
+                ImGui::TextDisabled(d.inspectionPending ? "Computing..."
+                                    : d.scoredAlone ? "Not available for this pair (not in the image's analysis)."
+                                                    : "Not available (needs the CLIP model).");
                 return;
             }
             const float avail = ImGui::GetContentRegionAvail().x - 24;
