@@ -14,9 +14,10 @@ static int cmd_merge(std::vector<std::string> argv) {
             "Joins prediction files of `hoi run --shard K/N` (and their .meta.json sidecars) into one file,\n"
             "byte-identical to what a single run over all images writes. The inputs must come from the\n"
             "same prompts, models, options and image list, and form one complete set (every K of 1..N\n"
-            "once); a missing shard is an error (exit 3) unless --allow-partial.")
+            "once), each finished (a shard whose run was interrupted holds fewer images than its share);\n"
+            "a missing or unfinished shard is an error (exit 3) unless --allow-partial.")
         .option("--out", "FILE", "merged prediction file")
-        .flag("--allow-partial", "merge even when shards are missing (listed on stderr and in the metadata)")
+        .flag("--allow-partial", "merge even when shards are missing or unfinished (listed on stderr and in the metadata)")
         .positional("FILE", "shard outputs", 1);
     if (!args.parse()) return kOk;
     if (!args.has("--out")) throw_usage("--out FILE is required (see hoi merge --help)");

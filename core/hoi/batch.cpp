@@ -225,6 +225,7 @@ void merge_predictions(const std::vector<std::string>& inputs, const std::string
     std::map<int, std::string> shards; // K -> its input
     int shard_count = 0;               // N
     std::string whole;                 // an input written without --shard
+    std::vector<std::string> incomplete; // inputs whose run stopped before its last image
     for (const auto& in : inputs) {
         if (!fs::exists(in, ec)) throw_input(in + ": no such file");
         PredictionFile f(in);
@@ -257,8 +258,21 @@ void merge_predictions(const std::vector<std::string>& inputs, const std::string
         for (const auto& [p, e] : f.entries()) all.emplace_back(p, e);
         // Failures recorded in the sidecar (read back through the raw file).
         nlohmann::json raw = nlohmann::json::parse(io::read_file(meta_path(in)));
+        size_t done = f.entries().size();
         if (raw.contains("failed") && raw["failed"].is_array())
-            for (const auto& x : raw["failed"]) failed.emplace_back(x.value("image_path", ""), x.value("error", ""));
+            for (const auto& x : raw["failed"]) {
+                failed.emplace_back(x.value("image_path", ""), x.value("error", ""));
+                ++done;
+            }
+        // An interrupted run (a task killed midway) holds fewer images than its share of the list.
+        const size_t count = m["image_list"].value("count", size_t(0));
+        size_t expected = count;
+        if (spec.is_string()) {
+            const auto [k, n] = parse_shard(spec.get<std::string>());
+            expected = count > size_t(k - 1) ? (count - size_t(k - 1) + size_t(n) - 1) / size_t(n) : 0;
+        }
+        if (done < expected)
+            incomplete.push_back(in + " (" + std::to_string(done) + " of " + std::to_string(expected) + " images)");
     }
     if (!whole.empty() && inputs.size() > 1)
         throw_input(whole + " was written by a run without --shard, not by one shard of a set; hoi merge joins the "
@@ -278,6 +292,14 @@ void merge_predictions(const std::vector<std::string>& inputs, const std::string
                         "--allow-partial to merge these anyway");
         meta["missing_shards"] = missing;
         if (missing_shards) *missing_shards = missing;
+    }
+    if (!incomplete.empty()) {
+        std::string list;
+        for (const auto& x : incomplete) list += (list.empty() ? "" : ", ") + x;
+        if (!allow_partial)
+            throw_input("not finished: " + list + "; run the same hoi run again to finish it (it resumes), or "
+                        "--allow-partial to merge anyway");
+        meta["incomplete_inputs"] = incomplete;
     }
     std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     for (size_t i = 1; i < all.size(); ++i)

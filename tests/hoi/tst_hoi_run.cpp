@@ -125,6 +125,19 @@ private Q_SLOTS:
         QVERIFY2(m.exit_code == 0, m.err.c_str());
         QVERIFY2(m.err.find("shard 2/3 is missing") != std::string::npos, m.err.c_str());
         QCOMPARE(nlohmann::json::parse(m.out)["missing_shards"], nlohmann::json({"2/3"}));
+        // A shard whose task was killed midway (fewer images than its share): refused, named.
+        {
+            auto cut = nlohmann::json::parse(hoi::io::read_file(out("shard2.json")));
+            QVERIFY(cut.is_array() && !cut.empty());
+            cut.erase(cut.size() - 1);
+            hoi::io::write_file_atomic(out("cut2.json"), cut.dump() + "\n");
+            fs::copy_file(out("shard2.json.meta.json"), out("cut2.json.meta.json"), fs::copy_options::overwrite_existing);
+            m = hoi::test::run_hoi({"merge", QString::fromStdString(out("shard1.json")), QString::fromStdString(out("cut2.json")),
+                                    QString::fromStdString(out("shard3.json")), "--out", QString::fromStdString(out("cutm.json"))});
+            QCOMPARE(m.exit_code, 3);
+            QVERIFY2(m.err.find("not finished: " + out("cut2.json")) != std::string::npos, m.err.c_str());
+            QVERIFY(!fs::exists(out("cutm.json")));
+        }
         // Deterministic: the same run again gives the same bytes.
         auto r = hoi::test::run_hoi(QStringList{"run"} + common() + QStringList{
                 QString::fromStdString(images_), "--out", QString::fromStdString(out("again.json"))}, 600000);
