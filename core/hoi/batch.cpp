@@ -265,7 +265,11 @@ void merge_predictions(const std::vector<std::string>& inputs, const std::string
                 ++done;
             }
         // An interrupted run (a task killed midway) holds fewer images than its share of the list.
-        const size_t count = m["image_list"].value("count", size_t(0));
+        // (A sidecar without a list count, written by hand or by an older run, is not checked.)
+        const nlohmann::json list = m.value("image_list", nlohmann::json());
+        const size_t count = list.is_object() && list.contains("count") && list["count"].is_number_unsigned()
+                                     ? list["count"].get<size_t>()
+                                     : 0;
         size_t expected = count;
         if (spec.is_string()) {
             const auto [k, n] = parse_shard(spec.get<std::string>());
