@@ -26,19 +26,23 @@ double shortest(double v) {
 }
 } // namespace
 
-nlohmann::json shortest_numbers(const nlohmann::json& j) {
-    if (j.is_number_float()) return shortest(j.get<double>());
+nlohmann::json map_json(const nlohmann::json& j, const std::function<nlohmann::json(const nlohmann::json&)>& leaf,
+                        const std::function<std::string(const std::string&)>& key) {
     if (j.is_array()) {
         nlohmann::json out = nlohmann::json::array();
-        for (const auto& v : j) out.push_back(shortest_numbers(v));
+        for (const auto& v : j) out.push_back(map_json(v, leaf, key));
         return out;
     }
     if (j.is_object()) {
         nlohmann::json out = nlohmann::json::object();
-        for (auto it = j.begin(); it != j.end(); ++it) out[it.key()] = shortest_numbers(it.value());
+        for (auto it = j.begin(); it != j.end(); ++it) out[key ? key(it.key()) : it.key()] = map_json(it.value(), leaf, key);
         return out;
     }
-    return j;
+    return leaf(j);
+}
+
+nlohmann::json shortest_numbers(const nlohmann::json& j) {
+    return map_json(j, [](const nlohmann::json& v) { return v.is_number_float() ? nlohmann::json(shortest(v.get<double>())) : v; });
 }
 
 std::string dump_json(const nlohmann::json& j, int indent) { return shortest_numbers(json_safe(j)).dump(indent); }

@@ -13,6 +13,11 @@
 
 namespace hoi::io {
 
+// A copy of j with every value that is not an array or object replaced by leaf(value) and every
+// key by key(name) (nullptr: unchanged): the one walk the output transformations share.
+nlohmann::json map_json(const nlohmann::json& j, const std::function<nlohmann::json(const nlohmann::json&)>& leaf,
+                        const std::function<std::string(const std::string&)>& key = nullptr);
+
 // A copy of j with every floating-point number replaced by the double of its shortest decimal
 // (see above); integers, strings and structure unchanged.
 nlohmann::json shortest_numbers(const nlohmann::json& j);
