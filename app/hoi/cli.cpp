@@ -1,7 +1,7 @@
 #include "cli.h"
 
 #include "io/error.h"
-#include "io/names.h"
+#include "io/json_text.h"
 
 #include <iostream>
 #include <sstream>
@@ -153,6 +153,6 @@ bool register_command(Command command) {
 
 const std::map<std::string, Command>& commands() { return registry(); }
 
-void print_json(const nlohmann::json& j) { std::cout << io::json_safe(j).dump(2) << std::endl; }
+void print_json(const nlohmann::json& j) { std::cout << io::dump_json(j, 2) << std::endl; }
 
 } // namespace hoi::cli

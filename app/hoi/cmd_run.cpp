@@ -2,13 +2,11 @@
 #include "cli.h"
 
 #include "clip/clip_model.h"
-#include "clip/sha256.h"
 #include "core.h"
 #include "hoi/batch.h"
 #include "hoi/engine.h"
 #include "io/error.h"
 #include "io/file_lock.h"
-#include "io/names.h"
 
 #include <atomic>
 #include <chrono>
@@ -90,10 +88,7 @@ static int cmd_run(std::vector<std::string> argv) {
     opt.weights_path = args.get("--weights");
     opt.keep_layer_attention = false;
     opt.cache_limit_bytes = 64ull << 20; // batch: images are seen once
-    const std::string mode = args.get("--pair-features", "masked");
-    if (mode == "masked") opt.pair_features = model::PairFeatureMode::Masked;
-    else if (mode == "crop") opt.pair_features = model::PairFeatureMode::Crop;
-    else throw_usage("--pair-features expects masked or crop, got '" + mode + "'");
+    opt.pair_features = model::parse_pair_feature_mode(args.get("--pair-features", "masked"));
     model::BatchOptions bopt;
     bopt.min_score = static_cast<float>(args.get_double("--min-score", 0.0));
     const std::string attention_dir = args.get("--attention-dir");
@@ -114,11 +109,7 @@ static int cmd_run(std::vector<std::string> argv) {
     std::vector<std::string> images = model::list_images(args.positionals(), &gifs);
     for (const auto& g : gifs)
         std::cerr << "hoi run: " << g << ": skipped, GIF images are not supported (convert it to PNG)" << std::endl;
-    // The whole image list (before any shard is cut from it): shards of one run share it, and
-    // hoi merge checks that they do.
-    std::string listed;
-    for (const auto& p : images) listed += io::escape_name(p) + "\n";
-    const nlohmann::json image_list = {{"count", images.size()}, {"sha256", clip::sha256_hex(listed)}};
+    const std::vector<std::string> all_images = images;
     std::string shard_spec;
     if (args.has("--shard")) {
         auto [k, n] = model::parse_shard(args.get("--shard"));
@@ -127,44 +118,31 @@ static int cmd_run(std::vector<std::string> argv) {
     }
 
     // One writer per output: a second run with the same --out refuses (exit 3) instead of both
-    // rewriting the file and one losing its results.
-    io::FileLock lock(args.get("--out"));
+    // rewriting the file and one losing its results. A folder we cannot write to is only an error
+    // when there is something to write (a complete run over a read-only output has nothing).
+    const std::string out = args.get("--out");
+    model::check_output_path(out);
+    io::FileLock lock(out, false);
     const auto t_start = std::chrono::steady_clock::now();
     model::Engine engine(opt);
     if (!engine.has_clip())
         std::cerr << "hoi run: no CLIP model (--clip, $HOI_CLIP or models/ViT-B-32.pt): writing detections only, "
                      "open-vocabulary scoring needs the CLIP model" << std::endl;
 
-    nlohmann::json meta;
-    meta["format"] = "hoi-studio predictions 1";
-    meta["version"] = hoi::version();
-    nlohmann::json jp = nlohmann::json::array();
-    for (const auto& p : prompts)
-        jp.push_back({{"text", p.text}, {"verb", p.verb}, {"object", p.object}, {"object_class", p.object_class},
-                      {"verb_id", p.verb_id}, {"hoi_id", p.hoi_id}, {"clip_text", p.clip_text}});
-    meta["prompts"] = jp;
-    meta["models"] = {{"clip", engine.has_clip() ? std::filesystem::path(opt.clip_path).filename().string() : ""},
-                      {"clip_sha256", engine.clip_checksum()},
-                      {"detector", engine.detector_name()},
-                      {"detector_checksum", engine.detector_checksum()},
-                      {"pose", engine.has_pose()},
-                      {"weights", opt.weights_path.empty() ? "" : std::filesystem::path(opt.weights_path).filename().string()}};
-    meta["options"] = {{"alpha", opt.alpha}, {"lambda", opt.lambda}, {"human_threshold", opt.human_threshold},
-                       {"object_threshold", opt.object_threshold}, {"max_humans", opt.max_humans},
-                       {"max_objects", opt.max_objects}, {"templates", opt.templates.empty() ? model::default_templates() : opt.templates},
-                       {"pair_features", mode}, {"min_score", bopt.min_score},
-                       {"score", "s_h^lambda * s_o^lambda * (alpha * s_pair + (1 - alpha) * s_global)"}};
-    meta["shard"] = shard_spec.empty() ? nlohmann::json(nullptr) : nlohmann::json(shard_spec);
-    meta["image_list"] = image_list;
-
-    model::PredictionFile file(args.get("--out"));
-    file.set_meta(meta);
-    std::vector<std::string> todo;
-    for (const auto& p : images)
-        if (!file.has(p)) todo.push_back(p);
-    const size_t skipped = images.size() - todo.size();
-    if (skipped) std::cerr << "hoi run: resuming, " << skipped << " image(s) already in " << args.get("--out") << std::endl;
-    file.save(); // valid (possibly empty) output from the start
+    model::PredictionFile file(out);
+    file.set_meta(model::run_metadata(engine, opt, prompts, bopt, shard_spec, all_images));
+    // Resume: entries of images no longer given are dropped, changed images done again.
+    const auto plan = file.plan_resume(images);
+    for (const auto& p : plan.removed)
+        std::cerr << "hoi run: " << p << ": no longer among the inputs, its entry removed from " << out << std::endl;
+    for (const auto& p : plan.changed)
+        std::cerr << "hoi run: " << p << ": changed since it was analysed, analysing it again" << std::endl;
+    const std::vector<std::string>& todo = plan.todo;
+    const size_t skipped = plan.kept;
+    if (skipped) std::cerr << "hoi run: resuming, " << skipped << " image(s) already in " << out << std::endl;
+    const bool writes = !todo.empty() || file.dirty();
+    if (writes && !lock.held()) throw_input(lock.reason() + "; cannot write " + out);
+    if (file.dirty()) file.save(); // valid (possibly empty) output from the start
 
     g_cancel.reset();
     auto old_handler = std::signal(SIGINT, on_sigint);
@@ -190,6 +168,7 @@ static int cmd_run(std::vector<std::string> argv) {
     const auto t_loop = std::chrono::steady_clock::now();
     for (const auto& path : todo) {
         try {
+            const std::string hash = model::input_hash(path);
             model::ImageAnalysis a = engine.analyse(path, prompts, {}, &g_cancel);
             nlohmann::json entry = model::prediction_entry(a, bopt);
             pairs += a.pairs.size();
@@ -211,7 +190,7 @@ static int cmd_run(std::vector<std::string> argv) {
                     model::write_attention_png(path, m, png);
                 }
             }
-            file.put(path, std::move(entry));
+            file.put(path, std::move(entry), hash);
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::Cancelled) {
                 cancelled = true;
@@ -240,17 +219,19 @@ static int cmd_run(std::vector<std::string> argv) {
             break;
         }
     }
-    file.save();
+    if (file.dirty()) file.save();
     const auto t_end = std::chrono::steady_clock::now();
     const double secs = std::chrono::duration<double>(t_end - t_start).count();
     // Time per analysed image, without loading the models and encoding the prompts (the number the
     // GUI batch is compared with: `hoi-studio --bench`).
     const double loop_secs = std::chrono::duration<double>(t_end - t_loop).count();
-    nlohmann::json summary = {{"out", args.get("--out")},
-                              {"meta", model::meta_path(args.get("--out"))},
+    nlohmann::json summary = {{"out", out},
+                              {"meta", model::meta_path(out)},
                               {"images", images.size()},
                               {"processed", done - failed},
                               {"skipped", skipped},
+                              {"changed", plan.changed.size()},
+                              {"removed", plan.removed.size()},
                               {"failed", failed},
                               {"pairs", pairs},
                               {"interactions", interactions},
@@ -261,7 +242,7 @@ static int cmd_run(std::vector<std::string> argv) {
                               {"ms_per_image", done ? 1000.0 * loop_secs / static_cast<double>(done) : 0.0}};
     print_json(summary);
     if (cancelled) {
-        std::cerr << "hoi run: interrupted; " << args.get("--out") << " is valid, run the same command to resume"
+        std::cerr << "hoi run: interrupted; " << out << " is valid, run the same command to resume"
                   << std::endl;
         return kCancelled;
     }

@@ -1,6 +1,7 @@
 #include "annotation/problems.h"
 
 #include "io/error.h"
+#include "io/json_text.h"
 
 #include <cmath>
 
@@ -8,9 +9,6 @@ namespace hoi::annotation::detail {
 namespace {
 
 constexpr int kMaxJsonDepth = 256;
-struct TooDeep {
-    size_t depth;
-};
 
 std::string type_name(const json& v) {
     switch (v.type()) {
@@ -65,12 +63,8 @@ std::string line_column(std::string_view text, size_t offset) {
 }
 
 bool parse_json(std::string_view text, Problems& problems, json& out) {
-    json::parser_callback_t limit = [](int depth, json::parse_event_t, json&) -> bool {
-        if (depth > kMaxJsonDepth) throw TooDeep{static_cast<size_t>(depth)};
-        return true;
-    };
     try {
-        out = json::parse(text.begin(), text.end(), limit);
+        out = io::parse_json_checked(text, problems.file(), nullptr, kMaxJsonDepth);
         return true;
     } catch (const json::parse_error& e) {
         // e.byte is 1-based: the position of the character that could not be read.
@@ -79,7 +73,7 @@ bool parse_json(std::string_view text, Problems& problems, json& out) {
         if (auto p = what.find("column"); p != std::string::npos)
             if (auto c = what.find(": ", p); c != std::string::npos) what = what.substr(c + 2);
         problems.add(line_column(text, offset), "invalid JSON: " + what);
-    } catch (const TooDeep&) {
+    } catch (const io::JsonTooDeep&) {
         problems.add("", "invalid JSON: nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
     } catch (const json::out_of_range& e) {
         std::string what = e.what();

@@ -3,6 +3,7 @@
 #include "clip/clip_modules.h"
 #include "io/error.h"
 #include "io/safetensors.h"
+#include "io/zip_directory.h"
 
 #include <c10/core/CPUAllocator.h>
 #include <caffe2/serialize/inline_container.h>
@@ -47,26 +48,6 @@ at::Tensor to_float(const at::Tensor& t) {
 void check_finite(const at::Tensor& t, const std::string& path, const std::string& name) {
     if (t.is_floating_point() && !at::isfinite(t).all().item<bool>())
         throw_model(path + ": tensor '" + name + "' holds NaN or infinite values");
-}
-
-// True when the file ends with a zip end-of-central-directory record (22 bytes and a comment of up
-// to 64 KiB); a truncated download does not.
-bool zip_is_complete(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : 0;
-    if (size < 22) return false;
-    const std::streamoff tail = std::min<std::streamoff>(size, 22 + 65535);
-    std::string buf(static_cast<size_t>(tail), '\0');
-    in.seekg(size - tail);
-    in.read(buf.data(), tail);
-    if (in.gcount() != tail) return false;
-    const std::string eocd = "PK\x05\x06";
-    for (size_t p = buf.rfind(eocd); p != std::string::npos; p = p ? buf.rfind(eocd, p - 1) : std::string::npos) {
-        if (p + 22 > buf.size()) continue;
-        const size_t comment = static_cast<unsigned char>(buf[p + 20]) | static_cast<unsigned char>(buf[p + 21]) << 8;
-        if (p + 22 + comment == buf.size()) return true;
-    }
-    return false;
 }
 
 // While installed as LibTorch's CPU allocator, records the size of every allocation. The archive
@@ -140,9 +121,9 @@ void check_extent(const at::Tensor& t, size_t entry_bytes, const std::string& pa
 }
 
 LoadedWeights read_torchscript(const std::string& path) {
-    if (!zip_is_complete(path))
-        throw_model(path + ": the archive is truncated (it has no zip directory at its end): an interrupted "
-                    "download or copy; download it again");
+    // The zip container is checked without LibTorch first: its end record (a truncated download has
+    // none), and every entry inside the file, before the directory, not overlapping another.
+    io::ZipDirectory::read(path);
     static SizeRecordingAllocator recorder;
     LoadedWeights w;
     w.format = WeightFormat::TorchScript;

@@ -1,9 +1,11 @@
 // TF.js graph-model runner on LibTorch: loading, validation, scheduling.
 // The op table is in tfjs_ops.cpp.
 #include "detect/tfjs_graph.h"
+#include "detect/tfjs_manifest.h"
 #include "detect/tfjs_ops.h"
 
 #include "io/error.h"
+#include "io/json_text.h"
 
 #include <nlohmann/json.hpp>
 
@@ -41,13 +43,6 @@ std::string read_binary(const fs::path& p, const std::string& what) {
     return data;
 }
 
-int64_t dtype_bytes(const std::string& dtype) {
-    if (dtype == "float32" || dtype == "int32") return 4;
-    if (dtype == "float16" || dtype == "uint16" || dtype == "int16") return 2;
-    if (dtype == "uint8" || dtype == "bool" || dtype == "int8") return 1;
-    return 0;
-}
-
 float half_to_float(uint16_t h) {
     const uint32_t sign = (h & 0x8000u) << 16;
     uint32_t exp = (h >> 10) & 0x1f;
@@ -80,12 +75,6 @@ std::string fnv1a_hex(const std::string& data) {
     return buf;
 }
 
-std::string shape_str(const std::vector<int64_t>& s) {
-    std::string r = "[";
-    for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
-    return r + "]";
-}
-
 torch::ScalarType dtype_of_signature(const std::string& dt) {
     if (dt == "DT_FLOAT") return torch::kFloat;
     if (dt == "DT_INT32") return torch::kInt;
@@ -116,110 +105,61 @@ std::vector<int64_t> shape_of_json(const json& tensor_shape, const std::string& 
     return s;
 }
 
-// Weight name -> tensor, decoded from the manifest and the shard files.
+// Weight name -> tensor, decoded from the shard files at the places the (checked) manifest gives.
 std::map<std::string, Tensor> load_weights(const json& model, const fs::path& dir, const std::string& where,
                                            std::string& checksum_source) {
     std::map<std::string, Tensor> out;
-    if (!model.contains("weightsManifest") || !model["weightsManifest"].is_array())
-        throw_model(where + ": no weightsManifest array");
+    const auto groups = parse_tfjs_weights_manifest(model, where, [&](const std::string& p) -> size_t {
+        std::error_code ec;
+        const auto n = fs::file_size(dir / p, ec);
+        if (ec) throw_model(where + ": cannot open " + (dir / p).string());
+        return static_cast<size_t>(n);
+    });
     int group_no = 0;
-    for (const auto& group : model["weightsManifest"]) {
+    for (const auto& g : groups) {
         const std::string gwhere = where + ": weightsManifest[" + std::to_string(group_no++) + "]";
-        if (!group.contains("paths") || !group["paths"].is_array() || !group.contains("weights") ||
-            !group["weights"].is_array())
-            throw_model(gwhere + ": expected \"paths\" and \"weights\" arrays");
         std::string data;
-        std::string shard_names;
-        for (const auto& p : group["paths"]) {
-            const fs::path file = dir / p.get<std::string>();
-            data += read_binary(file, gwhere);
-            shard_names += (shard_names.empty() ? "" : "+") + file.filename().string();
-        }
+        for (const auto& p : g.paths) data += read_binary(dir / p, gwhere);
+        if (data.size() != g.bytes) throw_model(gwhere + ": a weight file changed while it was read");
         checksum_source += data;
-        size_t offset = 0;
-        for (const auto& w : group["weights"]) {
-            const std::string name = w.value("name", "");
-            const std::string dtype = w.value("dtype", "");
-            const std::string wwhere = gwhere + " weight '" + name + "'";
-            if (name.empty()) throw_model(gwhere + ": a weight without a name");
-            if (!w.contains("shape") || !w["shape"].is_array()) throw_model(wwhere + ": no shape");
-            std::vector<int64_t> shape;
-            int64_t count = 1;
-            for (const auto& d : w["shape"]) {
-                if (!d.is_number_integer() || d.get<int64_t>() < 0) throw_model(wwhere + ": bad shape entry");
-                shape.push_back(d.get<int64_t>());
-                if (shape.back() > 0 && count > static_cast<int64_t>(data.size()) / shape.back())
-                    throw_model(wwhere + ": shape " + w["shape"].dump() + " needs more bytes than " + shard_names +
-                                " has (" + std::to_string(data.size()) + ")");
-                count *= shape.back();
-            }
-            std::string stored = dtype;
-            double qmin = 0, qscale = 1;
-            bool quantized = false;
-            if (w.contains("quantization")) {
-                const auto& q = w["quantization"];
-                stored = q.value("dtype", "");
-                if (stored != "float16" && stored != "uint8" && stored != "uint16")
-                    throw_model(wwhere + ": unsupported quantization dtype '" + stored +
-                                "' (expected float16, uint8 or uint16)");
-                if (stored != "float16") {
-                    if (!q.contains("min") || !q.contains("scale"))
-                        throw_model(wwhere + ": " + stored + " quantization without min/scale");
-                    qmin = q["min"].get<double>();
-                    qscale = q["scale"].get<double>();
-                }
-                quantized = true;
-                if (dtype != "float32" && dtype != "int32")
-                    throw_model(wwhere + ": quantized weights must be float32 or int32, not " + dtype);
-            } else if (dtype != "float32" && dtype != "int32" && dtype != "bool") {
-                throw_model(wwhere + ": unsupported dtype '" + dtype + "' (expected float32, int32 or bool)");
-            }
-            const int64_t esize = dtype_bytes(stored);
-            const size_t nbytes = static_cast<size_t>(count * esize);
-            if (offset + nbytes > data.size())
-                throw_model(wwhere + " (shape " + shape_str(shape) + ", " + stored + ") needs bytes " +
-                            std::to_string(offset) + ".." + std::to_string(offset + nbytes) + " but " +
-                            shard_names + " has only " + std::to_string(data.size()) +
-                            " bytes (truncated or mismatched weight file)");
-            const char* src = data.data() + offset;
+        for (const auto& s : g.weights) {
+            const std::string wwhere = gwhere + " weight '" + s.name + "'";
+            const char* src = data.data() + s.offset;
+            const int64_t count = s.count;
             Tensor t;
-            if (dtype == "bool") {
-                t = torch::empty(shape, torch::kBool);
+            if (s.dtype == "bool") {
+                t = torch::empty(s.shape, torch::kBool);
                 auto* dst = t.data_ptr<bool>();
                 for (int64_t i = 0; i < count; ++i) dst[i] = src[i] != 0;
-            } else if (!quantized) {
-                t = torch::empty(shape, dtype == "int32" ? torch::kInt : torch::kFloat);
-                std::memcpy(t.data_ptr(), src, nbytes);
+            } else if (!s.quantized) {
+                t = torch::empty(s.shape, s.dtype == "int32" ? torch::kInt : torch::kFloat);
+                std::memcpy(t.data_ptr(), src, s.nbytes);
             } else {
-                auto f = torch::empty(shape, torch::kFloat);
+                auto f = torch::empty(s.shape, torch::kFloat);
                 float* dst = f.data_ptr<float>();
-                if (stored == "float16") {
+                if (s.stored == "float16") {
                     for (int64_t i = 0; i < count; ++i) {
                         uint16_t h;
                         std::memcpy(&h, src + 2 * i, 2);
                         dst[i] = half_to_float(h);
                     }
-                } else if (stored == "uint8") {
+                } else if (s.stored == "uint8") {
                     for (int64_t i = 0; i < count; ++i)
-                        dst[i] = static_cast<float>(qmin + qscale * static_cast<unsigned char>(src[i]));
+                        dst[i] = static_cast<float>(s.qmin + s.qscale * static_cast<unsigned char>(src[i]));
                 } else {
                     for (int64_t i = 0; i < count; ++i) {
                         uint16_t q;
                         std::memcpy(&q, src + 2 * i, 2);
-                        dst[i] = static_cast<float>(qmin + qscale * q);
+                        dst[i] = static_cast<float>(s.qmin + s.qscale * q);
                     }
                 }
-                t = dtype == "int32" ? f.round().to(torch::kInt) : f;
+                t = s.dtype == "int32" ? f.round().to(torch::kInt) : f;
             }
             // NaN only: graphs use infinities on purpose (e.g. -inf as the padding value of a max pool).
             if (t.is_floating_point() && torch::isnan(t).any().item<bool>())
                 throw_model(wwhere + " holds NaN values (a damaged weight file)");
-            offset += nbytes;
-            out[name] = t;
+            out[s.name] = t;
         }
-        if (offset != data.size())
-            throw_model(gwhere + ": the manifest describes " + std::to_string(offset) + " bytes but " + shard_names +
-                        " has " + std::to_string(data.size()) + " (mismatched weight file)");
     }
     return out;
 }
@@ -236,7 +176,7 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) try : path_(model_json_
     if (!fs::exists(jp)) throw_model("model file not found: " + model_json_path);
     json model;
     try {
-        model = json::parse(read_binary(jp, where));
+        model = io::parse_json_checked(read_binary(jp, where), model_json_path);
     } catch (const json::exception& e) {
         throw_model(model_json_path + ": not valid JSON (" + e.what() + ")");
     }
@@ -428,8 +368,8 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) try : path_(model_json_
                 const auto declared = shape_of_json(r.attr["value"]["tensor"]["tensorShape"], nwhere);
                 const auto actual = it->second.sizes().vec();
                 if (declared != actual)
-                    throw_model(nwhere + ": the weightsManifest gives shape " + shape_str(actual) +
-                                " but the graph declares " + shape_str(declared));
+                    throw_model(nwhere + ": the weightsManifest gives shape " + tfjs_shape_text(actual) +
+                                " but the graph declares " + tfjs_shape_text(declared));
             }
             node->is_constant = true;
             constants_[static_cast<size_t>(k)] = {it->second};
@@ -520,7 +460,7 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) try : path_(model_json_
         for (int64_t d : spec.shape)
             if (d > 0) count = d > tfjs::kMaxElements / count ? tfjs::kMaxElements + 1 : count * d;
         if (count > tfjs::kMaxElements)
-            throw_model(where + ": input '" + spec.name + "' has shape " + shape_str(spec.shape) + ", more than " +
+            throw_model(where + ": input '" + spec.name + "' has shape " + tfjs_shape_text(spec.shape) + ", more than " +
                         std::to_string(tfjs::kMaxElements) + " elements");
     }
 } catch (const Error&) {
@@ -609,8 +549,8 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
                 for (size_t d = 0; ok && d < spec.shape.size(); ++d)
                     ok = spec.shape[d] < 0 || spec.shape[d] == it->second.size(static_cast<int64_t>(d));
                 if (!ok)
-                    throw_input(where + ": input '" + node.name + "' must have shape " + shape_str(spec.shape) +
-                                ", got " + shape_str(it->second.sizes().vec()));
+                    throw_input(where + ": input '" + node.name + "' must have shape " + tfjs_shape_text(spec.shape) +
+                                ", got " + tfjs_shape_text(it->second.sizes().vec()));
             }
             values[k] = {it->second};
             continue;
@@ -660,8 +600,8 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
             for (size_t d = 0; ok && d < spec.shape.size(); ++d)
                 ok = spec.shape[d] < 0 || spec.shape[d] == out.back().size(static_cast<int64_t>(d));
             if (!ok)
-                throw_model(where + ": output '" + spec.name + "' has shape " + shape_str(out.back().sizes().vec()) +
-                            ", the signature declares " + shape_str(spec.shape));
+                throw_model(where + ": output '" + spec.name + "' has shape " + tfjs_shape_text(out.back().sizes().vec()) +
+                            ", the signature declares " + tfjs_shape_text(spec.shape));
         }
     }
     return out;

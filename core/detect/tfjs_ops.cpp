@@ -20,6 +20,21 @@ namespace F = torch::nn::functional;
 
 namespace {
 
+// A convolution by one algorithm whatever the thread count. torch::conv2d picks oneDNN or ATen's
+// own im2col path partly by at::get_num_threads() (1x1 filters on one thread go to ATen), and the
+// two sum in different orders: boxes and scores then changed in the 6th digit with HOI_THREADS.
+// oneDNN's forward convolution splits work over output pixels and channels, never over the sum.
+Tensor conv2d_fixed_order(const Tensor& x, const Tensor& w, const Tensor& b, torch::IntArrayRef stride,
+                          torch::IntArrayRef pad, torch::IntArrayRef dil, int64_t groups) {
+#if AT_MKLDNN_ENABLED()
+    if (at::hasMKLDNN() && x.scalar_type() == torch::kFloat && w.scalar_type() == torch::kFloat)
+        return at::mkldnn_convolution(x.contiguous(), w.contiguous(),
+                                      b.defined() ? c10::optional<Tensor>(b.contiguous()) : c10::nullopt, pad, stride,
+                                      dil, groups);
+#endif
+    return torch::conv2d(x, w, b, stride, pad, dil, groups);
+}
+
 struct Lerp {
     Tensor lo, hi;   // int64 source indices
     Tensor frac;     // float fractions
@@ -342,11 +357,11 @@ Compiled compile_conv(const NodeDef& def, bool depthwise, bool fused) {
         Tensor y;
         if (p.top == p.bottom && p.left == p.right) {
             const std::vector<int64_t> stride{c.sh, c.sw}, pad{p.top, p.left}, dil{c.dh, c.dw};
-            y = torch::conv2d(x, w, b, stride, pad, dil, groups);
+            y = conv2d_fixed_order(x, w, b, stride, pad, dil, groups);
         } else {
             x = torch::constant_pad_nd(x, {p.left, p.right, p.top, p.bottom}, 0);
             const std::vector<int64_t> stride{c.sh, c.sw}, pad{0, 0}, dil{c.dh, c.dw};
-            y = torch::conv2d(x, w, b, stride, pad, dil, groups);
+            y = conv2d_fixed_order(x, w, b, stride, pad, dil, groups);
         }
         if (flops)
             *flops += 2.0 * static_cast<double>(y.numel()) * static_cast<double>(w.size(1) * KH * KW);

@@ -4,7 +4,9 @@
 #include "io/atomic_file.h"
 #include "io/error.h"
 #include "io/file_lock.h"
+#include "io/json_text.h"
 #include "io/names.h"
+#include "clip/sha256.h"
 
 #include <algorithm>
 #include <cctype>
@@ -130,14 +132,68 @@ nlohmann::json prediction_entry(const ImageAnalysis& a, const BatchOptions& opt)
 
 std::string meta_path(const std::string& out) { return out + ".meta.json"; }
 
+std::string pair_feature_mode_name(PairFeatureMode mode) { return mode == PairFeatureMode::Crop ? "crop" : "masked"; }
+
+PairFeatureMode parse_pair_feature_mode(const std::string& name) {
+    if (name == "masked") return PairFeatureMode::Masked;
+    if (name == "crop") return PairFeatureMode::Crop;
+    throw_usage("--pair-features expects masked or crop, got '" + name + "'");
+}
+
+nlohmann::json run_metadata(const Engine& engine, const EngineOptions& opt, const std::vector<Prompt>& prompts,
+                            const BatchOptions& bopt, const std::string& shard_spec,
+                            const std::vector<std::string>& all_images) {
+    nlohmann::json meta;
+    meta["format"] = "hoi-studio predictions 1";
+    meta["version"] = HOI_VERSION;
+    nlohmann::json jp = nlohmann::json::array();
+    for (const auto& p : prompts)
+        jp.push_back({{"text", p.text}, {"verb", p.verb}, {"object", p.object}, {"object_class", p.object_class},
+                      {"verb_id", p.verb_id}, {"hoi_id", p.hoi_id}, {"clip_text", p.clip_text}});
+    meta["prompts"] = jp;
+    meta["models"] = {{"clip", engine.has_clip() ? fs::path(opt.clip_path).filename().string() : ""},
+                      {"clip_sha256", engine.clip_checksum()},
+                      {"detector", engine.detector_name()},
+                      {"detector_checksum", engine.detector_checksum()},
+                      {"pose", engine.has_pose()},
+                      {"weights", opt.weights_path.empty() ? "" : fs::path(opt.weights_path).filename().string()}};
+    meta["options"] = {{"alpha", opt.alpha}, {"lambda", opt.lambda}, {"human_threshold", opt.human_threshold},
+                       {"object_threshold", opt.object_threshold}, {"max_humans", opt.max_humans},
+                       {"max_objects", opt.max_objects},
+                       {"templates", opt.templates.empty() ? default_templates() : opt.templates},
+                       {"pair_features", pair_feature_mode_name(opt.pair_features)}, {"min_score", bopt.min_score},
+                       {"score", "s_h^lambda * s_o^lambda * (alpha * s_pair + (1 - alpha) * s_global)"}};
+    meta["shard"] = shard_spec.empty() ? nlohmann::json(nullptr) : nlohmann::json(shard_spec);
+    // The whole image list (before any shard is cut from it): shards of one run share it, and
+    // hoi merge checks that they do.
+    std::string listed;
+    for (const auto& p : all_images) listed += io::escape_name(p) + "\n";
+    meta["image_list"] = {{"count", all_images.size()}, {"sha256", clip::sha256_hex(listed)}};
+    // Through the writer's number form, so a meta read back from disk compares equal.
+    return io::shortest_numbers(io::json_safe(meta));
+}
+
+std::string input_hash(const std::string& path) { return clip::sha256_file(path); }
+
+void check_output_path(const std::string& out, const std::string& option) {
+    std::error_code ec;
+    if ((!out.empty() && out.back() == '/') || fs::is_directory(out, ec))
+        throw_usage(option + " " + out + " is a directory; give the file to write, e.g. " +
+                    (fs::path(out) / "predictions.json").lexically_normal().string());
+}
+
 PredictionFile::PredictionFile(std::string out, bool read_existing) : out_(std::move(out)) {
     std::error_code ec;
     if (!read_existing || !fs::exists(out_, ec)) return;
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(io::read_file(out_));
-    } catch (const nlohmann::json::exception& e) {
-        throw_input(out_ + ": not valid JSON, cannot resume (" + e.what() + "); remove it or choose another --out");
+    const std::string text = io::read_file(out_);
+    const bool blank = text.find_first_not_of(" \t\r\n") == std::string::npos;
+    nlohmann::json j = nlohmann::json::array();
+    if (!blank) {
+        try {
+            j = io::parse_json_checked(text, out_);
+        } catch (const nlohmann::json::exception& e) {
+            throw_input(out_ + ": not valid JSON, cannot resume (" + e.what() + "); remove it or choose another --out");
+        }
     }
     if (!j.is_array()) throw_input(out_ + ": expected a JSON list of per-image predictions");
     for (auto& e : j) {
@@ -148,16 +204,23 @@ PredictionFile::PredictionFile(std::string out, bool read_existing) : out_(std::
     std::sort(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     if (fs::exists(meta_path(out_), ec)) {
         try {
-            meta_ = nlohmann::json::parse(io::read_file(meta_path(out_)));
+            meta_ = io::parse_json_checked(io::read_file(meta_path(out_)), meta_path(out_));
         } catch (const nlohmann::json::exception& e) {
             throw_input(meta_path(out_) + ": not valid JSON (" + e.what() + ")");
         }
+        if (!meta_.is_object()) throw_input(meta_path(out_) + ": expected a JSON object (the run's metadata)");
         if (meta_.contains("failed") && meta_["failed"].is_array())
             for (const auto& f : meta_["failed"])
                 if (f.contains("image_path") && f.contains("error"))
                     failed_.emplace_back(f["image_path"].get<std::string>(), f["error"].get<std::string>());
+        if (meta_.contains("inputs") && meta_["inputs"].is_object())
+            for (auto it = meta_["inputs"].begin(); it != meta_["inputs"].end(); ++it)
+                if (it.value().is_string()) hashes_[it.key()] = it.value().get<std::string>();
         meta_.erase("failed");
+        meta_.erase("inputs");
+        meta_.erase("images");
     }
+    dirty_ = false;
 }
 
 bool PredictionFile::has(const std::string& image_path) const {
@@ -167,15 +230,23 @@ bool PredictionFile::has(const std::string& image_path) const {
     return it != entries_.end() && it->first == path;
 }
 
-void PredictionFile::put(const std::string& image_path, nlohmann::json entry) {
+std::string PredictionFile::hash_of(const std::string& image_path) const {
+    auto it = hashes_.find(io::escape_name(image_path));
+    return it == hashes_.end() ? std::string() : it->second;
+}
+
+void PredictionFile::put(const std::string& image_path, nlohmann::json entry, const std::string& hash) {
     const std::string path = io::escape_name(image_path);
-    entry = io::json_safe(entry);
+    entry = io::shortest_numbers(io::json_safe(entry));
     auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
                                [](const auto& e, const std::string& p) { return e.first < p; });
     if (it != entries_.end() && it->first == path) it->second = std::move(entry);
     else entries_.insert(it, {path, std::move(entry)});
+    if (hash.empty()) hashes_.erase(path);
+    else hashes_[path] = hash;
     failed_.erase(std::remove_if(failed_.begin(), failed_.end(), [&](const auto& f) { return f.first == path; }),
                   failed_.end());
+    dirty_ = true;
 }
 
 void PredictionFile::add_failure(const std::string& image_path, const std::string& reason) {
@@ -184,20 +255,73 @@ void PredictionFile::add_failure(const std::string& image_path, const std::strin
                   failed_.end());
     failed_.emplace_back(path, error);
     std::sort(failed_.begin(), failed_.end());
+    dirty_ = true;
 }
 
 void PredictionFile::set_meta(const nlohmann::json& meta) {
+    const std::string start_over = "; to start over remove " + out_ + " and " + meta_path(out_) +
+                                   ", or choose another --out";
+    if (meta_.is_null() && !entries_.empty())
+        throw_input(out_ + " has " + std::to_string(entries_.size()) + " entries but no " + meta_path(out_) +
+                    ": nothing shows which prompts, models and options wrote them, and resuming could mix two "
+                    "runs" + start_over);
     if (!meta_.is_null() && !meta_.empty()) {
-        for (const char* key : {"prompts", "models", "options"}) {
+        for (const char* key : {"format", "prompts", "models", "options"}) {
             if (meta_.value(key, nlohmann::json()) != meta.value(key, nlohmann::json()))
-                throw_usage(out_ + " was written with different " + std::string(key) +
-                            "; resuming would mix two runs (use another --out, or remove the file)");
+                throw_input(out_ + " was written with different " + std::string(key) +
+                            " than this run's; resuming would mix two runs" + start_over);
         }
     }
+    if (meta_ != meta) dirty_ = true;
     meta_ = meta;
 }
 
-void PredictionFile::save() const {
+PredictionFile::ResumePlan PredictionFile::plan_resume(const std::vector<std::string>& images) {
+    ResumePlan plan;
+    std::set<std::string> wanted;
+    for (const auto& p : images) wanted.insert(io::escape_name(p));
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        if (wanted.count(it->first)) {
+            ++it;
+            continue;
+        }
+        plan.removed.push_back(it->first);
+        hashes_.erase(it->first);
+        it = entries_.erase(it);
+    }
+    for (auto it = failed_.begin(); it != failed_.end();) {
+        if (wanted.count(it->first)) {
+            ++it;
+            continue;
+        }
+        if (!std::count(plan.removed.begin(), plan.removed.end(), it->first)) plan.removed.push_back(it->first);
+        it = failed_.erase(it);
+    }
+    std::sort(plan.removed.begin(), plan.removed.end());
+    if (!plan.removed.empty()) dirty_ = true;
+    for (const auto& p : images) {
+        if (!has(p)) {
+            plan.todo.push_back(p);
+            continue;
+        }
+        std::string now;
+        try {
+            now = input_hash(p);
+        } catch (const Error&) {
+            // Unreadable now: analysing it again records why.
+        }
+        const std::string before = hash_of(p);
+        if (!now.empty() && now == before) {
+            ++plan.kept;
+        } else {
+            plan.changed.push_back(p);
+            plan.todo.push_back(p);
+        }
+    }
+    return plan;
+}
+
+void PredictionFile::save() {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& [p, e] : entries_) list.push_back(e);
     nlohmann::json meta = meta_;
@@ -205,14 +329,37 @@ void PredictionFile::save() const {
     for (const auto& [p, err] : failed_) failed.push_back({{"image_path", p}, {"error", err}});
     meta["failed"] = failed;
     meta["images"] = entries_.size();
-    // The sidecar first: a reader that sees the list always finds metadata at least as new.
-    io::write_file_atomic(meta_path(out_), io::json_safe(meta).dump(2) + "\n");
-    io::write_file_atomic(out_, list.dump() + "\n");
+    nlohmann::json inputs = nlohmann::json::object();
+    for (const auto& [p, e] : entries_) {
+        auto h = hashes_.find(p);
+        if (h != hashes_.end()) inputs[p] = h->second;
+    }
+    meta["inputs"] = inputs;
+    // The sidecar first (a reader that sees the list finds metadata at least as new), then the
+    // list; when the list cannot be written (a full disk) the sidecar goes back to what it was
+    // (removed if it was new), so neither is left without the other.
+    const std::string mp = meta_path(out_);
+    std::error_code ec;
+    const bool had_meta = fs::exists(mp, ec);
+    const std::string previous = had_meta ? io::read_file(mp) : std::string();
+    io::write_file_atomic(mp, io::dump_json(meta, 2) + "\n");
+    try {
+        io::write_file_atomic(out_, io::dump_json(list) + "\n");
+    } catch (...) {
+        try {
+            if (had_meta) io::write_file_atomic(mp, previous);
+            else fs::remove(mp, ec);
+        } catch (const Error&) {
+        }
+        throw;
+    }
+    dirty_ = false;
 }
 
 void merge_predictions(const std::vector<std::string>& inputs, const std::string& out, bool allow_partial,
                        std::vector<std::string>* missing_shards) {
     if (inputs.empty()) throw_usage("hoi merge needs at least one input file");
+    check_output_path(out);
     std::error_code ec;
     if (fs::exists(out, ec)) {
         for (const auto& in : inputs)
@@ -220,6 +367,7 @@ void merge_predictions(const std::vector<std::string>& inputs, const std::string
     }
     io::FileLock lock(out); // not while a run or another merge writes it
     std::vector<std::pair<std::string, nlohmann::json>> all;
+    std::map<std::string, std::string> hashes; // image -> content hash, from every input
     std::vector<std::pair<std::string, std::string>> failed;
     nlohmann::json meta;
     std::map<int, std::string> shards; // K -> its input
@@ -255,9 +403,12 @@ void merge_predictions(const std::vector<std::string>& inputs, const std::string
             if (meta.value(key, nlohmann::json()) != m.value(key, nlohmann::json()))
                 throw_input(in + ": its " + std::string(key) + " differ from " + inputs.front() +
                             "'s; these are not shards of one run");
-        for (const auto& [p, e] : f.entries()) all.emplace_back(p, e);
+        for (const auto& [p, e] : f.entries()) {
+            all.emplace_back(p, e);
+            if (!f.hash_of(p).empty()) hashes[p] = f.hash_of(p);
+        }
         // Failures recorded in the sidecar (read back through the raw file).
-        nlohmann::json raw = nlohmann::json::parse(io::read_file(meta_path(in)));
+        nlohmann::json raw = io::parse_json_checked(io::read_file(meta_path(in)), meta_path(in), [](const std::string&) {});
         size_t done = f.entries().size();
         if (raw.contains("failed") && raw["failed"].is_array())
             for (const auto& x : raw["failed"]) {
@@ -313,7 +464,7 @@ void merge_predictions(const std::vector<std::string>& inputs, const std::string
               all.end());
     PredictionFile merged(out, false);
     merged.set_meta(meta);
-    for (auto& [p, e] : all) merged.put(p, e);
+    for (auto& [p, e] : all) merged.put(p, e, hashes.count(p) ? hashes[p] : std::string());
     std::sort(failed.begin(), failed.end());
     failed.erase(std::unique(failed.begin(), failed.end()), failed.end());
     for (const auto& [p, err] : failed)

@@ -13,8 +13,10 @@
 // know, verb/object combinations outside the 600 classes), so nothing asked for is lost.
 // subject_id / object_id index "annotations". Scores have 6 decimals, boxes 2.
 //
-// Metadata (prompts, model checksums, options, failed images) goes to a sidecar FILE.meta.json, so
-// the main file stays a plain list. Both are rewritten atomically after every image.
+// Metadata (prompts, model checksums, options, the image list, each input's content hash, failed
+// images) goes to a sidecar FILE.meta.json, so the main file stays a plain list. Both are rewritten
+// atomically after every image, both or neither.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,25 @@ struct BatchOptions {
     float min_score = 0.0f; // interactions below are not written
 };
 
+// "masked" / "crop", as --pair-features takes them; parse throws hoi::Error(Usage) for another word.
+std::string pair_feature_mode_name(PairFeatureMode mode);
+PairFeatureMode parse_pair_feature_mode(const std::string& name);
+
+// The metadata of one run (the one place it is built): format, version, prompts, models (file
+// names and checksums), options, shard ("K/N" or null) and the whole image list's count and sha256
+// (before a shard is cut from it). `all_images` as list_images returns them.
+nlohmann::json run_metadata(const Engine& engine, const EngineOptions& opt, const std::vector<Prompt>& prompts,
+                            const BatchOptions& bopt, const std::string& shard_spec,
+                            const std::vector<std::string>& all_images);
+
+// The content hash of an input file (sha256 of its bytes), recorded per image so a resume can
+// tell a file replaced under the same name. Throws hoi::Error(Input) when it cannot be read.
+std::string input_hash(const std::string& path);
+
+// Output path check before anything is written: a directory (or a name ending in '/') is a usage
+// error naming it.
+void check_output_path(const std::string& out, const std::string& option = "--out");
+
 // One entry of the prediction file.
 nlohmann::json prediction_entry(const ImageAnalysis& a, const BatchOptions& opt);
 
@@ -54,21 +75,44 @@ public:
     // read_existing false: start empty (the file is replaced on save()).
     explicit PredictionFile(std::string out, bool read_existing = true);
     bool has(const std::string& image_path) const;
-    void put(const std::string& image_path, nlohmann::json entry);
+    // `hash`: the input's input_hash when it was analysed ("" = unknown: a resume does it again).
+    void put(const std::string& image_path, nlohmann::json entry, const std::string& hash = "");
     void add_failure(const std::string& image_path, const std::string& error);
+    // The recorded content hash of an entry ("" when none).
+    std::string hash_of(const std::string& image_path) const;
     // The metadata of the run; when the file already had metadata it must agree (prompts, models,
-    // options) or a resume would mix runs: throws hoi::Error(Usage) naming the difference.
+    // options) or a resume would mix runs: throws hoi::Error(Input) naming the difference and how
+    // to start over. A file with entries but no sidecar is refused the same way (nothing proves
+    // which run wrote it); an empty one is taken.
     void set_meta(const nlohmann::json& meta);
     const nlohmann::json& meta() const { return meta_; }
-    void save() const;
+
+    // What a resume does with this run's images (after set_meta): entries of images no longer
+    // among them are dropped (`removed`), images whose content hash differs from the recorded one
+    // (or that have none) are done again (`changed`, also in `todo`), the rest are kept.
+    struct ResumePlan {
+        std::vector<std::string> todo;     // to analyse, in the given order
+        std::vector<std::string> changed;  // had an entry, content changed since
+        std::vector<std::string> removed;  // entries (or failures) dropped: not among the images
+        size_t kept = 0;
+    };
+    ResumePlan plan_resume(const std::vector<std::string>& images);
+
+    // Whether save() would write anything different from what is on disk.
+    bool dirty() const { return dirty_; }
+    // Writes the sidecar, then the list, each atomically; when the list cannot be written the
+    // sidecar is put back as it was (removed if it was new), so neither is left without the other.
+    void save();
     size_t size() const { return entries_.size(); }
     const std::vector<std::pair<std::string, nlohmann::json>>& entries() const { return entries_; }
 
 private:
     std::string out_;
     std::vector<std::pair<std::string, nlohmann::json>> entries_; // sorted by path
+    std::map<std::string, std::string> hashes_;                   // path -> input_hash
     nlohmann::json meta_;
     std::vector<std::pair<std::string, std::string>> failed_;
+    bool dirty_ = true;
 };
 
 // Joins shard outputs into what one run over all images writes (entries sorted by image path;

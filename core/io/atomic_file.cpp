@@ -58,10 +58,24 @@ void sweep_stale_temporaries(const fs::path& dir, const std::string& name) {
     }
 }
 
+// The file a write of `path` replaces: a symbolic link is followed (a link to a file stays a link,
+// its target gets the new content), relative links from the link's own folder.
+fs::path resolve_links(const std::string& path) {
+    fs::path target(path);
+    std::error_code ec;
+    for (int hops = 0; hops < 40 && fs::is_symlink(fs::symlink_status(target, ec)); ++hops) {
+        const fs::path next = fs::read_symlink(target, ec);
+        if (ec) break;
+        target = next.is_absolute() ? next : target.parent_path() / next;
+    }
+    return target;
+}
+
 } // namespace
 
-void write_file_atomic(const std::string& path, std::string_view data) {
-    fs::path target(path);
+void write_file_atomic(const std::string& link_path, std::string_view data) {
+    const fs::path target = resolve_links(link_path);
+    const std::string path = target.string();
     fs::path dir = target.parent_path();
     if (dir.empty()) dir = ".";
     sweep_stale_temporaries(dir, target.filename().string());

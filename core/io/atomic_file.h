@@ -6,7 +6,8 @@
 
 namespace hoi::io {
 
-// Writes `data` to `path` atomically. Throws hoi::Error(Input) with the OS reason on failure;
+// Writes `data` to `path` atomically. A symbolic link is written through (its target replaced,
+// the link kept). Throws hoi::Error(Input) with the OS reason on failure;
 // the target is untouched then and the temporary file is removed. The first write of a target in a
 // process also removes temporaries of it older than ten minutes (left by a writer that was killed).
 void write_file_atomic(const std::string& path, std::string_view data);

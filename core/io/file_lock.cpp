@@ -12,9 +12,14 @@
 
 namespace hoi::io {
 
-FileLock::FileLock(const std::string& target) : path_(target + ".lock") {
+FileLock::FileLock(const std::string& target, bool required) : path_(target + ".lock") {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw_input(path_ + ": cannot create the lock file: " + std::strerror(errno));
+    if (fd_ < 0) {
+        const int err = errno;
+        reason_ = path_ + ": cannot create the lock file: " + std::strerror(err);
+        if (required || !(err == EACCES || err == EROFS || err == EPERM)) throw_input(reason_);
+        return;
+    }
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         const int err = errno;
         char buf[32] = {0};

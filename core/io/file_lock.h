@@ -11,7 +11,12 @@ class FileLock {
 public:
     // Throws hoi::Error(Input) naming the file (and the holder's process id) when another process
     // holds the lock, or with the OS reason when the lock file cannot be created.
-    explicit FileLock(const std::string& target);
+    // required false: when the lock file cannot be created at all (a read-only folder), held() is
+    // false and reason() says why instead of throwing; a caller that then finds nothing to write
+    // may go on (nobody writes without the lock). Another process holding it still throws.
+    explicit FileLock(const std::string& target, bool required = true);
+    bool held() const { return fd_ >= 0; }
+    const std::string& reason() const { return reason_; }
     ~FileLock();
     FileLock(const FileLock&) = delete;
     FileLock& operator=(const FileLock&) = delete;
@@ -20,6 +25,7 @@ public:
 
 private:
     std::string path_;
+    std::string reason_;
     int fd_ = -1;
 };
 

@@ -1,5 +1,7 @@
 #include "io/names.h"
 
+#include "io/json_text.h"
+
 namespace hoi::io {
 
 size_t invalid_utf8_at(std::string_view s) {
@@ -48,18 +50,9 @@ std::string escape_name(const std::string& name) {
 }
 
 nlohmann::json json_safe(const nlohmann::json& j) {
-    if (j.is_string()) return escape_name(j.get_ref<const std::string&>());
-    if (j.is_array()) {
-        nlohmann::json out = nlohmann::json::array();
-        for (const auto& v : j) out.push_back(json_safe(v));
-        return out;
-    }
-    if (j.is_object()) {
-        nlohmann::json out = nlohmann::json::object();
-        for (auto it = j.begin(); it != j.end(); ++it) out[escape_name(it.key())] = json_safe(it.value());
-        return out;
-    }
-    return j;
+    return map_json(
+            j, [](const nlohmann::json& v) { return v.is_string() ? nlohmann::json(escape_name(v.get_ref<const std::string&>())) : v; },
+            escape_name);
 }
 
 } // namespace hoi::io

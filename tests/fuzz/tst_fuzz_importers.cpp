@@ -1,6 +1,7 @@
-// Runs every importer fuzz target (tests/fuzz/fuzz_<format>.cpp, built with clang++ and libFuzzer)
-// for a bounded time on a seed corpus from tests/data/annotation/seeds; fails when one crashes,
-// leaks, times out or breaks an invariant.
+// Runs every fuzz target (tests/fuzz/fuzz_<name>.cpp, built with clang++ and libFuzzer) for a
+// bounded time on its seed corpus (annotation importers: tests/data/annotation/seeds/<format>; model
+// loaders and the image loader: tests/fuzz/corpus/<name>); fails when one crashes, leaks, times out
+// or breaks an invariant.
 #include <QtTest>
 
 #include <QDir>
@@ -11,6 +12,7 @@
 #define HOI_FUZZ_AVAILABLE 0
 #define HOI_FUZZ_BIN_DIR ""
 #define HOI_FUZZ_SEED_DIR ""
+#define HOI_FUZZ_CORPUS_DIR ""
 #endif
 
 class TstFuzzImporters : public QObject {
@@ -22,19 +24,23 @@ private Q_SLOTS:
 
 void TstFuzzImporters::fuzz_data() {
     QTest::addColumn<QString>("format");
-    for (const char* f : {"hico", "instances", "coco", "csv", "project"}) QTest::newRow(f) << QString(f);
+    QTest::addColumn<QString>("seeds");
+    for (const char* f : {"hico", "instances", "coco", "csv", "project"})
+        QTest::newRow(f) << QString(f) << QString(HOI_FUZZ_SEED_DIR) + "/" + f;
+    for (const char* f : {"safetensors", "pt_archive", "tfjs_manifest", "image"})
+        QTest::newRow(f) << QString(f) << QString(HOI_FUZZ_CORPUS_DIR) + "/" + f;
 }
 
 void TstFuzzImporters::fuzz() {
     QFETCH(QString, format);
+    QFETCH(QString, seeds);
     if (!HOI_FUZZ_AVAILABLE)
         QSKIP("clang++ with libFuzzer (-fsanitize=fuzzer) is not available: install clang and libclang-rt-dev");
     const QString bin = QString(HOI_FUZZ_BIN_DIR) + "/fuzz_" + format;
     QVERIFY2(QFileInfo(bin).isExecutable(), qPrintable("fuzzer not built: " + bin));
-    const QString seeds = QString(HOI_FUZZ_SEED_DIR) + "/" + format;
     QVERIFY2(QDir(seeds).exists(), qPrintable("missing seed corpus " + seeds));
-    // Seconds per fuzzer: HOI_FUZZ_SECONDS, default 15.
-    const int seconds = qEnvironmentVariableIsSet("HOI_FUZZ_SECONDS") ? qEnvironmentVariableIntValue("HOI_FUZZ_SECONDS") : 15;
+    // Seconds per fuzzer: HOI_FUZZ_SECONDS, default 8 (nine targets: about 75 s in all).
+    const int seconds = qEnvironmentVariableIsSet("HOI_FUZZ_SECONDS") ? qEnvironmentVariableIntValue("HOI_FUZZ_SECONDS") : 8;
 
     QTemporaryDir work; // the corpus grows here, never in the source tree
     QVERIFY(work.isValid());

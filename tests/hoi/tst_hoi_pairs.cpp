@@ -278,6 +278,77 @@ private Q_SLOTS:
         hoi::io::write_file_atomic(d + "/bad.json", "[{\"image_path\": ");
         QVERIFY_THROWS_EXCEPTION(hoi::Error, PredictionFile(d + "/bad.json"));
     }
+
+    void predictionFileResumePlan() {
+        QTemporaryDir dir;
+        const std::string d = dir.path().toStdString();
+        nlohmann::json meta = {{"format", "t"}, {"prompts", {"ride horse"}}, {"models", {{"clip", "x"}}},
+                               {"options", {{"alpha", 0.7}}}, {"shard", nullptr}};
+        auto entry = [](const std::string& p) { return nlohmann::json{{"image_path", p}, {"annotations", nlohmann::json::array()}}; };
+        for (const char* f : {"a.jpg", "b.jpg", "c.jpg"}) hoi::io::write_file_atomic(d + "/" + f, std::string("v1 ") + f);
+        const std::string out = d + "/out.json";
+        {
+            PredictionFile f(out);
+            f.set_meta(meta);
+            auto plan = f.plan_resume({d + "/a.jpg", d + "/b.jpg", d + "/c.jpg"});
+            QCOMPARE(plan.todo.size(), size_t(3));
+            for (const auto& p : plan.todo) f.put(p, entry(p), input_hash(p));
+            f.add_failure(d + "/gone.jpg", "unreadable");
+            f.save();
+        }
+        auto m = nlohmann::json::parse(hoi::io::read_file(out + ".meta.json"));
+        QCOMPARE(m["inputs"][d + "/a.jpg"].get<std::string>(), input_hash(d + "/a.jpg"));
+        // b replaced under the same name, c deleted (and gone.jpg, which had failed): b is done
+        // again, c's entry and gone.jpg's failure dropped, a kept.
+        hoi::io::write_file_atomic(d + "/b.jpg", "v2 b");
+        std::filesystem::remove(d + "/c.jpg");
+        PredictionFile f(out);
+        f.set_meta(meta);
+        QVERIFY(!f.dirty());
+        auto plan = f.plan_resume({d + "/a.jpg", d + "/b.jpg"});
+        QCOMPARE(plan.kept, size_t(1));
+        QCOMPARE(plan.todo, std::vector<std::string>({d + "/b.jpg"}));
+        QCOMPARE(plan.changed, std::vector<std::string>({d + "/b.jpg"}));
+        QCOMPARE(plan.removed, std::vector<std::string>({d + "/c.jpg", d + "/gone.jpg"}));
+        QVERIFY(f.dirty());
+        QVERIFY(!f.has(d + "/c.jpg"));
+        // Another configuration is refused as bad input, naming how to start over.
+        auto other = meta;
+        other["options"]["alpha"] = 0.5;
+        try {
+            PredictionFile g(out);
+            g.set_meta(other);
+            QFAIL("a different configuration was accepted");
+        } catch (const hoi::Error& e) {
+            QCOMPARE(int(e.kind()), int(hoi::ErrorKind::Input));
+            QVERIFY2(std::string(e.what()).find("different options") != std::string::npos &&
+                             std::string(e.what()).find("to start over remove") != std::string::npos, e.what());
+        }
+        // Entries without a sidecar are refused; an empty list (or an empty file) is taken.
+        hoi::io::write_file_atomic(d + "/nometa.json", hoi::io::read_file(out));
+        QVERIFY_THROWS_EXCEPTION(hoi::Error, PredictionFile(d + "/nometa.json").set_meta(meta));
+        hoi::io::write_file_atomic(d + "/empty.json", "[]\n");
+        PredictionFile(d + "/empty.json").set_meta(meta);
+        hoi::io::write_file_atomic(d + "/blank.json", "");
+        PredictionFile(d + "/blank.json").set_meta(meta);
+    }
+
+    void predictionFileSavesBothOrNeither() {
+        // When the list cannot be written (here: a non-empty folder sits where it goes; on a full
+        // disk the same), no sidecar is left behind without it, and an older sidecar is put back.
+        QTemporaryDir dir;
+        const std::string d = dir.path().toStdString();
+        const std::string out = d + "/out.json";
+        std::filesystem::create_directories(out + "/blocker");
+        PredictionFile f(out, false);
+        f.set_meta({{"format", "t"}});
+        f.put("a", {{"image_path", "a"}});
+        QVERIFY_THROWS_EXCEPTION(hoi::Error, f.save());
+        QVERIFY(!std::filesystem::exists(out + ".meta.json"));
+        hoi::io::write_file_atomic(out + ".meta.json", "old\n");
+        QVERIFY_THROWS_EXCEPTION(hoi::Error, f.save());
+        QCOMPARE(hoi::io::read_file(out + ".meta.json"), std::string("old\n"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestHoiPairs)

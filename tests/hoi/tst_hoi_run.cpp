@@ -11,7 +11,10 @@
 #include "io/error.h"
 #include "io/file_lock.h"
 
+#include <QStandardPaths>
+
 #include <csignal>
+#include <unistd.h>
 #include <filesystem>
 #include <thread>
 
@@ -177,11 +180,127 @@ private Q_SLOTS:
         auto summary = nlohmann::json::parse(r.out);
         QCOMPARE(summary["skipped"].get<int>(), int(j.size()));
         QCOMPARE(hoi::io::read_file(part), hoi::io::read_file(all));
-        // Resuming with other prompts is refused (usage error), the file untouched.
+        // Resuming with other prompts is refused (bad input), the file untouched.
         auto bad = hoi::test::run_hoi({"run", "--clip", QString::fromStdString(clip_), "--prompt", "ride bike",
                                        QString::fromStdString(images_), "--out", QString::fromStdString(part)});
-        QCOMPARE(bad.exit_code, 2);
+        QCOMPARE(bad.exit_code, 3);
+        QVERIFY2(bad.err.find("was written with different prompts") != std::string::npos, bad.err.c_str());
         QCOMPARE(hoi::io::read_file(part), hoi::io::read_file(all));
+        // Without its sidecar nothing proves which run wrote the file: refused, saying how to start over.
+        fs::remove(part + ".meta.json");
+        bad = hoi::test::run_hoi(QStringList{"run"} + common() + QStringList{
+                QString::fromStdString(images_), "--out", QString::fromStdString(part)});
+        QCOMPARE(bad.exit_code, 3);
+        QVERIFY2(bad.err.find("but no " + part + ".meta.json") != std::string::npos &&
+                         bad.err.find("to start over remove") != std::string::npos, bad.err.c_str());
+        QCOMPARE(hoi::io::read_file(part), hoi::io::read_file(all));
+    }
+
+    void resumeAfterInputsChange() {
+        require();
+        // A run over three images; then one is replaced under the same name and one deleted. The
+        // resume analyses the replaced one again and drops the deleted one's entry: the result is
+        // what a fresh run over the folder as it is now writes.
+        const std::string dir = out("changing");
+        fs::create_directories(dir);
+        for (const char* f : {"dog.jpg", "kite.jpg", "person.jpg"}) fs::copy_file(hoi::test::samples_dir() + "/" + f, dir + "/" + f);
+        const QStringList args = QStringList{"run"} + common() + QStringList{QString::fromStdString(dir)};
+        auto r = hoi::test::run_hoi(args + QStringList{"--out", QString::fromStdString(out("changing.json"))}, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        fs::copy_file(hoi::test::samples_dir() + "/messi5.jpg", dir + "/person.jpg", fs::copy_options::overwrite_existing);
+        fs::remove(dir + "/kite.jpg");
+        r = hoi::test::run_hoi(args + QStringList{"--out", QString::fromStdString(out("changing.json"))}, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        auto summary = nlohmann::json::parse(r.out);
+        QCOMPARE(summary["skipped"].get<int>(), 1);
+        QCOMPARE(summary["changed"].get<int>(), 1);
+        QCOMPARE(summary["removed"].get<int>(), 1);
+        QCOMPARE(summary["processed"].get<int>(), 1);
+        QVERIFY2(r.err.find(dir + "/kite.jpg: no longer among the inputs") != std::string::npos, r.err.c_str());
+        QVERIFY2(r.err.find(dir + "/person.jpg: changed since it was analysed") != std::string::npos, r.err.c_str());
+        r = hoi::test::run_hoi(args + QStringList{"--out", QString::fromStdString(out("fresh.json"))}, 600000);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QCOMPARE(hoi::io::read_file(out("changing.json")), hoi::io::read_file(out("fresh.json")));
+        QCOMPARE(hoi::io::read_file(out("changing.json.meta.json")), hoi::io::read_file(out("fresh.json.meta.json")));
+    }
+
+    void outputPaths() {
+        require();
+        const QString img = QString::fromStdString(hoi::test::samples_dir() + "/dog.jpg");
+        auto run = [&](const std::string& dest) {
+            return hoi::test::run_hoi({"run", "--clip", "", "--prompt", "ride horse", img, "--out",
+                                       QString::fromStdString(dest)}, 600000);
+        };
+        // A folder as --out: a usage error saying so.
+        const std::string folder = out("outdir");
+        fs::create_directories(folder);
+        for (const std::string& dest : {folder, folder + "/", out("nosuchdir") + "/"}) {
+            auto r = run(dest);
+            QCOMPARE(r.exit_code, 2);
+            QVERIFY2(r.err.find("is a directory; give the file to write") != std::string::npos, r.err.c_str());
+        }
+        // A symbolic link as --out: written through, the link stays a link.
+        const std::string target = out("linked-target.json"), link = out("link.json");
+        hoi::io::write_file_atomic(target, "[]\n");
+        fs::create_symlink(target, link);
+        auto r = run(link);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QVERIFY(fs::is_symlink(link));
+        QCOMPARE(int(nlohmann::json::parse(hoi::io::read_file(target)).size()), 1);
+        // A complete run whose output folder cannot be written: nothing to write, exit 0.
+        const std::string ro = out("readonly");
+        fs::create_directories(ro);
+        r = run(ro + "/p.json");
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+        fs::remove(ro + "/p.json.lock");
+        const QStringList args{"run", "--clip", "", "--prompt", "ride horse", img, "--out", QString::fromStdString(ro + "/p.json")};
+        hoi::test::ProcessResult again;
+        if (::geteuid() == 0) {
+            // root writes anywhere: run it as nobody (setpriv, util-linux).
+            if (QStandardPaths::findExecutable("setpriv").isEmpty()) QSKIP("running as root without setpriv");
+            fs::permissions(tmp_.path().toStdString(), fs::perms::others_exec | fs::perms::group_exec,
+                            fs::perm_options::add); // nobody must reach the folder inside
+            QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+            env.insert("HOI_TEXT_CACHE", "off");
+            again = hoi::test::run_process("setpriv", QStringList{"--reuid=65534", "--regid=65534", "--clear-groups",
+                                                                   QString::fromStdString(hoi::test::bin_path("hoi"))} + args,
+                                           600000, {}, {}, env);
+        } else {
+            again = hoi::test::run_hoi(args, 600000);
+        }
+        fs::permissions(ro, fs::perms::owner_all);
+        QVERIFY2(again.exit_code == 0, again.err.c_str());
+        QCOMPARE(nlohmann::json::parse(again.out)["skipped"].get<int>(), 1);
+    }
+
+    void threadCountDoesNotChangeScores() {
+        require();
+        HOI_REQUIRE_FILE(hoi::test::models_dir() + "/movenet-multipose.json");
+        // The same images with HOI_THREADS=1 and =2: byte-identical predictions, and identical
+        // detections and poses at full float precision (the run's rounding can hide a difference
+        // there that shows on other images).
+        const QString img = QString::fromStdString(hoi::test::samples_dir() + "/messi5.jpg");
+        const QString img2 = QString::fromStdString(hoi::test::samples_dir() + "/person.jpg");
+        const std::vector<QStringList> commands = {
+                QStringList{"detect", "--image", img},
+                QStringList{"pose", "--image", img},
+                QStringList{"run"} + common() + QStringList{img, img2, "--out"}};
+        for (size_t c = 0; c < commands.size(); ++c) {
+            std::string got[2];
+            for (int threads = 1; threads <= 2; ++threads) {
+                QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+                env.insert("HOI_THREADS", QString::number(threads));
+                const std::string dest = out("threads" + std::to_string(c) + "-" + std::to_string(threads) + ".json");
+                QStringList args = commands[c];
+                if (args.last() == "--out") args << QString::fromStdString(dest);
+                auto r = hoi::test::run_process(QString::fromStdString(hoi::test::bin_path("hoi")), args, 600000, {}, {}, env);
+                QVERIFY2(r.exit_code == 0, r.err.c_str());
+                got[threads - 1] = args.contains("--out") ? hoi::io::read_file(dest) : r.out;
+            }
+            QVERIFY2(got[0] == got[1], qPrintable(commands[c].first() + " differs between HOI_THREADS=1 and 2"));
+        }
     }
 
     void errors() {
