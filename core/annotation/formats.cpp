@@ -81,10 +81,11 @@ int resolve_hico_verb(const Interaction& x) {
     return HicoVocabulary::instance().verb_id(x.verb);
 }
 
-ExportSelection select_for_export(const Document& doc, ExportReport& report) {
+ExportSelection select_for_export(const Document& doc, ExportReport& report, Id image) {
     ExportSelection sel;
     std::unordered_set<Id> kept;
     for (const Instance& x : doc.instances()) {
+        if (image && x.image != image) continue;
         if (x.state == State::Rejected) {
             report.skip_instance("rejected instance (left out on purpose)");
             continue;
@@ -93,6 +94,7 @@ ExportSelection select_for_export(const Document& doc, ExportReport& report) {
         sel.instances.push_back(&x);
     }
     for (const Interaction& x : doc.interactions()) {
+        if (image && x.image != image) continue;
         if (x.state == State::Rejected) {
             report.skip_interaction("rejected interaction (left out on purpose)");
             continue;

@@ -21,7 +21,8 @@ using nlohmann::json;
 namespace {
 
 // Everything the HICO layout expresses: COCO classes, HICO verb/object pairs, states that follow
-// the score rule (score -> predicted), known image sizes, no prompts.
+// the score rule (score -> predicted), known image sizes, no prompts, numbers the writer's rounding
+// keeps (1/100 pixel, 1e-6).
 Project hico_expressible() {
     Project p;
     Document& d = p.document;
@@ -30,13 +31,13 @@ Project hico_expressible() {
     d.add_image({0, "empty.jpg", 10, 10, false});
     Id p1 = d.add_instance(make_instance(a, {208, 43, 475, 418}, ObjectClass::coco(0)));
     Id chair = d.add_instance(make_instance(a, {200, 147, 518, 418}, ObjectClass::coco(56)));
-    Id p2 = d.add_instance(make_instance(a, {0.5, 1.25, 100.125, 200}, ObjectClass::coco(0)));
+    Id p2 = d.add_instance(make_instance(a, {0.5, 1.25, 100.75, 200}, ObjectClass::coco(0)));
     Id p3 = d.add_instance(make_instance(b, {1, 2, 300, 370}, ObjectClass::coco(0), 0.98));
     Id horse = d.add_instance(make_instance(b, {50, 60, 480, 370}, ObjectClass::coco(17), 0.8125));
     d.add_interaction(make_interaction(p1, chair, "sit_on"));
     d.add_interaction(make_interaction(p2, chair, "carry"));
     d.add_interaction(make_interaction(p2, p1, "hug"));
-    d.add_interaction(make_interaction(p3, horse, "ride", 0.6171875));
+    d.add_interaction(make_interaction(p3, horse, "ride", 0.625));
     d.add_interaction(make_interaction(p3, horse, "no_interaction", 0.001));
     return p;
 }
@@ -58,6 +59,8 @@ private Q_SLOTS:
     void exportScopeTakesWhatWasAskedFor();
     void hicoStatesRoundTrip();
     void hicoReportsWhatItCannotExpress();
+    void hicoKeepsFreeVerbs();
+    void hicoRoundsOnce();
     void instancesRoundTrip();
     void instancesLayout();
     void cocoRoundTrip();
@@ -143,16 +146,82 @@ void TstFormats::hicoReportsWhatItCannotExpress() {
     Project p = hoi::test::rich_project();
     ExportReport r;
     Project q = roundtrip(p, Format::Hico, &r);
-    // juggle (not a HICO verb), walk (rejected), hold guitar pick (class outside COCO).
-    QCOMPARE(r.interactions, size_t(2));
-    QCOMPARE(r.interactions_skipped, size_t(3));
+    // walk (rejected), hold guitar pick (class outside COCO); juggle (not a HICO verb) is written
+    // to free_hoi_annotation.
+    QCOMPARE(r.interactions, size_t(3));
+    QCOMPARE(r.interactions_skipped, size_t(2));
     QCOMPARE(r.instances_skipped, size_t(2)); // the rejected chair, the guitar pick
     QVERIFY(!r.lossless());
-    bool verb_reason = false;
-    for (const auto& [reason, n] : r.reasons) verb_reason |= reason.find("juggle") != std::string::npos && n == 1;
-    QVERIFY2(verb_reason, r.to_string().c_str());
-    QCOMPARE(q.document.interactions().size(), size_t(2));
+    bool class_reason = false;
+    for (const auto& [reason, n] : r.reasons) class_reason |= reason.find("guitar pick") != std::string::npos && n == 1;
+    QVERIFY2(class_reason, r.to_string().c_str());
+    QCOMPARE(q.document.interactions().size(), size_t(3));
     QVERIFY(QString::fromStdString(r.to_string()).contains("left out"));
+}
+
+void TstFormats::hicoKeepsFreeVerbs() {
+    // Relations HICO-DET cannot express are read from and written to free_hoi_annotation: verb
+    // text, prompt, score and state kept; (hold, giraffe) is a HICO verb outside the 600 classes.
+    const std::string text = R"([{"file_name": "x.jpg", "width": 64, "height": 48,
+        "annotations": [{"bbox": [1, 2, 30, 40], "category_id": 1, "score": 0.9},
+                        {"bbox": [5, 6, 70, 80.5], "category_id": 37},
+                        {"bbox": [3, 3, 9, 9], "category_id": 25}],
+        "hoi_annotation": [{"subject_id": 0, "object_id": 1, "category_id": 45, "hoi_category_id": 496, "score": 0.5,
+                            "prompt": "kick ball"}],
+        "free_hoi_annotation": [{"subject_id": 0, "object_id": 1, "verb": "juggle", "object": "sports ball",
+                                 "prompt": "juggle ball", "score": 0.25},
+                                {"subject_id": 0, "object_id": 2, "verb": "hold", "object": "giraffe",
+                                 "prompt": "hold giraffe", "score": 0.125, "state": "accepted"}]}])";
+    Project p = import_text(text, Format::Hico);
+    const Document& d = p.document;
+    QCOMPARE(d.interactions().size(), size_t(3));
+    const Interaction& kick = d.interactions()[0];
+    QCOMPARE(kick.verb, std::string("kick"));
+    QCOMPARE(kick.prompt, std::string("kick ball"));
+    const Interaction& juggle = d.interactions()[1];
+    QCOMPARE(juggle.verb, std::string("juggle"));
+    QCOMPARE(juggle.hico_verb, -1);
+    QCOMPARE(juggle.prompt, std::string("juggle ball"));
+    QCOMPARE(*juggle.score, 0.25);
+    QCOMPARE(int(juggle.state), int(State::Predicted));
+    const Interaction& hold = d.interactions()[2];
+    QCOMPARE(hold.hico_verb, HicoVocabulary::instance().verb_id("hold"));
+    QCOMPARE(int(hold.state), int(State::Accepted));
+    ExportReport r;
+    ExportOptions states;
+    states.hico_states = true;
+    const json back = json::parse(export_text(p, Format::Hico, &r));
+    QVERIFY(r.lossless());
+    QCOMPARE(back[0]["hoi_annotation"].size(), size_t(1));
+    QCOMPARE(back[0]["free_hoi_annotation"].size(), size_t(2));
+    QCOMPARE(back[0]["free_hoi_annotation"][0], json::parse(text)[0]["free_hoi_annotation"][0]);
+    QVERIFY(import_text(export_text(p, Format::Hico, nullptr, states), Format::Hico).document == d);
+    // A free entry needs its verb's text.
+    std::string bad = text;
+    bad.replace(bad.find("\"verb\": \"juggle\""), 16, "\"verb\": \"\"");
+    const auto problems = validate_text(bad, Format::Hico);
+    QCOMPARE(problems.size(), size_t(1));
+    QVERIFY(problems[0].where.find("free_hoi_annotation[0].verb") != std::string::npos);
+}
+
+void TstFormats::hicoRoundsOnce() {
+    // Ground truth and predictions: boxes to 1/100 pixel, scores to 1e-6, by the one writer; a file
+    // read and written again keeps its numbers.
+    Project p;
+    Document& d = p.document;
+    Id a = d.add_image({0, "a.jpg", 0, 0, false});
+    Id h = d.add_instance(make_instance(a, {0.125, 1.0 / 3, 100.004, 200.996}, ObjectClass::coco(0), 0.12345678));
+    Id o = d.add_instance(make_instance(a, {10, 20, 30, 40}, ObjectClass::coco(17)));
+    d.add_interaction(make_interaction(h, o, "ride", 0.6171875));
+    d.add_interaction(make_interaction(h, o, "juggle", 2.0 / 3));
+    const std::string text = export_text(p, Format::Hico);
+    const json j = json::parse(text);
+    QCOMPARE(j[0]["annotations"][0]["bbox"], json({0.13, 0.33, 100.0, 201.0}));
+    QCOMPARE(j[0]["annotations"][0]["score"].get<double>(), 0.123457);
+    QCOMPARE(j[0]["hoi_annotation"][0]["score"].get<double>(), 0.617188);
+    QCOMPARE(j[0]["free_hoi_annotation"][0]["score"].get<double>(), 0.666667);
+    QVERIFY(!j[0].contains("width")); // size unknown
+    QCOMPARE(export_text(import_text(text, Format::Hico), Format::Hico), text);
 }
 
 void TstFormats::instancesRoundTrip() {
