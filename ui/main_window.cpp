@@ -69,9 +69,7 @@ using annotation::State;
 
 namespace {
 
-const QStringList kImageSuffixes = {"jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "pbm", "pgm", "ppm"};
-
-bool isImageFile(const QString& path) { return kImageSuffixes.contains(QFileInfo(path).suffix().toLower()); }
+bool isImageFile(const QString& path) { return io::has_image_extension(path.toStdString()); }
 
 ReviewState toReview(State s) {
     switch (s) {
@@ -251,10 +249,11 @@ void MainWindow::buildActions() {
 
     connect(openAct_, &QAction::triggered, this, [this] {
         QSettings s;
+        QString patterns;
+        for (const auto& e : io::image_extensions()) patterns += QStringLiteral("*.%1 ").arg(QString::fromStdString(e));
         const QStringList files = QFileDialog::getOpenFileNames(
             this, tr("Open"), s.value("paths/last_folder").toString(),
-            tr("Images, projects and annotations (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff *.hoiproj *.json *.csv);;"
-               "All files (*)"));
+            tr("Images, projects and annotations (%1*.hoiproj *.json *.csv);;All files (*)").arg(patterns));
         if (!files.isEmpty()) openPaths(files);
     });
     connect(openFolderAct_, &QAction::triggered, this, [this] {
@@ -1641,18 +1640,19 @@ void MainWindow::refreshInspector() {
             d.final = sc.final;
             d.cosPair = sc.cos_pair;
             d.cosGlobal = sc.cos_global;
-            const auto& p = a.prompts[size_t(prompt)];
-            d.clipText = QString::fromStdString(p.clip_text);
-        }
-        const std::string text = d.clipText.isEmpty() ? in->prompt : d.clipText.toStdString();
-        if (!text.empty()) {
-            try {
+            d.alpha = a.alpha;
+            d.lambda = a.lambda;
+            // The sentences and token ids the engine encoded (its templates), not rebuilt here.
+            if (size_t(prompt) < a.encodings.size() && a.encodings[size_t(prompt)]) {
+                const model::PromptEncoding& e = *a.encodings[size_t(prompt)];
                 const auto& tok = clip::Tokenizer::instance();
-                std::vector<int> ids = tok.tokenize(text);
-                while (!ids.empty() && ids.back() == 0) ids.pop_back();
-                for (const auto& s : tok.token_strings(ids)) d.tokens << QString::fromStdString(s);
-                for (int id : ids) d.tokenIds << id;
-            } catch (const std::exception&) {
+                for (size_t k = 0; k < e.sentences.size() && k < e.token_ids.size(); ++k) {
+                    InspectorData::Sentence s;
+                    s.text = QString::fromStdString(e.sentences[k]);
+                    for (const auto& t : tok.token_strings(e.token_ids[k])) s.tokens << QString::fromStdString(t);
+                    for (int id : e.token_ids[k]) s.tokenIds << id;
+                    d.sentences << s;
+                }
             }
         }
         if (pair >= 0 && hasClip_) {
@@ -1866,7 +1866,7 @@ void MainWindow::linkPair(Id subject, Id object) {
             const auto parsed = model::PromptParser::instance().parse(p.toStdString());
             if (parsed.no_interaction) continue;
             if (!found || parsed.applies_to(o->cls.resolved_coco80())) {
-                verb = parsed.verb_id >= 0 ? model::PromptParser::instance().verb_name(parsed.verb_id) : parsed.verb;
+                verb = model::relation_verb(parsed);
                 prompt = parsed.text;
                 if (parsed.object_class >= 0 && parsed.applies_to(o->cls.resolved_coco80())) {
                     found = true;
