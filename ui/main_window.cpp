@@ -1266,7 +1266,7 @@ void MainWindow::requestAnalysis(const QList<Id>& images, bool batch) {
         items << it;
     }
     if (items.isEmpty()) return;
-    const int job = inference_->worker()->submitAnalyse(items, promptBar_->prompts());
+    const int job = inference_->worker()->submitAnalyse(items, promptBar_->parsed(promptBar_->prompts()));
     jobs_.insert(job);
     jobImages_[job] = todo;
     if (batch) {
@@ -1322,7 +1322,8 @@ void MainWindow::onPromptsChanged(const QStringList& prompts) {
     if (!engineReady_ || !current_) return;
     const auto* r = ws_->record(current_);
     if (r && r->analysis) {
-        const int job = inference_->worker()->submitRequery(current_, ws_->imagePath(current_), r->analysis, prompts);
+        const int job = inference_->worker()->submitRequery(current_, ws_->imagePath(current_), r->analysis,
+                                                            promptBar_->parsed(prompts));
         jobs_.insert(job);
         jobImages_[job] = {current_};
     } else if (opt_.autoAnalyse && !imageLoading_ && !canvas_->imageSize().isEmpty()) {
@@ -1861,20 +1862,16 @@ void MainWindow::linkPair(Id subject, Id object) {
     std::string verb = "interact";
     std::string prompt;
     bool found = false;
-    for (const QString& p : promptBar_->prompts()) {
-        try {
-            const auto parsed = model::PromptParser::instance().parse(p.toStdString());
-            if (parsed.no_interaction) continue;
-            if (!found || parsed.applies_to(o->cls.resolved_coco80())) {
-                verb = model::relation_verb(parsed);
-                prompt = parsed.text;
-                if (parsed.object_class >= 0 && parsed.applies_to(o->cls.resolved_coco80())) {
-                    found = true;
-                    break;
-                }
+    for (const model::Prompt& parsed : promptBar_->parsed(promptBar_->prompts())) {
+        if (parsed.no_interaction) continue;
+        if (!found || parsed.applies_to(o->cls.resolved_coco80())) {
+            verb = model::relation_verb(parsed);
+            prompt = parsed.text;
+            if (parsed.object_class >= 0 && parsed.applies_to(o->cls.resolved_coco80())) {
                 found = true;
+                break;
             }
-        } catch (const std::exception&) {
+            found = true;
         }
     }
     annotation::Interaction in;
