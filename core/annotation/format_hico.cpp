@@ -276,8 +276,9 @@ std::string export_hico(const Project& project, ExportReport& report, bool state
 
 namespace hoi::annotation {
 
-double hico_round_box(double v) { return std::round(v * 100.0) / 100.0; }
-double hico_round_score(double v) { return std::round(v * 1e6) / 1e6; }
+// Values this large have no digits to round away (and v * 100 must not overflow).
+double hico_round_box(double v) { return std::fabs(v) < 1e12 ? std::round(v * 100.0) / 100.0 : v; }
+double hico_round_score(double v) { return std::fabs(v) < 1e9 ? std::round(v * 1e6) / 1e6 : v; }
 
 int hico_hoi_of(const Interaction& relation, int object_coco80) {
     const int verb = detail::resolve_hico_verb(relation);

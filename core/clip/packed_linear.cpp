@@ -2,6 +2,7 @@
 // otherwise. Both compute each output as fma(x[k], w[k], acc) for k = 0..K-1, then add the bias,
 // so they give the same bits.
 #include "clip/packed_linear.h"
+#include "clip/cpu_features.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

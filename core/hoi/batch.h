@@ -7,7 +7,9 @@
 // into a one-image document (hoi/analysis_merge.h, with the boxes of the pairs and the "no
 // interaction" prompts) and written by that writer: relations HICO-DET can express in
 // "hoi_annotation", the others (free verbs, pairs outside the 600 classes) in "free_hoi_annotation",
-// each with its score and prompt, so nothing asked for is lost. The run adds "image_path" (the path
+// each with its score and prompt, so nothing asked for is lost. A relation's class is the verb's
+// and the box's, as in the GUI: a prompt whose object the detector does not know ("hold guitar")
+// scores every object, and its relation with a cup is written as HICO's "hold cup". The run adds "image_path" (the path
 // as given, the resume key); "file_name" is the file's name, as HICO-DET's ground truth names images.
 //
 // Metadata (prompts, model checksums, options, failed images) goes to a sidecar FILE.meta.json, so

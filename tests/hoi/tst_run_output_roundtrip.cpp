@@ -6,6 +6,7 @@
 
 #include "annotation/formats.h"
 #include "annotation/hico_format.h"
+#include "annotation/hico_vocabulary.h"
 #include "clip/synthetic.h"
 #include "core.h"
 #include "io/atomic_file.h"
