@@ -1,6 +1,8 @@
 #include "canvas_items.h"
 
 #include <QApplication>
+#include <QGraphicsScene>
+#include <QGraphicsView>
 #include <QFontMetricsF>
 #include <QPainter>
 

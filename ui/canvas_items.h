@@ -3,7 +3,7 @@
 #include <QGraphicsItem>
 #include <QGraphicsSimpleTextItem>
 
-#include "image_canvas.h"
+#include "canvas_content.h"
 
 namespace hoi::ui {
 

@@ -11,6 +11,8 @@
 //  - Link tool: drag from a human box to an object box to add a pair.
 // Edits are reported as signals (the caller turns them into undo commands); the canvas shows the
 // new geometry while dragging and the caller's next setContent() confirms it.
+#include "canvas_content.h"
+
 #include <QGraphicsView>
 #include <QImage>
 #include <QPointer>
@@ -23,37 +25,6 @@ class QGraphicsRectItem;
 class QGraphicsLineItem;
 
 namespace hoi::ui {
-
-using ItemId = std::int64_t;
-
-enum class ReviewState { Predicted, Accepted, Rejected, Edited };
-
-struct CanvasBox {
-    ItemId id = 0;
-    QRectF rect;       // image pixels
-    QString label;     // class name
-    bool human = false;
-    ReviewState state = ReviewState::Accepted;
-    double score = -1; // detector score, < 0 when none
-};
-
-struct CanvasPair {
-    ItemId id = 0;
-    ItemId subject = 0, object = 0;
-    QString verb;
-    double score = -1; // < 0 when none
-    ReviewState state = ReviewState::Predicted;
-    // Set by ImageCanvas::setContent: the place among the pairs of the same two boxes (their labels
-    // stack, best score first); folded labels show only while their pair is selected or hovered;
-    // the last shown label counts the folded ones after it ("+N").
-    int slot = 0;
-    bool folded = false;
-    int foldedAfter = 0;
-};
-
-// At most this many labels are stacked on the line between two boxes (the best scores); the rest
-// appear when their pair is selected or hovered, and the last shown label says how many there are.
-constexpr int kShownPairLabels = 3;
 
 class BoxItem;
 class PairItem;

@@ -66,13 +66,14 @@ int InferenceWorker::submitLoad(const model::EngineOptions& options) {
     return job;
 }
 
-int InferenceWorker::submitAnalyse(const QList<AnalyseItem>& items, const QStringList& prompts) {
+int InferenceWorker::submitAnalyse(const QList<AnalyseItem>& items, const std::vector<model::Prompt>& prompts) {
     const int job = nextJob();
     QMetaObject::invokeMethod(this, [this, job, items, prompts] { runAnalyse(job, items, prompts); }, Qt::QueuedConnection);
     return job;
 }
 
-int InferenceWorker::submitRequery(qint64 image, const QString& path, AnalysisPtr previous, const QStringList& prompts) {
+int InferenceWorker::submitRequery(qint64 image, const QString& path, AnalysisPtr previous,
+                                   const std::vector<model::Prompt>& prompts) {
     const int job = nextJob();
     {
         QMutexLocker lock(&mutex_);
@@ -141,7 +142,7 @@ void InferenceWorker::runLoad(int job, model::EngineOptions options) {
     Q_EMIT jobFinished(job, false);
 }
 
-void InferenceWorker::runAnalyse(int job, QList<AnalyseItem> items, QStringList prompts) {
+void InferenceWorker::runAnalyse(int job, QList<AnalyseItem> items, std::vector<model::Prompt> prompts) {
     if (!begin(job)) return;
     Q_EMIT jobStarted(job, int(items.size()));
     bool cancelled = false;
@@ -151,7 +152,6 @@ void InferenceWorker::runAnalyse(int job, QList<AnalyseItem> items, QStringList 
         Q_EMIT jobFinished(job, false);
         return;
     }
-    const auto stdPrompts = toStd(prompts);
     const int total = int(items.size());
     QElapsedTimer sinceProgress;
     auto report = [&](const QString& stage, const QString& name, int done, bool force) {
@@ -171,8 +171,8 @@ void InferenceWorker::runAnalyse(int job, QList<AnalyseItem> items, QStringList 
         auto cb = [&](const hoi::Progress& p) { report(QString::fromStdString(p.stage), name, i, false); };
         try {
             model::ImageAnalysis a = item.previous
-                                         ? engine_->requery(*item.previous, stdPrompts, cb, &cancel_)
-                                         : engine_->analyse(item.path.toStdString(), stdPrompts, cb, &cancel_);
+                                         ? engine_->requery(*item.previous, prompts, cb, &cancel_)
+                                         : engine_->analyse(item.path.toStdString(), prompts, cb, &cancel_);
             if (window_.load() > 0) ++unconsumed_;
             Q_EMIT imageAnalysed(job, item.image, std::make_shared<const model::ImageAnalysis>(std::move(a)));
         } catch (const hoi::Error& e) {
@@ -192,7 +192,8 @@ void InferenceWorker::runAnalyse(int job, QList<AnalyseItem> items, QStringList 
     Q_EMIT jobFinished(job, cancelled);
 }
 
-void InferenceWorker::runRequery(int job, qint64 image, QString path, AnalysisPtr previous, QStringList prompts) {
+void InferenceWorker::runRequery(int job, qint64 image, QString path, AnalysisPtr previous,
+                                 std::vector<model::Prompt> prompts) {
     {
         QMutexLocker lock(&mutex_);
         if (latestRequery_.value(image) != job) { // superseded by newer typing
@@ -201,7 +202,7 @@ void InferenceWorker::runRequery(int job, qint64 image, QString path, AnalysisPt
             return;
         }
     }
-    runAnalyse(job, {AnalyseItem{image, path, previous}}, prompts);
+    runAnalyse(job, {AnalyseItem{image, path, previous}}, std::move(prompts));
 }
 
 void InferenceWorker::runRelevance(int job, qint64 image, AnalysisPtr analysis, int pair, int prompt) {

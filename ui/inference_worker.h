@@ -55,9 +55,10 @@ public:
     // Loads (or reloads) the models. clip_path "" = no CLIP (detection only).
     int submitLoad(const model::EngineOptions& options);
     // Analyses images one after another (a batch); a bad image is reported and skipped.
-    int submitAnalyse(const QList<AnalyseItem>& items, const QStringList& prompts);
+    // Prompts arrive parsed (the prompt bar parses each text once).
+    int submitAnalyse(const QList<AnalyseItem>& items, const std::vector<model::Prompt>& prompts);
     // Re-scores one analysed image with new prompts; superseded by a later requery of the same image.
-    int submitRequery(qint64 image, const QString& path, AnalysisPtr previous, const QStringList& prompts);
+    int submitRequery(qint64 image, const QString& path, AnalysisPtr previous, const std::vector<model::Prompt>& prompts);
     // The gradient relevance map of (pair, prompt) and the per-layer attention of a pair.
     int submitRelevance(qint64 image, AnalysisPtr analysis, int pair, int prompt);
     int submitInspect(qint64 image, AnalysisPtr analysis, int pair);
@@ -96,8 +97,8 @@ Q_SIGNALS:
 private:
     // Worker-thread side.
     void runLoad(int job, model::EngineOptions options);
-    void runAnalyse(int job, QList<AnalyseItem> items, QStringList prompts);
-    void runRequery(int job, qint64 image, QString path, AnalysisPtr previous, QStringList prompts);
+    void runAnalyse(int job, QList<AnalyseItem> items, std::vector<model::Prompt> prompts);
+    void runRequery(int job, qint64 image, QString path, AnalysisPtr previous, std::vector<model::Prompt> prompts);
     void runRelevance(int job, qint64 image, AnalysisPtr analysis, int pair, int prompt);
     void runInspect(int job, qint64 image, AnalysisPtr analysis, int pair);
     void runScorePair(int job, PairScoreRequest request);

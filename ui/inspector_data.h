@@ -12,14 +12,19 @@ struct InspectorData {
     bool hasPair = false;
     QString title;      // "person 1 — ride — horse 1"
     QString prompt;     // the prompt text
-    QString clipText;   // the CLIP sentence
-    QStringList tokens; // token strings ("<|startoftext|>", "ride</w>", ...)
-    QVector<int> tokenIds;
+    // What CLIP's text tower encoded for the prompt, as the engine reports it (ImageAnalysis::
+    // encodings): one sentence per template, with its tokens.
+    struct Sentence {
+        QString text;       // "a photo of a person riding a horse."
+        QStringList tokens; // token strings ("<|startoftext|>", "riding</w>", ...)
+        QVector<int> tokenIds;
+    };
+    QVector<Sentence> sentences;
     QString note;       // e.g. "Open-vocabulary scoring needs the CLIP model"
 
     bool scored = false;
     float sGlobal = 0, sPair = 0, sH = 0, sO = 0, final = 0, cosPair = 0, cosGlobal = 0;
-    float alpha = 0.7f, lambda = 1.0f;
+    float alpha = 0, lambda = 0; // the fusion weights of the analysis (ImageAnalysis::alpha, lambda)
     // A score without a breakdown in the image's analysis (a pair made by hand and scored on its own
     // by MainWindow::scoreMadePair, or a score read from a file).
     bool scoredAlone = false;

@@ -69,9 +69,7 @@ using annotation::State;
 
 namespace {
 
-const QStringList kImageSuffixes = {"jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "pbm", "pgm", "ppm"};
-
-bool isImageFile(const QString& path) { return kImageSuffixes.contains(QFileInfo(path).suffix().toLower()); }
+bool isImageFile(const QString& path) { return io::has_image_extension(path.toStdString()); }
 
 ReviewState toReview(State s) {
     switch (s) {
@@ -251,10 +249,11 @@ void MainWindow::buildActions() {
 
     connect(openAct_, &QAction::triggered, this, [this] {
         QSettings s;
+        QString patterns;
+        for (const auto& e : io::image_extensions()) patterns += QStringLiteral("*.%1 ").arg(QString::fromStdString(e));
         const QStringList files = QFileDialog::getOpenFileNames(
             this, tr("Open"), s.value("paths/last_folder").toString(),
-            tr("Images, projects and annotations (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff *.hoiproj *.json *.csv);;"
-               "All files (*)"));
+            tr("Images, projects and annotations (%1*.hoiproj *.json *.csv);;All files (*)").arg(patterns));
         if (!files.isEmpty()) openPaths(files);
     });
     connect(openFolderAct_, &QAction::triggered, this, [this] {
@@ -1279,7 +1278,7 @@ void MainWindow::requestAnalysis(const QList<Id>& images, bool batch) {
         items << it;
     }
     if (items.isEmpty()) return;
-    const int job = inference_->worker()->submitAnalyse(items, promptBar_->prompts());
+    const int job = inference_->worker()->submitAnalyse(items, promptBar_->parsed(promptBar_->prompts()));
     jobs_.insert(job);
     jobImages_[job] = todo;
     if (batch) {
@@ -1335,7 +1334,8 @@ void MainWindow::onPromptsChanged(const QStringList& prompts) {
     if (!engineReady_ || !current_) return;
     const auto* r = ws_->record(current_);
     if (r && r->analysis) {
-        const int job = inference_->worker()->submitRequery(current_, ws_->imagePath(current_), r->analysis, prompts);
+        const int job = inference_->worker()->submitRequery(current_, ws_->imagePath(current_), r->analysis,
+                                                            promptBar_->parsed(prompts));
         jobs_.insert(job);
         jobImages_[job] = {current_};
     } else if (opt_.autoAnalyse && !imageLoading_ && !canvas_->imageSize().isEmpty()) {
@@ -1653,23 +1653,24 @@ void MainWindow::refreshInspector() {
             d.final = sc.final;
             d.cosPair = sc.cos_pair;
             d.cosGlobal = sc.cos_global;
-            const auto& p = a.prompts[size_t(prompt)];
-            d.clipText = QString::fromStdString(p.clip_text);
+            d.alpha = a.alpha;
+            d.lambda = a.lambda;
+            // The sentences and token ids the engine encoded (its templates), not rebuilt here.
+            if (size_t(prompt) < a.encodings.size() && a.encodings[size_t(prompt)]) {
+                const model::PromptEncoding& e = *a.encodings[size_t(prompt)];
+                const auto& tok = clip::Tokenizer::instance();
+                for (size_t k = 0; k < e.sentences.size() && k < e.token_ids.size(); ++k) {
+                    InspectorData::Sentence s;
+                    s.text = QString::fromStdString(e.sentences[k]);
+                    for (const auto& t : tok.token_strings(e.token_ids[k])) s.tokens << QString::fromStdString(t);
+                    for (int id : e.token_ids[k]) s.tokenIds << id;
+                    d.sentences << s;
+                }
+            }
         }
         if (!d.scored && in->score) {
             d.scoredAlone = true;
             d.aloneScore = float(*in->score);
-        }
-        const std::string text = d.clipText.isEmpty() ? in->prompt : d.clipText.toStdString();
-        if (!text.empty()) {
-            try {
-                const auto& tok = clip::Tokenizer::instance();
-                std::vector<int> ids = tok.tokenize(text);
-                while (!ids.empty() && ids.back() == 0) ids.pop_back();
-                for (const auto& s : tok.token_strings(ids)) d.tokens << QString::fromStdString(s);
-                for (int id : ids) d.tokenIds << id;
-            } catch (const std::exception&) {
-            }
         }
         if (pair >= 0 && hasClip_) {
             auto it = inspections_.find({current_, pair});
@@ -1879,22 +1880,18 @@ void MainWindow::linkPair(Id subject, Id object) {
     std::string verb = "interact";
     std::string prompt;
     bool found = false;
-    for (const QString& p : promptBar_->prompts()) {
-        try {
-            const auto parsed = model::PromptParser::instance().parse(p.toStdString());
-            if (parsed.no_interaction) continue;
-            if (!found || parsed.applies_to(o->cls.resolved_coco80())) {
-                verb = parsed.verb_id >= 0 ? model::PromptParser::instance().verb_name(parsed.verb_id) : parsed.verb;
-                // The prompt only when it is about this object ("kick sports ball" is not the
-                // prompt of "kick" on a cup: that one is "kick cup", below).
-                prompt = parsed.applies_to(o->cls.resolved_coco80()) ? parsed.text : std::string();
-                if (parsed.object_class >= 0 && parsed.applies_to(o->cls.resolved_coco80())) {
-                    found = true;
-                    break;
-                }
+    for (const model::Prompt& parsed : promptBar_->parsed(promptBar_->prompts())) {
+        if (parsed.no_interaction) continue;
+        if (!found || parsed.applies_to(o->cls.resolved_coco80())) {
+            verb = model::relation_verb(parsed);
+            // The prompt only when it is about this object ("kick sports ball" is not the prompt of
+            // "kick" on a cup: that one is "kick cup", from madePairPrompt).
+            prompt = parsed.applies_to(o->cls.resolved_coco80()) ? parsed.text : std::string();
+            if (parsed.object_class >= 0 && parsed.applies_to(o->cls.resolved_coco80())) {
                 found = true;
+                break;
             }
-        } catch (const std::exception&) {
+            found = true;
         }
     }
     annotation::Interaction in;

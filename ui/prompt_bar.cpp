@@ -69,6 +69,23 @@ bool PromptBar::isValidPrompt(const QString& text, QString* why) {
     }
 }
 
+std::vector<model::Prompt> PromptBar::parsed(const QStringList& texts) const {
+    std::vector<model::Prompt> out;
+    out.reserve(size_t(texts.size()));
+    for (const QString& t : texts) {
+        auto it = parsed_.find(t);
+        if (it == parsed_.end()) {
+            try {
+                it = parsed_.insert(t, model::PromptParser::instance().parse(t.toStdString()));
+            } catch (const std::exception&) {
+                continue;
+            }
+        }
+        out.push_back(*it);
+    }
+    return out;
+}
+
 PromptBar::PromptBar(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("promptBar"));
     auto* outer = new QHBoxLayout(this);

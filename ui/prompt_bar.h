@@ -4,9 +4,14 @@
 // preset. Results follow the typing: promptsChanged() fires ~300 ms after the last keystroke with
 // the chips plus the text being typed (when it parses as a prompt), so the caller re-queries only
 // what changed. Enter turns the text into a chip; Backspace in an empty field removes the last chip.
+#include <QHash>
 #include <QStringList>
 #include <QTimer>
 #include <QWidget>
+
+#include <vector>
+
+#include "hoi/prompt.h"
 
 class QLineEdit;
 class QCompleter;
@@ -26,6 +31,9 @@ public:
     // The effective prompts: the chips (the preset expanded to its 600 prompts), then the typed text
     // when it parses. De-duplicated, in order.
     QStringList prompts() const;
+    // The prompts as parsed values (what the worker and the engine take), in the order of `texts`;
+    // each text is parsed once and kept (texts that do not parse are left out).
+    std::vector<model::Prompt> parsed(const QStringList& texts) const;
     // The chips only (the preset as the single entry kHicoPreset).
     QStringList chips() const { return chips_; }
     void setChips(const QStringList& chips); // emits promptsChanged (debounced) when different
@@ -75,6 +83,7 @@ private:
     QStringList lastEmitted_;
     bool emittedOnce_ = false;
     QTimer debounce_;
+    mutable QHash<QString, model::Prompt> parsed_; // text -> its parse (valid prompts only)
 };
 
 } // namespace hoi::ui

@@ -3,6 +3,7 @@
 
 #include "clip/clip_model.h"
 #include "core.h"
+#include "hoi/analysis_merge.h"
 #include "hoi/batch.h"
 #include "hoi/engine.h"
 #include "io/error.h"
@@ -176,12 +177,8 @@ static int cmd_run(std::vector<std::string> argv) {
             for (const auto& w : a.warnings) std::cerr << "hoi run: " << path << ": " << w << std::endl;
             if (!attention_dir.empty() && a.scored) {
                 for (size_t p = 0; p < a.pairs.size(); ++p) {
-                    int best = -1;
-                    for (size_t t = 0; t < a.prompts.size(); ++t)
-                        if (a.score(static_cast<int>(p), static_cast<int>(t)).applies &&
-                            (best < 0 || a.score(static_cast<int>(p), static_cast<int>(t)).final >
-                                                 a.score(static_cast<int>(p), best).final))
-                            best = static_cast<int>(t);
+                    const std::vector<int> ranked = model::ranked_prompts(a, static_cast<int>(p), true);
+                    const int best = ranked.empty() ? -1 : ranked.front();
                     model::AttentionMap m = args.has("--relevance") && best >= 0
                                                     ? engine.relevance_map(a, static_cast<int>(p), best, &g_cancel)
                                                     : a.pair_attention[p];

@@ -35,11 +35,12 @@ inline State state_for_score(const std::optional<double>& score) {
 int resolve_hico_verb(const Interaction& interaction);
 
 // Common export filter: rejected entries are left out; interactions whose subject or object is
-// left out are left out too. Counts them in the report. Returns the kept ids.
+// left out are left out too. Counts them in the report. Returns the kept ids: of every image, or of
+// `image` alone when it is not 0.
 struct ExportSelection {
     std::vector<const Instance*> instances;       // kept, document order
     std::vector<const Interaction*> interactions; // kept, document order
 };
-ExportSelection select_for_export(const Document& doc, ExportReport& report);
+ExportSelection select_for_export(const Document& doc, ExportReport& report, Id image = 0);
 
 } // namespace hoi::annotation::detail

@@ -2,7 +2,11 @@
 #include "annotation/codecs.h"
 
 #include "annotation/coco_classes.h"
+#include "annotation/hico_format.h"
 #include "annotation/hico_vocabulary.h"
+#include "io/error.h"
+
+#include <cmath>
 
 #include <set>
 #include <unordered_map>
@@ -69,22 +73,25 @@ Project import_hico(std::string_view text, Problems& problems) {
             }
         }
 
-        // Interactions.
+        // Interactions: "hoi_annotation" (HICO classes) and "free_hoi_annotation" (verb text).
         struct Pending {
             size_t subject, object;
-            int verb;
+            std::string verb;
+            int hico_verb;
             std::optional<double> score;
             std::optional<State> state; // "state" written by HOI Studio's export
+            std::string prompt;
         };
         std::vector<Pending> pending;
-        const json* hois = member(entry, "hoi_annotation", p, problems);
-        if (hois && expect_array(*hois, at(p, "hoi_annotation"), problems)) {
-            const long long n = anns && anns->is_array() ? static_cast<long long>(anns->size()) : 0;
+        const long long n = anns && anns->is_array() ? static_cast<long long>(anns->size()) : 0;
+        auto read_relations = [&](const char* list, bool free_verbs) {
+            const json* hois = member(entry, list, p, problems, !free_verbs);
+            if (!hois || !expect_array(*hois, at(p, list), problems)) return;
             for (size_t k = 0; k < hois->size(); ++k) {
-                const std::string q = at(at(p, "hoi_annotation"), k);
+                const std::string q = at(at(p, list), k);
                 const json& hj = (*hois)[k];
                 if (!expect_object(hj, q, problems)) continue;
-                long long s = -1, o = -1, verb1 = 0, hoi1 = 0;
+                long long s = -1, o = -1;
                 bool ok = true;
                 auto read_index = [&](const char* key, long long& out) {
                     const json* v = member(hj, key, q, problems);
@@ -97,13 +104,25 @@ Project import_hico(std::string_view text, Problems& problems) {
                 };
                 ok &= read_index("subject_id", s);
                 ok &= read_index("object_id", o);
-                const json* v = nullptr;
-                v = member(hj, "category_id", q, problems);
-                ok &= v && read_int(*v, at(q, "category_id"), problems, 1, HicoVocabulary::kVerbs, verb1);
-                const json* hv = member(hj, "hoi_category_id", q, problems, false);
-                bool has_hoi = hv != nullptr;
-                if (hv) ok &= read_int(*hv, at(q, "hoi_category_id"), problems, 1, HicoVocabulary::kHois, hoi1);
                 Pending pe{};
+                long long verb1 = 0, hoi1 = 0;
+                const json* hv = nullptr;
+                if (free_verbs) {
+                    const json* v = member(hj, "verb", q, problems);
+                    if (!v || !read_string(*v, at(q, "verb"), problems, pe.verb)) {
+                        ok = false;
+                    } else if (pe.verb.empty()) {
+                        problems.add(at(q, "verb"), "expected the verb's text, got an empty string");
+                        ok = false;
+                    }
+                    pe.hico_verb = vocab.verb_id(pe.verb);
+                } else {
+                    const json* v = member(hj, "category_id", q, problems);
+                    ok &= v && read_int(*v, at(q, "category_id"), problems, 1, HicoVocabulary::kVerbs, verb1);
+                    hv = member(hj, "hoi_category_id", q, problems, false);
+                    if (hv) ok &= read_int(*hv, at(q, "hoi_category_id"), problems, 1, HicoVocabulary::kHois, hoi1);
+                }
+                if (const json* pr = member(hj, "prompt", q, problems, false)) ok &= read_string(*pr, at(q, "prompt"), problems, pe.prompt);
                 ok &= read_optional_score(hj, q, problems, pe.score);
                 if (const json* st = member(hj, "state", q, problems, false)) {
                     const auto parsed = st->is_string() ? state_from_string(st->get<std::string>()) : std::nullopt;
@@ -121,26 +140,31 @@ Project import_hico(std::string_view text, Problems& problems) {
                     continue;
                 }
                 if (!instance_ok[static_cast<size_t>(s)] || !instance_ok[static_cast<size_t>(o)]) continue;
-                const int verb = static_cast<int>(verb1 - 1);
-                const int obj80 = instances[static_cast<size_t>(o)].cls.coco80;
-                if (has_hoi) {
-                    const HicoHoi& hh = vocab.hoi(static_cast<int>(hoi1 - 1));
-                    if (hh.verb != verb || hh.object_coco80 != obj80) {
-                        problems.add(at(q, "hoi_category_id"),
-                                     "hoi_category_id " + std::to_string(hoi1) + " is (" + vocab.verb_name(hh.verb) +
-                                         ", " + vocab.objects_coco80()[static_cast<size_t>(hh.object_coco80)] +
-                                         ") but category_id " + std::to_string(verb1) + " and the object say (" +
-                                         vocab.verb_name(verb) + ", " +
-                                         std::string(coco80_names()[static_cast<size_t>(obj80)]) + ")");
-                        continue;
+                if (!free_verbs) {
+                    const int verb = static_cast<int>(verb1 - 1);
+                    const int obj80 = instances[static_cast<size_t>(o)].cls.coco80;
+                    if (hv) {
+                        const HicoHoi& hh = vocab.hoi(static_cast<int>(hoi1 - 1));
+                        if (hh.verb != verb || hh.object_coco80 != obj80) {
+                            problems.add(at(q, "hoi_category_id"),
+                                         "hoi_category_id " + std::to_string(hoi1) + " is (" + vocab.verb_name(hh.verb) +
+                                             ", " + vocab.objects_coco80()[static_cast<size_t>(hh.object_coco80)] +
+                                             ") but category_id " + std::to_string(verb1) + " and the object say (" +
+                                             vocab.verb_name(verb) + ", " +
+                                             std::string(coco80_names()[static_cast<size_t>(obj80)]) + ")");
+                            continue;
+                        }
                     }
+                    pe.hico_verb = verb;
+                    pe.verb = vocab.verb_name(verb);
                 }
                 pe.subject = static_cast<size_t>(s);
                 pe.object = static_cast<size_t>(o);
-                pe.verb = verb;
                 pending.push_back(pe);
             }
-        }
+        };
+        read_relations("hoi_annotation", false);
+        read_relations("free_hoi_annotation", true);
         if (!problems.empty()) continue; // nothing partial is kept: stop building, keep checking
 
         Id image_id = doc.add_image(image);
@@ -153,9 +177,10 @@ Project import_hico(std::string_view text, Problems& problems) {
             Interaction x;
             x.subject = ids[pe.subject];
             x.object = ids[pe.object];
-            x.verb = vocab.verb_name(pe.verb);
-            x.hico_verb = pe.verb;
+            x.verb = pe.verb;
+            x.hico_verb = pe.hico_verb;
             x.score = pe.score;
+            x.prompt = pe.prompt;
             x.state = pe.state ? *pe.state : state_for_score(pe.score);
             doc.add_interaction(x);
         }
@@ -163,80 +188,118 @@ Project import_hico(std::string_view text, Problems& problems) {
     return project;
 }
 
-std::string export_hico(const Project& project, ExportReport& report, bool states) {
-    const HicoVocabulary& vocab = HicoVocabulary::instance();
-    const Document& doc = project.document;
-    ExportSelection sel = select_for_export(doc, report);
+namespace {
 
+json box_json(const Box& b) {
+    return {hico_round_box(b.x1), hico_round_box(b.y1), hico_round_box(b.x2), hico_round_box(b.y2)};
+}
+
+// One image's entry from the instances and relations the export keeps (document order).
+json image_entry(const Document& doc, const Image& im, const std::vector<const Instance*>& instances,
+                 const std::vector<const Interaction*>& relations, ExportReport& report, bool states) {
+    json e;
+    e["file_name"] = im.file_name;
+    if (im.width > 0 || im.height > 0) {
+        e["width"] = im.width;
+        e["height"] = im.height;
+    }
     // Instances whose class is not a COCO class cannot be written (category_id is a COCO-91 id).
-    std::unordered_map<Id, int> coco_of;
-    std::unordered_map<Id, std::vector<const Instance*>> by_image;
-    for (const Instance* x : sel.instances) {
-        int c80 = x->cls.resolved_coco80();
+    json anns = json::array();
+    std::unordered_map<Id, size_t> index;
+    for (const Instance* x : instances) {
+        const int c80 = x->cls.resolved_coco80();
         if (c80 < 0) {
             report.skip_instance("object class outside COCO-80 (\"" + x->cls.label + "\"): not expressible in HICO-DET");
             continue;
         }
-        coco_of[x->id] = c80;
-        by_image[x->image].push_back(x);
+        json a;
+        a["bbox"] = box_json(x->box);
+        a["category_id"] = coco80_to_coco91(c80);
+        if (x->score) a["score"] = hico_round_score(*x->score);
+        index[x->id] = anns.size();
+        anns.push_back(std::move(a));
+        ++report.instances;
     }
-    std::unordered_map<Id, std::vector<const Interaction*>> inter_by_image;
-    for (const Interaction* x : sel.interactions) inter_by_image[x->image].push_back(x);
-
-    json out = json::array();
-    for (const Image& im : doc.images()) {
-        json e;
-        e["file_name"] = im.file_name;
-        if (im.width > 0 || im.height > 0) {
-            e["width"] = im.width;
-            e["height"] = im.height;
+    json hois = json::array(), frees = json::array();
+    for (const Interaction* x : relations) {
+        auto s = index.find(x->subject), o = index.find(x->object);
+        if (s == index.end() || o == index.end()) {
+            report.skip_interaction("subject or object has a class outside COCO-80");
+            continue;
         }
-        json anns = json::array();
-        std::unordered_map<Id, size_t> index;
-        for (const Instance* x : by_image[im.id]) {
-            json a;
-            a["bbox"] = {x->box.x1, x->box.y1, x->box.x2, x->box.y2};
-            a["category_id"] = coco80_to_coco91(coco_of[x->id]);
-            if (x->score) a["score"] = *x->score;
-            index[x->id] = anns.size();
-            anns.push_back(std::move(a));
-            ++report.instances;
+        const Instance* object = doc.instance(x->object);
+        const int obj80 = object->cls.resolved_coco80();
+        const int hoi = hico_hoi_of(*x, obj80);
+        if (hoi < 0 && x->verb.empty()) {
+            report.skip_interaction("no verb");
+            continue;
         }
-        json hois = json::array();
-        for (const Interaction* x : inter_by_image[im.id]) {
-            auto s = index.find(x->subject), o = index.find(x->object);
-            if (s == index.end() || o == index.end()) {
-                report.skip_interaction("subject or object has a class outside COCO-80");
-                continue;
-            }
-            int verb = resolve_hico_verb(*x);
-            if (verb < 0) {
-                report.skip_interaction("verb \"" + x->verb + "\" is not one of HICO's 117 verbs");
-                continue;
-            }
-            int hoi = vocab.hoi_id(verb, coco_of[x->object]);
-            if (hoi < 0) {
-                report.skip_interaction("(" + vocab.verb_name(verb) + ", " +
-                                        std::string(coco80_names()[static_cast<size_t>(coco_of[x->object])]) +
-                                        ") is not one of HICO's 600 HOI classes");
-                continue;
-            }
-            json h;
-            h["subject_id"] = s->second;
-            h["object_id"] = o->second;
+        json h;
+        h["subject_id"] = s->second;
+        h["object_id"] = o->second;
+        if (hoi >= 0) {
+            const int verb = HicoVocabulary::instance().hoi(hoi).verb;
             h["category_id"] = verb + 1;
             h["hoi_category_id"] = hoi + 1;
-            if (x->score) h["score"] = *x->score;
-            if (states) h["state"] = std::string(to_string(x->state));
-            hois.push_back(std::move(h));
-            ++report.interactions;
+        } else {
+            h["verb"] = x->verb;
+            h["object"] = object->cls.label;
         }
-        e["annotations"] = std::move(anns);
-        e["hoi_annotation"] = std::move(hois);
-        out.push_back(std::move(e));
-        ++report.images;
+        if (!x->prompt.empty()) h["prompt"] = x->prompt;
+        if (x->score) h["score"] = hico_round_score(*x->score);
+        if (states) h["state"] = std::string(to_string(x->state));
+        (hoi >= 0 ? hois : frees).push_back(std::move(h));
+        ++report.interactions;
     }
+    e["annotations"] = std::move(anns);
+    e["hoi_annotation"] = std::move(hois);
+    e["free_hoi_annotation"] = std::move(frees);
+    ++report.images;
+    return e;
+}
+
+} // namespace
+
+std::string export_hico(const Project& project, ExportReport& report, bool states) {
+    const Document& doc = project.document;
+    ExportSelection sel = select_for_export(doc, report);
+    std::unordered_map<Id, std::vector<const Instance*>> instances;
+    std::unordered_map<Id, std::vector<const Interaction*>> relations;
+    for (const Instance* x : sel.instances) instances[x->image].push_back(x);
+    for (const Interaction* x : sel.interactions) relations[x->image].push_back(x);
+    json out = json::array();
+    for (const Image& im : doc.images()) out.push_back(image_entry(doc, im, instances[im.id], relations[im.id], report, states));
     return out.dump() + "\n";
 }
 
 } // namespace hoi::annotation::detail
+
+namespace hoi::annotation {
+
+// Values this large have no digits to round away (and v * 100 must not overflow).
+double hico_round_box(double v) { return std::fabs(v) < 1e12 ? std::round(v * 100.0) / 100.0 : v; }
+double hico_round_score(double v) { return std::fabs(v) < 1e9 ? std::round(v * 1e6) / 1e6 : v; }
+
+int hico_hoi_of(const Interaction& relation, int object_coco80) {
+    if (object_coco80 < 0) return -1;
+    const auto& vocab = HicoVocabulary::instance();
+    // The relation's HICO verb id, else its verb text (a relation whose id and text disagree, as a
+    // CSV can say, is a class when either makes one): the reader resolves a free relation's verb
+    // text, so anything written as free must be free by its text too, or a file read and written
+    // again would change.
+    for (const int verb : {detail::resolve_hico_verb(relation), vocab.verb_id(relation.verb)}) {
+        if (verb < 0) continue;
+        const int hoi = vocab.hoi_id(verb, object_coco80);
+        if (hoi >= 0) return hoi;
+    }
+    return -1;
+}
+
+nlohmann::json hico_image_entry(const Document& doc, Id image, ExportReport& report, bool states) {
+    const Image* im = doc.image(image);
+    if (!im) throw_input("image id " + std::to_string(image) + " is not in the document");
+    const detail::ExportSelection sel = detail::select_for_export(doc, report, image);
+    return detail::image_entry(doc, *im, sel.instances, sel.interactions, report, states);
+}
+
+} // namespace hoi::annotation

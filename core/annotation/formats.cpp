@@ -101,10 +101,11 @@ int resolve_hico_verb(const Interaction& x) {
     return HicoVocabulary::instance().verb_id(x.verb);
 }
 
-ExportSelection select_for_export(const Document& doc, ExportReport& report) {
+ExportSelection select_for_export(const Document& doc, ExportReport& report, Id image) {
     ExportSelection sel;
     std::unordered_set<Id> kept;
     for (const Instance& x : doc.instances()) {
+        if (image && x.image != image) continue;
         if (x.state == State::Rejected) {
             report.reject_instance();
             continue;
@@ -113,6 +114,7 @@ ExportSelection select_for_export(const Document& doc, ExportReport& report) {
         sel.instances.push_back(&x);
     }
     for (const Interaction& x : doc.interactions()) {
+        if (image && x.image != image) continue;
         if (x.state == State::Rejected) {
             report.reject_interaction(false);
             continue;

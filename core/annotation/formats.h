@@ -3,12 +3,16 @@
 //
 // Formats:
 //   hico      HICO-DET JSON as used by QPIC / CDN / GEN-VLKT (the PPDM annotation layout): a list of
-//             {file_name, annotations: [{bbox: [x1,y1,x2,y2], category_id}], hoi_annotation:
-//             [{subject_id, object_id, category_id, hoi_category_id}]}. Object category_id is a
-//             COCO-91 id (person = 1); verb category_id is 1..117 and hoi_category_id 1..600 (the
-//             0-based HICO ids + 1); subject_id / object_id index `annotations`. Predictions
-//             (`hoi run`) add "score" to hoi_annotation entries and optionally to annotations;
-//             scores are kept. Optional "width"/"height" per image are read and written.
+//             {file_name, width?, height?, annotations: [{bbox: [x1,y1,x2,y2], category_id, score?}],
+//             hoi_annotation: [{subject_id, object_id, category_id, hoi_category_id, score?, prompt?}],
+//             free_hoi_annotation: [{subject_id, object_id, verb, object, score?, prompt?}]}. Object
+//             category_id is a COCO-91 id (person = 1); verb category_id is 1..117 and hoi_category_id
+//             1..600 (the 0-based HICO ids + 1); subject_id / object_id index `annotations`.
+//             Relations HICO-DET cannot express (free verbs, pairs outside the 600 classes) go to
+//             free_hoi_annotation with their verb text ("object" is the object's class name) and are
+//             read back from it. Ground truth and predictions (`hoi run`) share the layout: scores,
+//             prompts and states are kept. Boxes are written to 1/100 pixel, scores to 1e-6.
+//             The one home of these rules is annotation/hico_format.h.
 //   instances fredzzhang/hicodet instances_*.json: {annotation: [{boxes_h, boxes_o, hoi, object, verb}],
 //             filenames, size: [[w,h]], empty, objects, verbs, correspondence, rare, non_rare}; one
 //             entry per box pair, hoi / verb 0-based HICO ids, object a 0-based COCO-80 id.

@@ -4,6 +4,7 @@
 // another, for the values.
 #include "clip/attention_kernel.h"
 
+#include "clip/cpu_features.h"
 #include "clip/dot8.h"
 
 #include <ATen/Parallel.h>
@@ -36,10 +37,7 @@ __attribute__((target("avx2,fma"))) void axpy_avx2(float a, const float* x, floa
         _mm256_storeu_ps(y + k, _mm256_fmadd_ps(av, _mm256_loadu_ps(x + k), _mm256_loadu_ps(y + k)));
 }
 
-bool use_avx2(int64_t hd) {
-    static const bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return cpu && hd % 8 == 0;
-}
+bool use_avx2(int64_t hd) { return hd % 8 == 0 && use_simd(SimdPath::Avx2Fma); }
 
 } // namespace
 

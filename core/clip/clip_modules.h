@@ -4,7 +4,7 @@
 // by name. Tensors are batch-first ([B, T, W]) inside; OpenAI's sequence-first layout gives the
 // same numbers. Forward code calls ATen directly (addmm with the bias fused, baddbmm for the
 // attention logits) instead of the generic nn modules. Not part of the public API.
-#include "clip/clip_model.h"
+#include "clip/clip_types.h"
 #include "clip/packed_linear.h"
 
 #include <torch/torch.h>

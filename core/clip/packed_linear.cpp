@@ -2,6 +2,7 @@
 // otherwise. Both compute each output as fma(x[k], w[k], acc) for k = 0..K-1, then add the bias,
 // so they give the same bits.
 #include "clip/packed_linear.h"
+#include "clip/cpu_features.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -144,17 +145,7 @@ void tile_generic(bool gelu, int mr, const float* x, int64_t K, const uint16_t* 
         }
 }
 
-std::atomic<bool> g_portable{false};
-
-bool has_avx2_fma_f16c() {
-    static const bool yes =
-        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-    return yes && !g_portable.load(std::memory_order_relaxed);
-}
-
 } // namespace
-
-void set_packed_linear_portable(bool on) { g_portable = on; }
 
 PackedLinear PackedLinear::pack(const at::Tensor& w) {
     TORCH_CHECK(w.dim() == 2, "PackedLinear::pack: expected a [N, K] weight");
@@ -181,7 +172,7 @@ float quick_gelu_ref(float v) { return quick_gelu_scalar(v); }
 void PackedLinear::apply(const float* x, int64_t M, const float* bias, float* y, Epilogue epilogue) const {
     TORCH_CHECK(defined(), "PackedLinear::apply on an empty weight");
     const int64_t N = n_, K = k_, np = (N + kPanel - 1) / kPanel;
-    const bool avx = has_avx2_fma_f16c();
+    const bool avx = use_simd(SimdPath::Avx2FmaF16c);
     const bool gelu = epilogue == Epilogue::QuickGelu;
     const uint16_t* ph = half_ ? reinterpret_cast<const uint16_t*>(panels_.data_ptr<at::Half>()) : nullptr;
     const float* pf = half_ ? nullptr : panels_.data_ptr<float>();

@@ -53,7 +53,6 @@ private:
 // The epilogue's QuickGELU on one value, exactly as apply computes it (both code paths).
 float quick_gelu_ref(float v);
 
-// For tests: run the portable C++ path even where AVX2/FMA/F16C are available.
-void set_packed_linear_portable(bool on);
+// The AVX2 or portable path: clip/cpu_features.h (use_simd, set_kernels_portable for tests).
 
 } // namespace hoi::clip

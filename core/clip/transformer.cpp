@@ -1,6 +1,7 @@
 // The residual attention transformer shared by the ViT image tower and the text tower.
 #include "clip/clip_modules.h"
 #include "clip/attention_kernel.h"
+#include "clip/cpu_features.h"
 
 #include <cmath>
 #include <cstdlib>
@@ -11,23 +12,13 @@
 namespace hoi::clip::nn {
 
 namespace {
-bool kernels_enabled() {
-    static const bool on = [] {
-        const char* v = std::getenv("HOI_ONEDNN");
-        return !(v && std::string(v) == "0");
-    }();
-    return on;
-}
-
 // Whether linear() may use its inference kernels (the panel kernel on packed weights, oneDNN on
-// dense ones): float32 (weight: the dense one, or the empty tensor a packed weight leaves), a
-// contiguous bias, no autograd graph, and not turned off with HOI_ONEDNN=0 (for comparisons).
-// Otherwise OpenBLAS.
+// dense ones): the one gate (cpu_features.h) over x, the weight (the dense one, or the empty tensor
+// a packed weight leaves) and the bias, which must also be contiguous. Otherwise OpenBLAS.
 bool use_inference_kernels(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-    if (!kernels_enabled() || x.scalar_type() != at::kFloat || weight.scalar_type() != at::kFloat) return false;
-    if (bias.defined() && (bias.scalar_type() != at::kFloat || !bias.is_contiguous())) return false;
-    return !(at::GradMode::is_enabled() &&
-             (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad())));
+    if (bias.defined() && !bias.is_contiguous()) return false;
+    if (!weight.defined() || !clip::use_inference_kernels({&x, &weight, &bias})) return false;
+    return true;
 }
 } // namespace
 
@@ -102,9 +93,8 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
     const int64_t B = x.size(0), T = x.size(1), H = heads, hd = width / heads;
     const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
     auto qkv = project_in(x); // [B, T, 3W]
-    const bool graph = at::GradMode::is_enabled() && (qkv.requires_grad() || (mask.defined() && mask.requires_grad()));
-    if (record != AttnRecord::Graph && !graph && qkv.scalar_type() == at::kFloat &&
-        (!mask.defined() || (mask.dim() == 2 && mask.size(0) == T && mask.size(1) == T && mask.scalar_type() == at::kFloat))) {
+    if (record != AttnRecord::Graph && clip::use_inference_kernels({&qkv, &mask}) &&
+        (!mask.defined() || (mask.dim() == 2 && mask.size(0) == T && mask.size(1) == T))) {
         // Inference: the products straight from qkv (see attention_kernel.h).
         const auto qc = qkv.contiguous();
         const auto mc = mask.defined() ? mask.contiguous() : at::Tensor();

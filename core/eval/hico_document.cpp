@@ -1,6 +1,6 @@
 #include "eval/hico_document.h"
 
-#include "annotation/hico_vocabulary.h"
+#include "annotation/hico_format.h"
 #include "io/error.h"
 
 namespace hoi::eval {
@@ -18,7 +18,6 @@ struct Converted {
 
 template <class F>
 void for_each_pair(const annotation::Document& doc, const std::string& source, F&& emit_image) {
-    const annotation::HicoVocabulary& vocab = annotation::HicoVocabulary::instance();
     for (const annotation::Image& img : doc.images()) {
         std::vector<Converted> pairs;
         size_t k = 0;
@@ -30,13 +29,8 @@ void for_each_pair(const annotation::Document& doc, const std::string& source, F
             const std::string where =
                     source + ": image '" + img.file_name + "', interaction " + std::to_string(index);
             if (!s || !o) throw Error(ErrorKind::Internal, where + ": refers to a missing instance");
-            if (x->hico_verb < 0)
-                throw_input(where + ": the verb '" + x->verb + "' is not a HICO-DET verb");
-            const int obj80 = o->cls.resolved_coco80();
-            const int hoi = obj80 < 0 ? -1 : vocab.hoi_id(x->hico_verb, obj80);
-            if (hoi < 0)
-                throw_input(where + ": (" + vocab.verb_name(x->hico_verb) + ", " + o->cls.label +
-                            ") is not one of the 600 HICO-DET HOI classes");
+            const int hoi = annotation::hico_hoi_of(*x, o->cls.resolved_coco80());
+            if (hoi < 0) continue; // a free relation: no HICO-DET class evaluates it
             pairs.push_back(Converted{to_box(s->box), to_box(o->box), hoi, x->score, index});
         }
         emit_image(img, pairs, source);

@@ -1,5 +1,6 @@
 #include "hoi/analysis_merge.h"
 
+#include "annotation/hico_vocabulary.h"
 #include "io/error.h"
 
 #include <algorithm>
@@ -16,7 +17,17 @@ using annotation::Interaction;
 using annotation::State;
 
 std::string relation_verb(const Prompt& prompt) {
-    return prompt.verb_id >= 0 ? PromptParser::instance().verb_name(prompt.verb_id) : prompt.verb;
+    return prompt.verb_id >= 0 ? annotation::HicoVocabulary::instance().verb_name(prompt.verb_id) : prompt.verb;
+}
+
+std::vector<int> ranked_prompts(const ImageAnalysis& a, int pair, bool no_interaction) {
+    std::vector<int> order;
+    if (!a.scored || pair < 0 || size_t(pair) >= a.pairs.size()) return order;
+    for (size_t t = 0; t < a.prompts.size(); ++t)
+        if ((no_interaction || !a.prompts[t].no_interaction) && a.score(pair, int(t)).applies) order.push_back(int(t));
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int x, int y) { return a.score(pair, x).final > a.score(pair, y).final; });
+    return order;
 }
 
 namespace {
@@ -158,18 +169,10 @@ MergeResult merge_analysis(const ImageAnalysis& a, annotation::Document& doc, Id
             const Id o = result.detection_instance[size_t(pair.object)];
             if (!s || !o || s == o) continue;
             // The pair's proposals: applying prompts at min_score or more, best first, top k.
-            std::vector<size_t> order;
-            for (size_t t = 0; t < a.prompts.size(); ++t) {
-                const auto& sc = a.score(int(p), int(t));
-                if (!a.prompts[t].no_interaction && sc.applies) order.push_back(t);
-            }
-            std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-                return a.score(int(p), int(x)).final > a.score(int(p), int(y)).final;
-            });
             int proposals = 0;
-            for (size_t t : order) {
-                const Prompt& prompt = a.prompts[t];
-                const double score = a.score(int(p), int(t)).final;
+            for (const int t : ranked_prompts(a, int(p), policy.no_interaction)) {
+                const Prompt& prompt = a.prompts[size_t(t)];
+                const double score = a.score(int(p), t).final;
                 const bool proposed = score >= policy.min_score &&
                                       (policy.top_k_per_pair <= 0 || proposals < policy.top_k_per_pair);
                 if (proposed) ++proposals;
@@ -181,7 +184,7 @@ MergeResult merge_analysis(const ImageAnalysis& a, annotation::Document& doc, Id
                         drop.push_back(id);
                         continue;
                     }
-                    result.relation_source[id] = {int(p), int(t)};
+                    result.relation_source[id] = {int(p), t};
                     if (update && r->score != std::optional<double>(score)) doc.set_interaction_score(id, score);
                     continue;
                 }
@@ -197,7 +200,7 @@ MergeResult merge_analysis(const ImageAnalysis& a, annotation::Document& doc, Id
                 r.prompt = prompt.text;
                 const Id added = doc.add_interaction(r);
                 claimed.insert(added);
-                result.relation_source[added] = {int(p), int(t)};
+                result.relation_source[added] = {int(p), t};
             }
         }
     }

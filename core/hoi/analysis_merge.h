@@ -15,7 +15,8 @@
 // 3. Mode Update: matched Predicted instances take the detection's box and score; unmatched
 //    detections become Predicted instances (those in no pair only at the policy's thresholds); Predicted instances that match no detection and take
 //    part in no relation a person touched are removed (with their predicted relations).
-// 4. Relations, per pair and applying prompt ("no interaction" prompts excepted): the prompt's verb
+// 4. Relations, per pair and applying prompt ("no interaction" prompts excepted unless the policy
+//    asks for them, as `hoi run` does: they are HICO-DET classes): the prompt's verb
 //    is HICO's spelling when it is a HICO verb, else its free text. An existing relation of the same
 //    (subject, object, verb) is the prompt's (one with the same prompt text first). A relation a
 //    person touched keeps its state, verb and prompt; only its score becomes the prompt's score.
@@ -40,6 +41,7 @@ struct MergePolicy {
     int top_k_per_pair = 0;      // at most this many predicted relations per pair, best first; <= 0 = all
     double match_iou = 0.5;      // a detection and an instance are the same object at this IoU
     bool all_detections = true;  // false: only detections that take part in a pair become instances
+    bool no_interaction = false; // also relations for "no interaction" prompts
     // Detections outside pairs below these scores do not become instances (the engine's thresholds,
     // so what is shown is what the thresholds in the preferences say).
     float human_threshold = 0.f, object_threshold = 0.f;
@@ -63,6 +65,10 @@ struct MergeResult {
 MergeResult merge_analysis(const ImageAnalysis& analysis, annotation::Document& doc, annotation::Id image,
                            const MergePolicy& policy = {},
                            const std::vector<annotation::Id>* previous = nullptr);
+
+// The prompts that apply to a pair, best score first (ties in prompt order, so the first is the
+// pair's best prompt); "no interaction" prompts only when `no_interaction`. Empty when unscored.
+std::vector<int> ranked_prompts(const ImageAnalysis& analysis, int pair, bool no_interaction);
 
 // The verb a prompt gives a relation: HICO's spelling ("sit_on") for a HICO verb, else its free text.
 std::string relation_verb(const Prompt& prompt);

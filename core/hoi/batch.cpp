@@ -1,9 +1,11 @@
 #include "hoi/batch.h"
 
-#include "annotation/coco_classes.h"
+#include "annotation/hico_format.h"
+#include "hoi/analysis_merge.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
 #include "io/file_lock.h"
+#include "io/image.h"
 #include "io/json_text.h"
 #include "io/names.h"
 #include "clip/sha256.h"
@@ -26,15 +28,7 @@ std::string lower_extension(const fs::path& p) {
     return ext;
 }
 
-bool is_image_name(const fs::path& p) {
-    static const std::set<std::string> exts = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif",
-                                               ".tiff", ".pbm", ".pgm", ".ppm", ".pnm"};
-    return exts.count(lower_extension(p)) > 0;
-}
-
 bool is_gif_name(const fs::path& p) { return lower_extension(p) == ".gif"; }
-
-double round_to(double v, double scale) { return std::round(v * scale) / scale; }
 } // namespace
 
 std::vector<std::string> list_images(const std::vector<std::string>& inputs, std::vector<std::string>* gifs) {
@@ -47,7 +41,7 @@ std::vector<std::string> list_images(const std::vector<std::string>& inputs, std
             std::vector<std::string> found;
             for (auto it = fs::recursive_directory_iterator(in, fs::directory_options::skip_permission_denied, ec);
                  !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-                if (it->is_regular_file(ec) && is_image_name(it->path()))
+                if (it->is_regular_file(ec) && io::has_image_extension(it->path().string()))
                     out.insert(it->path().lexically_normal().string());
                 else if (gifs && it->is_regular_file(ec) && is_gif_name(it->path()))
                     gifs->push_back(it->path().lexically_normal().string());
@@ -84,49 +78,20 @@ std::vector<std::string> shard_slice(const std::vector<std::string>& paths, int 
 }
 
 nlohmann::json prediction_entry(const ImageAnalysis& a, const BatchOptions& opt) {
-    using nlohmann::json;
-    json e;
+    // The analysis enters a one-image document through the one merge, and leaves it through the one
+    // HICO-DET writer (annotation/hico_format.h): what the GUI would hold and export.
+    annotation::Document doc;
+    const annotation::Id image = doc.add_image({0, "image", 0, 0, false});
+    MergePolicy policy;
+    policy.min_score = opt.min_score;
+    policy.all_detections = false; // the boxes of the pairs only
+    policy.no_interaction = true;  // HICO-DET classes too
+    merge_analysis(a, doc, image, policy);
+    annotation::ExportReport report;
+    nlohmann::json e = annotation::hico_image_entry(doc, image, report);
+    // The run's own keys: the image's name (as HICO-DET tools match it) and path (the resume key).
     e["file_name"] = fs::path(a.image_path).filename().string();
     e["image_path"] = a.image_path;
-    e["width"] = a.width;
-    e["height"] = a.height;
-    // Boxes: the detections that take part in a pair (in pair order of first use), so ids are compact.
-    std::vector<int> box_of(a.detections.size(), -1);
-    json boxes = json::array();
-    auto box_id = [&](int det) {
-        if (box_of[static_cast<size_t>(det)] < 0) {
-            const auto& d = a.detections[static_cast<size_t>(det)];
-            box_of[static_cast<size_t>(det)] = static_cast<int>(boxes.size());
-            boxes.push_back({{"bbox", {round_to(d.x1, 100), round_to(d.y1, 100), round_to(d.x2, 100), round_to(d.y2, 100)}},
-                             {"category_id", annotation::coco80_to_coco91(d.class_id)},
-                             {"score", round_to(d.score, 1e6)}});
-        }
-        return box_of[static_cast<size_t>(det)];
-    };
-    json hois = json::array(), free = json::array();
-    const auto& parser = PromptParser::instance();
-    for (size_t p = 0; p < a.pairs.size(); ++p) {
-        const int sid = box_id(a.pairs[p].human), oid = box_id(a.pairs[p].object);
-        if (!a.scored) continue;
-        const int cls = a.detections[static_cast<size_t>(a.pairs[p].object)].class_id;
-        for (size_t t = 0; t < a.prompts.size(); ++t) {
-            const ScoreBreakdown& s = a.score(static_cast<int>(p), static_cast<int>(t));
-            if (!s.applies || s.final < opt.min_score) continue;
-            const Prompt& pr = a.prompts[t];
-            const double score = round_to(s.final, 1e6);
-            const int hoi = pr.object_class >= 0 && pr.verb_id >= 0 ? parser.hoi_id(pr.verb_id, cls) : -1;
-            if (hoi >= 0) {
-                hois.push_back({{"subject_id", sid}, {"object_id", oid}, {"category_id", pr.verb_id + 1},
-                                {"hoi_category_id", hoi + 1}, {"score", score}});
-            } else {
-                free.push_back({{"subject_id", sid}, {"object_id", oid}, {"verb", pr.verb}, {"object", pr.object},
-                                {"prompt", pr.text}, {"score", score}});
-            }
-        }
-    }
-    e["annotations"] = boxes;
-    e["hoi_annotation"] = hois;
-    e["free_hoi_annotation"] = free;
     return e;
 }
 

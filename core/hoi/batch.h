@@ -1,17 +1,16 @@
 #pragma once
 // Batch runs (`hoi run`, `hoi merge`): image listing, deterministic shards, the prediction file.
 //
-// The prediction file is a JSON list in the QPIC / GEN-VLKT HICO-DET layout, one entry per image,
-// sorted by image path, so HICO-DET tools read it unchanged:
-//   {"file_name": "x.jpg", "image_path": "dir/x.jpg", "width": W, "height": H,
-//    "annotations": [{"bbox": [x1, y1, x2, y2], "category_id": COCO-91 id, "score": detector score}],
-//    "hoi_annotation": [{"subject_id": i, "object_id": j, "category_id": HICO verb id (1-based),
-//                        "hoi_category_id": HICO HOI id (1-based), "score": s}],
-//    "free_hoi_annotation": [{"subject_id", "object_id", "verb", "object", "prompt", "score"}]}
-// hoi_annotation holds the interactions HICO-DET can express (a HICO verb with a detected object
-// of a HICO class); free_hoi_annotation holds the rest (free verbs, objects the detector does not
-// know, verb/object combinations outside the 600 classes), so nothing asked for is lost.
-// subject_id / object_id index "annotations". Scores have 6 decimals, boxes 2.
+// The prediction file is a JSON list in the HICO-DET layout of annotation/hico_format.h (the one
+// reader and writer of that format; `hoi convert`, the GUI and `hoi eval` read it), one entry per
+// image, sorted by image path, so HICO-DET tools read it unchanged. Each entry is the analysis merged
+// into a one-image document (hoi/analysis_merge.h, with the boxes of the pairs and the "no
+// interaction" prompts) and written by that writer: relations HICO-DET can express in
+// "hoi_annotation", the others (free verbs, pairs outside the 600 classes) in "free_hoi_annotation",
+// each with its score and prompt, so nothing asked for is lost. A relation's class is the verb's
+// and the box's, as in the GUI: a prompt whose object the detector does not know ("hold guitar")
+// scores every object, and its relation with a cup is written as HICO's "hold cup". The run adds "image_path" (the path
+// as given, the resume key); "file_name" is the file's name, as HICO-DET's ground truth names images.
 //
 // Metadata (prompts, model checksums, options, the image list, each input's content hash, failed
 // images) goes to a sidecar FILE.meta.json, so the main file stays a plain list. Both are rewritten
@@ -27,7 +26,7 @@
 namespace hoi::model {
 
 // Image files named on the command line: files as given, directories scanned recursively for
-// .jpg/.jpeg/.png/.bmp/.webp/.tif/.tiff/.pbm/.pgm/.ppm/.pnm (case-insensitive). Sorted by path,
+// io::image_extensions() (case-insensitive). Sorted by path,
 // duplicates removed. Throws hoi::Error(Input) for a missing path. GIF files found in directories
 // (not supported, animated or not) are left out and, when `gifs` is given, added to it.
 std::vector<std::string> list_images(const std::vector<std::string>& inputs, std::vector<std::string>* gifs = nullptr);

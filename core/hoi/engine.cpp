@@ -118,6 +118,7 @@ struct ImageState {
 struct TextEntry {
     at::Tensor embedding; // [D] normalised template ensemble
     bool truncated = false;
+    std::shared_ptr<const PromptEncoding> encoding; // the sentences and token ids encoded
 };
 
 struct Engine::Impl {
@@ -249,7 +250,16 @@ struct Engine::Impl {
         e = e / e.norm(2, -1, true).clamp_min(1e-12);
         e = e.view({static_cast<long>(todo.size()), static_cast<long>(T), -1}).mean(1);
         e = e / e.norm(2, -1, true).clamp_min(1e-12);
-        for (size_t j = 0; j < todo.size(); ++j) text_cache[todo[j]] = TextEntry{e[static_cast<long>(j)].clone(), trunc[j]};
+        for (size_t j = 0; j < todo.size(); ++j) {
+            auto enc = std::make_shared<PromptEncoding>();
+            for (size_t k = j * T; k < (j + 1) * T; ++k) {
+                std::vector<int> used = ids[k];
+                while (!used.empty() && used.back() == 0) used.pop_back(); // padding after <|endoftext|>
+                enc->sentences.push_back(rendered[k]);
+                enc->token_ids.push_back(std::move(used));
+            }
+            text_cache[todo[j]] = TextEntry{e[static_cast<long>(j)].clone(), trunc[j], std::move(enc)};
+        }
         if (text_cache.size() > 50000) {
             // Bound the prompt cache (an entry is D floats); keep what the caller asked for now.
             std::unordered_map<std::string, TextEntry> keep;
@@ -445,6 +455,10 @@ struct Engine::Impl {
         const size_t before = text_cache.size();
         encode_phrases(all, cancel);
         a.timings.push_back({"text", ms_since(t0), text_cache.size() == before});
+        a.alpha = opt.alpha;
+        a.lambda = opt.lambda;
+        a.encodings.clear();
+        for (size_t t = 0; t < T; ++t) a.encodings.push_back(text_cache.at(phrases[t]).encoding);
         for (size_t t = 0; t < T; ++t)
             if (text_cache.at(phrases[t]).truncated)
                 a.warnings.push_back("prompt \"" + a.prompts[t].text + "\" is longer than CLIP's 77 tokens and was truncated");

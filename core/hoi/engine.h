@@ -133,6 +133,13 @@ struct StageTiming {
     bool cached = false; // served from the per-image / per-prompt cache
 };
 
+// What CLIP's text tower encoded for one prompt: one sentence per template (EngineOptions::templates,
+// averaged in embedding space) and its token ids, <|startoftext|> to <|endoftext|> (no padding).
+struct PromptEncoding {
+    std::vector<std::string> sentences;
+    std::vector<std::vector<int>> token_ids;
+};
+
 struct ImageAnalysis {
     std::string image_path;
     std::string image_key;   // content hash of the file (hex)
@@ -149,6 +156,10 @@ struct ImageAnalysis {
     // scores[pair * prompts.size() + prompt]
     std::vector<ScoreBreakdown> scores;
     std::vector<AttentionMap> pair_attention;  // per pair (union-box query), empty without CLIP
+    // Per prompt, what the text tower encoded (shared with the engine's text cache); empty when
+    // not scored. The inspector shows these, not a sentence rebuilt elsewhere.
+    std::vector<std::shared_ptr<const PromptEncoding>> encodings;
+    float alpha = 0, lambda = 0;               // the fusion weights the scores were computed with
 
     std::vector<StageTiming> timings;
     std::vector<std::string> warnings;         // e.g. a prompt truncated to 77 tokens

@@ -252,34 +252,23 @@ std::string PromptParser::gerund(const std::string& verb_phrase) {
     return join(words);
 }
 
+// The HICO-DET tables are annotation::HicoVocabulary's (one copy, loaded once); the parser keeps
+// only what it derives for parsing: the gerunds of the HICO verbs' first words.
 struct PromptParser::Impl {
-    std::vector<std::string> verbs;                 // HICO spelling
-    std::unordered_map<std::string, int> verb_ids;  // "sit on" and "sit_on" -> id
-    std::unordered_map<std::string, std::string> gerund_to_base; // "sitting" -> "sit" (first words of HICO verbs)
-    std::map<std::pair<int, int>, int> hoi_ids;     // (verb id, coco80) -> hoi id
-    struct Hoi { int verb_id, coco80; std::string object; bool rare; };
-    std::vector<Hoi> hois;
+    std::unordered_map<std::string, std::string> gerund_to_base; // "sitting" -> "sit"
 };
 
+namespace {
+const annotation::HicoVocabulary& vocab() { return annotation::HicoVocabulary::instance(); }
+} // namespace
+
 PromptParser::PromptParser() {
-    // The HICO-DET class lists come from the annotation module's vocabulary (loaded once).
-    const auto& vocab = annotation::HicoVocabulary::instance();
     auto impl = std::make_unique<Impl>();
-    impl->verbs = vocab.verbs();
-    for (size_t i = 0; i < impl->verbs.size(); ++i) {
-        const std::string& v = impl->verbs[i];
+    for (const std::string& v : vocab().verbs()) {
         std::string spaced = v;
         std::replace(spaced.begin(), spaced.end(), '_', ' ');
-        impl->verb_ids[v] = static_cast<int>(i);
-        impl->verb_ids[spaced] = static_cast<int>(i);
         auto words = split_words(spaced);
         if (!words.empty() && v != "no_interaction") impl->gerund_to_base[gerund_word(words[0])] = words[0];
-    }
-    for (const auto& h : vocab.hois()) {
-        std::string obj = vocab.objects_hico()[static_cast<size_t>(h.object_hico)];
-        std::replace(obj.begin(), obj.end(), '_', ' ');
-        impl->hois.push_back({h.verb, h.object_coco80, obj, h.rare});
-        impl->hoi_ids[{h.verb, h.object_coco80}] = h.id;
     }
     impl_ = impl.release();
 }
@@ -287,29 +276,6 @@ PromptParser::PromptParser() {
 const PromptParser& PromptParser::instance() {
     static const PromptParser parser; // thread-safe static initialisation
     return parser;
-}
-
-int PromptParser::verb_count() const { return static_cast<int>(impl_->verbs.size()); }
-
-const std::string& PromptParser::verb_name(int verb_id) const {
-    if (verb_id < 0 || verb_id >= verb_count())
-        throw_input("HICO-DET verb id " + std::to_string(verb_id) + " is outside 0..116");
-    return impl_->verbs[static_cast<size_t>(verb_id)];
-}
-
-int PromptParser::verb_id(const std::string& base) const {
-    auto it = impl_->verb_ids.find(base);
-    return it == impl_->verb_ids.end() ? -1 : it->second;
-}
-
-int PromptParser::hoi_id(int verb_id, int coco80) const {
-    auto it = impl_->hoi_ids.find({verb_id, coco80});
-    return it == impl_->hoi_ids.end() ? -1 : it->second;
-}
-
-bool PromptParser::hoi_rare(int hoi_id) const {
-    if (hoi_id < 0 || hoi_id >= static_cast<int>(impl_->hois.size())) return false;
-    return impl_->hois[static_cast<size_t>(hoi_id)].rare;
 }
 
 int PromptParser::object_class(const std::string& object_phrase) {
@@ -393,7 +359,7 @@ Prompt PromptParser::parse(const std::string& raw) const {
         while (!words.empty() && (words[0] == "with" || determiners().count(words[0]))) words.erase(words.begin());
         if (words.empty()) throw_input("prompt \"" + text + "\" has no object: write e.g. \"no_interaction horse\"");
         p.object = join(words);
-        p.verb_id = verb_id("no_interaction");
+        p.verb_id = vocab().verb_id("no_interaction");
     } else {
         if (words.size() < 2) {
             if (object_class(words[0]) >= 0)
@@ -408,8 +374,8 @@ Prompt PromptParser::parse(const std::string& raw) const {
             std::string cand = first.substr(0, first.size() - 1);
             std::string cand_es = first.size() > 4 && first.compare(first.size() - 2, 2, "es") == 0
                                           ? first.substr(0, first.size() - 2) : "";
-            if (verb_id(cand) >= 0) base = cand;
-            else if (!cand_es.empty() && verb_id(cand_es) >= 0) base = cand_es;
+            if (vocab().verb_id(cand) >= 0) base = cand;
+            else if (!cand_es.empty() && vocab().verb_id(cand_es) >= 0) base = cand_es;
             else if (had_subject) base = (!cand_es.empty() && (cand_es.back() == 'h' || cand_es.back() == 'x' ||
                                                                 cand_es.back() == 's')) ? cand_es : cand;
         }
@@ -434,13 +400,13 @@ Prompt PromptParser::parse(const std::string& raw) const {
         p.object = join(words, obj_start);
         if (p.object.empty())
             throw_input("prompt \"" + text + "\" has no object: write a verb and an object, e.g. \"ride horse\"");
-        p.verb_id = verb_id(p.verb);
+        p.verb_id = vocab().verb_id(p.verb);
         // "pick up cup" is HICO's pick_up; "sit chair" is still sit (not sit_on): keep as written.
     }
     p.object_class = object_class(p.object);
     p.object_name = p.object_class >= 0 ? std::string(annotation::coco80_names()[static_cast<size_t>(p.object_class)])
                                         : p.object;
-    if (p.verb_id >= 0 && p.object_class >= 0) p.hoi_id = hoi_id(p.verb_id, p.object_class);
+    if (p.verb_id >= 0 && p.object_class >= 0) p.hoi_id = vocab().hoi_id(p.verb_id, p.object_class);
     p.clip_text = render_template(default_templates()[0], interaction_phrase(p));
     return p;
 }
@@ -453,23 +419,25 @@ std::vector<Prompt> PromptParser::parse_all(const std::vector<std::string>& text
 }
 
 std::vector<Prompt> PromptParser::hico_prompts() const {
+    const auto& v = vocab();
     std::vector<Prompt> out;
-    out.reserve(impl_->hois.size());
-    for (size_t i = 0; i < impl_->hois.size(); ++i) {
-        const auto& h = impl_->hois[i];
+    out.reserve(v.hois().size());
+    for (const annotation::HicoHoi& h : v.hois()) {
         Prompt p;
-        const std::string& v = impl_->verbs[static_cast<size_t>(h.verb_id)];
-        p.text = v + " " + h.object;
+        const std::string& verb = v.verb_name(h.verb);
+        std::string object = v.objects_hico()[static_cast<size_t>(h.object_hico)];
+        std::replace(object.begin(), object.end(), '_', ' ');
+        p.text = verb + " " + object;
         std::replace(p.text.begin(), p.text.end(), ' ', '_');
-        p.no_interaction = v == "no_interaction";
-        p.verb = v;
+        p.no_interaction = verb == "no_interaction";
+        p.verb = verb;
         std::replace(p.verb.begin(), p.verb.end(), '_', ' ');
         p.verb_ing = p.no_interaction ? p.verb : gerund(p.verb);
-        p.object = h.object;
-        p.object_class = h.coco80;
-        p.object_name = std::string(annotation::coco80_names()[static_cast<size_t>(h.coco80)]);
-        p.verb_id = h.verb_id;
-        p.hoi_id = static_cast<int>(i);
+        p.object = object;
+        p.object_class = h.object_coco80;
+        p.object_name = std::string(annotation::coco80_names()[static_cast<size_t>(h.object_coco80)]);
+        p.verb_id = h.verb;
+        p.hoi_id = h.id;
         p.clip_text = render_template(default_templates()[0], interaction_phrase(p));
         out.push_back(std::move(p));
     }

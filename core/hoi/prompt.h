@@ -35,7 +35,7 @@ const std::vector<std::string>& default_templates();
 
 class PromptParser {
 public:
-    // Loads the HICO-DET verb list and HOI table from the resources (hoi::io::resource_path).
+    // Uses annotation::HicoVocabulary (the HICO-DET verbs and HOI table from the resources).
     // Throws hoi::Error(Model) when they are missing or malformed.
     PromptParser();
     static const PromptParser& instance();
@@ -60,12 +60,7 @@ public:
     // "horses"), -1 when unknown.
     static int object_class(const std::string& object_phrase);
 
-    int verb_count() const;                       // 117
-    const std::string& verb_name(int verb_id) const; // HICO spelling ("sit_on")
-    int verb_id(const std::string& base_verb_phrase) const; // "sit on" or "sit_on" -> id, -1 unknown
-    // hoi_id of (verb id, COCO-80 class) or -1.
-    int hoi_id(int verb_id, int coco80) const;
-    bool hoi_rare(int hoi_id) const;
+    // HICO-DET's verbs and HOI classes: annotation::HicoVocabulary (the one table).
 
 private:
     struct Impl;

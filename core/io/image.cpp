@@ -514,6 +514,21 @@ Image load_image(const std::string& path, const ImageLimits& limits) {
     return load_image_from_memory(data, path, limits);
 }
 
+const std::vector<std::string>& image_extensions() {
+    static const std::vector<std::string> e = {"jpg", "jpeg", "png", "bmp", "webp", "tif",
+                                               "tiff", "pbm", "pgm", "ppm", "pnm"};
+    return e;
+}
+
+bool has_image_extension(const std::string& path) {
+    std::string ext = fs::path(path).extension().string();
+    if (ext.size() < 2) return false;
+    ext.erase(0, 1);
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    const auto& all = image_extensions();
+    return std::find(all.begin(), all.end(), ext) != all.end();
+}
+
 cv::Mat apply_orientation(const cv::Mat& image, int orientation) {
     cv::Mat out;
     switch (orientation) {

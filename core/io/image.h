@@ -18,6 +18,7 @@
 // Every failure is a hoi::Error(Input) whose message names the file and the reason.
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include <opencv2/core.hpp>
@@ -69,6 +70,13 @@ Image load_image_from_memory(std::string_view data, const std::string& name = "<
 // for an image over limits.max_pixels.
 ImageHeader read_image_header(std::string_view data, const std::string& name = "<memory>",
                               const ImageLimits& limits = {});
+
+// The file-name extensions of the formats above (lower case, without the dot): jpg, jpeg, png, bmp,
+// webp, tif, tiff, pbm, pgm, ppm, pnm. Folders are scanned for these (`hoi run`, the GUI); a file
+// named explicitly is read whatever its name (the format comes from its bytes).
+const std::vector<std::string>& image_extensions();
+// Whether a path's extension is one of image_extensions(), in any case.
+bool has_image_extension(const std::string& path);
 
 // Applies an EXIF orientation (1..8) to pixels, as the EXIF specification defines it
 // (6 = rotate 90 degrees clockwise to display, 8 = 90 counter-clockwise, 3 = 180, 2/4 = mirror,

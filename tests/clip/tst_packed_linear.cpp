@@ -6,6 +6,7 @@
 #include <QtTest>
 
 #include "clip/clip_modules.h"
+#include "clip/cpu_features.h"
 #include "clip/packed_linear.h"
 #include "clip/synthetic.h"
 #include "clip/weights.h"
@@ -32,7 +33,7 @@ class TestPackedLinear : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase() { hoi::init_runtime(); }
-    void cleanup() { set_packed_linear_portable(false); }
+    void cleanup() { hoi::clip::set_kernels_portable(false); }
 
     void matchesBlas_data() {
         QTest::addColumn<int>("M");
@@ -68,7 +69,7 @@ private Q_SLOTS:
         QCOMPARE(p.is_half(), half);
         QCOMPARE(p.out_features(), int64_t(N));
         QCOMPARE(p.in_features(), int64_t(K));
-        set_packed_linear_portable(portable);
+        hoi::clip::set_kernels_portable(portable);
         auto y = run(p, x, b);
         auto ref = bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
         QVERIFY2(torch::allclose(y, ref, 1e-4, 1e-5),
@@ -96,10 +97,44 @@ private Q_SLOTS:
         p.apply(x.data_ptr<float>(), 100, nullptr, y.data_ptr<float>(), PackedLinear::Epilogue::QuickGelu);
         for (int64_t i = 0; i < x.numel(); i += 37)
             QCOMPARE(y.view(-1)[i].item<float>(), quick_gelu_ref(x.view(-1)[i].item<float>()));
-        set_packed_linear_portable(true);
+        hoi::clip::set_kernels_portable(true);
         auto y2 = at::empty({100, n});
         p.apply(x.data_ptr<float>(), 100, nullptr, y2.data_ptr<float>(), PackedLinear::Epilogue::QuickGelu);
         QVERIFY(torch::equal(y, y2));
+    }
+
+    void oneGateForEveryKernel() {
+        // The linear products and the attention products ask one gate (cpu_features.h): float32,
+        // no autograd graph, HOI_ONEDNN not 0; and one portable switch covers both kernels, which
+        // give the same bits on either path.
+        using hoi::clip::use_inference_kernels;
+        auto x = torch::randn({4, 8});
+        at::Tensor none;
+        QCOMPARE(use_inference_kernels({&x, &none}), !hoi::clip::inference_kernels_disabled());
+        auto d = x.to(at::kDouble);
+        QVERIFY(!use_inference_kernels({&x, &d}));
+        auto g = x.clone().requires_grad_(true);
+        QVERIFY(!use_inference_kernels({&g}));
+        {
+            at::NoGradGuard no_grad;
+            QCOMPARE(use_inference_kernels({&g}), !hoi::clip::inference_kernels_disabled());
+        }
+        torch::manual_seed(11);
+        hoi::clip::nn::MultiheadAttention attn(64, 2);
+        for (auto& p : attn->parameters()) {
+            p.set_requires_grad(false);
+            p.copy_(torch::randn(p.sizes()) * 0.1);
+        }
+        auto q = torch::randn({2, 7, 64});
+        at::Tensor simd, portable;
+        {
+            at::InferenceMode guard;
+            simd = attn->forward(q, at::Tensor());
+            hoi::clip::set_kernels_portable(true);
+            portable = attn->forward(q, at::Tensor());
+            hoi::clip::set_kernels_portable(false);
+        }
+        QVERIFY(torch::equal(simd, portable));
     }
 
     void halfOnlyWhenLossless() {
@@ -134,7 +169,7 @@ private Q_SLOTS:
         auto single = run(p, x, b);
         at::set_num_threads(threads);
         QVERIFY(torch::equal(single, all));
-        set_packed_linear_portable(true);
+        hoi::clip::set_kernels_portable(true);
         QVERIFY(torch::equal(run(p, x, b), all));
     }
 

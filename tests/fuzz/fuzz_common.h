@@ -53,11 +53,18 @@ inline int run_importer(const uint8_t* data, size_t size, annotation::Format for
         }
         check(q.document.interactions().size() == report.interactions, "re-import lost interactions");
         if (f == Format::Project) check(q == p, "project round trip changed the document");
-        // A hico file can hold pairs that are not among the 600 classes (a verb and an object with no
-        // hoi_category_id); the exporter leaves those out and counts them, so the round trip is exact
-        // only when the export was lossless.
-        if (f == Format::Hico && format == Format::Hico && report.lossless())
-            check(q.document == p.document, "lossless hico round trip changed the document");
+        // The HICO-DET writer rounds (boxes to 1/100 pixel, scores to 1e-6) and puts the relations it
+        // cannot give a HOI class into free_hoi_annotation: a file it wrote, read and written again,
+        // is the same file.
+        if (f == Format::Hico) {
+            std::string again;
+            try {
+                again = export_text(q, f);
+            } catch (const hoi::Error&) {
+                check(false, "export of a re-imported hico file failed");
+            }
+            check(again == out, "a hico file read and written again changed");
+        }
     }
     return 0;
 }

@@ -2,6 +2,7 @@
 // adds, that merging again changes nothing, that a person's boxes and relations survive a merge
 // into a reopened project without duplicates, and the Attach mode that changes nothing at all.
 #include "core.h"
+#include "annotation/hico_vocabulary.h"
 #include "hoi/analysis_merge.h"
 #include "hoi/pairs.h"
 #include "io/error.h"
@@ -161,7 +162,7 @@ private Q_SLOTS:
         const Id image = addImage(doc);
         merge_analysis(a, doc, image);
         const Id ride = relation(doc, "ride")->id;
-        doc.set_verb(ride, {"feed", PromptParser::instance().verb_id("feed")});
+        doc.set_verb(ride, {"feed", hoi::annotation::HicoVocabulary::instance().verb_id("feed")});
         doc.set_interaction_state(ride, State::Edited);
         const MergeResult r = merge_analysis(a, doc, image);
         // "feed horse" now owns the edited relation (its score, not ride's); ride is proposed anew.

@@ -1,6 +1,7 @@
 // Prompt parsing: free-form prompts, HICO classes, gerunds, object synonyms, errors.
 #include "core.h"
 #include "annotation/coco_classes.h"
+#include "annotation/hico_vocabulary.h"
 #include "hoi/prompt.h"
 #include "io/error.h"
 
@@ -88,7 +89,7 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(p.object), object);
         QCOMPARE(p.object_class, cls);
         if (hico_verb.isEmpty()) QCOMPARE(p.verb_id, -1);
-        else QCOMPARE(QString::fromStdString(parser.verb_name(p.verb_id)), hico_verb);
+        else QCOMPARE(QString::fromStdString(hoi::annotation::HicoVocabulary::instance().verb_name(p.verb_id)), hico_verb);
         QCOMPARE(QString::fromStdString(p.clip_text), clip);
         if (cls >= 0) QCOMPARE(QString::fromStdString(p.object_name),
                                QString::fromUtf8(hoi::annotation::coco80_names()[static_cast<size_t>(cls)].data(),
@@ -116,7 +117,7 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(hico[9].clip_text), QString("a photo of a person and an airplane."));
         QVERIFY(hico[9].no_interaction);
         int rare = 0;
-        for (int i = 0; i < 600; ++i) rare += parser.hoi_rare(i);
+        for (int i = 0; i < 600; ++i) rare += hoi::annotation::HicoVocabulary::instance().is_rare(i);
         QCOMPARE(rare, 138);
         // Every HICO verb renders without underscores.
         for (const auto& h : hico) QVERIFY(h.clip_text.find('_') == std::string::npos);

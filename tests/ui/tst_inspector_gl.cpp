@@ -17,9 +17,11 @@ InspectorData sample() {
     d.hasPair = true;
     d.title = "person 1 — kick — sports ball 1";
     d.prompt = "kick sports ball";
-    d.clipText = "a photo of a person kicking a sports ball.";
-    d.tokens = {"<|startoftext|>", "a</w>", "photo</w>", "kicking</w>", "<|endoftext|>"};
-    d.tokenIds = {49406, 320, 1125, 12915, 49407};
+    d.sentences = {{"a photo of a person kicking a sports ball.",
+                    {"<|startoftext|>", "a</w>", "photo</w>", "kicking</w>", "<|endoftext|>"},
+                    {49406, 320, 1125, 12915, 49407}}};
+    d.alpha = 0.7f;
+    d.lambda = 1.0f;
     d.scored = true;
     d.sGlobal = 0.4f;
     d.sPair = 0.7f;

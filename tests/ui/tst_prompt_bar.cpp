@@ -28,6 +28,19 @@ private Q_SLOTS:
         QCOMPARE(bar.chips(), QStringList{});
     }
 
+    void parsedValuesInOrder() {
+        // What the worker gets: the prompts parsed (once each), in order, texts that do not parse left out.
+        PromptBar bar;
+        bar.setChips({"ride horse", "juggle ball"});
+        const auto parsed = bar.parsed(bar.prompts() + QStringList{"horse"});
+        QCOMPARE(int(parsed.size()), 2);
+        QCOMPARE(QString::fromStdString(parsed[0].verb), QString("ride"));
+        QCOMPARE(parsed[0].object_class, 17);
+        QCOMPARE(QString::fromStdString(parsed[1].verb), QString("juggle"));
+        QCOMPARE(parsed[1].verb_id, -1);
+        QCOMPARE(int(bar.parsed(bar.prompts()).size()), 2);
+    }
+
     void chipsSetBeforeShowAreLaidOut() {
         // Chips restored from settings or a project before the window is shown.
         QWidget window;

@@ -9,6 +9,8 @@
 #include <QtTest/QtTest>
 
 #include "clip/synthetic.h"
+#include "clip/tokenizer.h"
+#include "inspector_data.h"
 #include "image_canvas.h"
 #include "main_window.h"
 #include "prompt_bar.h"
@@ -110,6 +112,37 @@ private Q_SLOTS:
         QVERIFY(waitIdle(w));
     }
 
+    void inspectorShowsWhatTheEngineEncoded() {
+        // Custom templates and fusion weights: the inspector shows the sentences and token ids CLIP
+        // encoded and the weights the score used, as the engine reports them.
+        MainWindow::Options o = options(true);
+        o.engine.templates = {"a picture of a {}, seen from afar.", "an image of a {}."};
+        o.engine.alpha = 0.25f;
+        o.engine.lambda = 2.0f;
+        MainWindow w(o);
+        w.resize(1400, 900);
+        w.show();
+        w.setPrompts({"kick sports ball"});
+        QVERIFY(w.openPaths({QString::fromStdString(hoi::test::samples_dir() + "/messi5.jpg")}));
+        QVERIFY(waitIdle(w));
+        w.thresholdSlider()->setValue(0);
+        QVERIFY(w.selectBestPair());
+        QVERIFY(waitIdle(w));
+        const InspectorData& d = w.inspectorData();
+        QVERIFY(d.scored);
+        QCOMPARE(d.alpha, 0.25f);
+        QCOMPARE(d.lambda, 2.0f);
+        QCOMPARE(d.sentences.size(), 2);
+        QCOMPARE(d.sentences[0].text, QString("a picture of a person kicking a sports ball, seen from afar."));
+        QCOMPARE(d.sentences[1].text, QString("an image of a person kicking a sports ball."));
+        const auto& tok = hoi::clip::Tokenizer::instance();
+        std::vector<int> ids = tok.tokenize(d.sentences[0].text.toStdString());
+        while (!ids.empty() && ids.back() == 0) ids.pop_back();
+        QCOMPARE(std::vector<int>(d.sentences[0].tokenIds.begin(), d.sentences[0].tokenIds.end()), ids);
+        QCOMPARE(d.sentences[0].tokens.size(), int(ids.size()));
+        QCOMPARE(d.sentences[0].tokens.last(), QString("<|endoftext|>"));
+    }
+
     void screenshotShowsSelectedPairHeatmap() {
         MainWindow w(options(true));
         w.resize(1500, 900);
@@ -123,8 +156,8 @@ private Q_SLOTS:
         QVERIFY(waitIdle(w)); // the inspection job
         QVERIFY(w.inspectorData().hasPair);
         QVERIFY(w.inspectorData().scored);
-        QVERIFY(!w.inspectorData().tokens.isEmpty());
-        QCOMPARE(w.inspectorData().tokens.first(), QString("<|startoftext|>"));
+        QCOMPARE(w.inspectorData().sentences.size(), 1);
+        QCOMPARE(w.inspectorData().sentences[0].tokens.first(), QString("<|startoftext|>"));
         QVERIFY(!w.inspectorData().timings.isEmpty());
         ImageCanvas* c = w.canvas();
         QVERIFY(c->heatmapShown());

@@ -60,7 +60,7 @@ private Q_SLOTS:
         });
         clock.start();
         probe.start();
-        const int job = worker()->submitAnalyse({AnalyseItem{1, img, nullptr}, AnalyseItem{2, QString::fromStdString(hoi::test::samples_dir() + "/messi5.jpg"), nullptr}}, {"ride horse"});
+        const int job = worker()->submitAnalyse({AnalyseItem{1, img, nullptr}, AnalyseItem{2, QString::fromStdString(hoi::test::samples_dir() + "/messi5.jpg"), nullptr}}, hoi::model::PromptParser::instance().parse_all({"ride horse"}));
         QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 300000);
         probe.stop();
         QCOMPARE(finished.first().at(0).toInt(), job);
@@ -82,7 +82,7 @@ private Q_SLOTS:
         QCOMPARE(progress.last().at(3).toInt(), 2);
         progress.clear();
         finished.clear();
-        worker()->submitAnalyse({AnalyseItem{3, img, nullptr}}, {"ride horse"});
+        worker()->submitAnalyse({AnalyseItem{3, img, nullptr}}, hoi::model::PromptParser::instance().parse_all({"ride horse"}));
         QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty(), 300000);
         stages.clear();
         for (const auto& p : progress) stages << p.at(1).toString();

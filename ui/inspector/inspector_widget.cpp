@@ -223,21 +223,27 @@ void InspectorWidget::drawUi() {
                 ImGui::TextDisabled("No model score (added by hand, or no CLIP model).");
             }
         }
-        if (!d.tokens.isEmpty() && ImGui::CollapsingHeader("Tokens", ImGuiTreeNodeFlags_DefaultOpen)) {
-            if (!d.clipText.isEmpty()) ImGui::TextWrapped("\"%s\"", d.clipText.toUtf8().constData());
+        if (!d.sentences.isEmpty() && ImGui::CollapsingHeader("Tokens", ImGuiTreeNodeFlags_DefaultOpen)) {
             const float right = ImGui::GetWindowContentRegionMax().x;
-            for (int i = 0; i < d.tokens.size(); ++i) {
-                const QByteArray t = d.tokens[i].toUtf8();
-                const ImVec2 sz = ImGui::CalcTextSize(t.constData());
-                if (i > 0) {
-                    ImGui::SameLine();
-                    if (ImGui::GetCursorPosX() + sz.x + 12 > right) ImGui::NewLine();
+            for (int s = 0; s < d.sentences.size(); ++s) {
+                const InspectorData::Sentence& sentence = d.sentences[s];
+                ImGui::TextWrapped("\"%s\"", sentence.text.toUtf8().constData());
+                ImGui::PushID(s);
+                for (int i = 0; i < sentence.tokens.size(); ++i) {
+                    const QByteArray t = sentence.tokens[i].toUtf8();
+                    const ImVec2 sz = ImGui::CalcTextSize(t.constData());
+                    if (i > 0) {
+                        ImGui::SameLine();
+                        if (ImGui::GetCursorPosX() + sz.x + 12 > right) ImGui::NewLine();
+                    }
+                    ImGui::PushID(i);
+                    ImGui::PushStyleColor(ImGuiCol_Button, rgb(52, 56, 64));
+                    ImGui::SmallButton(t.constData());
+                    ImGui::PopStyleColor();
+                    if (ImGui::IsItemHovered() && i < sentence.tokenIds.size())
+                        ImGui::SetTooltip("id %d", sentence.tokenIds[i]);
+                    ImGui::PopID();
                 }
-                ImGui::PushID(i);
-                ImGui::PushStyleColor(ImGuiCol_Button, rgb(52, 56, 64));
-                ImGui::SmallButton(t.constData());
-                ImGui::PopStyleColor();
-                if (ImGui::IsItemHovered() && i < d.tokenIds.size()) ImGui::SetTooltip("id %d", d.tokenIds[i]);
                 ImGui::PopID();
             }
         }

@@ -1,0 +1,43 @@
+#include "clip/cpu_features.h"
+
+#include <ATen/ATen.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <string>
+
+namespace hoi::clip {
+
+namespace {
+std::atomic<bool> g_portable{false};
+} // namespace
+
+bool use_simd(SimdPath path) {
+    static const bool avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    static const bool f16c = __builtin_cpu_supports("f16c");
+    if (g_portable.load(std::memory_order_relaxed)) return false;
+    return avx2_fma && (path == SimdPath::Avx2Fma || f16c);
+}
+
+void set_kernels_portable(bool on) { g_portable = on; }
+
+bool inference_kernels_disabled() {
+    static const bool off = [] {
+        const char* v = std::getenv("HOI_ONEDNN");
+        return v && std::string(v) == "0";
+    }();
+    return off;
+}
+
+bool use_inference_kernels(std::initializer_list<const at::Tensor*> tensors) {
+    if (inference_kernels_disabled()) return false;
+    const bool grad = at::GradMode::is_enabled();
+    for (const at::Tensor* t : tensors) {
+        if (!t || !t->defined()) continue;
+        if (t->scalar_type() != at::kFloat) return false;
+        if (grad && t->requires_grad()) return false;
+    }
+    return true;
+}
+
+} // namespace hoi::clip
