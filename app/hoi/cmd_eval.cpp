@@ -44,7 +44,7 @@ int eval_vcoco(const std::string& gt_path, const std::string& pred_path, bool pe
     for (const std::string& name : r.ignored_image_names) {
         std::string where;
         for (const auto& img : pred)
-            if (img.name == name) where = img.origin.substr(img.origin.find(": ") + 2);
+            if (img.name == name) where = img.origin.substr(img.origin.rfind(": ") + 2);
         lines.push_back(where + ": image \"" + name + "\" is not in the ground truth (ignored)");
     }
     print_lines(pred_path, lines);
@@ -82,7 +82,7 @@ void print_warnings(const std::string& path, const eval::PredictionFile& file, c
     for (const std::string& name : r.ignored_image_names) {
         std::string where = name;
         for (const auto& img : file.images)
-            if (img.name == name) where = img.origin.substr(img.origin.find(": ") + 2);
+            if (img.name == name) where = img.origin.substr(img.origin.rfind(": ") + 2);
         lines.push_back(where + ": image \"" + name + "\" is not in the ground truth (ignored)");
     }
     print_lines(path, lines);

@@ -122,7 +122,7 @@ EvalResult evaluate(const std::vector<GtImage>& gt, const std::vector<PredImage>
     std::vector<std::string> ignored;
     std::unordered_map<std::string, int> pred_names;
     for (const PredImage& img : pred) {
-        const std::string origin = img.origin.empty() ? "predictions: image '" + img.name + "'" : img.origin;
+        const std::string origin = img.origin.empty() ? "predictions" : img.origin;
         if (pred_names[img.name]++) throw_input(origin + ": image '" + img.name + "' appears more than once");
         for (size_t k = 0; k < img.pairs.size(); ++k) {
             const PredPair& p = img.pairs[k];

@@ -145,7 +145,7 @@ private:
             cls.push_back(c80);
         }
         const Layout layout = !evaluator ? Layout::Annotation : any_class ? Layout::Qpic : Layout::GenVlkt;
-        if (layout != Layout::Annotation) out_.layout = layout == Layout::Qpic ? "qpic" : "gen-vlkt";
+        if (layout != Layout::Annotation && !bx.empty()) out_.layout = layout == Layout::Qpic ? "qpic" : "gen-vlkt";
 
         for (size_t k = 0; k < hois.size(); ++k) {
             const std::string q = at(hp, k);

@@ -13,7 +13,8 @@
 //                      hoi_prediction: [{subject_id, object_id, category_id, score}]}, 0-based as
 //                      the evaluators hold them: with box category_ids (QPIC) category_id is the
 //                      verb 0..116 and box category_id the COCO-80 index 0..79; without (GEN-VLKT,
-//                      HOICLIP) category_id is the HOI triplet 0..599.
+//                      HOICLIP) category_id is the HOI triplet 0..599 (GEN-VLKT's hico_text_label
+//                      order, which is HICO-DET's HOI order: the same ids).
 //   GEN-VLKT's dump    {"preds": [...evaluator layout...], "gts": [...]}, or that object written as
 //                      `json.dumps(str(...))` (a JSON string holding a Python literal, numpy
 //                      scalars included; see python_literal.h). Only "preds" is read.

@@ -60,7 +60,8 @@ private:
         }
     }
 
-    nlohmann::json value(int depth) {
+    // `bare_names`: an unknown name is its own text (keyword values such as float32).
+    nlohmann::json value(int depth, bool bare_names = false) {
         if (depth > kMaxDepth) fail("nested too deeply");
         skip_space();
         if (i_ >= t_.size()) fail("unexpected end of text");
@@ -99,8 +100,8 @@ private:
                     while (i_ < t_.size() && name_char(t_[i_])) ++i_;
                     skip_space();
                     if (i_ > at && i_ < t_.size() && t_[i_] == '=' && (i_ + 1 >= t_.size() || t_[i_ + 1] != '=')) {
-                        ++i_; // keyword argument: read and drop
-                        value(depth + 1);
+                        ++i_; // keyword argument (dtype=float32): read and drop
+                        value(depth + 1, true);
                         return;
                     }
                     i_ = at;
@@ -114,7 +115,7 @@ private:
             if (name == "True") return true;
             if (name == "False") return false;
             if (name == "None") return nullptr;
-            if (name == "nan" || name == "inf") return std::string(name);
+            if (name == "nan" || name == "inf" || bare_names) return std::string(name);
             fail("unknown name '" + std::string(name) + "'");
         }
         fail(std::string("unexpected character '") + c + "'");

@@ -53,11 +53,6 @@ const ClassAp& find(const std::vector<ClassAp>& v, const std::string& name) {
     throw std::runtime_error("no class " + name);
 }
 
-void write_json(const QString& path, const json& j) {
-    std::ofstream out(path.toStdString());
-    out << j.dump(1);
-}
-
 } // namespace
 
 class TestVcocoEval : public QObject {
@@ -65,6 +60,8 @@ class TestVcocoEval : public QObject {
 
     QTemporaryDir dir_;
     QString path(const char* name) const { return dir_.path() + "/" + name; }
+    // Writes `j` as the file `name` in the temporary folder.
+    void save(const char* name, const json& j) const { std::ofstream(path(name).toStdString()) << j.dump(1); }
 
 private Q_SLOTS:
     void vocabulary() {
@@ -282,9 +279,9 @@ private Q_SLOTS:
             for (auto& e : im["hoi_annotation"]) e["score"] = 1.0;
         self.push_back({{"file_name", "COCO_val2014_000000999999.jpg"}, {"annotations", json::array()},
                         {"hoi_annotation", json::array()}});
-        write_json(path("gt.json"), gt);
-        write_json(path("self.json"), self);
-        write_json(path("pred.json"), pred);
+        save("gt.json", gt);
+        save("self.json", self);
+        save("pred.json", pred);
 
         // Ground truth against itself: every class with positives has AP 1. Seven actions have
         // positives (hold, sit, talk_on_phone, look, read, eat, hit): agent mAP 7/26.
