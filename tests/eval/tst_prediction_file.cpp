@@ -161,7 +161,7 @@ private Q_SLOTS:
     void errorsNameTheEntry() {
         const json h = {{"subject_id", 0}, {"object_id", 1}, {"category_id", 88}};
         // Missing score: AP needs scores.
-        QString e = error_of(json::array({image("a.jpg", {kPerson, kChair}, {h})}).dump());
+        QString e = error_of(json::array({image("a.jpg", {kPerson, kChair}, json::array({h}))}).dump());
         QVERIFY2(e.contains("p.json: [0].hoi_annotation[0]: missing \"score\""), qPrintable(e));
         // NaN / infinite score (only a Python literal can hold them).
         e = error_of(json("[{'file_name': 'a.jpg', 'annotations': [{'bbox': [0, 0, 9, 9], 'category_id': 1}, "
@@ -171,17 +171,17 @@ private Q_SLOTS:
         QVERIFY2(e.contains("[0].hoi_annotation[0].score: the score is \"nan\""), qPrintable(e));
         json inf = h;
         inf["score"] = "inf";
-        e = error_of(json::array({image("a.jpg", {kPerson, kChair}, {inf})}).dump());
+        e = error_of(json::array({image("a.jpg", {kPerson, kChair}, json::array({inf}))}).dump());
         QVERIFY2(e.contains("[0].hoi_annotation[0].score"), qPrintable(e));
         // Duplicate file names.
         json ok = h;
         ok["score"] = 0.5;
-        e = error_of(json::array({image("a.jpg", {kPerson, kChair}, {ok}), image("a.jpg", {kPerson, kChair}, {ok})}).dump());
+        e = error_of(json::array({image("a.jpg", {kPerson, kChair}, json::array({ok})), image("a.jpg", {kPerson, kChair}, json::array({ok}))}).dump());
         QVERIFY2(e.contains("[1]: duplicate image \"a.jpg\""), qPrintable(e));
         // A box index outside the image's boxes.
         json far = ok;
         far["object_id"] = 5;
-        e = error_of(json::array({image("a.jpg", {kPerson, kChair}, {far})}).dump());
+        e = error_of(json::array({image("a.jpg", {kPerson, kChair}, json::array({far}))}).dump());
         QVERIFY2(e.contains("[0].hoi_annotation[0].object_id: 5 is outside 0..1"), qPrintable(e));
         // No file name.
         e = error_of(json::array({{{"annotations", json::array()}, {"hoi_annotation", json::array()}}}).dump());

@@ -15,7 +15,7 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
-using namespace hoi::eval;
+using hoi::eval::Box;
 using namespace hoi::eval::vcoco;
 using nlohmann::json;
 namespace voc = hoi::annotation::vcoco;
