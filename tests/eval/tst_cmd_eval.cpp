@@ -36,6 +36,12 @@ class TestCmdEval : public QObject {
 
     QTemporaryDir dir_;
     QString path(const char* name) const { return dir_.path() + "/" + name; }
+    // Runs `hoi eval ARGS`: its JSON when it exits 0, else null; its stderr in *err.
+    json eval_ok(const QStringList& args, std::string* err) const {
+        const auto r = hoi::test::run_hoi(QStringList{"eval"} + args);
+        *err = r.err;
+        return r.exit_code == 0 ? json::parse(r.out) : json();
+    }
 
 private Q_SLOTS:
     void initTestCase() {
@@ -89,18 +95,18 @@ private Q_SLOTS:
     }
 
     void lenientPredictions() {
-        const auto r = hoi::test::run_hoi({"eval", "--gt", path("gt.json"), "--pred", path("lenient.json")});
-        QVERIFY2(r.exit_code == 0, r.err.c_str());
-        const json j = json::parse(r.out);
+        std::string log;
+        const json j = eval_ok({"--gt", path("gt.json"), "--pred", path("lenient.json")}, &log);
+        QVERIFY2(!j.is_null(), log.c_str());
         // sit_on chair AP 1; stand_on chair: FP 0.95, TP 0.85, FP 0.8 -> precision 1/2 at recall 1: AP 1/2.
         QCOMPARE(j["map_full"].get<double>(), 0.75);
         QCOMPARE(j["map_rare"].get<double>(), 0.5);
         QCOMPARE(j["prediction_images_ignored"].get<int>(), 1);
         QCOMPARE(j["prediction_warnings"].get<int>(), 2);
-        const QString err = QString::fromStdString(r.err);
-        QVERIFY2(err.contains("2 cases read leniently"), r.err.c_str());
-        QVERIFY2(err.contains("[0].annotations[3].bbox: degenerate box"), r.err.c_str());
-        QVERIFY2(err.contains("[2]: image \"zzz.jpg\" is not in the ground truth"), r.err.c_str());
+        const QString err = QString::fromStdString(log);
+        QVERIFY2(err.contains("2 cases read leniently"), log.c_str());
+        QVERIFY2(err.contains("[0].annotations[3].bbox: degenerate box"), log.c_str());
+        QVERIFY2(err.contains("[2]: image \"zzz.jpg\" is not in the ground truth"), log.c_str());
         // --strict keeps refusing the whole file.
         const auto s = hoi::test::run_hoi({"eval", "--gt", path("gt.json"), "--pred", path("lenient.json"), "--strict"});
         QCOMPARE(s.exit_code, 3);
@@ -109,22 +115,22 @@ private Q_SLOTS:
 
     void referenceLayouts() {
         for (const char* file : {"qpic.json", "genvlkt.json"}) {
-            const auto r = hoi::test::run_hoi({"eval", "--gt", path("gt.json"), "--pred", path(file)});
-            QVERIFY2(r.exit_code == 0, r.err.c_str());
-            const json j = json::parse(r.out);
+            std::string log;
+            const json j = eval_ok({"--gt", path("gt.json"), "--pred", path(file)}, &log);
+            QVERIFY2(!j.is_null(), log.c_str());
             QCOMPARE(j["map_full"].get<double>(), 0.5);
             QCOMPARE(j["map_rare"].get<double>(), 0.0);
             QCOMPARE(j["prediction_layout"].get<std::string>(), std::string(file == std::string("qpic.json") ? "qpic" : "gen-vlkt"));
-            QVERIFY2(r.err.empty(), r.err.c_str());
+            QVERIFY2(log.empty(), log.c_str());
             QCOMPARE(hoi::test::run_hoi({"eval", "--gt", path("gt.json"), "--pred", path(file), "--strict"}).exit_code, 3);
         }
     }
 
     void settingAndCurves() {
-        const auto r = hoi::test::run_hoi({"eval", "--gt", path("gt.json"), "--pred", path("pred.json"), "--setting",
-                                           "ko", "--curves", path("curves.csv")});
-        QVERIFY2(r.exit_code == 0, r.err.c_str());
-        const json j = json::parse(r.out);
+        std::string log;
+        const json j = eval_ok({"--gt", path("gt.json"), "--pred", path("pred.json"), "--setting", "ko", "--curves",
+                                path("curves.csv")}, &log);
+        QVERIFY2(!j.is_null(), log.c_str());
         QCOMPARE(j["setting"].get<std::string>(), std::string("ko"));
         QCOMPARE(j["map_full"].get<double>(), 0.5); // every image has a chair: as the default setting
         QFile f(path("curves.csv"));
