@@ -1,5 +1,6 @@
 #include "eval/hico_eval.h"
 
+#include "annotation/hico_vocabulary.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
 #include "io/resources.h"
@@ -39,14 +40,19 @@ std::string pair_where(const std::string& kind, const std::string& image, size_t
     return kind + " image '" + image + "', pair " + std::to_string(index);
 }
 
-struct Detection {
-    double score;
-    bool tp;
-};
-
 } // namespace
 
+Setting parse_setting(std::string_view name) {
+    if (name == "default") return Setting::Default;
+    if (name == "ko") return Setting::KnownObject;
+    throw_usage("unknown setting '" + std::string(name) + "' (expected default or ko)");
+}
+
+std::string_view setting_name(Setting setting) { return setting == Setting::KnownObject ? "ko" : "default"; }
+
 double iou_plus1(const Box& a, const Box& b) {
+    for (double v : {a.x1, a.y1, a.x2, a.y2, b.x1, b.y1, b.x2, b.y2})
+        if (!std::isfinite(v)) return 0.0;
     const double area_a = (a.x2 - a.x1 + 1) * (a.y2 - a.y1 + 1);
     const double area_b = (b.x2 - b.x1 + 1) * (b.y2 - b.y1 + 1);
     const double iy1 = std::max(a.y1, b.y1), iy2 = std::min(a.y2, b.y2);
@@ -54,6 +60,21 @@ double iou_plus1(const Box& a, const Box& b) {
     if (iy1 >= iy2 || ix1 >= ix2) return 0.0;
     const double inter = (iy2 - iy1 + 1) * (ix2 - ix1 + 1);
     return inter / (area_a + area_b - inter);
+}
+
+void precision_recall(std::vector<ScoredDetection>& d, int num_gt, std::vector<double>& rec, std::vector<double>& prec) {
+    std::stable_sort(d.begin(), d.end(),
+                     [](const ScoredDetection& a, const ScoredDetection& b) { return a.score > b.score; });
+    rec.clear();
+    prec.clear();
+    rec.reserve(d.size());
+    prec.reserve(d.size());
+    double tp = 0, fp = 0;
+    for (const ScoredDetection& x : d) {
+        (x.true_positive ? tp : fp) += 1;
+        rec.push_back(tp / num_gt);
+        prec.push_back(tp / (tp + fp));
+    }
 }
 
 double voc_ap_11point(const std::vector<double>& recall, const std::vector<double>& precision) {
@@ -98,24 +119,45 @@ EvalResult evaluate(const std::vector<GtImage>& gt, const std::vector<PredImage>
         }
     }
     std::vector<const PredImage*> pred_of(gt.size(), nullptr);
+    std::vector<std::string> ignored;
+    std::unordered_map<std::string, int> pred_names;
     for (const PredImage& img : pred) {
-        auto it = gt_index.find(img.name);
-        if (it == gt_index.end())
-            throw_input("predictions: image '" + img.name + "' is not in the ground truth");
-        if (pred_of[it->second]) throw_input("predictions: image '" + img.name + "' appears more than once");
-        pred_of[it->second] = &img;
+        const std::string origin = img.origin.empty() ? "predictions" : img.origin;
+        if (pred_names[img.name]++) throw_input(origin + ": image '" + img.name + "' appears more than once");
         for (size_t k = 0; k < img.pairs.size(); ++k) {
             const PredPair& p = img.pairs[k];
-            const std::string where = pair_where("predictions", img.name, k);
+            const std::string where = img.origin.empty() ? pair_where("predictions", img.name, k)
+                                                         : img.origin + ": pair " + std::to_string(k);
             check_hoi(p.hoi, where);
-            check_box(p.human, where, "human");
-            check_box(p.object, where, "object");
+            if (!options.lenient_predictions) {
+                check_box(p.human, where, "human");
+                check_box(p.object, where, "object");
+            }
             if (!std::isfinite(p.score)) throw_input(where + ": the score is not a finite number");
         }
+        auto it = gt_index.find(img.name);
+        if (it == gt_index.end()) {
+            if (!options.lenient_predictions)
+                throw_input("predictions: image '" + img.name + "' is not in the ground truth");
+            ignored.push_back(img.name);
+            continue;
+        }
+        pred_of[it->second] = &img;
+    }
+
+    // Known-Object: the objects each ground-truth image has (COCO-80 ids of its pairs' objects).
+    std::vector<std::vector<char>> image_objects;
+    std::array<int, kHicoHois> object_of{};
+    if (options.setting == Setting::KnownObject) {
+        const auto& vocab = annotation::HicoVocabulary::instance();
+        for (int h = 0; h < kHicoHois; ++h) object_of[size_t(h)] = vocab.hoi(h).object_coco80;
+        image_objects.assign(gt.size(), std::vector<char>(annotation::HicoVocabulary::kObjects, 0));
+        for (size_t i = 0; i < gt.size(); ++i)
+            for (const GtPair& p : gt[i].pairs) image_objects[i][size_t(object_of[size_t(p.hoi)])] = 1;
     }
 
     // Match, image by image (ground-truth order, as the reference zips predictions with it).
-    std::array<std::vector<Detection>, kHicoHois> dets;
+    std::array<std::vector<ScoredDetection>, kHicoHois> dets;
     int evaluated_predictions = 0;
     for (size_t i = 0; i < gt.size(); ++i) {
         if (!pred_of[i]) continue;
@@ -130,6 +172,7 @@ EvalResult evaluate(const std::vector<GtImage>& gt, const std::vector<PredImage>
         for (size_t idx : order) {
             const PredPair& p = pp[idx];
             if (num_gt[size_t(p.hoi)] == 0) continue; // class without ground truth: ignored
+            if (!image_objects.empty() && !image_objects[i][size_t(object_of[size_t(p.hoi)])]) continue;
             double best_overlap = 0;
             long best = -1;
             for (size_t g = 0; g < gp.size(); ++g) {
@@ -154,6 +197,9 @@ EvalResult evaluate(const std::vector<GtImage>& gt, const std::vector<PredImage>
     // AP per class with ground truth.
     EvalResult r;
     r.split = split.name;
+    r.setting = std::string(setting_name(options.setting));
+    r.ignored_images = int(ignored.size());
+    r.ignored_image_names = std::move(ignored);
     r.subset = split.subset;
     r.complement = split.complement;
     r.images = int(gt.size());
@@ -167,19 +213,14 @@ EvalResult evaluate(const std::vector<GtImage>& gt, const std::vector<PredImage>
         c.hoi = h;
         c.in_subset = split.in_subset[size_t(h)];
         c.num_gt = n;
-        std::vector<Detection>& d = dets[size_t(h)];
-        std::stable_sort(d.begin(), d.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
+        std::vector<ScoredDetection>& d = dets[size_t(h)];
         c.num_detections = int(d.size());
         std::vector<double> rec, prec;
-        rec.reserve(d.size());
-        prec.reserve(d.size());
-        double tp = 0, fp = 0;
-        for (const Detection& x : d) {
-            (x.tp ? tp : fp) += 1;
-            rec.push_back(tp / n);
-            prec.push_back(tp / (tp + fp));
+        precision_recall(d, n, rec, prec);
+        for (size_t k = 0; k < d.size(); ++k) {
+            c.true_positives += d[k].true_positive ? 1 : 0;
+            if (options.keep_curves) c.curve.push_back({d[k].score, d[k].true_positive, rec[k], prec[k]});
         }
-        c.true_positives = int(tp);
         c.ap = d.empty() ? 0.0 : voc_ap_11point(rec, prec);
         c.max_recall = rec.empty() ? 0.0 : *std::max_element(rec.begin(), rec.end());
         sum_all += c.ap;

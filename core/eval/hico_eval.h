@@ -23,6 +23,9 @@
 //   precision, exactly as numpy's arange(0., 1.1, 0.1) produces them (0.30000000000000004, ...), so
 //   a recall of exactly 0.3 does not reach the fourth threshold - as in the reference.
 //   A class with ground truth and no detection has AP 0.
+// - Setting (HICO-DET protocol): Default counts every image for every class; Known-Object (ko)
+//   counts, for each HOI class, only the images whose ground truth has a pair with that class's
+//   object (any verb): predictions of the class in other images are left out (ho-rcnn's `ko`).
 // - mAP Full = mean AP over evaluated classes; Rare / Non-rare (default split) or Unseen / Seen
 //   (zero-shot splits) = mean over evaluated classes inside / outside the subset. A subset without
 //   any evaluated class has no mean (std::nullopt; numpy would give nan).
@@ -60,6 +63,7 @@ struct GtImage {
 struct PredImage {
     std::string name;
     std::vector<PredPair> pairs;
+    std::string origin; // where it came from, for messages ("preds.json: [3]"); "" = the name
 };
 
 // Which HOI classes form the "subset" mean (rare, or unseen for a zero-shot split).
@@ -70,9 +74,28 @@ struct ClassSplit {
     std::array<bool, kHicoHois> in_subset{};
 };
 
+enum class Setting { Default, KnownObject };
+// "default" or "ko"; throws hoi::Error(Usage) otherwise.
+Setting parse_setting(std::string_view name);
+std::string_view setting_name(Setting setting);
+
 struct EvalOptions {
     int max_hois_per_image = 100;
     double iou_threshold = 0.5;
+    Setting setting = Setting::Default;
+    // Predictions are model output, read as the reference evaluators read them: a prediction image
+    // that is not in the ground truth is ignored (counted in EvalResult::ignored_images), and boxes
+    // are not checked (a degenerate or non-finite box overlaps nothing). Duplicate image names, HOI
+    // ids outside 0..599 and non-finite scores are still errors. false: all of these are errors.
+    bool lenient_predictions = false;
+    bool keep_curves = false; // fill ClassResult::curve
+};
+
+// One point of a class's precision-recall curve: the detection at that rank (by score).
+struct CurvePoint {
+    double score = 0;
+    bool true_positive = false;
+    double recall = 0, precision = 0;
 };
 
 struct ClassResult {
@@ -83,6 +106,7 @@ struct ClassResult {
     int true_positives = 0;
     double ap = 0;
     double max_recall = 0;
+    std::vector<CurvePoint> curve; // with EvalOptions::keep_curves, one point per detection
 };
 
 struct EvalResult {
@@ -93,12 +117,27 @@ struct EvalResult {
     std::optional<double> map_complement; // non-rare / seen
     double mean_max_recall = 0;
     int evaluated_classes = 0, subset_classes = 0, complement_classes = 0;
+    std::string setting = "default";   // setting_name(EvalOptions::setting)
     int images = 0, gt_pairs = 0, predictions = 0; // predictions evaluated (after the top-k cut)
+    int ignored_images = 0;            // lenient: prediction images not in the ground truth
+    std::vector<std::string> ignored_image_names; // their names (file order)
     std::vector<ClassResult> classes;  // evaluated classes, by HOI id
 };
 
-// IoU with the +1-pixel convention of the reference evaluators (see above).
+// IoU with the +1-pixel convention of the reference evaluators (see above); 0 when a coordinate
+// is not finite.
 double iou_plus1(const Box& a, const Box& b);
+
+// One detection of a class, for AP.
+struct ScoredDetection {
+    double score = 0;
+    bool true_positive = false;
+};
+// Sorts the detections by decreasing score (stable: ties keep their order) and gives the cumulative
+// recall TP / num_gt and precision TP / (TP + FP) after each (num_gt > 0). Shared by the HICO-DET and
+// V-COCO evaluations.
+void precision_recall(std::vector<ScoredDetection>& detections, int num_gt, std::vector<double>& recall,
+                      std::vector<double>& precision);
 
 // 11-point interpolated AP from cumulative recall / precision (same length, detection order).
 double voc_ap_11point(const std::vector<double>& recall, const std::vector<double>& precision);
@@ -106,7 +145,8 @@ double voc_ap_11point(const std::vector<double>& recall, const std::vector<doubl
 // Evaluates predictions against ground truth. Images are matched by name: a ground-truth image
 // without predictions has none; a prediction image that is not in the ground truth, a duplicate
 // image name, a HOI id outside 0..599, a non-finite or inverted box (x2 < x1 or y2 < y1) or a
-// non-finite score throw hoi::Error(Input) naming the image and the pair.
+// non-finite score throw hoi::Error(Input) naming the image and the pair (`origin` of the
+// PredImage when set), except what EvalOptions::lenient_predictions allows in predictions.
 EvalResult evaluate(const std::vector<GtImage>& gt, const std::vector<PredImage>& pred, const ClassSplit& split,
                     const EvalOptions& options = {});
 

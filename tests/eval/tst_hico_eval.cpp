@@ -2,6 +2,7 @@
 // the top-100 cut, class subsets, and the real class splits.
 #include <QtTest>
 
+#include "eval/curves_csv.h"
 #include "eval/hico_eval.h"
 #include "io/error.h"
 #include "test_util.h"
@@ -273,6 +274,93 @@ private Q_SLOTS:
                  qPrintable(msg));
         QVERIFY2(throws_kind(run({{"a", {}}}, {{"a", {pred_pair(-1, 0.5)}}}), hoi::ErrorKind::Input, "pair 0", &msg),
                  qPrintable(msg));
+    }
+
+    // Predictions read as the reference evaluators read them: an image not in the ground truth is
+    // ignored and counted, a degenerate box overlaps nothing; scores, ids and duplicates stay errors.
+    void lenientPredictions() {
+        const Box inverted{299, 0, 200, 99}; // kO with x1 and x2 swapped
+        std::vector<GtImage> gt{{"a", {gt_pair(89)}}, {"b", {gt_pair(89)}}};
+        std::vector<PredImage> pred{{"a", {pred_pair(89, 0.9), pred_pair(89, 0.8, kH, inverted)}},
+                                    {"b", {pred_pair(89, 0.7)}},
+                                    {"zzz", {pred_pair(89, 0.95)}}};
+        EvalOptions lenient;
+        lenient.lenient_predictions = true;
+        const EvalResult r = evaluate(gt, pred, ClassSplit{}, lenient);
+        // 0.9 TP, 0.8 FP (the inverted box overlaps nothing), 0.7 TP; "zzz" is not counted.
+        QCOMPARE(r.ignored_images, 1);
+        QCOMPARE(r.ignored_image_names, std::vector<std::string>{"zzz"});
+        QCOMPARE(r.predictions, 3);
+        QVERIFY(near(r.map_full, (6.0 + 5.0 * 2.0 / 3.0) / 11.0));
+        // Non-finite coordinates overlap nothing either.
+        QCOMPARE(iou_plus1({0, 0, std::nan(""), 9}, {0, 0, 9, 9}), 0.0);
+        QCOMPARE(iou_plus1({0, 0, 9, 9}, {0, 0, 9, HUGE_VAL}), 0.0);
+
+        QString msg;
+        QVERIFY2(throws_kind([&] { evaluate(gt, pred, ClassSplit{}); }, hoi::ErrorKind::Input, "x2 < x1", &msg),
+                 qPrintable(msg));
+        pred[0].pairs.pop_back();
+        QVERIFY2(throws_kind([&] { evaluate(gt, pred, ClassSplit{}); }, hoi::ErrorKind::Input,
+                             "'zzz' is not in the ground truth", &msg),
+                 qPrintable(msg));
+        auto lenient_run = [&](std::vector<PredImage> p) { return [p, &gt, &lenient] { evaluate(gt, p, ClassSplit{}, lenient); }; };
+        QVERIFY2(throws_kind(lenient_run({{"a", {}}, {"a", {}}}), hoi::ErrorKind::Input, "more than once", &msg),
+                 qPrintable(msg));
+        QVERIFY2(throws_kind(lenient_run({{"zzz", {}}, {"zzz", {}}}), hoi::ErrorKind::Input, "more than once", &msg),
+                 qPrintable(msg));
+        QVERIFY2(throws_kind(lenient_run({{"a", {pred_pair(89, HUGE_VAL)}, "p.json: [4]"}}), hoi::ErrorKind::Input,
+                             "p.json: [4]: pair 0: the score is not a finite number", &msg),
+                 qPrintable(msg));
+        QVERIFY2(throws_kind(lenient_run({{"a", {pred_pair(600, 0.5)}}}), hoi::ErrorKind::Input, "HOI id 600", &msg),
+                 qPrintable(msg));
+    }
+
+    // Known-Object: a class counts only the images whose ground truth has its object.
+    // 89 = sit_on chair, 87 = hold chair, 139 = ride horse.
+    void knownObjectSetting() {
+        std::vector<GtImage> gt{{"a", {gt_pair(89)}}, {"b", {gt_pair(139)}}, {"c", {gt_pair(87)}}};
+        std::vector<PredImage> pred{{"a", {pred_pair(89, 0.5)}}, {"b", {pred_pair(89, 0.9)}}, {"c", {pred_pair(89, 0.8)}}};
+        // Default: 89 ranks FP (b), FP (c), TP (a): precision 1/3 at recall 1 -> AP 1/3; 87 and 139 AP 0.
+        EvalOptions options;
+        EvalResult r = evaluate(gt, pred, ClassSplit{}, options);
+        QCOMPARE(r.setting, std::string("default"));
+        QCOMPARE(r.predictions, 3);
+        QVERIFY(near(find_class(r, 89)->ap, 1.0 / 3.0));
+        QVERIFY(near(r.map_full, 1.0 / 9.0));
+        // Known-Object: b has no chair, its prediction is left out: FP (c), TP (a) -> AP 1/2.
+        options.setting = Setting::KnownObject;
+        r = evaluate(gt, pred, ClassSplit{}, options);
+        QCOMPARE(r.setting, std::string("ko"));
+        QCOMPARE(r.predictions, 2);
+        QCOMPARE(find_class(r, 89)->num_detections, 2);
+        QVERIFY(near(find_class(r, 89)->ap, 0.5));
+        QVERIFY(near(r.map_full, 0.5 / 3.0));
+        QCOMPARE(parse_setting("ko"), Setting::KnownObject);
+        QString msg;
+        QVERIFY2(throws_kind([] { parse_setting("known"); }, hoi::ErrorKind::Usage, "unknown setting 'known'", &msg),
+                 qPrintable(msg));
+    }
+
+    void precisionRecallCurves() {
+        std::vector<GtImage> gt{{"a", {gt_pair(89)}}, {"c", {gt_pair(87)}}};
+        std::vector<PredImage> pred{{"a", {pred_pair(89, 0.5)}}, {"c", {pred_pair(89, 0.75)}}};
+        EvalOptions options;
+        QVERIFY(evaluate(gt, pred, ClassSplit{}, options).classes[1].curve.empty());
+        options.keep_curves = true;
+        const EvalResult r = evaluate(gt, pred, ClassSplit{}, options);
+        const ClassResult* c = find_class(r, 89);
+        QCOMPARE(int(c->curve.size()), 2);
+        QCOMPARE(c->curve[0].score, 0.75);
+        QCOMPARE(c->curve[0].true_positive, false);
+        QCOMPARE(c->curve[0].recall, 0.0);
+        QCOMPARE(c->curve[0].precision, 0.0);
+        QCOMPARE(c->curve[1].true_positive, true);
+        QCOMPARE(c->curve[1].recall, 1.0);
+        QCOMPARE(c->curve[1].precision, 0.5);
+        QVERIFY(find_class(r, 87)->curve.empty()); // ground truth, no detection: no point
+        QCOMPARE(curves_csv(r), std::string("hoi,verb,object,rank,score,true_positive,recall,precision\n"
+                                            "89,sit_on,chair,1,0.75,0,0.0,0.0\n"
+                                            "89,sit_on,chair,2,0.5,1,1.0,0.5\n"));
     }
 
     // The shared HICO-DET test image (custom layout: images[].pairs[] with box_h, box_o, hoi_id):
