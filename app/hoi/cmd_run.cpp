@@ -9,6 +9,7 @@
 #include "io/error.h"
 #include "io/file_lock.h"
 #include "io/names.h"
+#include "learn/adapter_examples.h"
 
 #include <atomic>
 #include <chrono>
@@ -67,6 +68,11 @@ static int cmd_run(std::vector<std::string> argv) {
         .option("--template", "T", "CLIP sentence template with {}; several = an averaged ensemble (default \"a photo of a {}.\")", true)
         .option("--pair-features", "MODE", "masked (default: one CLIP pass per image) or crop")
         .option("--weights", "FILE", "learnable head weights (safetensors)")
+        .option("--head", "FILE", "a head trained by hoi train (the same as --weights)")
+        .option("--adapt-from", "REVIEWED", "few-shot adapter: the reviewed relations of an annotation file or project")
+        .option("--adapt-images", "DIR", "the image folder of --adapt-from (default: its project folder or its own folder)")
+        .option("--adapter-weight", "W", "logit added per matching reviewed example (default 3)")
+        .option("--adapter-sharpness", "B", "affinity exp(-B (1 - cos)) of a pair to an example (default 5.5)")
         .option("--min-score", "S", "omit interactions scoring below S (default 0)")
         .option("--attention-dir", "DIR", "write each pair's attention map as a PNG overlay")
         .flag("--relevance", "with --attention-dir: gradient relevance maps of the best prompt (slower)")
@@ -87,7 +93,9 @@ static int cmd_run(std::vector<std::string> argv) {
     opt.max_humans = args.get_int("--max-humans", opt.max_humans);
     opt.max_objects = args.get_int("--max-objects", opt.max_objects);
     opt.templates = args.all("--template");
-    opt.weights_path = args.get("--weights");
+    opt.weights_path = args.get("--head", args.get("--weights"));
+    opt.adapter.weight = static_cast<float>(args.get_double("--adapter-weight", opt.adapter.weight));
+    opt.adapter.sharpness = static_cast<float>(args.get_double("--adapter-sharpness", opt.adapter.sharpness));
     opt.keep_layer_attention = false;
     opt.cache_limit_bytes = 64ull << 20; // batch: images are seen once
     const std::string mode = args.get("--pair-features", "masked");
@@ -154,6 +162,20 @@ static int cmd_run(std::vector<std::string> argv) {
                        {"max_objects", opt.max_objects}, {"templates", opt.templates.empty() ? model::default_templates() : opt.templates},
                        {"pair_features", mode}, {"min_score", bopt.min_score},
                        {"score", "s_h^lambda * s_o^lambda * (alpha * s_pair + (1 - alpha) * s_global)"}};
+    if (auto head = engine.head_metadata(); !head.empty()) {
+        // A trained head (hoi train): its scoring, the CLIP model, classes, split, epochs, data.
+        nlohmann::json h(head);
+        h["sha256"] = clip::sha256_file(opt.weights_path);
+        meta["models"]["head"] = h;
+    }
+    if (args.has("--adapt-from")) {
+        // The few-shot adapter: every decided relation of REVIEWED becomes an example before the run.
+        const auto set = learn::read_labelled_set(args.get("--adapt-from"), args.get("--adapt-images"));
+        std::cerr << "hoi run: --adapt-from " << args.get("--adapt-from") << ": " << set.summary() << std::endl;
+        meta["options"]["adapter"] = learn::add_examples(engine, set, nullptr, [](const std::string& line) {
+            std::cerr << "hoi run: --adapt-from: " << line << std::endl;
+        });
+    }
     meta["shard"] = shard_spec.empty() ? nlohmann::json(nullptr) : nlohmann::json(shard_spec);
     meta["image_list"] = image_list;
 
