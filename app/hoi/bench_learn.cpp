@@ -4,7 +4,6 @@
 #include "bench.h"
 
 #include "clip/clip_model.h"
-#include "clip/synthetic.h"
 #include "hoi/engine.h"
 #include "io/image.h"
 #include "io/resources.h"
@@ -16,32 +15,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <unistd.h>
 
 namespace hoi::bench {
 namespace {
 
 double now_ms() {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// 4 people and 8 objects (32 human-object pairs; 44 person x other-box pairs for training).
-std::vector<detect::Detection> boxes_for(int W, int H) {
-    std::vector<detect::Detection> out;
-    const int objects[] = {17, 1, 41, 32, 56, 63, 67, 16};
-    for (int i = 0; i < 12; ++i) {
-        detect::Detection d;
-        const bool person = i < 4;
-        const int k = person ? i : i - 4;
-        d.x1 = W * (person ? 0.05f + 0.22f * k : 0.02f + 0.12f * k);
-        d.x2 = d.x1 + W * (person ? 0.2f : 0.1f);
-        d.y1 = H * (person ? 0.1f : 0.4f + 0.05f * (k % 3));
-        d.y2 = person ? H * 0.95f : d.y1 + H * 0.25f;
-        d.class_id = person ? 0 : objects[k];
-        d.score = person ? 0.9f : 0.85f;
-        out.push_back(d);
-    }
-    return out;
 }
 
 nlohmann::json bench_learn(Context& ctx) {
@@ -51,25 +30,9 @@ nlohmann::json bench_learn(Context& ctx) {
         out["skipped"] = "needs resources/samples/person.jpg and models/cache/nanodet.json (run `make test`)";
         return out;
     }
-    std::shared_ptr<clip::ClipModel> clip_model;
-    if (!ctx.clip_path.empty()) {
-        clip_model = clip::ClipModel::load(ctx.clip_path);
-        out["model"] = ctx.clip_path;
-    } else {
-        std::cerr << "bench learn: building a random-weight ViT-B/32-sized model" << std::endl;
-        clip_model = clip::ClipModel::from_state_dict(clip::synthetic_weights(clip::vit_b32_config(), 0),
-                                                      "synthetic ViT-B/32");
-        out["model"] = "synthetic ViT-B/32 (random weights)";
-    }
-    const auto tmp = std::filesystem::temp_directory_path() / ("hoi-bench-learn-" + std::to_string(::getpid()));
-    struct RemoveDir {
-        std::filesystem::path p;
-        ~RemoveDir() {
-            std::error_code ec;
-            std::filesystem::remove_all(p, ec);
-        }
-    } remove_tmp{tmp};
-    std::filesystem::create_directories(tmp);
+    std::shared_ptr<clip::ClipModel> clip_model = bench_clip_model(ctx, out, "learn");
+    const ScopedTempDir dir("hoi-bench-learn-");
+    const auto& tmp = dir.path;
     model::EngineOptions opt;
     opt.text_cache_dir = (tmp / "text").string();
     opt.models_dir = ctx.models_dir;
@@ -78,7 +41,7 @@ nlohmann::json bench_learn(Context& ctx) {
     model::Engine engine(opt, clip_model);
     const auto hico = model::PromptParser::instance().hico_prompts();
     io::Image img = io::load_image(image);
-    const auto boxes = boxes_for(img.rgb.cols, img.rgb.rows);
+    const auto boxes = grid_boxes(img.rgb.cols, img.rgb.rows);
     const int repeats = ctx.quick ? 1 : std::max(3, ctx.repeats / 2);
 
     // ---- the few-shot adapter: re-query of 32 pairs x 600 prompts, with and without examples ----

@@ -25,16 +25,6 @@ namespace {
 CancelFlag g_cancel;
 extern "C" void on_sigint(int) { g_cancel.cancel(); }
 
-std::string fmt_duration(double seconds) {
-    if (!(seconds >= 0) || seconds > 1e7) return "?";
-    long s = static_cast<long>(seconds + 0.5);
-    char buf[32];
-    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
-    else if (s >= 60) std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
-    else std::snprintf(buf, sizeof buf, "%lds", s);
-    return buf;
-}
-
 std::string safe_stem(const std::string& path) {
     std::string s = std::filesystem::path(path).stem().string();
     for (auto& c : s)
@@ -255,7 +245,7 @@ static int cmd_run(std::vector<std::string> argv) {
         ++done;
         const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_loop).count();
         const double eta = el / static_cast<double>(done) * static_cast<double>(todo.size() - done);
-        std::cerr << "[" << done + skipped << "/" << images.size() << "] " << path << "  ETA " << fmt_duration(eta)
+        std::cerr << "[" << done + skipped << "/" << images.size() << "] " << path << "  ETA " << format_duration(eta)
                   << std::endl;
         if (g_cancel.cancelled()) {
             cancelled = true;

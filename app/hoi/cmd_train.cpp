@@ -19,16 +19,6 @@ namespace {
 CancelFlag g_train_cancel;
 extern "C" void on_train_sigint(int) { g_train_cancel.cancel(); }
 
-std::string eta_text(double s) {
-    if (!(s >= 0) || s > 1e7) return "?";
-    char b[32];
-    const long v = static_cast<long>(s + 0.5);
-    if (v >= 3600) std::snprintf(b, sizeof b, "%ldh%02ldm", v / 3600, (v / 60) % 60);
-    else if (v >= 60) std::snprintf(b, sizeof b, "%ldm%02lds", v / 60, v % 60);
-    else std::snprintf(b, sizeof b, "%lds", v);
-    return b;
-}
-
 } // namespace
 
 static int cmd_train(std::vector<std::string> argv) {
@@ -121,7 +111,7 @@ static int cmd_train(std::vector<std::string> argv) {
                                     char line[160];
                                     std::snprintf(line, sizeof line, "hoi train: epoch %d/%d step %d/%d loss %.5f ETA %s",
                                                   p.epoch, p.epochs, p.step, p.steps, p.loss,
-                                                  eta_text(p.eta_seconds).c_str());
+                                                  format_duration(p.eta_seconds).c_str());
                                     std::cerr << line << std::endl;
                                     last_epoch = p.epoch;
                                 });
