@@ -31,8 +31,8 @@ static int cmd_train(std::vector<std::string> argv) {
             "left out; every other (person, box) pair of a labelled image is a negative.\n"
             "Per-image CLIP features are cached on disk ($HOI_FEATURE_CACHE, else the text cache's\n"
             "folder/features), keyed by image content and model checksum.\n"
-            "Loss: sigmoid focal loss; Adam. Default budget: 30 epochs, or with --val until the\n"
-            "validation loss has not improved for 3 epochs (at most 100). A checkpoint (OUT.ckpt) is\n"
+            "Loss: sigmoid focal loss; Adam. Default budget: 30 epochs but at least 1000 steps, or with\n"
+            "--val until the validation loss has not improved for 3 epochs. A checkpoint (OUT.ckpt) is\n"
             "written after every epoch: Ctrl-C, then the same command with --resume continues; the same\n"
             "seed and thread count give a byte-identical head. Use the head with hoi run --head OUT.")
         .option("--gt", "TRAIN", "labelled relations (annotation file or project)")
@@ -44,7 +44,7 @@ static int cmd_train(std::vector<std::string> argv) {
         .option("--split", "NAME", "zero-shot split: rf-uc, nf-uc, uo or uv; its unseen classes are never trained")
         .option("--val", "VAL", "validation relations (early stopping)")
         .option("--val-images", "DIR", "the image folder of VAL")
-        .option("--epochs", "N", "epochs (default: 30, or early stopping with --val)")
+        .option("--epochs", "N", "epochs (default: 30 and at least 1000 steps, or early stopping with --val)")
         .option("--seed", "S", "random seed (default 1)")
         .option("--lr", "LR", "Adam learning rate (default 0.001)")
         .option("--batch", "N", "images per step (default 4)")

@@ -218,8 +218,13 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
     }
     std::int64_t adam_t = 0;
 
+    const size_t B = static_cast<size_t>(opt.batch_images);
+    const int steps = static_cast<int>((samples.size() + B - 1) / B);
+    // Default budget: kDefaultEpochs, and at least kMinSteps steps (a few labelled images need
+    // many epochs to come out right); with validation, early stopping within 100 epochs or that.
+    const int budget = std::max(kDefaultEpochs, (kMinSteps + steps - 1) / steps);
     const bool early_stop = opt.epochs == 0 && !val.empty();
-    const int epochs = opt.epochs > 0 ? opt.epochs : (early_stop ? 100 : kDefaultEpochs);
+    const int epochs = opt.epochs > 0 ? opt.epochs : (early_stop ? std::max(100, budget) : budget);
     const std::string ckpt = opt.out + ".ckpt";
     // What a checkpoint must agree on to be resumed (the epoch count may grow).
     const std::string run_id = clip::sha256_hex(json_str({{"data", rep.data_sha256}, {"seed", opt.seed},
@@ -287,8 +292,6 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
     auto sample_loss = [&](const Sample& s) { return (focal_loss(forward(s), s.target) * s.mask).sum(); };
 
     const double b1 = 0.9, b2 = 0.999, eps = 1e-8, lr = opt.learning_rate;
-    const size_t B = static_cast<size_t>(opt.batch_images);
-    const int steps = static_cast<int>((samples.size() + B - 1) / B);
     const auto t_train = std::chrono::steady_clock::now();
     int steps_done = 0;
     const int total_steps = steps * std::max(0, epochs - start_epoch);

@@ -36,7 +36,7 @@ struct TrainOptions {
     std::string out;                      // HEAD.safetensors
     std::vector<model::Prompt> classes;   // empty: the classes of the positives
     std::string split = "default";        // zero-shot split whose unseen classes are left out
-    int epochs = 0;                       // 0: kDefaultEpochs (or early stop with validation)
+    int epochs = 0;                       // 0: the default budget (below), or early stop with validation
     std::uint64_t seed = 1;
     bool resume = false;
     float learning_rate = 1e-3f;
@@ -45,7 +45,11 @@ struct TrainOptions {
     std::string cache_dir;                // feature cache ("" = FeatureCache::default_dir())
     int patience = 3;                     // with validation: stop after this many epochs without improvement
 };
+// Default budget: kDefaultEpochs epochs, but at least kMinSteps optimiser steps (twenty labelled
+// images are 5 steps an epoch: 200 epochs); with validation, until the validation loss has not
+// improved for `patience` epochs (at most max(100, that budget)).
 constexpr int kDefaultEpochs = 30;
+constexpr int kMinSteps = 1000;
 
 struct TrainProgress {
     int epoch = 0, epochs = 0;  // 1-based
