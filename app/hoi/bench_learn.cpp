@@ -59,6 +59,21 @@ nlohmann::json bench_learn(Context& ctx) {
     const double adapted = time_ms([&] { engine.requery(a, hico); }, ctx.quick ? 1 : ctx.repeats);
     const double add_ms = time_ms([&] { engine.remove_example(engine.add_example(a, 0, hico[0], true)); },
                                   ctx.quick ? 1 : ctx.repeats);
+    // The adapter's terms alone: 32 pair features x the 600 prompts' classes (what classify adds).
+    {
+        const auto& ad = engine.adapter();
+        const auto held = ad.examples();
+        std::vector<std::string> keys;
+        for (const auto& p : hico) keys.push_back(p.key());
+        float sink = 0;
+        const double terms = time_ms([&] {
+            for (size_t p = 0; p < 32; ++p)
+                for (const auto& k : keys) sink += ad.term(held[p % held.size()]->feature.data(), k);
+        }, ctx.quick ? 1 : ctx.repeats);
+        out["adapter_terms_32_pairs_600_prompts_ms"] = terms;
+        out["adapter_ms_per_scored_pair_direct"] = terms / 32.0;
+        if (sink == 12345.f) std::cerr << "";
+    }
     out["adapter_examples"] = examples;
     out["requery_32_pairs_600_prompts_ms"] = plain;
     out["requery_32_pairs_600_prompts_with_adapter_ms"] = adapted;
