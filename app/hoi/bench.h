@@ -2,11 +2,19 @@
 // `hoi bench`: benchmark sections register themselves (bench_*.cpp) and add JSON results.
 // Every section can use the machine's measured matrix-product rate (GFLOP/s, from the "blas"
 // section, measured first in the same run) to report its compute floor: FLOPs / rate.
+#include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "detect/detector.h"
+
+namespace hoi::clip {
+class ClipModel;
+}
 
 namespace hoi::bench {
 
@@ -34,6 +42,20 @@ const std::vector<Section>& sections();
 double time_ms(const std::function<void()>& fn, int repeats, int warmup = 2);
 // Peak resident set size of this process so far, in MiB (from /proc/self/status VmHWM).
 double peak_rss_mib();
+
+// The CLIP model of a section: --clip MODEL when given, else a random-weight ViT-B/32-sized one
+// (built in memory). Records which in out["model"]; `section` names the section on stderr.
+std::shared_ptr<clip::ClipModel> bench_clip_model(const Context& ctx, nlohmann::json& out, const std::string& section);
+// 4 people and 8 objects laid out over a W x H image: exactly 32 human-object pairs.
+std::vector<detect::Detection> grid_boxes(int W, int H);
+// A fresh folder under the temporary directory, removed with everything in it at scope exit.
+struct ScopedTempDir {
+    std::filesystem::path path;
+    explicit ScopedTempDir(const std::string& prefix);
+    ~ScopedTempDir();
+    ScopedTempDir(const ScopedTempDir&) = delete;
+    ScopedTempDir& operator=(const ScopedTempDir&) = delete;
+};
 
 } // namespace hoi::bench
 

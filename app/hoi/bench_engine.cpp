@@ -42,33 +42,6 @@ double now_ms() {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// 4 people and 8 objects laid out over the image: exactly 32 human-object pairs.
-std::vector<detect::Detection> grid_boxes(int W, int H) {
-    std::vector<detect::Detection> out;
-    const int objects[] = {17, 1, 41, 32, 56, 63, 67, 16};
-    for (int i = 0; i < 4; ++i) {
-        detect::Detection d;
-        d.x1 = W * (0.05f + 0.22f * i);
-        d.x2 = d.x1 + W * 0.2f;
-        d.y1 = H * 0.1f;
-        d.y2 = H * 0.95f;
-        d.class_id = 0;
-        d.score = 0.9f - 0.05f * i;
-        out.push_back(d);
-    }
-    for (int i = 0; i < 8; ++i) {
-        detect::Detection d;
-        d.x1 = W * (0.02f + 0.12f * i);
-        d.x2 = d.x1 + W * 0.1f;
-        d.y1 = H * (0.4f + 0.05f * (i % 3));
-        d.y2 = d.y1 + H * 0.25f;
-        d.class_id = objects[i];
-        d.score = 0.85f - 0.04f * i;
-        out.push_back(d);
-    }
-    return out;
-}
-
 nlohmann::json bench_engine(Context& ctx) {
     nlohmann::json out;
     const std::string samples = io::resource_dir() + "/samples";
@@ -77,30 +50,14 @@ nlohmann::json bench_engine(Context& ctx) {
         out["skipped"] = "needs resources/samples/person.jpg and models/cache/nanodet.json (run `make test`)";
         return out;
     }
-    std::shared_ptr<clip::ClipModel> clip_model;
-    if (!ctx.clip_path.empty()) {
-        clip_model = clip::ClipModel::load(ctx.clip_path);
-        out["model"] = ctx.clip_path;
-    } else {
-        std::cerr << "bench engine: building a random-weight ViT-B/32-sized model" << std::endl;
-        clip_model = clip::ClipModel::from_state_dict(clip::synthetic_weights(clip::vit_b32_config(), 0),
-                                                      "synthetic ViT-B/32");
-        out["model"] = "synthetic ViT-B/32 (random weights)";
-    }
+    std::shared_ptr<clip::ClipModel> clip_model = bench_clip_model(ctx, out, "engine");
     reset_peak_rss();
     const double rss_model = rss_mib();
 
     // A fresh text cache: the first encoding of the prompts is measured cold, then from disk.
-    const auto text_dir = std::filesystem::temp_directory_path() / ("hoi-bench-text-" + std::to_string(::getpid()));
-    struct RemoveDir {
-        std::filesystem::path p;
-        ~RemoveDir() {
-            std::error_code ec;
-            std::filesystem::remove_all(p, ec);
-        }
-    } remove_text_dir{text_dir};
+    const ScopedTempDir text_dir("hoi-bench-text-");
     model::EngineOptions opt;
-    opt.text_cache_dir = text_dir.string();
+    opt.text_cache_dir = text_dir.path.string();
     opt.models_dir = ctx.models_dir;
     opt.keep_layer_attention = false;
     opt.human_human_pairs = false;

@@ -3,6 +3,7 @@
 #include "io/error.h"
 #include "io/json_text.h"
 
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 
@@ -152,6 +153,16 @@ bool register_command(Command command) {
 }
 
 const std::map<std::string, Command>& commands() { return registry(); }
+
+std::string format_duration(double seconds) {
+    if (!(seconds >= 0) || seconds > 1e7) return "?";
+    long s = static_cast<long>(seconds + 0.5);
+    char buf[32];
+    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
+    else if (s >= 60) std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+    else std::snprintf(buf, sizeof buf, "%lds", s);
+    return buf;
+}
 
 void print_json(const nlohmann::json& j) { std::cout << io::dump_json(j, 2) << std::endl; }
 

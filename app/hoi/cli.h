@@ -60,6 +60,9 @@ struct Command {
 bool register_command(Command command);
 const std::map<std::string, Command>& commands();
 
+// A duration for progress lines: "42s", "3m05s", "1h02m"; "?" when unknown (negative, NaN, huge).
+std::string format_duration(double seconds);
+
 // Prints JSON to stdout (2-space indent, newline); names that are not UTF-8 escaped (io/names.h).
 void print_json(const nlohmann::json& j);
 

@@ -8,6 +8,9 @@
 #include "hoi/engine.h"
 #include "io/error.h"
 #include "io/file_lock.h"
+#include "io/json_text.h"
+#include "io/names.h"
+#include "learn/adapter_examples.h"
 
 #include <atomic>
 #include <chrono>
@@ -22,16 +25,6 @@ namespace {
 
 CancelFlag g_cancel;
 extern "C" void on_sigint(int) { g_cancel.cancel(); }
-
-std::string fmt_duration(double seconds) {
-    if (!(seconds >= 0) || seconds > 1e7) return "?";
-    long s = static_cast<long>(seconds + 0.5);
-    char buf[32];
-    if (s >= 3600) std::snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, (s / 60) % 60);
-    else if (s >= 60) std::snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
-    else std::snprintf(buf, sizeof buf, "%lds", s);
-    return buf;
-}
 
 std::string safe_stem(const std::string& path) {
     std::string s = std::filesystem::path(path).stem().string();
@@ -66,6 +59,11 @@ static int cmd_run(std::vector<std::string> argv) {
         .option("--template", "T", "CLIP sentence template with {}; several = an averaged ensemble (default \"a photo of a {}.\")", true)
         .option("--pair-features", "MODE", "masked (default: one CLIP pass per image) or crop")
         .option("--weights", "FILE", "learnable head weights (safetensors)")
+        .option("--head", "FILE", "a head trained by hoi train (the same as --weights)")
+        .option("--adapt-from", "REVIEWED", "few-shot adapter: the reviewed relations of an annotation file or project")
+        .option("--adapt-images", "DIR", "the image folder of --adapt-from (default: its project folder or its own folder)")
+        .option("--adapter-weight", "W", "logit added per matching reviewed example (default 3)")
+        .option("--adapter-sharpness", "B", "affinity exp(-B (1 - cos)) of a pair to an example (default 5.5)")
         .option("--min-score", "S", "omit interactions scoring below S (default 0)")
         .option("--attention-dir", "DIR", "write each pair's attention map as a PNG overlay")
         .flag("--relevance", "with --attention-dir: gradient relevance maps of the best prompt (slower)")
@@ -86,7 +84,9 @@ static int cmd_run(std::vector<std::string> argv) {
     opt.max_humans = args.get_int("--max-humans", opt.max_humans);
     opt.max_objects = args.get_int("--max-objects", opt.max_objects);
     opt.templates = args.all("--template");
-    opt.weights_path = args.get("--weights");
+    opt.weights_path = args.get("--head", args.get("--weights"));
+    opt.adapter.weight = static_cast<float>(args.get_double("--adapter-weight", opt.adapter.weight));
+    opt.adapter.sharpness = static_cast<float>(args.get_double("--adapter-sharpness", opt.adapter.sharpness));
     opt.keep_layer_attention = false;
     opt.cache_limit_bytes = 64ull << 20; // batch: images are seen once
     opt.pair_features = model::parse_pair_feature_mode(args.get("--pair-features", "masked"));
@@ -130,8 +130,17 @@ static int cmd_run(std::vector<std::string> argv) {
         std::cerr << "hoi run: no CLIP model (--clip, $HOI_CLIP or models/ViT-B-32.pt): writing detections only, "
                      "open-vocabulary scoring needs the CLIP model" << std::endl;
 
+    nlohmann::json meta = model::run_metadata(engine, opt, prompts, bopt, shard_spec, all_images);
+    if (args.has("--adapt-from")) {
+        // The few-shot adapter: every decided relation of REVIEWED becomes an example before the run.
+        const auto set = learn::read_labelled_set(args.get("--adapt-from"), args.get("--adapt-images"));
+        std::cerr << "hoi run: --adapt-from " << args.get("--adapt-from") << ": " << set.summary() << std::endl;
+        meta["options"]["adapter"] = learn::add_examples(engine, set, nullptr, [](const std::string& line) {
+            std::cerr << "hoi run: --adapt-from: " << line << std::endl;
+        });
+    }
     model::PredictionFile file(out);
-    file.set_meta(model::run_metadata(engine, opt, prompts, bopt, shard_spec, all_images));
+    file.set_meta(io::shortest_numbers(io::json_safe(meta))); // as run_metadata: compares equal when read back
     // Resume: entries of images no longer given are dropped, changed images done again.
     const auto plan = file.plan_resume(images);
     for (const auto& p : plan.removed)
@@ -209,7 +218,7 @@ static int cmd_run(std::vector<std::string> argv) {
         ++done;
         const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_loop).count();
         const double eta = el / static_cast<double>(done) * static_cast<double>(todo.size() - done);
-        std::cerr << "[" << done + skipped << "/" << images.size() << "] " << path << "  ETA " << fmt_duration(eta)
+        std::cerr << "[" << done + skipped << "/" << images.size() << "] " << path << "  ETA " << format_duration(eta)
                   << std::endl;
         if (g_cancel.cancelled()) {
             cancelled = true;

@@ -128,6 +128,12 @@ nlohmann::json run_metadata(const Engine& engine, const EngineOptions& opt, cons
                        {"templates", opt.templates.empty() ? default_templates() : opt.templates},
                        {"pair_features", pair_feature_mode_name(opt.pair_features)}, {"min_score", bopt.min_score},
                        {"score", "s_h^lambda * s_o^lambda * (alpha * s_pair + (1 - alpha) * s_global)"}};
+    if (auto head = engine.head_metadata(); !head.empty()) {
+        // A trained head (hoi train): its scoring, the CLIP model, classes, split, epochs, data.
+        nlohmann::json h(head);
+        h["sha256"] = clip::sha256_file(opt.weights_path);
+        meta["models"]["head"] = h;
+    }
     meta["shard"] = shard_spec.empty() ? nlohmann::json(nullptr) : nlohmann::json(shard_spec);
     // The whole image list (before any shard is cut from it): shards of one run share it, and
     // hoi merge checks that they do.

@@ -7,6 +7,7 @@
 #include "clip/tokenizer.h"
 #include "hoi/learnable_head.h"
 #include "hoi/lru_cache.h"
+#include "hoi/pair_features.h"
 #include "hoi/pairs.h"
 #include "hoi/scoring.h"
 #include "io/atomic_file.h"
@@ -132,8 +133,9 @@ struct Engine::Impl {
     std::unordered_map<std::string, TextEntry> text_cache; // phrase -> template ensemble
     std::unique_ptr<clip::TextEmbeddingCache> text_store;  // rendered prompt -> embedding (disk)
     std::vector<std::string> templates;
+    FewShotAdapter adapter;
 
-    explicit Impl(EngineOptions o) : opt(std::move(o)), cache(opt.cache_limit_bytes) {}
+    explicit Impl(EngineOptions o) : opt(std::move(o)), cache(opt.cache_limit_bytes), adapter(opt.adapter) {}
 
     const std::vector<std::string>& tmpl() const { return templates; }
 
@@ -372,34 +374,12 @@ struct Engine::Impl {
             at::InferenceMode guard;
             const int gw = st.feats.grid_w, gh = st.feats.grid_h, N = gw * gh;
             const long P = static_cast<long>(st.pairs.size());
-            auto masks = torch::zeros({3 * P, N}, torch::kBool);
-            auto macc = masks.accessor<bool, 2>();
-            for (long p = 0; p < P; ++p) {
-                const auto& h = st.dets[static_cast<size_t>(st.pairs[static_cast<size_t>(p)].human)];
-                const auto& o = st.dets[static_cast<size_t>(st.pairs[static_cast<size_t>(p)].object)];
-                const auto u = union_box(h, o);
-                const detect::Detection* boxes[3] = {&u, &h, &o};
-                for (int k = 0; k < 3; ++k) {
-                    auto m = box_patch_mask(boxes[k]->x1, boxes[k]->y1, boxes[k]->x2, boxes[k]->y2, st.frame, gw, gh);
-                    for (int n = 0; n < N; ++n) macc[3 * p + k][n] = m[static_cast<size_t>(n)] != 0;
-                }
-            }
-            auto mq = clip->encode_masked_queries(st.feats, masks);
+            auto mq = clip->encode_masked_queries(st.feats, pair_masks(st.dets, st.pairs, st.frame, gw, gh));
             st.query_attention = mq.attention;
             at::Tensor f = mq.features;
             if (opt.pair_features == PairFeatureMode::Crop) f = crop_features(st);
-            f = f / f.norm(2, -1, true).clamp_min(1e-12);
-            f = f.view({P, 3, -1});
-            const float w = opt.box_feature_weight;
-            at::Tensor pf = f.select(1, 0) + (f.select(1, 1) + f.select(1, 2)) * (w / 2.0f);
-            if (head && opt.learnable_parts) {
-                std::vector<float> sp;
-                sp.reserve(static_cast<size_t>(P) * kSpatialDims);
-                for (const auto& pr : st.pairs) sp.insert(sp.end(), pr.spatial.begin(), pr.spatial.end());
-                auto spatial = torch::from_blob(sp.data(), {P, kSpatialDims}, torch::kFloat32).clone();
-                auto patches = st.feats.tokens_proj / st.feats.tokens_proj.norm(2, -1, true).clamp_min(1e-12);
-                pf = head->apply(pf, spatial, patches);
-            }
+            at::Tensor pf = combine_box_features(f, opt.box_feature_weight);
+            if (head && opt.learnable_parts) pf = head->apply(pf, spatial_tensor(st.pairs), joint_patches(st.feats));
             st.pair_feats = pf / pf.norm(2, -1, true).clamp_min(1e-12);
             auto att = mq.attention.view({P, 3, mq.attention.size(1), N});
             for (long p = 0; p < P; ++p)
@@ -479,6 +459,17 @@ struct Engine::Impl {
             for (const auto& [c, ph] : null_phrase) null_index[c] = i++;
         }
         const float scale = clip->logit_scale();
+        // The few-shot adapter's terms (0 for classes without examples: scores unchanged then).
+        std::vector<float> feats;
+        std::vector<std::string> keys;
+        if (!adapter.empty() && P > 0) {
+            feats = to_vec(st.pair_feats);
+            for (const auto& pr : a.prompts) keys.push_back(pr.key());
+        }
+        const size_t D = P ? feats.size() / P : 0;
+        const bool sigmoid = head && opt.learnable_parts && head->scoring() == LearnableHead::Scoring::Sigmoid;
+        const float sig_scale = sigmoid ? std::exp(head->score_log_scale().item<float>()) : 0.0f;
+        const float sig_bias = sigmoid ? head->score_bias().item<float>() : 0.0f;
         for (size_t p = 0; p < P; ++p) {
             const auto& h = a.detections[static_cast<size_t>(a.pairs[p].human)];
             const auto& o = a.detections[static_cast<size_t>(a.pairs[p].object)];
@@ -498,10 +489,31 @@ struct Engine::Impl {
                 cp.push_back(pcos[p * static_cast<size_t>(TT) + c]);
                 cg.push_back(gcos[c]);
             }
-            auto sp = scaled_softmax(cp, scale), sg = scaled_softmax(cg, scale);
+            std::vector<float> terms(cols.size(), 0.0f);
+            bool adapted = false;
+            if (!feats.empty())
+                for (size_t k = 0; k < cand.size(); ++k) {
+                    terms[k] = adapter.term(feats.data() + p * D, keys[cand[k]]);
+                    adapted |= terms[k] != 0.0f;
+                }
+            std::vector<float> sp, sg;
+            if (sigmoid) { // a trained head's per-class sigmoids (LearnableHead::Scoring::Sigmoid)
+                for (size_t k = 0; k < cols.size(); ++k) {
+                    sp.push_back(1.0f / (1.0f + std::exp(-(sig_scale * cp[k] + sig_bias + terms[k]))));
+                    sg.push_back(1.0f / (1.0f + std::exp(-(sig_scale * cg[k] + sig_bias))));
+                }
+            } else if (adapted) { // logits scale·cos + term
+                std::vector<float> logits(cols.size());
+                for (size_t k = 0; k < cols.size(); ++k) logits[k] = scale * cp[k] + terms[k];
+                sp = scaled_softmax(logits, 1.0f);
+            } else if (!sigmoid) {
+                sp = scaled_softmax(cp, scale);
+            }
+            if (!sigmoid) sg = scaled_softmax(cg, scale);
             for (size_t k = 0; k < cand.size(); ++k) {
                 ScoreBreakdown& s = a.scores[p * T + cand[k]];
                 s.applies = true;
+                s.adapter = terms[k];
                 s.s_pair = sp[k];
                 s.s_global = sg[k];
                 s.s_h = h.score;
@@ -587,6 +599,12 @@ void Engine::init(std::shared_ptr<clip::ClipModel> model) {
         hs.text_width = impl_->clip->config().transformer_width;
         impl_->head = std::make_unique<LearnableHead>(o.weights_path.empty() ? LearnableHead(hs)
                                                                               : LearnableHead::load(o.weights_path, hs));
+        const auto& hm = impl_->head->metadata();
+        if (auto c = hm.find("clip_sha256"); c != hm.end() && c->second != impl_->clip->checksum())
+            throw_model(o.weights_path + ": this head was trained for another CLIP model (" +
+                        (hm.count("clip") ? hm.at("clip") + ", " : std::string()) + "sha256 " + c->second.substr(0, 12) +
+                        "...), not for " + impl_->clip->path() + " (sha256 " + impl_->clip->checksum().substr(0, 12) +
+                        "...); use --clip with the model it was trained for, or train a head for this one");
         if (impl_->head->prompt_context_size_mismatch(hs.text_width))
             throw_model(o.weights_path + ": the prompt context vectors are not " + std::to_string(hs.text_width) +
                         " wide, the CLIP text tower's width");
@@ -773,6 +791,115 @@ PairInspection Engine::inspect(const ImageAnalysis& analysis, int pair) {
     out.object_map = map_from(q[2].mean(0), gw, gh, st->frame);
     return out;
 }
+
+std::uint64_t Engine::add_example(const ImageAnalysis& analysis, int pair, const Prompt& prompt, bool positive) {
+    if (!impl_->clip) throw_usage("the few-shot adapter needs a CLIP model");
+    if (pair < 0 || pair >= static_cast<int>(analysis.pairs.size()))
+        throw_usage("pair " + std::to_string(pair) + " is out of range (0.." + std::to_string(analysis.pairs.size()) + ")");
+    auto st = impl_->lookup(analysis);
+    if (!st || st->pair_config != impl_->pair_config() || !st->pair_feats.defined()) {
+        ImageAnalysis again = requery(analysis, std::vector<Prompt>{});
+        st = impl_->lookup(again);
+        if (!st || !st->pair_feats.defined()) throw Error(ErrorKind::Internal, "no pair features for " + analysis.image_path);
+    }
+    AdapterExample e;
+    e.class_key = prompt.key();
+    e.positive = positive;
+    e.feature = to_vec(st->pair_feats[pair]);
+    e.image_path = analysis.image_path;
+    e.prompt = prompt.text;
+    const auto& pr = analysis.pairs[static_cast<size_t>(pair)];
+    const auto& h = analysis.detections[static_cast<size_t>(pr.human)];
+    const auto& o = analysis.detections[static_cast<size_t>(pr.object)];
+    e.human_box = {h.x1, h.y1, h.x2, h.y2};
+    e.object_box = {o.x1, o.y1, o.x2, o.y2};
+    return impl_->adapter.add(std::move(e));
+}
+
+bool Engine::remove_example(std::uint64_t id) { return impl_->adapter.remove(id); }
+void Engine::clear_examples() { impl_->adapter.clear(); }
+const FewShotAdapter& Engine::adapter() const { return impl_->adapter; }
+
+std::map<std::string, std::string> Engine::head_metadata() const {
+    if (!impl_->head || impl_->opt.weights_path.empty()) return {};
+    auto m = impl_->head->metadata();
+    m["scoring"] = impl_->head->scoring() == LearnableHead::Scoring::Sigmoid ? "sigmoid" : "softmax";
+    return m;
+}
+void Engine::set_adapter_options(const AdapterOptions& options) {
+    impl_->adapter.set_options(options);
+    impl_->opt.adapter = options;
+}
+
+std::vector<AdapterContribution> Engine::adapter_contributions(const ImageAnalysis& analysis, int pair, int prompt,
+                                                               std::size_t top_k) {
+    if (pair < 0 || pair >= static_cast<int>(analysis.pairs.size()) || prompt < 0 ||
+        prompt >= static_cast<int>(analysis.prompts.size()))
+        throw_usage("pair or prompt out of range");
+    if (impl_->adapter.empty() || !impl_->clip) return {};
+    auto st = impl_->lookup(analysis);
+    if (!st || st->pair_config != impl_->pair_config() || !st->pair_feats.defined()) {
+        ImageAnalysis again = requery(analysis, analysis.prompts);
+        st = impl_->lookup(again);
+        if (!st || !st->pair_feats.defined()) return {};
+    }
+    const std::vector<float> f = to_vec(st->pair_feats[pair]);
+    return impl_->adapter.contributions(f.data(), analysis.prompts[static_cast<size_t>(prompt)].key(), top_k);
+}
+
+PairInputs Engine::pair_inputs(const std::string& path, const std::vector<detect::Detection>& boxes,
+                               const std::vector<std::pair<int, int>>& pairs, const CancelFlag* cancel) {
+    if (!impl_->clip) throw_usage("training inputs need a CLIP model");
+    for (const auto& [h, o] : pairs)
+        if (h < 0 || o < 0 || h >= static_cast<int>(boxes.size()) || o >= static_cast<int>(boxes.size()) || h == o)
+            throw_input(path + ": pair (" + std::to_string(h) + ", " + std::to_string(o) + ") is not two of its " +
+                        std::to_string(boxes.size()) + " boxes");
+    std::vector<StageTiming> timings;
+    const std::string data = io::read_file(path, io::ImageLimits{}.max_file_bytes);
+    const std::string hash = content_hash(data);
+    auto st = impl_->image_state(path, data, hash, timings, {}, cancel, &boxes);
+    PairInputs out;
+    out.image_key = hash;
+    out.width = st->width;
+    out.height = st->height;
+    std::vector<Pair> ps;
+    for (const auto& [h, o] : pairs) {
+        Pair p;
+        p.human = h;
+        p.object = o;
+        const int pi = st->pose_of[static_cast<size_t>(h)];
+        p.spatial = spatial_encoding(st->dets[static_cast<size_t>(h)], st->dets[static_cast<size_t>(o)], st->width,
+                                     st->height, pi >= 0 ? &st->poses[static_cast<size_t>(pi)] : nullptr);
+        ps.push_back(std::move(p));
+    }
+    at::InferenceMode guard;
+    const auto patches = joint_patches(st->feats);
+    out.dim = static_cast<int>(patches.size(1));
+    out.patches = static_cast<int>(patches.size(0));
+    out.spatial_dims = kSpatialDims;
+    out.patch_tokens = to_vec(patches);
+    out.global = to_vec(st->global);
+    if (!ps.empty()) {
+        auto mq = impl_->clip->encode_masked_queries(
+                st->feats, pair_masks(st->dets, ps, st->frame, st->feats.grid_w, st->feats.grid_h));
+        out.base = to_vec(combine_box_features(mq.features, impl_->opt.box_feature_weight));
+        out.spatial = to_vec(spatial_tensor(ps));
+    }
+    return out;
+}
+
+std::vector<std::vector<float>> Engine::text_embeddings(const std::vector<Prompt>& prompts, const CancelFlag* cancel) {
+    if (!impl_->clip) throw_usage("text embeddings need a CLIP model");
+    std::vector<std::string> phrases;
+    for (const auto& p : prompts) phrases.push_back(impl_->phrase_of(p));
+    impl_->encode_phrases(phrases, cancel);
+    std::vector<std::vector<float>> out;
+    for (const auto& ph : phrases) out.push_back(to_vec(impl_->text_cache.at(ph).embedding));
+    return out;
+}
+
+float Engine::logit_scale() const { return impl_->clip ? impl_->clip->logit_scale() : 0.0f; }
+int Engine::text_width() const { return impl_->clip ? impl_->clip->config().transformer_width : 0; }
 
 CacheStats Engine::cache_stats() const {
     CacheStats s;

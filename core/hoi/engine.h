@@ -11,6 +11,11 @@
 //   s_global = softmax over T_p of  logit_scale · cos(image embedding, text)
 //   final    = s_h^λ · s_o^λ · (α · s_pair + (1 − α) · s_global)           ∈ [0, 1]
 // Defaults α = 0.7, λ = 1 (see EngineOptions).
+// The few-shot adapter (hoi/few_shot_adapter.h) adds its term to the pair logits before the
+// softmax: s_pair = softmax over T_p of (logit_scale · cos + adapter term).
+// A head trained by `hoi train` (metadata "scoring": "sigmoid") scores every prompt on its own:
+//   s_pair = σ(e^s · cos(pair, text) + b + adapter term),  s_global = σ(e^s · cos(image, text) + b)
+// with the head's learned s and b; the fusion above is unchanged.
 //
 // This header is torch-free (the GUI includes it); tensors live behind the PIMPL.
 // An Engine is not thread-safe: use it from one thread at a time (the GUI's worker thread).
@@ -21,10 +26,12 @@
 #include <cstdint>
 #include <memory>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "detect/detector.h"
+#include "hoi/few_shot_adapter.h"
 #include "hoi/prompt.h"
 #include "io/progress.h"
 
@@ -87,6 +94,10 @@ struct EngineOptions {
     // false: skip the learnable parts entirely (the pure training-free path; a test switch: an
     // untrained head gives bit-identical scores either way).
     bool learnable_parts = true;
+
+    // The few-shot adapter's weight, sharpness and cut-off (hoi/few_shot_adapter.h). The adapter
+    // starts empty (then scores are exactly the adapter-free ones); Engine::add_example fills it.
+    AdapterOptions adapter;
 };
 
 // A pair of detections; indices into ImageAnalysis::detections.
@@ -104,6 +115,7 @@ struct ScoreBreakdown {
     float s_o = 0;        // detector score of the object
     float cos_pair = 0;   // raw cosine similarities (for the inspector)
     float cos_global = 0;
+    float adapter = 0;    // the few-shot adapter's term, added to the pair logit before s_pair
     float final = 0;      // s_h^λ · s_o^λ · (α s_pair + (1−α) s_global)
 };
 
@@ -176,6 +188,20 @@ struct PairInspection {
     AttentionMap union_map, human_map, object_map;
 };
 
+// What the pair classifier sees of an image, before the learnable head (hoi/pair_features.h), for
+// given boxes and given (subject, object) pairs: the trainer's input. Row-major float blocks.
+struct PairInputs {
+    std::string image_key;       // content hash of the file
+    int width = 0, height = 0;
+    int dim = 0;                 // D, the joint embedding size
+    int spatial_dims = 0;        // S
+    int patches = 0;             // N
+    std::vector<float> base;     // [pairs, D] pair features before the head
+    std::vector<float> spatial;  // [pairs, S] spatial encodings (pose included when a pose model is loaded)
+    std::vector<float> patch_tokens; // [N, D] normalised patch tokens in the joint space
+    std::vector<float> global;   // [D] normalised image embedding
+};
+
 struct CacheStats {
     std::size_t entries = 0, bytes = 0, limit_bytes = 0;
     std::uint64_t hits = 0, misses = 0;
@@ -244,6 +270,39 @@ public:
 
     // Per-layer / per-head attention of a pair (inspector).
     PairInspection inspect(const ImageAnalysis& analysis, int pair);
+
+    // ---- the few-shot adapter (hoi/few_shot_adapter.h) ---------------------------------------
+    // Adds pair `pair` of an analysed image as a reviewed example of `prompt`: accepted (positive)
+    // or rejected (negative). Its key is the pair feature the engine scored, so the next analyse()
+    // or requery() of any image includes its term (no gradient step; O(1)). Returns the example's
+    // id, for remove_example (undo). Needs CLIP (Error(Usage) otherwise, and for a pair out of range).
+    // Like everything on an Engine, call it from the thread that owns the engine (the GUI's
+    // worker: add / remove as queued jobs, then re-query the images to refresh).
+    std::uint64_t add_example(const ImageAnalysis& analysis, int pair, const Prompt& prompt, bool positive);
+    // Takes an example back out; the scores are then exactly those before it was added.
+    bool remove_example(std::uint64_t id);
+    void clear_examples();
+    const FewShotAdapter& adapter() const;
+    void set_adapter_options(const AdapterOptions& options);
+    // The examples that contribute most to the adapter term of (pair, prompt) of an analysis,
+    // largest |term| first (look an example up with adapter().find(id) for its image and boxes).
+    std::vector<AdapterContribution> adapter_contributions(const ImageAnalysis& analysis, int pair, int prompt,
+                                                           std::size_t top_k = 5);
+
+    // Training inputs (see PairInputs) of explicit pairs over given boxes (score 1 = ground truth).
+    // Needs CLIP. Throws Error(Input) for a bad image or a pair index out of range.
+    PairInputs pair_inputs(const std::string& image_path, const std::vector<detect::Detection>& boxes,
+                           const std::vector<std::pair<int, int>>& pairs, const CancelFlag* cancel = nullptr);
+    // The normalised text embeddings the classifier uses for the prompts ([prompts][D]; with the
+    // loaded head's prompt context when it has one). Needs CLIP.
+    std::vector<std::vector<float>> text_embeddings(const std::vector<Prompt>& prompts, const CancelFlag* cancel = nullptr);
+    // exp(CLIP's logit_scale) and the text tower's width (the prompt context's); 0 without CLIP.
+    float logit_scale() const;
+    int text_width() const;
+
+    // The loaded head's metadata (LearnableHead: "scoring", "clip_sha256", "classes", "epochs", ...);
+    // empty without --weights / --head.
+    std::map<std::string, std::string> head_metadata() const;
 
     CacheStats cache_stats() const;
     // Drops the per-image cache (detections, CLIP features, pairs); text embeddings stay.

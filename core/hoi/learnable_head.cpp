@@ -56,7 +56,17 @@ std::vector<std::pair<std::string, at::Tensor>> LearnableHead::named_tensors() c
     }
     t.push_back({"prompt.prefix", prefix_});
     t.push_back({"prompt.conjun", conjun_});
+    if (sigmoid_) {
+        t.push_back({"scoring.logit_scale", score_scale_});
+        t.push_back({"scoring.bias", score_bias_});
+    }
     return t;
+}
+
+void LearnableHead::enable_sigmoid(float log_scale, float bias) {
+    sigmoid_ = true;
+    score_scale_ = torch::full({1}, log_scale);
+    score_bias_ = torch::full({1}, bias);
 }
 
 LearnableHead LearnableHead::load(const std::string& path, const HeadShape& shape_in) {
@@ -78,6 +88,12 @@ LearnableHead LearnableHead::load(const std::string& path, const HeadShape& shap
         shape.hidden = static_cast<int>(f->shape[0]);
 
     LearnableHead head(shape);
+    head.metadata_ = file->metadata();
+    const auto sc = head.metadata_.find("scoring");
+    if (sc != head.metadata_.end() && sc->second != "sigmoid" && sc->second != "softmax")
+        throw_model(path + ": unknown scoring '" + sc->second + "' (expected sigmoid or softmax)");
+    if ((sc != head.metadata_.end() && sc->second == "sigmoid") || file->find("scoring.bias"))
+        head.enable_sigmoid(0, 0);
     auto expected = head.named_tensors();
     std::set<std::string> names;
     for (auto& [name, tensor] : expected) {
@@ -100,18 +116,21 @@ LearnableHead LearnableHead::load(const std::string& path, const HeadShape& shap
     return head;
 }
 
-void LearnableHead::save(const std::string& path) const {
+void LearnableHead::save(const std::string& path, const std::map<std::string, std::string>& metadata) const {
     auto named = named_tensors();
     std::vector<io::StTensorOut> out;
     std::vector<at::Tensor> keep;
     for (auto& [name, t] : named) {
-        keep.push_back(t.contiguous());
+        keep.push_back(t.detach().contiguous());
         const auto& c = keep.back();
         out.push_back({name, io::StDtype::F32, c.sizes().vec(),
                        std::string_view(reinterpret_cast<const char*>(c.data_ptr<float>()),
                                         static_cast<size_t>(c.numel()) * sizeof(float))});
     }
-    io::write_safetensors(path, out, {{"format", "hoi-studio-head"}});
+    std::map<std::string, std::string> meta = metadata;
+    meta["format"] = "hoi-studio-head";
+    meta["scoring"] = sigmoid_ ? "sigmoid" : "softmax";
+    io::write_safetensors(path, out, meta);
 }
 
 at::Tensor LearnableHead::apply(const at::Tensor& pair, const at::Tensor& spatial, const at::Tensor& patches) const {

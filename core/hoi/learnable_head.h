@@ -11,9 +11,16 @@
 //       of the last P tokens before the verb ("a photo of a person") and of the first C tokens
 //       between the verb and the object (the article); zero = the plain prompt. The engine encodes
 //       such prompts itself, one at a time, outside the disk text cache.
+//   - scoring (heads trained by `hoi train` only): scoring.logit_scale [1], scoring.bias [1]; such a
+//       head scores each prompt with its own sigmoid, s = σ(exp(logit_scale) · cos + bias), the
+//       scoring it was trained for (metadata "scoring": "sigmoid"); a head without them keeps the
+//       training-free softmax over a pair's prompts.
+// Metadata (safetensors __metadata__, written by `hoi train`): "format", "scoring", "clip_sha256",
+// "clip", "classes" (JSON list of prompts), "split", "epochs", "data_sha256", "seed".
 // Internal header (torch); not part of the GUI's API.
 #include <ATen/core/Tensor.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,8 +45,17 @@ public:
     // F32, and no other key may appear; the decoder's layer count is read from the file. Throws
     // hoi::Error(Model) naming the file, the key and the expected / found shape.
     static LearnableHead load(const std::string& path, const HeadShape& shape);
-    // Writes the head's tensors (for tests and trainers).
-    void save(const std::string& path) const;
+    // Writes the head's tensors and metadata (for tests and trainers).
+    void save(const std::string& path, const std::map<std::string, std::string>& metadata = {}) const;
+
+    enum class Scoring { Softmax, Sigmoid };
+    Scoring scoring() const { return sigmoid_ ? Scoring::Sigmoid : Scoring::Softmax; }
+    // Switches to per-class sigmoid scoring with the given initial temperature (log) and bias.
+    void enable_sigmoid(float log_scale, float bias);
+    const at::Tensor& score_log_scale() const { return score_scale_; }
+    const at::Tensor& score_bias() const { return score_bias_; }
+    // The metadata read by load() (empty for a head made in memory).
+    const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
     const HeadShape& shape() const { return shape_; }
     // pair: [P, D] pair features, spatial: [P, S], patches: [N, D] patch tokens (joint space).
@@ -64,6 +80,9 @@ private:
     struct Layer { at::Tensor q, k, v, out, out_b; };
     std::vector<Layer> layers_;
     at::Tensor prefix_, conjun_;
+    bool sigmoid_ = false;
+    at::Tensor score_scale_, score_bias_;
+    std::map<std::string, std::string> metadata_;
 };
 
 } // namespace hoi::model
