@@ -2,11 +2,19 @@
 // `hoi bench`: benchmark sections register themselves (bench_*.cpp) and add JSON results.
 // Every section can use the machine's measured matrix-product rate (GFLOP/s, from the "blas"
 // section, measured first in the same run) to report its compute floor: FLOPs / rate.
+#include <array>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+namespace hoi::clip {
+class ClipModel;
+struct ClipConfig;
+} // namespace hoi::clip
 
 namespace hoi::bench {
 
@@ -17,6 +25,7 @@ struct Context {
     bool quick = false;         // --quick: fewer repetitions (smoke runs in tests)
     std::string models_dir;     // where fetched models live
     std::string clip_path;      // --clip MODEL, if given
+    std::string clip_arch = "ViT-B/32"; // --clip-arch: shapes of the random-weight model otherwise
 };
 
 struct Section {
@@ -34,6 +43,19 @@ const std::vector<Section>& sections();
 double time_ms(const std::function<void()>& fn, int repeats, int warmup = 2);
 // Peak resident set size of this process so far, in MiB (from /proc/self/status VmHWM).
 double peak_rss_mib();
+
+// CLIP helpers shared by the sections (bench_clip.cpp):
+// the model the CLIP sections time: --clip MODEL, else random weights of --clip-arch's shapes
+// (`description` says which);
+std::shared_ptr<clip::ClipModel> load_bench_clip(const Context& ctx, std::string& description);
+// FLOPs of one image through the image tower (ViT or ModifiedResNet);
+double clip_image_flops(const clip::ClipConfig& c);
+// FLOPs of one pre-LN residual block over T tokens of width W (2*M*N*K per matrix product,
+// attention products included);
+double block_flops(double T, double W);
+// which code path of the CLIP panel kernel ran the products since `before`
+// (packed_linear_calls()): {"kernel": widest path used, "kernel_calls": {path: products}}.
+nlohmann::json kernel_paths_since(const std::array<uint64_t, 3>& before);
 
 } // namespace hoi::bench
 
