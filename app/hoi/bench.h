@@ -2,6 +2,8 @@
 // `hoi bench`: benchmark sections register themselves (bench_*.cpp) and add JSON results.
 // Every section can use the machine's measured matrix-product rate (GFLOP/s, from the "blas"
 // section, measured first in the same run) to report its compute floor: FLOPs / rate.
+#include <array>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -14,7 +16,8 @@
 
 namespace hoi::clip {
 class ClipModel;
-}
+struct ClipConfig;
+} // namespace hoi::clip
 
 namespace hoi::bench {
 
@@ -25,6 +28,7 @@ struct Context {
     bool quick = false;         // --quick: fewer repetitions (smoke runs in tests)
     std::string models_dir;     // where fetched models live
     std::string clip_path;      // --clip MODEL, if given
+    std::string clip_arch = "ViT-B/32"; // --clip-arch: shapes of the random-weight model otherwise
 };
 
 struct Section {
@@ -43,8 +47,9 @@ double time_ms(const std::function<void()>& fn, int repeats, int warmup = 2);
 // Peak resident set size of this process so far, in MiB (from /proc/self/status VmHWM).
 double peak_rss_mib();
 
-// The CLIP model of a section: --clip MODEL when given, else a random-weight ViT-B/32-sized one
-// (built in memory). Records which in out["model"]; `section` names the section on stderr.
+// The CLIP model of a section: --clip MODEL when given, else random weights of --clip-arch's shapes
+// (built in memory). Records which in out["model"] and out["architecture"]; `section` names the
+// section on stderr.
 std::shared_ptr<clip::ClipModel> bench_clip_model(const Context& ctx, nlohmann::json& out, const std::string& section);
 // 4 people and 8 objects laid out over a W x H image: exactly 32 human-object pairs.
 std::vector<detect::Detection> grid_boxes(int W, int H);
@@ -56,6 +61,15 @@ struct ScopedTempDir {
     ScopedTempDir(const ScopedTempDir&) = delete;
     ScopedTempDir& operator=(const ScopedTempDir&) = delete;
 };
+// CLIP helpers shared by the sections (bench_clip.cpp):
+// FLOPs of one image through the image tower (ViT or ModifiedResNet);
+double clip_image_flops(const clip::ClipConfig& c);
+// FLOPs of one pre-LN residual block over T tokens of width W (2*M*N*K per matrix product,
+// attention products included);
+double block_flops(double T, double W);
+// which code path of the CLIP panel kernel ran the products since `before`
+// (packed_linear_calls()): {"kernel": widest path used, "kernel_calls": {path: products}}.
+nlohmann::json kernel_paths_since(const std::array<uint64_t, 3>& before);
 
 } // namespace hoi::bench
 

@@ -2,6 +2,7 @@
 #include "bench.h"
 
 #include "clip/clip_model.h"
+#include "clip/packed_linear.h"
 #include "clip/synthetic.h"
 #include "clip/tokenizer.h"
 
@@ -10,10 +11,7 @@
 #include <iostream>
 
 namespace hoi::bench {
-namespace {
 
-// FLOPs of one pre-LN residual block over T tokens of width W (2*M*N*K per matrix product,
-// attention products included).
 double block_flops(double T, double W) {
     return 2 * T * W * 3 * W      // q, k, v
            + 2 * 2 * T * T * W    // q k^T and attention x v
@@ -21,12 +19,48 @@ double block_flops(double T, double W) {
            + 2 * 2 * T * W * 4 * W; // c_fc and c_proj
 }
 
-double image_flops(const clip::ClipConfig& c) {
-    if (!c.vit) return 0; // counted for ViT only
-    const double N = static_cast<double>(c.grid) * c.grid, T = N + 1, W = c.vision_width;
-    const double p2 = static_cast<double>(c.vision_patch_size) * c.vision_patch_size;
-    return 2 * N * 3 * p2 * W + c.vision_layers * block_flops(T, W) + 2 * W * c.embed_dim;
+double clip_image_flops(const clip::ClipConfig& c) {
+    if (c.vit) {
+        const double N = static_cast<double>(c.grid) * c.grid, T = N + 1, W = c.vision_width;
+        const double p2 = static_cast<double>(c.vision_patch_size) * c.vision_patch_size;
+        return 2 * N * 3 * p2 * W + c.vision_layers * block_flops(T, W) + 2 * W * c.embed_dim;
+    }
+    // ModifiedResNet (OpenAI's model.py): a 3-convolution stem at half resolution and a 2x2
+    // average pool, then bottlenecks (1x1, 3x3, pool, 1x1 to 4x planes; the first block of each
+    // stage has a pooled 1x1 downsample), then attnpool over the grid and its mean token.
+    auto conv = [](double side, double cin, double cout, double k) { return 2 * side * side * cin * cout * k * k; };
+    const double W = c.vision_width;
+    double side = c.image_resolution / 2.0, in = W;
+    double f = conv(side, 3, W / 2, 3) + conv(side, W / 2, W / 2, 3) + conv(side, W / 2, W, 3);
+    side /= 2;
+    for (size_t stage = 0; stage < c.vision_layers_rn.size(); ++stage) {
+        const double planes = W * (1 << stage);
+        for (int b = 0; b < c.vision_layers_rn[stage]; ++b) {
+            const double out_side = (b == 0 && stage > 0) ? side / 2 : side;
+            f += conv(side, in, planes, 1) + conv(side, planes, planes, 3) + conv(out_side, planes, 4 * planes, 1);
+            if (b == 0) f += conv(out_side, in, 4 * planes, 1);
+            in = 4 * planes;
+            side = out_side;
+        }
+    }
+    const double T = side * side + 1, C = in;
+    return f + 2 * T * C * 3 * C + 2 * 2 * T * C + 2 * C * c.embed_dim; // q, k, v over all tokens; attention; c_proj
 }
+
+nlohmann::json kernel_paths_since(const std::array<uint64_t, 3>& before) {
+    const auto now = clip::packed_linear_calls();
+    nlohmann::json calls = nlohmann::json::object();
+    std::string widest;
+    for (clip::KernelPath p : {clip::KernelPath::Avx512, clip::KernelPath::Avx2, clip::KernelPath::Portable}) {
+        const uint64_t n = now[static_cast<int>(p)] - before[static_cast<int>(p)];
+        if (n == 0) continue;
+        calls[clip::kernel_path_name(p)] = n;
+        if (widest.empty()) widest = clip::kernel_path_name(p);
+    }
+    return {{"kernel", widest.empty() ? "none" : widest}, {"kernel_calls", calls}};
+}
+
+namespace {
 
 double text_flops(const clip::ClipConfig& c, double B, double L) {
     return B * (c.transformer_layers * block_flops(L, c.transformer_width) + 2.0 * c.transformer_width * c.embed_dim);
@@ -35,8 +69,10 @@ double text_flops(const clip::ClipConfig& c, double B, double L) {
 // ms against the compute floor (flops / matrix-product rate) and, when weight_bytes is given,
 // against the memory floor (weight bytes / read rate): a pass must read its weights at least once.
 nlohmann::json measure(const Context& ctx, const std::function<void()>& fn, double flops, double weight_bytes = 0) {
+    const auto calls = clip::packed_linear_calls();
     const double ms = time_ms(fn, ctx.repeats, ctx.quick ? 1 : 3);
     nlohmann::json j = {{"ms", ms}, {"gflop", flops / 1e9}};
+    j.update(kernel_paths_since(calls));
     if (ctx.gemm_gflops > 0 && flops > 0) {
         const double floor_ms = flops / (ctx.gemm_gflops * 1e6);
         j["floor_ms"] = floor_ms;
@@ -52,23 +88,16 @@ nlohmann::json measure(const Context& ctx, const std::function<void()>& fn, doub
 }
 
 nlohmann::json bench_clip(Context& ctx) {
-    std::shared_ptr<clip::ClipModel> model;
-    std::string which;
-    if (!ctx.clip_path.empty()) {
-        model = clip::ClipModel::load(ctx.clip_path);
-        which = ctx.clip_path;
-    } else {
-        std::cerr << "bench clip: building a random-weight ViT-B/32-sized model" << std::endl;
-        model = clip::ClipModel::from_state_dict(clip::synthetic_weights(clip::vit_b32_config(), 0),
-                                                 "synthetic ViT-B/32");
-        which = "synthetic ViT-B/32 (random weights)";
-    }
+    nlohmann::json out;
+    auto model = bench_clip_model(ctx, out, "clip");
     const auto& c = model->config();
-    nlohmann::json out = {{"model", which}, {"architecture", c.name()}};
+    nlohmann::json paths = nlohmann::json::array();
+    for (auto p : clip::available_kernel_paths()) paths.push_back(clip::kernel_path_name(p));
+    out["kernel"] = {{"active", clip::kernel_path_name(clip::active_kernel_path())}, {"available", paths}};
 
     const int S = model->input_size();
     auto image = torch::randn({3, S, S});
-    out["image_encoder"] = measure(ctx, [&] { model->encode_image(image); }, image_flops(c),
+    out["image_encoder"] = measure(ctx, [&] { model->encode_image(image); }, clip_image_flops(c),
                                    static_cast<double>(model->image_matrix_bytes()));
     out["image_encoder"]["input"] = std::to_string(S) + " px, batch 1";
 
@@ -92,10 +121,11 @@ nlohmann::json bench_clip(Context& ctx) {
     text["prompt_tokens_mean"] = tokens_sum / 64;
     const double text_bytes = static_cast<double>(model->text_matrix_bytes());
     text["1_prompt_cut"] = measure(ctx, [&] { model->encode_text(one, true); }, text_flops(c, 1, len1), text_bytes);
-    text["1_prompt_full"] = measure(ctx, [&] { model->encode_text(one, false); }, text_flops(c, 1, c.context_length));
-    text["64_prompts_cut"] = measure(ctx, [&] { model->encode_text(prompts, true); }, text_flops(c, 64, longest));
+    text["1_prompt_full"] =
+        measure(ctx, [&] { model->encode_text(one, false); }, text_flops(c, 1, c.context_length), text_bytes);
+    text["64_prompts_cut"] = measure(ctx, [&] { model->encode_text(prompts, true); }, text_flops(c, 64, longest), text_bytes);
     text["64_prompts_full"] =
-        measure(ctx, [&] { model->encode_text(prompts, false); }, text_flops(c, 64, c.context_length));
+        measure(ctx, [&] { model->encode_text(prompts, false); }, text_flops(c, 64, c.context_length), text_bytes);
     text["cut_speedup_1"] = text["1_prompt_full"]["ms"].get<double>() / text["1_prompt_cut"]["ms"].get<double>();
     text["cut_speedup_64"] = text["64_prompts_full"]["ms"].get<double>() / text["64_prompts_cut"]["ms"].get<double>();
     out["text_encoder"] = text;
@@ -104,6 +134,6 @@ nlohmann::json bench_clip(Context& ctx) {
 
 } // namespace
 
-HOI_REGISTER_BENCH("clip", "CLIP image / text encoders (ViT-B/32 size) vs compute floor; batch cut", 20, bench_clip);
+HOI_REGISTER_BENCH("clip", "CLIP image / text encoders (--clip-arch, default ViT-B/32) vs compute and memory floors; batch cut", 20, bench_clip);
 
 } // namespace hoi::bench

@@ -1,8 +1,9 @@
 // hoi bench — engine section: the whole HOI pipeline (detector + pose + CLIP + 32 pairs x 600 HICO
-// prompts), re-query latency, batch throughput and peak memory, with a ViT-B/32-sized model.
+// prompts), re-query latency, batch throughput and peak memory, with the --clip / --clip-arch model.
 #include "bench.h"
 
 #include "clip/clip_model.h"
+#include "clip/packed_linear.h"
 #include "clip/synthetic.h"
 #include "detect/detector.h"
 #include "hoi/engine.h"
@@ -19,10 +20,6 @@
 
 namespace hoi::bench {
 namespace {
-
-double block_flops(double T, double W) {
-    return 2 * T * W * 3 * W + 2 * 2 * T * T * W + 2 * T * W * W + 2 * 2 * T * W * 4 * W;
-}
 
 // Resets the process's peak-RSS counter (Linux >= 4.0), so model generation does not count.
 void reset_peak_rss() {
@@ -91,7 +88,9 @@ nlohmann::json bench_engine(Context& ctx) {
         for (const auto& t : last.timings)
             if (t.stage != "detect") stage_ms[t.stage].push_back(t.ms);
     };
+    const auto calls = clip::packed_linear_calls();
     const double full_ms = time_ms(full, ctx.repeats, 1);
+    out["full_pipeline_kernel"] = kernel_paths_since(calls);
     nlohmann::json stages;
     double sum_floor = 0, sum_median = 0;
     const auto& c = clip_model->config();
@@ -101,9 +100,8 @@ nlohmann::json bench_engine(Context& ctx) {
         const double med = v[v.size() / 2];
         nlohmann::json s = {{"ms", med}};
         double flops = 0;
-        if (name == "clip" && c.vit) {
-            const double N = static_cast<double>(c.grid) * c.grid, T = N + 1, W = c.vision_width;
-            flops = 2 * N * 3 * c.vision_patch_size * c.vision_patch_size * W + c.vision_layers * block_flops(T, W);
+        if (name == "clip") {
+            flops = clip_image_flops(c);
         } else if (name == "pair_features" && c.vit) {
             // 96 queries (union, human, object per pair) through the last block: k/v of all tokens,
             // then per query q, out_proj and the MLP, and the projection.

@@ -10,13 +10,18 @@
 namespace hoi::bench {
 
 std::shared_ptr<clip::ClipModel> bench_clip_model(const Context& ctx, nlohmann::json& out, const std::string& section) {
+    std::shared_ptr<clip::ClipModel> model;
     if (!ctx.clip_path.empty()) {
         out["model"] = ctx.clip_path;
-        return clip::ClipModel::load(ctx.clip_path);
+        model = clip::ClipModel::load(ctx.clip_path);
+    } else {
+        std::cerr << "bench " << section << ": building a random-weight " << ctx.clip_arch << "-sized model" << std::endl;
+        out["model"] = "synthetic " + ctx.clip_arch + " (random weights)";
+        model = clip::ClipModel::from_state_dict(clip::synthetic_weights(clip::published_config(ctx.clip_arch), 0),
+                                                 "synthetic " + ctx.clip_arch);
     }
-    std::cerr << "bench " << section << ": building a random-weight ViT-B/32-sized model" << std::endl;
-    out["model"] = "synthetic ViT-B/32 (random weights)";
-    return clip::ClipModel::from_state_dict(clip::synthetic_weights(clip::vit_b32_config(), 0), "synthetic ViT-B/32");
+    out["architecture"] = model->config().name();
+    return model;
 }
 
 std::vector<detect::Detection> grid_boxes(int W, int H) {

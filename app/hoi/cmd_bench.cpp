@@ -2,6 +2,7 @@
 #include "bench.h"
 #include "cli.h"
 
+#include "clip/packed_linear.h"
 #include "clip/synthetic.h"
 #include "core.h"
 #include "io/error.h"
@@ -128,17 +129,21 @@ static int cmd_bench(std::vector<std::string> argv) {
             }())
         .flag("--blas", "only the matrix-product rate")
         .option("--section", "NAME", "run only this section (and blas)", true)
-        .option("--clip", "MODEL", "CLIP model for the CLIP sections (default: random ViT-B/32-sized weights)")
+        .option("--clip", "MODEL", "CLIP model for the CLIP sections (default: random weights of --clip-arch's shapes)")
+        .option("--clip-arch", "ARCH", "shapes of the random-weight CLIP model: ViT-B/32 (default), ViT-B/16, ViT-L/14 or RN50")
         .option("--repeats", "N", "timed repetitions per measurement (default 10)")
         .flag("--quick", "few repetitions (a smoke run)")
-        .option("--write-clip", "PATH", "write the random-weight ViT-B/32-sized model as an OpenAI .pt archive and exit "
-                                        "(to time `hoi run` and `hoi-studio --bench` on the same weights)");
+        .option("--write-clip", "PATH", "write the random-weight model (--clip-arch, default ViT-B/32) as an OpenAI .pt "
+                                        "archive and exit (to time `hoi run` and `hoi-studio --bench` on the same weights)");
     if (!args.parse()) return kOk;
 
     bench::Context ctx;
+    if (args.has("--clip-arch")) ctx.clip_arch = args.get("--clip-arch");
+    const auto arch_config = clip::published_config(ctx.clip_arch); // Usage error for an unknown name
     if (args.has("--write-clip")) {
-        clip::write_synthetic_model(args.get("--write-clip"), clip::vit_b32_config(), 0);
-        std::cout << nlohmann::json{{"written", args.get("--write-clip")}, {"model", "synthetic ViT-B/32 (random weights)"}}.dump(1)
+        clip::write_synthetic_model(args.get("--write-clip"), arch_config, 0);
+        std::cout << nlohmann::json{{"written", args.get("--write-clip")},
+                                    {"model", "synthetic " + ctx.clip_arch + " (random weights)"}}.dump(1)
                   << std::endl;
         return 0;
     }
@@ -158,7 +163,8 @@ static int cmd_bench(std::vector<std::string> argv) {
     }
 
     nlohmann::json out;
-    out["machine"] = {{"threads", at::get_num_threads()}};
+    out["machine"] = {{"threads", at::get_num_threads()},
+                      {"clip_kernel", clip::kernel_path_name(clip::active_kernel_path())}};
     for (const auto& sec : bench::sections()) {
         if (!only.empty() && sec.name != "blas" && !only.count(sec.name)) continue;
         std::cerr << "bench: " << sec.name << " ..." << std::endl;

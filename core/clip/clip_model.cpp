@@ -83,7 +83,11 @@ float ClipModel::logit_scale() const { return std::exp(impl_->net->logit_scale.i
 const std::string& ClipModel::path() const { return impl_->path; }
 
 size_t ClipModel::image_matrix_bytes() const {
-    return impl_->net->visual_vit ? nn::matrix_bytes(*impl_->net->visual_vit->transformer) : 0;
+    if (impl_->net->visual_vit) return nn::matrix_bytes(*impl_->net->visual_vit->transformer);
+    size_t bytes = 0; // ModifiedResNet: its convolution kernels and attnpool's matrices (float32)
+    for (const auto& p : impl_->net->visual_rn->parameters())
+        if (p.dim() >= 2) bytes += p.nbytes();
+    return bytes;
 }
 size_t ClipModel::text_matrix_bytes() const { return nn::matrix_bytes(*impl_->net->transformer); }
 

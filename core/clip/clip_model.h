@@ -36,7 +36,8 @@ public:
     std::string checksum() const;
     // Bytes of the image (ViT; 0 for ModifiedResNet) / text transformer's attention and MLP
     // matrices as held for inference (float16 when the weights are float16 values, as in OpenAI's
-    // checkpoints): what one pass must read from memory.
+    // checkpoints): what one pass must read from memory. ModifiedResNet: its convolution kernels
+    // and attnpool's matrices.
     size_t image_matrix_bytes() const;
     size_t text_matrix_bytes() const;
 

@@ -1,8 +1,13 @@
-// The panel kernel: AVX2/FMA/F16C when the CPU has them (checked at run time), portable C++
-// otherwise. Both compute each output as fma(x[k], w[k], acc) for k = 0..K-1, then add the bias,
-// so they give the same bits.
+// The panel kernel, three code paths chosen at run time (the widest the CPU has, see
+// active_kernel_path): AVX-512F (one zmm holds a panel's 16 outputs; up to 12 rows x 2 panels per
+// tile), AVX2/FMA/F16C (6 rows x 1 panel, two ymm per row), portable C++. All compute each output
+// as fma(x[k], w[k], acc) for k = 0..K-1, then add the bias (then the same QuickGELU), so they give
+// the same bits. Only the functions marked with a target attribute use the wider instructions; the
+// rest of the build keeps its baseline.
 #include "clip/packed_linear.h"
 #include "clip/cpu_features.h"
+
+#include "io/error.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -10,7 +15,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <immintrin.h>
 
 #ifndef _OPENMP
@@ -21,7 +28,9 @@ namespace hoi::clip {
 namespace {
 
 constexpr int64_t kPanel = 16;    // output rows per panel
-constexpr int kMaxTileRows = 6;   // x rows per tile: 12 accumulators + 2 weight vectors + 1 broadcast
+constexpr int kMaxTileRows = 6;   // AVX2 x rows per tile: 12 accumulators + 2 weight vectors + 1 broadcast
+constexpr int kMaxTileRows512 = 12; // AVX-512 x rows per tile: 24 accumulators (2 panels) + 2 weights + 1 broadcast
+constexpr int kMaxPanels512 = 2;    // AVX-512 panels per tile (each x value broadcast once for 32 outputs)
 constexpr int64_t kRowBlock = 384; // x rows per pass over the weights (the block stays in L2/L3)
 // The first tile of a panel asks for the panel's data this many k steps ahead (later tiles find it
 // in L1/L2). Measured against 0, 64, 256 and 512 on the 2-core machine.
@@ -133,6 +142,81 @@ void tile_avx2(bool gelu, int mr, const float* x, int64_t K, const W* p, const f
     else tile_rows<W, false>(mr, x, K, p, b, y, ldy, first);
 }
 
+// NP panels (1 or 2, pstride floats/halves apart) against rows [0, MR) of x: one zmm per 16
+// outputs. The same chain per output as tile: fma over k in order, + bias, then QuickGELU (the
+// AVX2 version on each half, so the epilogue is one piece of code).
+template <typename W, int MR, int NP, bool Gelu>
+__attribute__((target("avx512f,avx2,fma,f16c"))) inline void tile512(const float* x, int64_t K, const W* p,
+                                                                      int64_t pstride, const float* b, float* y,
+                                                                      int64_t ldy, bool first) {
+    __m512 acc[NP][MR];
+#pragma GCC unroll 24
+    for (int i = 0; i < NP * MR; ++i) acc[i / MR][i % MR] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < K; ++k) {
+        __m512 w[NP];
+#pragma GCC unroll 2
+        for (int q = 0; q < NP; ++q) {
+            const W* pk = p + q * pstride + k * kPanel;
+            if (first && (sizeof(W) == 4 || (k & 1) == 0))
+                _mm_prefetch(reinterpret_cast<const char*>(pk + kPrefetchSteps * kPanel), _MM_HINT_T0);
+            if constexpr (sizeof(W) == 2) w[q] = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pk)));
+            else w[q] = _mm512_loadu_ps(pk);
+        }
+#pragma GCC unroll 12
+        for (int r = 0; r < MR; ++r) {
+            const __m512 xb = _mm512_set1_ps(x[r * K + k]);
+#pragma GCC unroll 2
+            for (int q = 0; q < NP; ++q) acc[q][r] = _mm512_fmadd_ps(xb, w[q], acc[q][r]);
+        }
+    }
+#pragma GCC unroll 2
+    for (int q = 0; q < NP; ++q) {
+        const __m512 bq = _mm512_loadu_ps(b + q * kPanel);
+#pragma GCC unroll 12
+        for (int r = 0; r < MR; ++r) {
+            const __m512 v = _mm512_add_ps(acc[q][r], bq);
+            float* out = y + r * ldy + q * kPanel;
+            _mm512_storeu_ps(out, v);
+            if constexpr (Gelu) {
+                _mm256_storeu_ps(out, quick_gelu8(_mm256_loadu_ps(out)));
+                _mm256_storeu_ps(out + 8, quick_gelu8(_mm256_loadu_ps(out + 8)));
+            }
+        }
+    }
+}
+
+template <typename W, int NP, bool Gelu>
+__attribute__((target("avx512f,avx2,fma,f16c"))) void tile512_rows(int mr, const float* x, int64_t K, const W* p,
+                                                                    int64_t pstride, const float* b, float* y,
+                                                                    int64_t ldy, bool first) {
+    switch (mr) {
+    case 12: tile512<W, 12, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    case 11: tile512<W, 11, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    case 10: tile512<W, 10, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    case 9: tile512<W, 9, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    case 8: tile512<W, 8, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    case 7: tile512<W, 7, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    case 6: tile512<W, 6, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    case 5: tile512<W, 5, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    case 4: tile512<W, 4, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    case 3: tile512<W, 3, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    case 2: tile512<W, 2, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    default: tile512<W, 1, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    }
+}
+
+template <typename W>
+void tile_avx512(bool gelu, int mr, int panels, const float* x, int64_t K, const W* p, int64_t pstride, const float* b,
+                 float* y, int64_t ldy, bool first) {
+    if (panels == 2) {
+        if (gelu) tile512_rows<W, 2, true>(mr, x, K, p, pstride, b, y, ldy, first);
+        else tile512_rows<W, 2, false>(mr, x, K, p, pstride, b, y, ldy, first);
+    } else {
+        if (gelu) tile512_rows<W, 1, true>(mr, x, K, p, pstride, b, y, ldy, first);
+        else tile512_rows<W, 1, false>(mr, x, K, p, pstride, b, y, ldy, first);
+    }
+}
+
 void tile_generic(bool gelu, int mr, const float* x, int64_t K, const uint16_t* ph, const float* pf, const float* b,
                   float* y, int64_t ldy) {
     for (int r = 0; r < mr; ++r)
@@ -145,7 +229,71 @@ void tile_generic(bool gelu, int mr, const float* x, int64_t K, const uint16_t* 
         }
 }
 
+// Whether the CPU has what a path needs (the one feature check: clip/cpu_features.h).
+bool cpu_can_run(KernelPath path) {
+    switch (path) {
+    case KernelPath::Avx512: return cpu_has(SimdPath::Avx512F16c);
+    case KernelPath::Avx2: return cpu_has(SimdPath::Avx2FmaF16c);
+    case KernelPath::Portable: return true;
+    }
+    return false;
+}
+
+constexpr KernelPath kAllPaths[] = {KernelPath::Avx512, KernelPath::Avx2, KernelPath::Portable};
+
+// HOI_KERNEL if set, else the widest path the CPU has.
+KernelPath default_path() {
+    static const KernelPath path = [] {
+        const char* env = std::getenv("HOI_KERNEL");
+        if (!env || !*env) return available_kernel_paths().front();
+        for (KernelPath p : kAllPaths) {
+            if (std::string(env) != kernel_path_name(p)) continue;
+            if (!cpu_can_run(p)) throw_usage(std::string("HOI_KERNEL=") + env + ": this CPU cannot run that path");
+            return p;
+        }
+        throw_usage(std::string("HOI_KERNEL=") + env + ": expected avx512, avx2 or portable");
+    }();
+    return path;
+}
+
+std::atomic<int> g_forced{-1};
+std::atomic<uint64_t> g_calls[3];
+
 } // namespace
+
+const char* kernel_path_name(KernelPath path) {
+    switch (path) {
+    case KernelPath::Avx512: return "avx512";
+    case KernelPath::Avx2: return "avx2";
+    case KernelPath::Portable: return "portable";
+    }
+    return "?";
+}
+
+std::vector<KernelPath> available_kernel_paths() {
+    std::vector<KernelPath> out;
+    for (KernelPath p : kAllPaths)
+        if (cpu_can_run(p)) out.push_back(p);
+    return out;
+}
+
+KernelPath active_kernel_path() {
+    const int forced = g_forced.load(std::memory_order_relaxed);
+    if (forced >= 0) return static_cast<KernelPath>(forced);
+    // set_kernels_portable (cpu_features.h) turns every kernel's wide paths off, this one's too.
+    if (!use_simd(SimdPath::Avx2FmaF16c)) return KernelPath::Portable;
+    return default_path();
+}
+
+void set_packed_linear_path(std::optional<KernelPath> path) {
+    if (path && !cpu_can_run(*path))
+        throw_usage(std::string("kernel path ") + kernel_path_name(*path) + " is not available on this CPU");
+    g_forced = path ? static_cast<int>(*path) : -1;
+}
+
+std::array<uint64_t, 3> packed_linear_calls() {
+    return {g_calls[0].load(), g_calls[1].load(), g_calls[2].load()};
+}
 
 PackedLinear PackedLinear::pack(const at::Tensor& w) {
     TORCH_CHECK(w.dim() == 2, "PackedLinear::pack: expected a [N, K] weight");
@@ -172,22 +320,28 @@ float quick_gelu_ref(float v) { return quick_gelu_scalar(v); }
 void PackedLinear::apply(const float* x, int64_t M, const float* bias, float* y, Epilogue epilogue) const {
     TORCH_CHECK(defined(), "PackedLinear::apply on an empty weight");
     const int64_t N = n_, K = k_, np = (N + kPanel - 1) / kPanel;
-    const bool avx = use_simd(SimdPath::Avx2FmaF16c);
+    const KernelPath path = active_kernel_path();
+    g_calls[static_cast<int>(path)].fetch_add(1, std::memory_order_relaxed);
+    const bool wide = path == KernelPath::Avx512;
+    const int64_t group = wide ? kMaxPanels512 : 1; // panels per tile
+    const int max_rows = wide ? kMaxTileRows512 : kMaxTileRows;
+    const int64_t groups = (np + group - 1) / group, pstride = K * kPanel;
     const bool gelu = epilogue == Epilogue::QuickGelu;
     const uint16_t* ph = half_ ? reinterpret_cast<const uint16_t*>(panels_.data_ptr<at::Half>()) : nullptr;
     const float* pf = half_ ? nullptr : panels_.data_ptr<float>();
     for (int64_t m0 = 0; m0 < M; m0 += kRowBlock) {
         const int64_t mb = std::min(kRowBlock, M - m0);
-        // Tiles of nearly equal size (10 rows: 5 + 5), none over kMaxTileRows.
-        const int64_t tiles = (mb + kMaxTileRows - 1) / kMaxTileRows;
-        at::parallel_for(0, np, 1, [&](int64_t s, int64_t e) {
-            alignas(32) float part[kMaxTileRows * kPanel];
-            alignas(32) float bpad[kPanel];
-            for (int64_t pi = s; pi < e; ++pi) {
-                const int64_t n0 = pi * kPanel, cols = std::min(kPanel, N - n0);
+        // Tiles of nearly equal size (10 rows: 5 + 5 on AVX2), none over max_rows.
+        const int64_t tiles = (mb + max_rows - 1) / max_rows;
+        at::parallel_for(0, groups, 1, [&](int64_t s, int64_t e) {
+            alignas(64) float part[kMaxTileRows512 * kMaxPanels512 * kPanel];
+            alignas(64) float bpad[kMaxPanels512 * kPanel];
+            for (int64_t gi = s; gi < e; ++gi) {
+                const int64_t p0 = gi * group, panels = std::min(group, np - p0);
+                const int64_t n0 = p0 * kPanel, width = panels * kPanel, cols = std::min(width, N - n0);
                 const float* b = bias + n0;
-                if (!bias || cols < kPanel) {
-                    std::fill(bpad, bpad + kPanel, 0.f);
+                if (!bias || cols < width) {
+                    std::fill(bpad, bpad + width, 0.f);
                     if (bias) std::copy(bias + n0, bias + n0 + cols, bpad);
                     b = bpad;
                 }
@@ -195,15 +349,24 @@ void PackedLinear::apply(const float* x, int64_t M, const float* bias, float* y,
                 for (int64_t t = 0; t < tiles; ++t) {
                     const int mr = static_cast<int>(mb / tiles + (t < mb % tiles ? 1 : 0));
                     const float* xm = x + m * K;
-                    // A partial panel (N % 16) is computed into `part`, then its columns copied.
-                    float* out = cols == kPanel ? y + m * N + n0 : part;
-                    const int64_t ldy = cols == kPanel ? N : kPanel;
-                    if (avx && ph) tile_avx2(gelu, mr, xm, K, ph + pi * K * kPanel, b, out, ldy, t == 0);
-                    else if (avx) tile_avx2(gelu, mr, xm, K, pf + pi * K * kPanel, b, out, ldy, t == 0);
-                    else tile_generic(gelu, mr, xm, K, ph ? ph + pi * K * kPanel : nullptr,
-                                      pf ? pf + pi * K * kPanel : nullptr, b, out, ldy);
-                    if (cols < kPanel)
-                        for (int r = 0; r < mr; ++r) std::memcpy(y + (m + r) * N + n0, part + r * kPanel, cols * sizeof(float));
+                    // A partial tile (N % 16) is computed into `part`, then its columns copied.
+                    float* out = cols == width ? y + m * N + n0 : part;
+                    const int64_t ldy = cols == width ? N : width;
+                    const uint16_t* h = ph ? ph + p0 * pstride : nullptr;
+                    const float* f = pf ? pf + p0 * pstride : nullptr;
+                    switch (path) {
+                    case KernelPath::Avx512:
+                        if (h) tile_avx512(gelu, mr, int(panels), xm, K, h, pstride, b, out, ldy, t == 0);
+                        else tile_avx512(gelu, mr, int(panels), xm, K, f, pstride, b, out, ldy, t == 0);
+                        break;
+                    case KernelPath::Avx2:
+                        if (h) tile_avx2(gelu, mr, xm, K, h, b, out, ldy, t == 0);
+                        else tile_avx2(gelu, mr, xm, K, f, b, out, ldy, t == 0);
+                        break;
+                    case KernelPath::Portable: tile_generic(gelu, mr, xm, K, h, f, b, out, ldy); break;
+                    }
+                    if (cols < width)
+                        for (int r = 0; r < mr; ++r) std::memcpy(y + (m + r) * N + n0, part + r * width, cols * sizeof(float));
                     m += mr;
                 }
             }

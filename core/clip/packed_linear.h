@@ -2,10 +2,11 @@
 // A linear layer's weight W [N, K] repacked for inference: panels of 16 output rows, stored
 // k-major ([ceil(N/16)][K][16], zero rows past N), in float16 when every weight is exactly a
 // float16 value (OpenAI's checkpoints are float16) and in float32 otherwise, so packing never
-// changes a result. The kernel broadcasts one x value against 16 weights per step (6 x rows x 16
-// outputs of accumulators per tile): no horizontal sums, every weight read once per 6 rows, and in
-// float16 half the bytes to stream. Each output is one fused multiply-add chain over k in order,
-// then the bias: a row's result depends neither on the other rows nor on the thread count.
+// changes a result. The kernel broadcasts one x value against 16 weights per step (AVX2: 6 x rows x
+// 16 outputs of accumulators per tile; AVX-512: up to 12 rows x 32 outputs, two panels): no
+// horizontal sums, every weight read once per 6 (12) rows, and in float16 half the bytes to
+// stream. Each output is one fused multiply-add chain over k in order, then the bias: a row's
+// result depends neither on the other rows, nor on the thread count, nor on the code path.
 //
 // Measured on the 2-core machine (float16 panels, against the row kernel it replaced, which ran
 // on the float32 weights with 4-row dot products, and oneDNN's inner product):
@@ -14,7 +15,10 @@
 //   - 257-640 rows: 180-193 GFLOP/s (oneDNN 102-168).
 #include <ATen/core/Tensor.h>
 
+#include <array>
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 namespace hoi::clip {
 
@@ -53,6 +57,21 @@ private:
 // The epilogue's QuickGELU on one value, exactly as apply computes it (both code paths).
 float quick_gelu_ref(float v);
 
-// The AVX2 or portable path: clip/cpu_features.h (use_simd, set_kernels_portable for tests).
+// The kernel's code paths, widest first (the CPU features each needs: clip/cpu_features.h; its
+// set_kernels_portable forces Portable here too). Each computes every output as the same fma chain over k
+// in order, so all give the same bits; the widest the CPU has runs (checked once at run time),
+// unless HOI_KERNEL=avx512|avx2|portable or set_packed_linear_path forces one.
+enum class KernelPath { Avx512, Avx2, Portable };
+const char* kernel_path_name(KernelPath path);
+// The paths this CPU can run, widest first (Portable always last).
+std::vector<KernelPath> available_kernel_paths();
+// The path apply uses now. Throws hoi::Error (Usage) if HOI_KERNEL names an unknown path or one
+// this CPU cannot run.
+KernelPath active_kernel_path();
+// For tests and comparisons: force a path (it must be available), or nullopt for the default.
+void set_packed_linear_path(std::optional<KernelPath> path);
+// Products (apply calls) run on each path since the process started, indexed by KernelPath; the
+// bench reports the difference around a measurement.
+std::array<uint64_t, 3> packed_linear_calls();
 
 } // namespace hoi::clip

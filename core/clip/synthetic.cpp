@@ -105,6 +105,45 @@ ClipConfig vit_b32_config() {
     return c;
 }
 
+ClipConfig vit_b16_config() {
+    ClipConfig c = vit_b32_config();
+    c.vision_patch_size = 16;
+    c.grid = 14;
+    return c;
+}
+
+ClipConfig vit_l14_config() {
+    ClipConfig c = vit_b32_config();
+    c.vision_patch_size = 14;
+    c.grid = 16;
+    c.vision_width = 1024;
+    c.vision_layers = 24;
+    c.vision_heads = 16;
+    c.embed_dim = 768;
+    c.transformer_width = 768;
+    c.transformer_heads = 12;
+    return c;
+}
+
+ClipConfig rn50_config() {
+    ClipConfig c = vit_b32_config();
+    c.vit = false;
+    c.vision_width = 64;
+    c.vision_layers_rn = {3, 4, 6, 3};
+    c.vision_layers = 16;
+    c.vision_heads = 64 * 32 / 64;
+    c.embed_dim = 1024;
+    return c;
+}
+
+ClipConfig published_config(const std::string& name) {
+    for (auto make : {vit_b32_config, vit_b16_config, vit_l14_config, rn50_config}) {
+        ClipConfig c = make();
+        if (c.name() == name) return c;
+    }
+    throw_usage("unknown CLIP architecture '" + name + "': expected ViT-B/32, ViT-B/16, ViT-L/14 or RN50");
+}
+
 NamedTensors synthetic_weights(const ClipConfig& config, uint64_t seed) {
     at::NoGradGuard no_grad;
     nn::ClipNet net(config);

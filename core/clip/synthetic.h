@@ -13,7 +13,13 @@ namespace hoi::clip {
 // Small configurations (vocabulary 49408 and context 77, so the real tokenizer's ids fit).
 ClipConfig tiny_vit_config();   // 64 px, patch 16 (4x4 grid), width 128 (2 heads), 2 layers; text 64 wide, 2 layers; D 32
 ClipConfig tiny_rn_config();    // 64 px (2x2 grid), width 8, stages {1,1,1,1} (attnpool 256 wide, 4 heads); D 32
-ClipConfig vit_b32_config();    // OpenAI ViT-B/32's shapes (151 M parameters)
+// OpenAI's published shapes (for benchmarks; random weights).
+ClipConfig vit_b32_config();    // ViT-B/32 (151 M parameters)
+ClipConfig vit_b16_config();    // ViT-B/16 (150 M)
+ClipConfig vit_l14_config();    // ViT-L/14 (428 M)
+ClipConfig rn50_config();       // RN50 (102 M)
+// One of the above by its name ("ViT-B/32", "ViT-B/16", "ViT-L/14", "RN50"); Usage error otherwise.
+ClipConfig published_config(const std::string& name);
 
 // CLIP-style initialisation (OpenAI's initialize_parameters scales; norms near 1; small random
 // biases so that every tensor matters), rounded to fp16 values as OpenAI's checkpoints are (float32

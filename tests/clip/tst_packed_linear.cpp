@@ -1,7 +1,8 @@
 // The panel kernel behind every CLIP transformer product in inference (packed_linear.h): the same
 // numbers as a BLAS product for every row count and odd shapes, float16 storage only when it is
-// lossless, rows independent of the batch and of the thread count, the portable path bit-identical
-// to the AVX2 one; and a model packed for inference gives the unpacked model's outputs, releases
+// lossless, rows independent of the batch and of the thread count, every code path this CPU can
+// run (AVX-512, AVX2) bit-identical to the portable one; and a model packed for inference gives
+// the unpacked model's outputs, releases
 // its float32 matrices, keeps its digest and still runs under autograd.
 #include <QtTest>
 
@@ -33,7 +34,10 @@ class TestPackedLinear : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase() { hoi::init_runtime(); }
-    void cleanup() { hoi::clip::set_kernels_portable(false); }
+    void cleanup() {
+        hoi::clip::set_kernels_portable(false);
+        set_packed_linear_path(std::nullopt);
+    }
 
     void matchesBlas_data() {
         QTest::addColumn<int>("M");
@@ -69,7 +73,7 @@ private Q_SLOTS:
         QCOMPARE(p.is_half(), half);
         QCOMPARE(p.out_features(), int64_t(N));
         QCOMPARE(p.in_features(), int64_t(K));
-        hoi::clip::set_kernels_portable(portable);
+        if (portable) set_packed_linear_path(KernelPath::Portable);
         auto y = run(p, x, b);
         auto ref = bias ? at::addmm(b, x, w.t()) : at::mm(x, w.t());
         QVERIFY2(torch::allclose(y, ref, 1e-4, 1e-5),
@@ -97,10 +101,12 @@ private Q_SLOTS:
         p.apply(x.data_ptr<float>(), 100, nullptr, y.data_ptr<float>(), PackedLinear::Epilogue::QuickGelu);
         for (int64_t i = 0; i < x.numel(); i += 37)
             QCOMPARE(y.view(-1)[i].item<float>(), quick_gelu_ref(x.view(-1)[i].item<float>()));
-        hoi::clip::set_kernels_portable(true);
-        auto y2 = at::empty({100, n});
-        p.apply(x.data_ptr<float>(), 100, nullptr, y2.data_ptr<float>(), PackedLinear::Epilogue::QuickGelu);
-        QVERIFY(torch::equal(y, y2));
+        for (KernelPath path : available_kernel_paths()) {
+            set_packed_linear_path(path);
+            auto y2 = at::empty({100, n});
+            p.apply(x.data_ptr<float>(), 100, nullptr, y2.data_ptr<float>(), PackedLinear::Epilogue::QuickGelu);
+            QVERIFY2(torch::equal(y, y2), kernel_path_name(path));
+        }
     }
 
     void oneGateForEveryKernel() {
@@ -132,6 +138,7 @@ private Q_SLOTS:
             simd = attn->forward(q, at::Tensor());
             hoi::clip::set_kernels_portable(true);
             portable = attn->forward(q, at::Tensor());
+            QCOMPARE(active_kernel_path(), KernelPath::Portable); // the panel kernel's switch too
             hoi::clip::set_kernels_portable(false);
         }
         QVERIFY(torch::equal(simd, portable));
@@ -169,8 +176,74 @@ private Q_SLOTS:
         auto single = run(p, x, b);
         at::set_num_threads(threads);
         QVERIFY(torch::equal(single, all));
-        hoi::clip::set_kernels_portable(true);
-        QVERIFY(torch::equal(run(p, x, b), all));
+        for (KernelPath path : available_kernel_paths()) {
+            set_packed_linear_path(path);
+            QVERIFY2(torch::equal(run(p, x, b), all), kernel_path_name(path));
+        }
+    }
+
+    void everyPathGivesThePortableBits_data() {
+        QTest::addColumn<int>("M");
+        QTest::addColumn<int>("N");
+        QTest::addColumn<int>("K");
+        QTest::addColumn<bool>("half");
+        QTest::addColumn<bool>("bias");
+        QTest::addColumn<bool>("gelu");
+        // Row counts around every tile size (AVX2 6 rows, AVX-512 12), odd panel counts (AVX-512
+        // takes two panels per tile), partial panels, both storage types and epilogues.
+        for (int M : {1, 5, 6, 7, 11, 12, 13, 25, 50})
+            QTest::addRow("%d rows, float16, 3 panels", M) << M << 48 << 77 << true << true << false;
+        QTest::newRow("odd N, float16, gelu") << 17 << 37 << 53 << true << true << true;
+        QTest::newRow("odd N, float32, gelu") << 23 << 37 << 53 << false << true << true;
+        QTest::newRow("N below one panel, no bias") << 9 << 9 << 3 << false << false << false;
+        QTest::newRow("2 panels + 1 column, float32") << 14 << 33 << 40 << false << true << false;
+        QTest::newRow("c_fc 10 rows, gelu") << 10 << 2048 << 512 << true << true << true;
+        QTest::newRow("c_proj 10 rows") << 10 << 512 << 2048 << true << true << false;
+        QTest::newRow("in_proj 50 rows") << 50 << 2304 << 768 << true << true << false;
+        QTest::newRow("400 rows: two row blocks, gelu") << 400 << 80 << 64 << true << false << true;
+    }
+    void everyPathGivesThePortableBits() {
+        QFETCH(int, M);
+        QFETCH(int, N);
+        QFETCH(int, K);
+        QFETCH(bool, half);
+        QFETCH(bool, bias);
+        QFETCH(bool, gelu);
+        const auto paths = available_kernel_paths();
+        QVERIFY(!paths.empty());
+        QCOMPARE(paths.back(), KernelPath::Portable); // always there, always tested
+        torch::manual_seed(M * 7 + N * 3 + K);
+        auto x = torch::randn({M, K}) * 2, w = torch::randn({N, K}) / std::sqrt(double(K));
+        if (half) w = half_values(w);
+        at::Tensor b = bias ? torch::randn({N}) : at::Tensor();
+        auto p = PackedLinear::pack(w);
+        QCOMPARE(p.is_half(), half);
+        const auto epilogue = gelu ? PackedLinear::Epilogue::QuickGelu : PackedLinear::Epilogue::None;
+        auto apply = [&](KernelPath path) {
+            set_packed_linear_path(path);
+            auto y = at::empty({M, N});
+            p.apply(x.data_ptr<float>(), M, b.defined() ? b.data_ptr<float>() : nullptr, y.data_ptr<float>(), epilogue);
+            return y;
+        };
+        const auto before = packed_linear_calls();
+        const auto want = apply(KernelPath::Portable);
+        for (KernelPath path : paths) {
+            const auto got = apply(path);
+            QVERIFY2(torch::equal(got, want),
+                     qPrintable(QString("%1: %2 outputs differ from the portable path")
+                                        .arg(kernel_path_name(path))
+                                        .arg((got != want).sum().item<int64_t>())));
+        }
+        // Each product is counted on the path that ran it.
+        const auto after = packed_linear_calls();
+        for (KernelPath path : paths)
+            QCOMPARE(after[int(path)] - before[int(path)], uint64_t(path == KernelPath::Portable ? 2 : 1));
+    }
+
+    void defaultPathIsTheWidest() {
+        if (qEnvironmentVariableIsSet("HOI_KERNEL")) QSKIP("HOI_KERNEL forces a path");
+        QCOMPARE(active_kernel_path(), available_kernel_paths().front());
+        QVERIFY(QString(kernel_path_name(active_kernel_path())).size() > 0);
     }
 
     void packedModelMatchesUnpacked() {
