@@ -11,6 +11,17 @@ namespace fs = std::filesystem;
 
 namespace hoi::test {
 
+detect::Detection detection(float x1, float y1, float x2, float y2, int coco80, float score) {
+    detect::Detection d;
+    d.x1 = x1;
+    d.y1 = y1;
+    d.x2 = x2;
+    d.y2 = y2;
+    d.class_id = coco80;
+    d.score = score;
+    return d;
+}
+
 namespace {
 // Every test process uses the same LibTorch threading as the applications, and a text-embedding
 // cache of its own (children it starts inherit it), removed when it exits.

@@ -5,7 +5,12 @@
 #include <QStringList>
 #include <string>
 
+#include "detect/detector.h"
+
 namespace hoi::test {
+
+// A detection box (image pixels), COCO-80 class and score.
+detect::Detection detection(float x1, float y1, float x2, float y2, int coco80, float score);
 
 // ../shared/data beside the checkout ("" when absent: tests that need it QSKIP).
 std::string shared_data_dir();

@@ -15,19 +15,12 @@
 #include <filesystem>
 #include <fstream>
 
+using hoi::test::detection;
 using hoi::detect::Detection;
 using nlohmann::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-Detection box(float x1, float y1, float x2, float y2, int cls, float score) {
-    Detection d;
-    d.x1 = x1; d.y1 = y1; d.x2 = x2; d.y2 = y2;
-    d.class_id = cls;
-    d.score = score;
-    return d;
-}
 
 std::string read_file(const std::string& p) {
     std::ifstream in(p, std::ios::binary);
@@ -183,7 +176,7 @@ class TestDetector : public QObject {
             }
             for (size_t i = 1; i < dets.size(); ++i) QVERIFY(dets[i - 1].score >= dets[i].score);
             for (const auto& obj : it.value()["objects"]) {
-                Detection want = box(obj["box"][0], obj["box"][1], obj["box"][2], obj["box"][3], -1, 1);
+                Detection want = detection(obj["box"][0], obj["box"][1], obj["box"][2], obj["box"][3], -1, 1);
                 bool ok = false;
                 for (const auto& d : dets)
                     for (const auto& label : obj["labels"])
@@ -204,13 +197,13 @@ private Q_SLOTS:
     void initTestCase() { hoi::init_runtime(); }
 
     void iouAndNms() {
-        QCOMPARE(hoi::detect::iou(box(0, 0, 10, 10, 0, 1), box(0, 0, 10, 10, 0, 1)), 1.f);
-        QCOMPARE(hoi::detect::iou(box(0, 0, 10, 10, 0, 1), box(10, 0, 20, 10, 0, 1)), 0.f);
-        QVERIFY(std::abs(hoi::detect::iou(box(0, 0, 10, 10, 0, 1), box(5, 0, 15, 10, 0, 1)) - 1.f / 3.f) < 1e-6f);
-        QCOMPARE(hoi::detect::iou(box(0, 0, 0, 10, 0, 1), box(0, 0, 0, 10, 0, 1)), 0.f); // empty
-        std::vector<Detection> dets = {box(0, 0, 10, 10, 0, 0.5f), box(1, 1, 11, 11, 0, 0.9f),
-                                       box(1, 1, 11, 11, 1, 0.7f), box(50, 50, 60, 60, 0, 0.6f),
-                                       box(0, 0, 10, 10, 1, 0.2f)};
+        QCOMPARE(hoi::detect::iou(detection(0, 0, 10, 10, 0, 1), detection(0, 0, 10, 10, 0, 1)), 1.f);
+        QCOMPARE(hoi::detect::iou(detection(0, 0, 10, 10, 0, 1), detection(10, 0, 20, 10, 0, 1)), 0.f);
+        QVERIFY(std::abs(hoi::detect::iou(detection(0, 0, 10, 10, 0, 1), detection(5, 0, 15, 10, 0, 1)) - 1.f / 3.f) < 1e-6f);
+        QCOMPARE(hoi::detect::iou(detection(0, 0, 0, 10, 0, 1), detection(0, 0, 0, 10, 0, 1)), 0.f); // empty
+        std::vector<Detection> dets = {detection(0, 0, 10, 10, 0, 0.5f), detection(1, 1, 11, 11, 0, 0.9f),
+                                       detection(1, 1, 11, 11, 1, 0.7f), detection(50, 50, 60, 60, 0, 0.6f),
+                                       detection(0, 0, 10, 10, 1, 0.2f)};
         auto kept = hoi::detect::nms_classwise(dets, 0.5f, 100);
         QCOMPARE(kept.size(), size_t(3)); // class 0: 0.9 and the far 0.6; class 1: 0.7
         QCOMPARE(kept[0].score, 0.9f);
@@ -524,7 +517,7 @@ private Q_SLOTS:
         QVERIFY(!poses.empty());
         const auto& p = poses[0];
         // The pose is Messi's: its box overlaps his, its confident keypoints lie in his box.
-        QVERIFY(hoi::detect::iou(box(p.x1, p.y1, p.x2, p.y2, 0, 1), box(66, 62, 452, 336, 0, 1)) >= 0.5f);
+        QVERIFY(hoi::detect::iou(detection(p.x1, p.y1, p.x2, p.y2, 0, 1), detection(66, 62, 452, 336, 0, 1)) >= 0.5f);
         int confident = 0;
         for (const auto& k : p.keypoints)
             if (k.score > 0.3f) {

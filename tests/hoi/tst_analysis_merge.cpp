@@ -1,12 +1,14 @@
 // The one merge of an analysis into the document (core/hoi/analysis_merge.h): what a first merge
 // adds, that merging again changes nothing, that a person's boxes and relations survive a merge
 // into a reopened project without duplicates, and the Attach mode that changes nothing at all.
+#include "test_util.h"
 #include "core.h"
 #include "annotation/hico_vocabulary.h"
 #include "hoi/analysis_merge.h"
 #include "hoi/pairs.h"
 #include "io/error.h"
 
+using hoi::test::detection;
 using namespace hoi::model;
 using hoi::annotation::Document;
 using hoi::annotation::Id;
@@ -15,24 +17,13 @@ using hoi::detect::Detection;
 
 namespace {
 
-Detection det(float x1, float y1, float x2, float y2, int cls, float score) {
-    Detection d;
-    d.x1 = x1;
-    d.y1 = y1;
-    d.x2 = x2;
-    d.y2 = y2;
-    d.class_id = cls;
-    d.score = score;
-    return d;
-}
-
 // One person, a horse, a cup; prompts ride horse, play guitar (free verb), hold cup, feed horse.
 ImageAnalysis sampleAnalysis() {
     ImageAnalysis a;
     a.image_path = "x.jpg";
     a.width = 200;
     a.height = 100;
-    a.detections = {det(0, 0, 50, 100, 0, 0.9f), det(40, 50, 120, 100, 17, 0.8f), det(150, 10, 160, 20, 41, 0.5f)};
+    a.detections = {detection(0, 0, 50, 100, 0, 0.9f), detection(40, 50, 120, 100, 17, 0.8f), detection(150, 10, 160, 20, 41, 0.5f)};
     a.prompts = PromptParser::instance().parse_all({"ride horse", "play guitar", "hold cup", "feed horse"});
     a.pairs = build_pairs(a.detections, {}, {}, 200, 100, PairBuildOptions{});
     a.scored = true;
@@ -212,7 +203,7 @@ private Q_SLOTS:
 
     void topKAndDetectionsOutsidePairs() {
         ImageAnalysis a = sampleAnalysis();
-        a.detections.push_back(det(170, 70, 190, 95, 41, 0.2f)); // a second cup, in no pair
+        a.detections.push_back(detection(170, 70, 190, 95, 41, 0.2f)); // a second cup, in no pair
         Document doc;
         const Id image = addImage(doc);
         MergePolicy policy;
@@ -227,8 +218,8 @@ private Q_SLOTS:
 
     void thresholdsKeepWeakDetectionsOutsidePairsOut() {
         ImageAnalysis a = sampleAnalysis();
-        a.detections.push_back(det(170, 70, 190, 95, 0, 0.31f)); // a weak person, in no pair
-        a.detections.push_back(det(100, 0, 120, 20, 16, 0.35f)); // a dog, in no pair
+        a.detections.push_back(detection(170, 70, 190, 95, 0, 0.31f)); // a weak person, in no pair
+        a.detections.push_back(detection(100, 0, 120, 20, 16, 0.35f)); // a dog, in no pair
         Document doc;
         const Id image = addImage(doc);
         MergePolicy policy;

@@ -1,5 +1,6 @@
 // Pair building, spatial encoding, patch masks, score fusion, the LRU cache, shards and the
 // prediction file (merge equality, resume).
+#include "test_util.h"
 #include "core.h"
 #include "hoi/batch.h"
 #include "hoi/lru_cache.h"
@@ -11,19 +12,9 @@
 #include <cmath>
 #include <filesystem>
 
+using hoi::test::detection;
 using namespace hoi::model;
 using hoi::detect::Detection;
-
-static Detection det(float x1, float y1, float x2, float y2, int cls, float score) {
-    Detection d;
-    d.x1 = x1;
-    d.y1 = y1;
-    d.x2 = x2;
-    d.y2 = y2;
-    d.class_id = cls;
-    d.score = score;
-    return d;
-}
 
 class TestHoiPairs : public QObject {
     Q_OBJECT
@@ -32,12 +23,12 @@ private Q_SLOTS:
 
     void pairBuilding() {
         std::vector<Detection> dets = {
-            det(0, 0, 50, 100, 0, 0.9f),     // 0 person
-            det(60, 0, 110, 100, 0, 0.35f),  // 1 person below the human threshold
-            det(40, 50, 80, 90, 17, 0.8f),   // 2 horse
-            det(10, 10, 20, 20, 41, 0.2f),   // 3 cup below the object threshold
-            det(100, 0, 150, 100, 0, 0.7f),  // 4 person
-            det(5, 5, 15, 15, 56, 0.5f),     // 5 chair
+            detection(0, 0, 50, 100, 0, 0.9f),     // 0 person
+            detection(60, 0, 110, 100, 0, 0.35f),  // 1 person below the human threshold
+            detection(40, 50, 80, 90, 17, 0.8f),   // 2 horse
+            detection(10, 10, 20, 20, 41, 0.2f),   // 3 cup below the object threshold
+            detection(100, 0, 150, 100, 0, 0.7f),  // 4 person
+            detection(5, 5, 15, 15, 56, 0.5f),     // 5 chair
         };
         PairBuildOptions opt;
         auto sel = select_boxes(dets, opt);
@@ -64,7 +55,7 @@ private Q_SLOTS:
     }
 
     void spatialEncoding() {
-        Detection h = det(0, 0, 50, 100, 0, 0.9f), o = det(50, 50, 100, 100, 17, 0.8f);
+        Detection h = detection(0, 0, 50, 100, 0, 0.9f), o = detection(50, 50, 100, 100, 17, 0.8f);
         auto f = spatial_encoding(h, o, 200, 100, nullptr);
         QCOMPARE(int(f.size()), kSpatialDims);
         QCOMPARE(f[0], 0.125f); // human centre x / W
@@ -90,8 +81,8 @@ private Q_SLOTS:
         QCOMPARE(g[size_t(kSpatialBox + 28)], -0.5f); // (50 - 75) / 50
         QCOMPARE(g[size_t(kSpatialBox + 29)], 0.9f);
         // Matching poses to people by IoU.
-        std::vector<Detection> dets = {det(0, 0, 50, 100, 0, 0.9f), det(50, 50, 100, 100, 17, 0.8f),
-                                       det(120, 0, 170, 100, 0, 0.9f)};
+        std::vector<Detection> dets = {detection(0, 0, 50, 100, 0, 0.9f), detection(50, 50, 100, 100, 17, 0.8f),
+                                       detection(120, 0, 170, 100, 0, 0.9f)};
         hoi::detect::Pose far = pose;
         far.x1 = 121; far.x2 = 171;
         auto m = match_poses(dets, {far, pose});
