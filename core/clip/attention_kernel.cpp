@@ -19,14 +19,6 @@
 namespace hoi::clip {
 namespace {
 
-__attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, int64_t n) {
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t k = 0; k < n; k += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b + k), acc);
-    alignas(32) float p[8];
-    _mm256_store_ps(p, acc);
-    return reduce8(p);
-}
-
 void axpy_generic(float a, const float* x, float* y, int64_t n) {
     for (int64_t k = 0; k < n; ++k) y[k] = std::fma(a, x[k], y[k]);
 }
@@ -54,7 +46,7 @@ void attention_logits(const float* qkv, int64_t B, int64_t T, int64_t H, int64_t
                 const float* q = base + t * row;
                 for (int64_t s = 0; s < T; ++s) {
                     const float* k = base + s * row + W;
-                    const float d = avx ? dot_avx2(q, k, hd) : dot8(q, k, hd);
+                    const float d = avx ? dot8_avx2(q, k, hd) : dot8(q, k, hd);
                     out[t * T + s] = mask ? d * scale + mask[t * T + s] : d * scale;
                 }
             }

@@ -1,5 +1,5 @@
 #pragma once
-// The portable dot product of the CLIP kernels (attention_kernel.cpp): 8
+// The dot product of the CLIP kernels (attention_kernel.cpp) and the few-shot adapter: 8
 // interleaved partial sums over k, reduced as ((p0+p1)+(p2+p3)) + ((p4+p5)+(p6+p7)) (the order of
 // their AVX2 horizontal adds), then the k % 8 rest. The AVX2 versions sum in exactly this order,
 // so both give the same bits.
@@ -19,5 +19,11 @@ inline float dot8(const float* a, const float* b, int64_t n) {
     for (; k < n; ++k) s = std::fma(a[k], b[k], s);
     return s;
 }
+
+// The same sum with AVX2 + FMA (n a multiple of 8; the CPU must have them: cpu_features.h). Same bits
+// as dot8.
+float dot8_avx2(const float* a, const float* b, int64_t n);
+// dot8 on the widest path this CPU may use (cpu_features.h's use_simd): the same bits either way.
+float dot(const float* a, const float* b, int64_t n);
 
 } // namespace hoi::clip

@@ -94,7 +94,7 @@ std::vector<const AdapterExample*> FewShotAdapter::examples() const {
 }
 
 float FewShotAdapter::affinity(const float* feature, const AdapterExample& e, float* similarity) const {
-    const float cos = clip::dot8(feature, e.feature.data(), static_cast<int64_t>(dim_));
+    const float cos = clip::dot(feature, e.feature.data(), static_cast<int64_t>(dim_));
     if (similarity) *similarity = cos;
     const float a = std::exp(-options_.sharpness * (1.0f - cos));
     return a < options_.min_affinity ? 0.0f : a;

@@ -8,6 +8,7 @@
 
 #include "clip/clip_modules.h"
 #include "clip/cpu_features.h"
+#include "clip/dot8.h"
 #include "clip/packed_linear.h"
 #include "clip/synthetic.h"
 #include "clip/weights.h"
@@ -142,6 +143,16 @@ private Q_SLOTS:
             hoi::clip::set_kernels_portable(false);
         }
         QVERIFY(torch::equal(simd, portable));
+        // The dot product the attention kernel and the few-shot adapter share: the same bits on
+        // every path, for lengths with and without a rest.
+        for (int64_t n : {8, 512, 515, 768}) {
+            auto a = torch::randn({n}), b = torch::randn({n});
+            const float wide = hoi::clip::dot(a.data_ptr<float>(), b.data_ptr<float>(), n);
+            QVERIFY(wide == hoi::clip::dot8(a.data_ptr<float>(), b.data_ptr<float>(), n)); // exact, not fuzzy
+            hoi::clip::set_kernels_portable(true);
+            QVERIFY(hoi::clip::dot(a.data_ptr<float>(), b.data_ptr<float>(), n) == wide);
+            hoi::clip::set_kernels_portable(false);
+        }
     }
 
     void halfOnlyWhenLossless() {
