@@ -10,10 +10,36 @@
 //   fix_line_breaks, remove_terminal_escapes, remove_control_chars, NFC normalisation.
 // Not reproduced: ftfy's fix_encoding (mojibake detection such as "Ã©" -> "é"): a heuristic over
 // legacy code pages that normal prompts do not trigger.
+//
+// Unicode data comes from ICU (the copy Qt already loads), so no tables are checked in for it:
+//   str.lower()                      -> u_strToLower with the root locale: the same full mappings
+//                                       (U+0130 -> "i\u0307") and the same Final_Sigma rule;
+//   unicodedata.normalize("NFC")     -> icu::Normalizer2::getNFCInstance();
+//   ftfy's fix_character_width       -> NFKC of U+FF01..U+FFEF (as ftfy builds it), U+3000 -> ' ';
+//   ftfy's upper-case entity names   -> derived from the HTML5 list once (u_strToUpper, root).
+// CPython 3.11 (what the reference tokenizer ran on) is Unicode 14; ICU 72 is Unicode 15. Checked
+// code point by code point against tables generated from CPython 3.11.7: lower-casing, final sigma
+// (Cased / Case_Ignorable on either side), combining classes, decompositions and compositions, the
+// width map, numeric references and every HTML5 entity name (lower and upper case) agree for all
+// code points assigned in Unicode 14. The only differences are code points new in Unicode 15:
+//   - combining classes of U+10EFD..U+10EFF, U+11F41, U+11F42, U+1E08F, U+1E4EC..U+1E4EF (0 in
+//     Python 3.11), so NFC may reorder or compose across them ("a" U+10EFD U+0301 -> U+00E1 U+10EFD);
+//   - Cased / Case_Ignorable of new letters and marks (e.g. U+0ECE, U+11F00.., U+13439..U+13455,
+//     U+1DF25.., U+1E030..U+1E06D, U+1E4EB), which can change whether a capital sigma next to them
+//     is final. No new case mappings or canonical compositions came with Unicode 15.
+// The HTML data ICU does not have (html.entities.html5, html._invalid_charrefs) is generated from
+// CPython into tokenizer_entities.cpp by tokenizer_entities.py.
 #include "clip/tokenizer_unicode.h"
 
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
+#include <unicode/ustring.h>
+
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <stdexcept>
+#include <vector>
 
 namespace hoi::clip::unicode {
 
@@ -89,13 +115,29 @@ std::u32string decode_utf8(const std::string& s) {
     return out;
 }
 
-// ---------------------------------------------------------------- properties
+// ---------------------------------------------------------------- ICU
 
-static bool in_ranges(const Range* r, size_t n, char32_t c) {
-    const Range* end = r + n;
-    const Range* it = std::upper_bound(r, end, c, [](char32_t v, const Range& x) { return v < x.lo; });
-    return it != r && c <= (it - 1)->hi;
+namespace {
+icu::UnicodeString to_icu(const std::u32string& s) {
+    return icu::UnicodeString::fromUTF32(reinterpret_cast<const UChar32*>(s.data()), static_cast<int32_t>(s.size()));
 }
+
+std::u32string from_icu(const icu::UnicodeString& u) {
+    std::u32string out(static_cast<size_t>(u.countChar32()), U'\0');
+    UErrorCode err = U_ZERO_ERROR;
+    u.toUTF32(reinterpret_cast<UChar32*>(out.data()), static_cast<int32_t>(out.size()), err);
+    return out;
+}
+
+const icu::Normalizer2& normalizer(bool compat) {
+    UErrorCode err = U_ZERO_ERROR;
+    const icu::Normalizer2* n = compat ? icu::Normalizer2::getNFKCInstance(err) : icu::Normalizer2::getNFCInstance(err);
+    if (U_FAILURE(err) || !n) throw std::runtime_error(std::string("ICU normalizer data: ") + u_errorName(err));
+    return *n;
+}
+} // namespace
+
+// ---------------------------------------------------------------- properties
 
 bool is_space(char32_t c) {
     return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
@@ -106,137 +148,38 @@ bool is_space(char32_t c) {
 // Python's str.isspace() (used by str.strip()): White_Space plus U+001C..U+001F.
 static bool is_py_space(char32_t c) { return is_space(c) || (c >= 0x1C && c <= 0x1F); }
 
-static uint32_t combining_class(char32_t c) {
-    const CombiningRange* end = kCombining + kCombiningCount;
-    const CombiningRange* it = std::upper_bound(kCombining, end, c,
-                                                [](char32_t v, const CombiningRange& x) { return v < x.lo; });
-    if (it != kCombining && c <= (it - 1)->hi) return (it - 1)->ccc;
-    return 0;
-}
-
 // ---------------------------------------------------------------- lower-casing
 
 std::u32string to_lower(const std::u32string& s) {
-    std::u32string out;
-    out.reserve(s.size());
-    const LowerEntry* end = kLower + kLowerCount;
-    for (size_t i = 0; i < s.size(); ++i) {
-        const char32_t c = s[i];
-        if (c < 0x80) {
-            out += (c >= 'A' && c <= 'Z') ? c + 32 : c;
-            continue;
-        }
-        if (c == 0x3A3) { // GREEK CAPITAL SIGMA: CPython's Final_Sigma rule
-            size_t j = i;
-            char32_t prev = 0;
-            bool found = false;
-            while (j > 0) {
-                prev = s[--j];
-                if (!in_ranges(kCaseIgnorable, kCaseIgnorableCount, prev)) { found = true; break; }
-            }
-            bool final_sigma = found && in_ranges(kCased, kCasedCount, prev);
-            if (final_sigma) {
-                size_t k = i + 1;
-                while (k < s.size() && in_ranges(kCaseIgnorable, kCaseIgnorableCount, s[k])) ++k;
-                final_sigma = k == s.size() || !in_ranges(kCased, kCasedCount, s[k]);
-            }
-            out += final_sigma ? U'\u03C2' : U'\u03C3';
-            continue;
-        }
-        const LowerEntry* it = std::lower_bound(kLower, end, c,
-                                                [](const LowerEntry& e, char32_t v) { return e.cp < v; });
-        if (it != end && it->cp == c) {
-            out += static_cast<char32_t>(it->l0);
-            if (it->l1) out += static_cast<char32_t>(it->l1);
-        } else {
-            out += c;
-        }
+    if (std::all_of(s.begin(), s.end(), [](char32_t c) { return c < 0x80; })) {
+        std::u32string out = s;
+        for (char32_t& c : out)
+            if (c >= 'A' && c <= 'Z') c += 32;
+        return out;
     }
-    return out;
+    // The root locale (""), not the process's: a Turkish or Lithuanian default would change "I".
+    const icu::UnicodeString u = to_icu(s);
+    std::vector<UChar> buf(static_cast<size_t>(u.length()) + 16);
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t n = u_strToLower(buf.data(), static_cast<int32_t>(buf.size()), u.getBuffer(), u.length(), "", &err);
+    if (err == U_BUFFER_OVERFLOW_ERROR) {
+        buf.resize(static_cast<size_t>(n));
+        err = U_ZERO_ERROR;
+        n = u_strToLower(buf.data(), n, u.getBuffer(), u.length(), "", &err);
+    }
+    if (U_FAILURE(err)) throw std::runtime_error(std::string("ICU lower-casing: ") + u_errorName(err));
+    return from_icu(icu::UnicodeString(buf.data(), n));
 }
 
 // ---------------------------------------------------------------- NFC
 
-namespace {
-constexpr char32_t kSBase = 0xAC00, kLBase = 0x1100, kVBase = 0x1161, kTBase = 0x11A7;
-constexpr int kLCount = 19, kVCount = 21, kTCount = 28, kNCount = kVCount * kTCount,
-              kSCount = kLCount * kNCount;
-
-void decompose(char32_t c, std::u32string& out) {
-    if (c >= kSBase && c < kSBase + kSCount) {
-        const int s = static_cast<int>(c - kSBase);
-        out += kLBase + s / kNCount;
-        out += kVBase + (s % kNCount) / kTCount;
-        if (s % kTCount) out += kTBase + s % kTCount;
-        return;
-    }
-    const DecompEntry* end = kDecomp + kDecompCount;
-    const DecompEntry* it = std::lower_bound(kDecomp, end, c,
-                                             [](const DecompEntry& e, char32_t v) { return e.cp < v; });
-    if (it != end && it->cp == c) {
-        decompose(it->d0, out);
-        if (it->d1) decompose(it->d1, out);
-    } else {
-        out += c;
-    }
-}
-
-char32_t compose_pair(char32_t a, char32_t b) {
-    if (a >= kLBase && a < kLBase + kLCount && b >= kVBase && b < kVBase + kVCount)
-        return kSBase + ((a - kLBase) * kVCount + (b - kVBase)) * kTCount;
-    if (a >= kSBase && a < kSBase + kSCount && (a - kSBase) % kTCount == 0 && b > kTBase &&
-        b < kTBase + kTCount)
-        return a + (b - kTBase);
-    const ComposeEntry* end = kCompose + kComposeCount;
-    const ComposeEntry* it = std::lower_bound(kCompose, end, std::make_pair(a, b),
-                                              [](const ComposeEntry& e, const std::pair<char32_t, char32_t>& v) {
-                                                  return e.a != v.first ? e.a < v.first : e.b < v.second;
-                                              });
-    if (it != end && it->a == a && it->b == b) return it->c;
-    return 0;
-}
-} // namespace
-
 std::u32string nfc(const std::u32string& s) {
     // Fast path: below U+00C0 nothing decomposes or composes.
     if (std::all_of(s.begin(), s.end(), [](char32_t c) { return c < 0xC0; })) return s;
-    std::u32string d;
-    d.reserve(s.size() + 8);
-    for (char32_t c : s) decompose(c, d);
-    // Canonical ordering: stable sort of each run of non-starters by combining class.
-    for (size_t i = 0; i < d.size();) {
-        if (combining_class(d[i]) == 0) { ++i; continue; }
-        size_t j = i;
-        while (j < d.size() && combining_class(d[j]) != 0) ++j;
-        std::stable_sort(d.begin() + static_cast<long>(i), d.begin() + static_cast<long>(j),
-                         [](char32_t a, char32_t b) { return combining_class(a) < combining_class(b); });
-        i = j;
-    }
-    // Canonical composition.
-    std::u32string out;
-    out.reserve(d.size());
-    long starter = -1;       // index in out of the last starter
-    uint32_t last_ccc = 0;   // class of the last character appended after the starter
-    for (char32_t c : d) {
-        const uint32_t ccc = combining_class(c);
-        if (starter >= 0) {
-            const bool blocked = static_cast<size_t>(starter) != out.size() - 1 && (last_ccc == 0 || last_ccc >= ccc);
-            if (!blocked) {
-                if (char32_t comp = compose_pair(out[static_cast<size_t>(starter)], c)) {
-                    out[static_cast<size_t>(starter)] = comp;
-                    continue;
-                }
-            }
-        }
-        if (ccc == 0) {
-            starter = static_cast<long>(out.size());
-            last_ccc = 0;
-        } else {
-            last_ccc = ccc;
-        }
-        out += c;
-    }
-    return out;
+    UErrorCode err = U_ZERO_ERROR;
+    const icu::UnicodeString out = normalizer(false).normalize(to_icu(s), err);
+    if (U_FAILURE(err)) throw std::runtime_error(std::string("ICU NFC: ") + u_errorName(err));
+    return from_icu(out);
 }
 
 // ---------------------------------------------------------------- HTML references
@@ -278,8 +221,9 @@ static void numeric_charref(std::u32string& out, const std::u32string& digits, i
         out += U'\uFFFD';
         return;
     }
-    if (std::binary_search(kInvalidCodepoints, kInvalidCodepoints + kInvalidCodepointsCount,
-                           static_cast<uint32_t>(num)))
+    // html._invalid_codepoints: C0 controls but \t \n \f \r, DEL and C1, the noncharacters.
+    if ((num >= 0x01 && num <= 0x08) || num == 0x0B || (num >= 0x0E && num <= 0x1F) || (num >= 0x7F && num <= 0x9F) ||
+        (num >= 0xFDD0 && num <= 0xFDEF) || (num & 0xFFFE) == 0xFFFE)
         return;
     out += static_cast<char32_t>(num);
 }
@@ -344,6 +288,39 @@ std::u32string html_unescape(const std::u32string& s) {
     return out;
 }
 
+// ftfy's extra entities: the upper-cased names of the lower-case ';'-terminated HTML5 entities that
+// html.unescape leaves alone ("&EACUTE;" -> "\u00c9"), valued as str.upper() of the character.
+using UpperEntities = std::vector<std::pair<std::string, std::string>>;
+
+static UpperEntities make_upper_entities() {
+    UpperEntities out;
+    for (size_t i = 0; i < kHtml5Count; ++i) {
+        std::string name = kHtml5[i].name;
+        if (name.empty() || name.back() != ';' ||
+            std::any_of(name.begin(), name.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+            continue;
+        for (char& c : name)
+            if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+        const std::u32string ref = U"&" + decode_utf8(name);
+        if (html_unescape(ref) != ref) continue;
+        const icu::UnicodeString v = to_icu(decode_utf8(kHtml5[i].utf8));
+        UChar buf[32];
+        UErrorCode err = U_ZERO_ERROR;
+        const int32_t n = u_strToUpper(buf, 32, v.getBuffer(), v.length(), "", &err);
+        if (U_FAILURE(err)) throw std::runtime_error(std::string("ICU upper-casing: ") + u_errorName(err));
+        out.emplace_back(std::move(name), encode_utf8(from_icu(icu::UnicodeString(buf, n))));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+static const char* find_upper_entity(const std::string& name) {
+    static const UpperEntities table = make_upper_entities();
+    const auto it = std::lower_bound(table.begin(), table.end(), name,
+                                     [](const auto& e, const std::string& v) { return e.first < v; });
+    return it != table.end() && it->first == name ? it->second.c_str() : nullptr;
+}
+
 // ftfy's unescape_html: re.sub(r"&#?[0-9A-Za-z]{1,24};", fixup) with its own entity table.
 static std::u32string ftfy_unescape_html(const std::u32string& s) {
     if (s.find(U'&') == std::u32string::npos) return s;
@@ -364,7 +341,7 @@ static std::u32string ftfy_unescape_html(const std::u32string& s) {
         const std::string name8 = encode_utf8(s.substr(i + 1, m - i)); // without '&', with ';'
         if (const char* v = numeric ? nullptr : find_entity(kHtml5, kHtml5Count, name8)) {
             append_utf8_string(out, v);
-        } else if (const char* u = numeric ? nullptr : find_entity(kHtmlUpper, kHtmlUpperCount, name8)) {
+        } else if (const char* u = numeric ? nullptr : find_upper_entity(name8)) {
             append_utf8_string(out, u);
         } else if (numeric) {
             const std::u32string un = html_unescape(match);
@@ -378,6 +355,21 @@ static std::u32string ftfy_unescape_html(const std::u32string& s) {
 }
 
 // ---------------------------------------------------------------- ftfy
+
+// fix_character_width's map as ftfy builds it: NFKC of each of U+FF01..U+FFEF ("" = unchanged).
+static const std::array<std::u32string, 0xFFEF - 0xFF01 + 1>& width_map() {
+    static const auto table = [] {
+        std::array<std::u32string, 0xFFEF - 0xFF01 + 1> t;
+        const icu::Normalizer2& nfkc = normalizer(true);
+        for (char32_t c = 0xFF01; c <= 0xFFEF; ++c) {
+            UErrorCode err = U_ZERO_ERROR;
+            const std::u32string alt = from_icu(nfkc.normalize(icu::UnicodeString(static_cast<UChar32>(c)), err));
+            if (U_SUCCESS(err) && alt != std::u32string(1, c)) t[c - 0xFF01] = alt;
+        }
+        return t;
+    }();
+    return table;
+}
 
 static std::u32string ftfy_pass(const std::u32string& in, bool unescape) {
     std::u32string s = unescape ? ftfy_unescape_html(in) : in;
@@ -419,11 +411,10 @@ static std::u32string ftfy_pass(const std::u32string& in, bool unescape) {
         default: break;
         }
         // fix_character_width: full-width ASCII, half-width katakana/hangul, ideographic space.
-        if (c == 0x3000 || (c >= 0xFF01 && c <= 0xFFEF)) {
-            const StringEntry* end = kWidth + kWidthCount;
-            const StringEntry* it = std::lower_bound(kWidth, end, c,
-                                                     [](const StringEntry& e, char32_t v) { return e.cp < v; });
-            if (it != end && it->cp == c) { t += decode_utf8(it->utf8); continue; }
+        if (c == 0x3000) { t += U' '; continue; }
+        if (c >= 0xFF01 && c <= 0xFFEF) {
+            const std::u32string& w = width_map()[c - 0xFF01];
+            if (!w.empty()) { t += w; continue; }
         }
         t += c;
     }

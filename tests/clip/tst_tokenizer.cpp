@@ -2,11 +2,13 @@
 #include <QtTest>
 
 #include "clip/tokenizer.h"
+#include "clip/tokenizer_unicode.h"
 #include "io/error.h"
 #include "io/resources.h"
 #include "test_util.h"
 
 #include <nlohmann/json.hpp>
+#include <unicode/locid.h>
 #include <zlib.h>
 
 #include <fstream>
@@ -254,6 +256,46 @@ private Q_SLOTS:
             QCOMPARE(tok->decode(tok->encode(w)), w + " ");
             QCOMPARE(join(tok->token_strings(tok->encode(w))), byte_level(w) + "</w>");
         }
+    }
+
+    // Lower-casing, NFC and the width map come from ICU; these pin the cases CPython's tables (which
+    // the tokenizer used before, and OpenAI's tokenizer runs on) handle specially.
+    void unicode_from_icu() {
+        using hoi::clip::unicode::decode_utf8;
+        using hoi::clip::unicode::nfc;
+        const auto norm = [](const char* s) { return Tokenizer::normalize(s); };
+        // final sigma: at the end of a word, not before a letter, case-ignorable marks skipped
+        QCOMPARE(norm("\xce\x9f\xce\x94\xce\x9f\xce\xa3"), std::string("\xce\xbf\xce\xb4\xce\xbf\xcf\x82"));        // ΟΔΟΣ
+        QCOMPARE(norm("\xce\x9f\xce\x94\xce\x9f\xce\xa3 \xce\x9f\xce\x94\xce\x9f\xce\xa3."),
+                 std::string("\xce\xbf\xce\xb4\xce\xbf\xcf\x82 \xce\xbf\xce\xb4\xce\xbf\xcf\x82."));
+        QCOMPARE(norm("\xce\x91\xce\xa3\xcc\x81\xce\x92"), std::string("\xce\xb1\xcf\x83\xcc\x81\xce\xb2")); // ΑΣ́Β -> ασ́β
+        QCOMPARE(norm("\xce\x91\xce\xa3\xcc\x81"), std::string("\xce\xb1\xcf\x82\xcc\x81"));                 // ΑΣ́ -> ας́
+        // U+0130 -> "i" U+0307 (full mapping, root locale), also when ICU's default locale is Turkish
+        QCOMPARE(norm("\xc4\xb0STANBUL"), std::string("i\xcc\x87stanbul"));
+        UErrorCode err = U_ZERO_ERROR;
+        const icu::Locale saved = icu::Locale::getDefault();
+        icu::Locale::setDefault(icu::Locale("tr", "TR"), err);
+        QVERIFY(U_SUCCESS(err));
+        const std::string turkish = norm("I \xc4\xb0");
+        icu::Locale::setDefault(saved, err);
+        QCOMPARE(turkish, std::string("i i\xcc\x87"));
+        // NFC: Hangul jamo compose to a syllable, a decomposed accent composes, marks are reordered
+        QVERIFY(nfc(U"\u1112\u1161\u11AB") == U"\uD55C");
+        QVERIFY(nfc(U"\u1100\u1161") == U"\uAC00");
+        QVERIFY(nfc(U"cafe\u0301") == U"caf\u00E9");
+        QVERIFY(nfc(U"a\u0301\u0316") == U"\u00E1\u0316");
+        QVERIFY(nfc(U"\u212B") == U"\u00C5"); // ANGSTROM SIGN: a singleton decomposition
+        QCOMPARE(norm("cafe\xcc\x81"), std::string("caf\xc3\xa9"));
+        // width (ftfy): full-width letters, half-width katakana + voiced mark -> one composed kana,
+        // ideographic space
+        QCOMPARE(norm("\xef\xbc\xa8\xef\xbc\xa5\xef\xbc\xac\xef\xbc\xac\xef\xbc\xaf\xe3\x80\x80\xef\xbd\x97\xef\xbd\x8f\xef\xbd\x92\xef\xbd\x8c\xef\xbd\x84"),
+                 std::string("hello world"));
+        QCOMPARE(norm("\xef\xbd\xb6\xef\xbe\x9e"), std::string("\xe3\x82\xac")); // ｶﾞ -> ガ
+        // ftfy's upper-case entity names (upper-cased values: "&SZLIG;" is "SS") and html's
+        // invalid numeric references (noncharacters and controls dropped, C1 as windows-1252)
+        QCOMPARE(norm("caf&EACUTE; stra&SZLIG;e"), std::string("caf\xc3\xa9 strasse"));
+        QCOMPARE(norm("a&#xFFFE;b&#x1FFFF;c&#11;d&#128;"), std::string("abcd\xe2\x82\xac"));
+        QVERIFY(decode_utf8(norm("&AMP;")) == U"&");
     }
 
     void cjk_and_emoji() {
