@@ -64,7 +64,7 @@ std::vector<PredImage> predictions(const annotation::Document& doc, const std::s
     std::vector<PredImage> out;
     for_each_pair(doc, source, [&](const annotation::Image& img, const std::vector<Converted>& pairs,
                                    const std::string& src) {
-        PredImage p{img.file_name, {}};
+        PredImage p{img.file_name, {}, {}};
         for (size_t k = 0; k < pairs.size(); ++k) {
             if (!pairs[k].score && !missing_score)
                 throw_input(src + ": image '" + img.file_name + "', interaction " + std::to_string(pairs[k].index) +
@@ -109,7 +109,7 @@ std::vector<PredImage> model_predictions(const annotation::Document& doc, bool r
     for_each_pair(
             doc, "project",
             [&](const annotation::Image& img, const std::vector<Converted>& pairs, const std::string&) {
-                PredImage p{img.file_name, {}};
+                PredImage p{img.file_name, {}, {}};
                 for (const auto& c : pairs) p.pairs.push_back(PredPair{c.human, c.object, c.hoi, *c.score});
                 out.push_back(std::move(p));
             },
