@@ -4,6 +4,7 @@
 #include "evaluation_class_model.h"
 #include "eval/hico_document.h"
 #include "io/error.h"
+#include "plural.h"
 
 #include <QChart>
 #include <QChartView>
@@ -15,6 +16,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -95,25 +97,29 @@ EvaluationDialog::EvaluationDialog(std::function<annotation::Document()> project
     busy_->hide();
 
     auto* form = new QFormLayout;
-    form->addRow(tr("&Ground truth:"), sourceCombo_);
+    auto label = [this](const QString& text, QWidget* buddy) {
+        auto* l = new QLabel(text, this);
+        l->setBuddy(buddy);
+        return l;
+    };
+    form->addRow(label(tr("&Ground truth:"), sourceCombo_), sourceCombo_);
     auto* gtRow = new QHBoxLayout;
     gtRow->addWidget(gtEdit_);
     gtRow->addWidget(gtBrowse_);
-    form->addRow(tr("Ground-truth &file:"), gtRow);
+    form->addRow(label(tr("Ground-truth &file:"), gtEdit_), gtRow);
     auto* predRow = new QHBoxLayout;
     predRow->addWidget(predEdit_);
     predRow->addWidget(predBrowse_);
-    form->addRow(tr("&Predictions file:"), predRow);
+    form->addRow(label(tr("&Predictions file:"), predEdit_), predRow);
     auto* optRow = new QHBoxLayout;
     optRow->addWidget(splitCombo_);
-    auto* settingLabel = new QLabel(tr("&Setting:"), this);
-    settingLabel->setBuddy(settingCombo_);
-    optRow->addWidget(settingLabel);
+    optRow->addSpacing(12);
+    optRow->addWidget(label(tr("&Setting:"), settingCombo_));
     optRow->addWidget(settingCombo_);
     optRow->addStretch();
     optRow->addWidget(busy_);
     optRow->addWidget(evaluateButton_);
-    form->addRow(tr("Sp&lit:"), optRow);
+    form->addRow(label(tr("Sp&lit:"), splitCombo_), optRow);
 
     errorLabel_ = new QLabel(this);
     errorLabel_->setObjectName(QStringLiteral("evalError"));
@@ -167,10 +173,12 @@ EvaluationDialog::EvaluationDialog(std::function<annotation::Document()> project
     chart->legend()->setAlignment(Qt::AlignBottom);
     auto* ax = new QValueAxis;
     ax->setRange(0, 1);
+    ax->setTickCount(6);
     ax->setTitleText(tr("Recall"));
     ax->setLabelFormat(QStringLiteral("%.1f"));
     auto* ay = new QValueAxis;
-    ay->setRange(0, 1.05);
+    ay->setRange(0, 1);
+    ay->setTickCount(6);
     ay->setTitleText(tr("Precision"));
     ay->setLabelFormat(QStringLiteral("%.1f"));
     chart->addAxis(ax, Qt::AlignBottom);
@@ -237,6 +245,16 @@ EvaluationDialog::EvaluationDialog(std::function<annotation::Document()> project
 EvaluationDialog::~EvaluationDialog() {
     // A running evaluation owns copies of its inputs; let it finish without us.
     watcher_.disconnect(this);
+}
+
+void EvaluationDialog::keyPressEvent(QKeyEvent* e) {
+    const bool enter = e->key() == Qt::Key_Return || e->key() == Qt::Key_Enter;
+    QWidget* f = focusWidget();
+    if (enter && f && (f == errors_ || f == table_ || errors_->isAncestorOf(f) || table_->isAncestorOf(f))) {
+        e->accept();
+        return;
+    }
+    QDialog::keyPressEvent(e);
 }
 
 void EvaluationDialog::setSource(Source source) { sourceCombo_->setCurrentIndex(int(source)); }
@@ -384,6 +402,7 @@ void EvaluationDialog::updateCurves() {
         series->setObjectName(QStringLiteral("curve-%1").arg(c->hoi));
         series->setName(tr("%1 (AP %2)").arg(EvaluationClassModel::className(c->hoi), percent(c->ap)));
         for (const eval::CurvePoint& p : c->curve) series->append(p.recall, p.precision);
+        series->setPointsVisible(c->curve.size() <= 50); // a few detections: show each one
         chart->addSeries(series);
         for (QAbstractAxis* a : axes) series->attachAxis(a);
         ++drawn;
@@ -399,10 +418,10 @@ void EvaluationDialog::updateErrors() {
         errorsTitle_->setText(tr("False positives and misses: select a class"));
         return;
     }
-    errorsTitle_->setText(tr("%1: %2 false positives, %3 misses")
-                                  .arg(EvaluationClassModel::className(c->hoi))
-                                  .arg(c->false_positives.size())
-                                  .arg(c->misses.size()));
+    errorsTitle_->setText(tr("%1: %2, %3 (double-click one to show its image)")
+                                  .arg(EvaluationClassModel::className(c->hoi),
+                                       counted(qint64(c->false_positives.size()), "false positive", "false positives"),
+                                       counted(qint64(c->misses.size()), "miss", "misses")));
     QList<QTreeWidgetItem*> items;
     auto add = [&](const QString& kind, const std::string& image, const QString& score, const eval::Box& h,
                    const eval::Box& o) {

@@ -66,6 +66,11 @@ Q_SIGNALS:
     // A false positive or miss was activated: show this image (file name as in the ground truth).
     void openImageRequested(const QString& fileName);
 
+protected:
+    // Enter in the class table or the list of false positives and misses activates the row, it
+    // does not press the dialog's default button.
+    void keyPressEvent(QKeyEvent* e) override;
+
 private:
     struct Outcome {
         std::optional<eval::EvalResult> result;

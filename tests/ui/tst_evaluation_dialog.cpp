@@ -179,11 +179,20 @@ private Q_SLOTS:
         QCOMPARE(errors->topLevelItem(1)->text(1), QString("a.jpg"));
         QCOMPARE(errors->topLevelItem(1)->text(4), QString("[200, 0, 299, 99]"));
         QSignalSpy open(&d, &EvaluationDialog::openImageRequested);
+        QSignalSpy rerun(&d, &EvaluationDialog::finished);
         errors->setCurrentItem(errors->topLevelItem(1));
         errors->setFocus();
         QTest::keyClick(errors, Qt::Key_Return);
         QCOMPARE(open.size(), 1);
         QCOMPARE(open.first().first().toString(), QString("a.jpg"));
+        // Enter only activated the row: no new evaluation, the dialog stays as it was.
+        QTest::qWait(200);
+        QCOMPARE(rerun.size(), 0);
+        QVERIFY(d.isVisible());
+        QCOMPARE(errors->topLevelItemCount(), 2);
+        d.classTable()->selectionModel()->select(d.classProxy()->index(proxyRowOf(d, 89), 0),
+                                                 QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        QCOMPARE(chart->series().size(), 2);
 
         if (const QByteArray shot = qgetenv("HOI_EVAL_SCREENSHOT"); !shot.isEmpty()) {
             d.resize(1100, 720);
