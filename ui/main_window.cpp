@@ -48,6 +48,7 @@
 #include "canvas_items.h"
 #include "clip/tokenizer.h"
 #include "edit_commands.h"
+#include "evaluation_dialog.h"
 #include "export_dialog.h"
 #include "heatmap.h"
 #include "icons.h"
@@ -227,6 +228,8 @@ void MainWindow::buildActions() {
     analyseAct_ = make(tr("&Analyse Image"), "analyse", {QKeySequence(tr("Ctrl+R"))});
     analyseAllAct_ = make(tr("Analyse &All Images"), "analyse-all", {QKeySequence(tr("Ctrl+Shift+R"))});
     cancelAct_ = make(tr("&Cancel Analysis"), "cancel", {QKeySequence(tr("Ctrl+."))});
+    evaluateAct_ = make(tr("&Evaluate…"), "", {}, tr("HICO-DET mAP of predictions against ground truth"));
+    evaluateAct_->setObjectName(QStringLiteral("evaluateAction"));
     shortcutsAct_ = make(tr("&Keyboard Shortcuts"), "help", {QKeySequence(Qt::Key_F1)});
     aboutAct_ = make(tr("&About HOI Studio"), "", {});
     prefsAct_ = make(tr("&Preferences…"), "", {QKeySequence::Preferences, QKeySequence(tr("Ctrl+,"))});
@@ -297,6 +300,7 @@ void MainWindow::buildActions() {
     connect(analyseAct_, &QAction::triggered, this, &MainWindow::analyseCurrent);
     connect(analyseAllAct_, &QAction::triggered, this, &MainWindow::analyseAll);
     connect(cancelAct_, &QAction::triggered, this, &MainWindow::cancelAnalysis);
+    connect(evaluateAct_, &QAction::triggered, this, &MainWindow::showEvaluation);
     connect(shortcutsAct_, &QAction::triggered, this, &MainWindow::showShortcuts);
     connect(aboutAct_, &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("About HOI Studio"),
@@ -679,6 +683,8 @@ void MainWindow::buildMenus() {
     analysis->addAction(analyseAct_);
     analysis->addAction(analyseAllAct_);
     analysis->addAction(cancelAct_);
+    analysis->addSeparator();
+    analysis->addAction(evaluateAct_);
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(shortcutsAct_);
     help->addAction(aboutAct_);
@@ -1996,6 +2002,22 @@ void MainWindow::updateCounts() {
                               .arg(c.reviewed)
                               .arg(counted(c.interactions, "pair", "pairs"))
                               .arg(c.accepted));
+}
+
+void MainWindow::showEvaluation() {
+    if (!evalDialog_) {
+        evalDialog_ = new EvaluationDialog([this] { return ws_->document(); }, this);
+        connect(evalDialog_, &EvaluationDialog::openImageRequested, this, [this](const QString& name) {
+            const annotation::Image* img = ws_->document().image_by_file(name.toStdString());
+            for (const auto& i : ws_->document().images()) // ground truth may name files without their folder
+                if (!img && QFileInfo(QString::fromStdString(i.file_name)).fileName() == name) img = &i;
+            if (img) setCurrentImage(img->id);
+            else statusBar()->showMessage(tr("%1 is not an image of this project").arg(name), 5000);
+        });
+    }
+    evalDialog_->show();
+    evalDialog_->raise();
+    evalDialog_->activateWindow();
 }
 
 void MainWindow::showShortcuts() {

@@ -36,6 +36,7 @@ class PairTableModel;
 class PairFilterProxy;
 class ImageListModel;
 class InspectorWidget;
+class EvaluationDialog;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -124,6 +125,7 @@ public Q_SLOTS:
     void toggleReviewed();
     void exportAnnotations();
     void showShortcuts();
+    void showEvaluation(); // Analysis ▸ Evaluate… (one dialog, kept while the window lives)
 
 Q_SIGNALS:
     void idle();
@@ -221,6 +223,8 @@ private:
     QAction *zoomInAct_, *zoomOutAct_, *zoomFitAct_, *zoomActualAct_, *heatmapAct_;
     QAction *selectToolAct_, *boxToolAct_, *linkToolAct_;
     QAction *analyseAct_, *analyseAllAct_, *cancelAct_, *shortcutsAct_, *aboutAct_, *prefsAct_;
+    QAction* evaluateAct_ = nullptr;
+    QPointer<EvaluationDialog> evalDialog_;
     QActionGroup* toolGroup_ = nullptr;
     QList<QMenu*> menus_;
     QMenu* recentMenu_ = nullptr;

@@ -16,14 +16,21 @@ struct Converted {
     size_t index; // the interaction's position among the image's interactions
 };
 
-template <class F>
-void for_each_pair(const annotation::Document& doc, const std::string& source, F&& emit_image) {
+bool not_rejected(const annotation::Interaction& x) { return x.state != annotation::State::Rejected; }
+
+// Calls emit_image(image, pairs, source) for every image `take_image` keeps, with the interactions
+// `take` keeps that HICO-DET can express.
+template <class F, class TakeImage = bool (*)(const annotation::Image&),
+          class Take = bool (*)(const annotation::Interaction&)>
+void for_each_pair(const annotation::Document& doc, const std::string& source, F&& emit_image,
+                   TakeImage take_image = [](const annotation::Image&) { return true; }, Take take = not_rejected) {
     for (const annotation::Image& img : doc.images()) {
+        if (!take_image(img)) continue;
         std::vector<Converted> pairs;
         size_t k = 0;
         for (const annotation::Interaction* x : doc.interactions_of(img.id)) {
             const size_t index = k++;
-            if (x->state == annotation::State::Rejected) continue;
+            if (!take(*x)) continue;
             const annotation::Instance* s = doc.instance(x->subject);
             const annotation::Instance* o = doc.instance(x->object);
             const std::string where =
@@ -50,19 +57,64 @@ std::vector<GtImage> ground_truth_from_document(const annotation::Document& doc,
     return out;
 }
 
-std::vector<PredImage> predictions_from_document(const annotation::Document& doc, const std::string& source) {
+namespace {
+
+std::vector<PredImage> predictions(const annotation::Document& doc, const std::string& source,
+                                   std::optional<double> missing_score) {
     std::vector<PredImage> out;
     for_each_pair(doc, source, [&](const annotation::Image& img, const std::vector<Converted>& pairs,
                                    const std::string& src) {
-        PredImage p{img.file_name, {}};
+        PredImage p{img.file_name, {}, {}};
         for (size_t k = 0; k < pairs.size(); ++k) {
-            if (!pairs[k].score)
+            if (!pairs[k].score && !missing_score)
                 throw_input(src + ": image '" + img.file_name + "', interaction " + std::to_string(pairs[k].index) +
                             ": a prediction needs a \"score\"");
-            p.pairs.push_back(PredPair{pairs[k].human, pairs[k].object, pairs[k].hoi, *pairs[k].score});
+            p.pairs.push_back(PredPair{pairs[k].human, pairs[k].object, pairs[k].hoi,
+                                       pairs[k].score ? *pairs[k].score : *missing_score});
         }
         out.push_back(std::move(p));
     });
+    return out;
+}
+
+} // namespace
+
+std::vector<PredImage> predictions_from_document(const annotation::Document& doc, const std::string& source) {
+    return predictions(doc, source, std::nullopt);
+}
+
+std::vector<PredImage> predictions_from_document(const annotation::Document& doc, const std::string& source,
+                                                 double missing_score) {
+    return predictions(doc, source, missing_score);
+}
+
+std::vector<GtImage> reviewed_ground_truth(const annotation::Document& doc) {
+    std::vector<GtImage> out;
+    for_each_pair(
+            doc, "project",
+            [&](const annotation::Image& img, const std::vector<Converted>& pairs, const std::string&) {
+                GtImage g{img.file_name, {}};
+                for (const auto& p : pairs) g.pairs.push_back(GtPair{p.human, p.object, p.hoi});
+                out.push_back(std::move(g));
+            },
+            [](const annotation::Image& img) { return img.reviewed; },
+            [](const annotation::Interaction& x) {
+                return x.state == annotation::State::Accepted || x.state == annotation::State::Edited;
+            });
+    return out;
+}
+
+std::vector<PredImage> model_predictions(const annotation::Document& doc, bool reviewed_only) {
+    std::vector<PredImage> out;
+    for_each_pair(
+            doc, "project",
+            [&](const annotation::Image& img, const std::vector<Converted>& pairs, const std::string&) {
+                PredImage p{img.file_name, {}, {}};
+                for (const auto& c : pairs) p.pairs.push_back(PredPair{c.human, c.object, c.hoi, *c.score});
+                out.push_back(std::move(p));
+            },
+            [reviewed_only](const annotation::Image& img) { return !reviewed_only || img.reviewed; },
+            [](const annotation::Interaction& x) { return x.score && x.state != annotation::State::Edited; });
     return out;
 }
 

@@ -158,9 +158,15 @@ EvalResult evaluate(const std::vector<GtImage>& gt, const std::vector<PredImage>
 
     // Match, image by image (ground-truth order, as the reference zips predictions with it).
     std::array<std::vector<ScoredDetection>, kHicoHois> dets;
+    std::array<std::vector<FalsePositive>, kHicoHois> false_positives;
+    std::array<std::vector<Miss>, kHicoHois> misses;
     int evaluated_predictions = 0;
     for (size_t i = 0; i < gt.size(); ++i) {
-        if (!pred_of[i]) continue;
+        if (!pred_of[i]) {
+            if (options.keep_errors)
+                for (const GtPair& g : gt[i].pairs) misses[size_t(g.hoi)].push_back(Miss{gt[i].name, g.human, g.object});
+            continue;
+        }
         const std::vector<PredPair>& pp = pred_of[i]->pairs;
         std::vector<size_t> order(pp.size());
         std::iota(order.begin(), order.end(), size_t(0));
@@ -190,8 +196,13 @@ EvalResult evaluate(const std::vector<GtImage>& gt, const std::vector<PredImage>
             const bool tp = best >= 0 && !matched[size_t(best)];
             if (tp) matched[size_t(best)] = 1;
             dets[size_t(p.hoi)].push_back({p.score, tp});
+            if (!tp && options.keep_errors)
+                false_positives[size_t(p.hoi)].push_back(FalsePositive{gt[i].name, p.human, p.object, p.score, best >= 0});
             ++evaluated_predictions;
         }
+        if (options.keep_errors)
+            for (size_t g = 0; g < gp.size(); ++g)
+                if (!matched[g]) misses[size_t(gp[g].hoi)].push_back(Miss{gt[i].name, gp[g].human, gp[g].object});
     }
 
     // AP per class with ground truth.
@@ -223,6 +234,12 @@ EvalResult evaluate(const std::vector<GtImage>& gt, const std::vector<PredImage>
         }
         c.ap = d.empty() ? 0.0 : voc_ap_11point(rec, prec);
         c.max_recall = rec.empty() ? 0.0 : *std::max_element(rec.begin(), rec.end());
+        if (options.keep_errors) {
+            c.false_positives = std::move(false_positives[size_t(h)]);
+            std::stable_sort(c.false_positives.begin(), c.false_positives.end(),
+                             [](const FalsePositive& a, const FalsePositive& b) { return a.score > b.score; });
+            c.misses = std::move(misses[size_t(h)]);
+        }
         sum_all += c.ap;
         sum_recall += c.max_recall;
         ++r.evaluated_classes;

@@ -89,6 +89,7 @@ struct EvalOptions {
     // ids outside 0..599 and non-finite scores are still errors. false: all of these are errors.
     bool lenient_predictions = false;
     bool keep_curves = false; // fill ClassResult::curve
+    bool keep_errors = false; // fill ClassResult::false_positives and ClassResult::misses
 };
 
 // One point of a class's precision-recall curve: the detection at that rank (by score).
@@ -96,6 +97,22 @@ struct CurvePoint {
     double score = 0;
     bool true_positive = false;
     double recall = 0, precision = 0;
+};
+
+// A detection of a class that is not a true positive (EvalOptions::keep_errors).
+struct FalsePositive {
+    std::string image; // GtImage::name
+    Box human, object;
+    double score = 0;
+    // true: some ground-truth pair of the class overlapped enough, but the best-overlapping one was
+    // already matched by a higher-scoring detection (a duplicate); false: no pair overlapped enough.
+    bool duplicate = false;
+};
+
+// A ground-truth pair of a class that no evaluated detection matched (EvalOptions::keep_errors).
+struct Miss {
+    std::string image;
+    Box human, object;
 };
 
 struct ClassResult {
@@ -107,6 +124,10 @@ struct ClassResult {
     double ap = 0;
     double max_recall = 0;
     std::vector<CurvePoint> curve; // with EvalOptions::keep_curves, one point per detection
+    // With EvalOptions::keep_errors: the false positives by decreasing score (ties: image order, then
+    // rank in the image), and the misses in ground-truth order (image, then pair).
+    std::vector<FalsePositive> false_positives;
+    std::vector<Miss> misses;
 };
 
 struct EvalResult {

@@ -3,6 +3,9 @@
 #include <QtTest>
 
 #include "eval/curves_csv.h"
+#include "annotation/document.h"
+#include "annotation/hico_vocabulary.h"
+#include "eval/hico_document.h"
 #include "eval/hico_eval.h"
 #include "io/error.h"
 #include "test_util.h"
@@ -392,6 +395,95 @@ private Q_SLOTS:
         QVERIFY(near(r.map_full, 1.0));
         QVERIFY(near(*r.map_complement, 1.0)); // 89 is not rare
         QVERIFY(!r.map_subset.has_value());
+    }
+
+    void falsePositivesAndMisses() {
+        // Image a: two GT pairs of class 3; a duplicate detection, a far one and one true positive.
+        // Image b: one GT pair of class 3 and none predicted (a miss); class 5: one GT, one far FP.
+        const std::vector<GtImage> gt{{"a.jpg", {gt_pair(3), gt_pair(3, kFar, kFar)}},
+                                      {"b.jpg", {gt_pair(3), gt_pair(5)}}};
+        const std::vector<PredImage> pred{
+                {"a.jpg", {pred_pair(3, 0.9), pred_pair(3, 0.8), pred_pair(3, 0.95, kH, kFar)}},
+                {"b.jpg", {pred_pair(5, 0.4, kFar, kO)}}};
+        EvalOptions o;
+        const EvalResult plain = evaluate(gt, pred, split_with({}), o);
+        QVERIFY(plain.classes[0].false_positives.empty() && plain.classes[0].misses.empty());
+        o.keep_errors = true;
+        const EvalResult r = evaluate(gt, pred, split_with({}), o);
+        QCOMPARE(r.map_full, plain.map_full);
+        const ClassResult* c3 = find_class(r, 3);
+        QVERIFY(c3);
+        QCOMPARE(c3->false_positives.size(), size_t(2)); // by decreasing score
+        QCOMPARE(c3->false_positives[0].image, std::string("a.jpg"));
+        QCOMPARE(c3->false_positives[0].score, 0.95);
+        QVERIFY(!c3->false_positives[0].duplicate);
+        QCOMPARE(c3->false_positives[0].object.x1, kFar.x1);
+        QCOMPARE(c3->false_positives[1].score, 0.8);
+        QVERIFY(c3->false_positives[1].duplicate);
+        QCOMPARE(int(c3->false_positives.size()), c3->num_detections - c3->true_positives);
+        QCOMPARE(c3->misses.size(), size_t(2)); // a's far pair, b's pair (image without predictions of 3)
+        QCOMPARE(c3->misses[0].image, std::string("a.jpg"));
+        QCOMPARE(c3->misses[0].human.x1, kFar.x1);
+        QCOMPARE(c3->misses[1].image, std::string("b.jpg"));
+        QCOMPARE(int(c3->misses.size()), c3->num_gt - c3->true_positives);
+        const ClassResult* c5 = find_class(r, 5);
+        QCOMPARE(c5->false_positives.size(), size_t(1));
+        QCOMPARE(c5->false_positives[0].image, std::string("b.jpg"));
+        QCOMPARE(c5->misses.size(), size_t(1));
+        // An image without any prediction: all its pairs are misses.
+        const EvalResult none = evaluate(gt, {}, split_with({}), o);
+        QCOMPARE(find_class(none, 3)->misses.size(), size_t(3));
+        QCOMPARE(find_class(none, 5)->misses.size(), size_t(1));
+    }
+
+    void reviewedProjectAsGroundTruth() {
+        using namespace hoi::annotation;
+        const auto& vocab = HicoVocabulary::instance();
+        const auto& h = vocab.hoi(89); // sit_on chair
+        Document doc;
+        auto add_pair = [&](Id img, State state, std::optional<double> score) {
+            const Id s = doc.add_instance(Instance{0, img, {0, 0, 99, 99}, ObjectClass::coco(0), std::nullopt, State::Accepted});
+            const Id o = doc.add_instance(
+                    Instance{0, img, {200, 0, 299, 99}, ObjectClass::coco(h.object_coco80), std::nullopt, State::Accepted});
+            Interaction x;
+            x.subject = s;
+            x.object = o;
+            x.verb = vocab.verb_name(h.verb);
+            x.hico_verb = h.verb;
+            x.score = score;
+            x.state = state;
+            return doc.add_interaction(x);
+        };
+        const Id a = doc.add_image(Image{0, "a.jpg", 640, 480, false});
+        const Id b = doc.add_image(Image{0, "b.jpg", 640, 480, false});
+        doc.set_image_reviewed(a, true);
+        add_pair(a, State::Accepted, 0.9);  // confirmed prediction: GT and prediction
+        add_pair(a, State::Rejected, 0.7);  // rejected prediction: prediction only
+        add_pair(a, State::Edited, 0.6);    // a person's relation: GT only
+        add_pair(a, State::Predicted, 0.5); // not looked at: prediction only
+        add_pair(a, State::Accepted, std::nullopt); // drawn by a person: GT only
+        add_pair(b, State::Accepted, 0.8);  // image not reviewed: left out
+        const auto gt = reviewed_ground_truth(doc);
+        QCOMPARE(gt.size(), size_t(1));
+        QCOMPARE(gt[0].name, std::string("a.jpg"));
+        QCOMPARE(gt[0].pairs.size(), size_t(3));
+        QCOMPARE(gt[0].pairs[0].hoi, 89);
+        const auto reviewed = model_predictions(doc, true);
+        QCOMPARE(reviewed.size(), size_t(1));
+        QCOMPARE(reviewed[0].pairs.size(), size_t(3));
+        QCOMPARE(reviewed[0].pairs[0].score, 0.9);
+        QCOMPARE(reviewed[0].pairs[1].score, 0.7);
+        QCOMPARE(reviewed[0].pairs[2].score, 0.5);
+        const auto all = model_predictions(doc, false);
+        QCOMPARE(all.size(), size_t(2));
+        QCOMPARE(all[1].pairs.size(), size_t(1));
+        // An annotation file as predictions: a relation without a score counts as certain.
+        QString msg;
+        QVERIFY(throws_kind([&] { predictions_from_document(doc, "ann.json"); }, hoi::ErrorKind::Input,
+                            "needs a \"score\"", &msg));
+        const auto ann = predictions_from_document(doc, "ann.json", 1.0);
+        QCOMPARE(ann[0].pairs.size(), size_t(4)); // rejected left out
+        QCOMPARE(ann[0].pairs[3].score, 1.0);
     }
 };
 
