@@ -101,6 +101,12 @@ int InferenceWorker::submitScorePair(const PairScoreRequest& request) {
     return job;
 }
 
+int InferenceWorker::submitAdapterExample(const AdapterEdit& edit) {
+    const int job = nextJob();
+    QMetaObject::invokeMethod(this, [=] { runAdapterExample(job, edit); }, Qt::QueuedConnection);
+    return job;
+}
+
 namespace {
 std::vector<std::string> toStd(const QStringList& l) {
     std::vector<std::string> v;
@@ -116,6 +122,7 @@ void InferenceWorker::runLoad(int job, model::EngineOptions options) {
     Q_EMIT progress(job, QStringLiteral("load models"), QString::fromStdString(options.detector), 0, 1);
     try {
         engine_.reset();
+        examples_.clear();
         engine_ = std::make_unique<model::Engine>(options);
         QString desc = QString::fromStdString(engine_->detector_name());
         if (engine_->has_clip()) desc += QStringLiteral(" + CLIP (%1)").arg(QFileInfo(QString::fromStdString(options.clip_path)).fileName());
@@ -245,6 +252,30 @@ void InferenceWorker::runScorePair(int job, PairScoreRequest r) {
     } catch (const std::exception& e) {
         endFailed(job, e);
     }
+}
+
+void InferenceWorker::runAdapterExample(int job, AdapterEdit e) {
+    // Not begin(): a cancel must not drop an edit (the submitter's examples would no longer be the
+    // engine's), and the edit needs no cancel flag (O(1), or one cached re-query).
+    bool ok = false;
+    try {
+        if (!e.add) {
+            const auto it = examples_.constFind(e.token);
+            if (it != examples_.constEnd()) {
+                ok = engine_ && engine_->remove_example(it.value());
+                examples_.erase(it);
+            }
+        } else if (engine_ && engine_->has_clip() && e.analysis) {
+            const auto prompts = engine_->parse_prompts({e.prompt.toStdString()});
+            examples_[e.token] = engine_->add_example(*e.analysis, e.pair, prompts.front(), e.positive);
+            ok = true;
+        }
+    } catch (const std::exception& ex) {
+        Q_EMIT jobFailed(job, tr("The example could not be learnt: %1").arg(errorMessage(ex)));
+    }
+    --running_;
+    Q_EMIT adapterChanged(job, e.token, ok, engine_ ? int(engine_->adapter().size()) : 0);
+    Q_EMIT jobFinished(job, false);
 }
 
 void InferenceWorker::runInspect(int job, qint64 image, AnalysisPtr analysis, int pair) {

@@ -36,6 +36,7 @@ class PairTableModel;
 class PairFilterProxy;
 class ImageListModel;
 class InspectorWidget;
+class AgreementIndicator;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -92,6 +93,9 @@ public:
     bool bannerVisible() const;
     bool engineReady() const { return engineReady_; }
     bool clipAvailable() const { return hasClip_; }
+    AgreementIndicator* agreementIndicator() const { return agreement_; }
+    // Few-shot adapter examples the worker was asked to hold (one per decided pair with model features).
+    int adapterExamples() const { return int(adapterHeld_.size()); }
 
     Id currentImage() const { return current_; }
     void setCurrentImage(Id image);
@@ -184,6 +188,15 @@ private:
     // (with CLIP loaded); the answer is model output, so it does not mark the project modified.
     void scoreMadePair(Id relation);
     QString madePairPrompt(const annotation::Interaction& in) const; // "verb object" of a relation
+    // The labelling loop: every decided relation (accepted / edited: +, rejected: −) whose pair has
+    // model features is one example of the engine's few-shot adapter. syncAdapter() submits the
+    // adds and removes that make the worker's examples those of the document (so undo takes an
+    // example out and redo puts it back); after a person's edit (rescore) the images not yet
+    // reviewed are re-scored in the background, the current one first.
+    // onlyImage: only that image's relations changed (a new analysis of it).
+    void syncAdapter(bool rescore, Id onlyImage = 0);
+    void scheduleRescore();
+    void submitRescore();
 
     Options opt_;
     Workspace* ws_;
@@ -255,6 +268,23 @@ private:
     bool untitledRecoveryPending_ = false;
     model::EngineOptions engineOptions_; // what the engine was started with (thresholds for the merge)
     bool advanceAfterReview_ = true; // A / R move to the next pair (preference review/advance)
+    AgreementIndicator* agreement_ = nullptr;
+    struct HeldExample {
+        quint64 token = 0;
+        Id image = 0;
+        std::string cacheKey; // the analysis the pair index refers to
+        int pair = -1;
+        QString prompt;
+        bool positive = true;
+        bool operator==(const HeldExample& o) const {
+            return image == o.image && cacheKey == o.cacheKey && pair == o.pair && prompt == o.prompt && positive == o.positive;
+        }
+    };
+    std::map<Id, HeldExample> adapterHeld_; // relation -> the example the worker holds for it
+    quint64 nextAdapterToken_ = 1;
+    QSet<int> rescoreJobs_;      // background re-scoring after a review
+    bool rescorePending_ = false; // another review came while one ran: re-score again after it
+    QSet<Id> attached_;          // images whose analysis only attached (MergeMode::Attach)
 };
 
 } // namespace hoi::ui
