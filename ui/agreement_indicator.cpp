@@ -1,5 +1,6 @@
 #include "agreement_indicator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -27,16 +28,20 @@ std::optional<double> AgreementIndicator::unadaptedScore(const model::ImageAnaly
     const auto& target = a.score(pair, prompt);
     if (!target.applies) return std::nullopt;
     if (target.adapter == 0) return double(target.final);
-    // ln s_pair = logit − log Σ exp(logit): the logits up to a shared constant.
-    double sum = 0, mine = 0;
+    // s_pair_t = e^(l_t + a_t) / Z over the pair's prompts: the applying ones listed in the analysis
+    // and the object's "no interaction" prompt the engine adds (its share: what the listed ones
+    // leave; no adapter term, no person reviews "no interaction"). Without the terms:
+    // s'_t = s_t e^(−a_t) / (Σ_v s_v e^(−a_v) + hidden share).
+    double listed = 0, sum = 0, mine = 0;
     for (size_t t = 0; t < a.prompts.size(); ++t) {
         const auto& sc = a.score(pair, int(t));
         if (!sc.applies) continue;
-        if (!(sc.s_pair > 0)) return std::nullopt;
-        const double e = std::exp(std::log(double(sc.s_pair)) - double(sc.adapter));
+        listed += double(sc.s_pair);
+        const double e = double(sc.s_pair) * std::exp(-double(sc.adapter));
         sum += e;
         if (int(t) == prompt) mine = e;
     }
+    sum += std::max(0.0, 1.0 - listed);
     if (!(sum > 0)) return std::nullopt;
     const double sPair = mine / sum;
     const double lambda = a.lambda;

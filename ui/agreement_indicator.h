@@ -35,8 +35,8 @@ public:
     // Computes the measures from the workspace (see the file comment).
     static Agreement compute(const Workspace& workspace);
     // A relation's score with the adapter's term taken out of its pair logit (softmax scoring:
-    // s_pair' = softmax over the pair's applying prompts of (ln s_pair − term)). nullopt when it
-    // cannot be recomputed (a zero s_pair, or no applying prompt).
+    // the softmax recomputed from the breakdown's s_pair and term, the engine's hidden "no
+    // interaction" prompt included). nullopt when the prompt does not apply to the pair.
     static std::optional<double> unadaptedScore(const model::ImageAnalysis& analysis, int pair, int prompt);
     const Agreement& agreement() const { return agreement_; }
     void refresh();          // now

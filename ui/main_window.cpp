@@ -167,6 +167,10 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
 MainWindow::~MainWindow() {
     // Jobs may still deliver signals while the thread stops: disconnect first.
     inference_->worker()->disconnect(this);
+    // The workspace outlives the members (a child): its undo stack and analyses no longer reach us.
+    ws_->undoStack()->disconnect(this);
+    ws_->disconnect(this);
+    if (agreement_) ws_->disconnect(agreement_);
 }
 
 // ---- construction ------------------------------------------------------------------------------
