@@ -5,6 +5,10 @@
 #include <QMutexLocker>
 
 #include "io/error.h"
+#include "learn/labelled_set.h"
+#include "learn/trainer.h"
+
+#include <QTemporaryDir>
 
 namespace hoi::ui {
 
@@ -104,6 +108,12 @@ int InferenceWorker::submitScorePair(const PairScoreRequest& request) {
 int InferenceWorker::submitAdapterExample(const AdapterEdit& edit) {
     const int job = nextJob();
     QMetaObject::invokeMethod(this, [=] { runAdapterExample(job, edit); }, Qt::QueuedConnection);
+    return job;
+}
+
+int InferenceWorker::submitTrain(const annotation::Project& project, const QString& imageDir, const QString& out, int epochs) {
+    const int job = nextJob();
+    QMetaObject::invokeMethod(this, [=] { runTrain(job, project, imageDir, out, epochs); }, Qt::QueuedConnection);
     return job;
 }
 
@@ -276,6 +286,40 @@ void InferenceWorker::runAdapterExample(int job, AdapterEdit e) {
     --running_;
     Q_EMIT adapterChanged(job, e.token, ok, engine_ ? int(engine_->adapter().size()) : 0);
     Q_EMIT jobFinished(job, false);
+}
+
+void InferenceWorker::runTrain(int job, annotation::Project project, QString imageDir, QString out, int epochs) {
+    if (!begin(job)) return;
+    Q_EMIT jobStarted(job, 1);
+    try {
+        if (!engine_ || !engine_->has_clip()) throw hoi::Error(ErrorKind::Usage, tr("training needs the CLIP model").toStdString());
+        // The trainer reads a labelled set from a file: the project as it is now, in a scratch folder.
+        QTemporaryDir scratch;
+        if (!scratch.isValid()) throw hoi::Error(ErrorKind::Input, tr("no scratch folder for training").toStdString());
+        const std::string file = scratch.filePath(QStringLiteral("reviewed.hoiproj")).toStdString();
+        annotation::save_project(project, file);
+        const learn::LabelledSet set = learn::read_labelled_set(file, imageDir.toStdString());
+        learn::TrainOptions o;
+        o.out = out.toStdString();
+        o.epochs = epochs;
+        const auto report = learn::train_head(*engine_, set, nullptr, o, &cancel_, [&](const learn::TrainProgress& p) {
+            const QString stage = p.stage == "features" ? QStringLiteral("train features") : QStringLiteral("train");
+            Q_EMIT progress(job, stage, tr("epoch %1 of %2").arg(p.epoch).arg(p.epochs), p.step, std::max(1, p.steps));
+        });
+        --running_;
+        Q_EMIT trained(job, true, false,
+                       tr("Trained on %1 images (%2 positives) for %3 epochs: %4")
+                           .arg(report.images)
+                           .arg(report.positives)
+                           .arg(report.epochs_run)
+                           .arg(out));
+        Q_EMIT jobFinished(job, false);
+    } catch (const std::exception& e) {
+        const bool c = dynamic_cast<const hoi::Error*>(&e) && static_cast<const hoi::Error&>(e).kind() == ErrorKind::Cancelled;
+        --running_;
+        Q_EMIT trained(job, false, c, c ? tr("Training cancelled.") : errorMessage(e));
+        Q_EMIT jobFinished(job, c);
+    }
 }
 
 void InferenceWorker::runInspect(int job, qint64 image, AnalysisPtr analysis, int pair) {

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <memory>
 
+#include "annotation/project.h"
 #include "hoi/engine.h"
 #include "io/progress.h"
 
@@ -83,6 +84,10 @@ public:
     // cancel(), so the examples held are always those submitted. Reloading the models (submitLoad)
     // starts with an empty adapter: submit the examples again. Answers with adapterChanged.
     int submitAdapterExample(const AdapterEdit& edit);
+    // Trains the learnable head (learn/trainer.h, as `hoi train`) on the decided relations of a
+    // project (its images under imageDir) and saves it to `out`; epochs 0 = the trainer's default
+    // budget. Progress as "train" stages; cancel() stops it between steps. Answers with trained.
+    int submitTrain(const annotation::Project& project, const QString& imageDir, const QString& out, int epochs);
     // Cancels the running job and every job submitted so far.
     void cancel();
     // Back-pressure for batches: with a window n > 0 a batch waits before analysing its next image
@@ -115,6 +120,8 @@ Q_SIGNALS:
     // An adapter edit was applied (ok) or could not be (ok false: the example is not held); examples:
     // how many the adapter holds now.
     void adapterChanged(int job, quint64 token, bool ok, int examples);
+    // A training job ended: ok with a summary, or not (message: why; cancelled: by cancel()).
+    void trained(int job, bool ok, bool cancelled, const QString& message);
 
 private:
     // Worker-thread side.
@@ -125,6 +132,7 @@ private:
     void runInspect(int job, qint64 image, AnalysisPtr analysis, int pair);
     void runScorePair(int job, PairScoreRequest request);
     void runAdapterExample(int job, AdapterEdit edit);
+    void runTrain(int job, annotation::Project project, QString imageDir, QString out, int epochs);
     void endFailed(int job, const std::exception& e); // a job ended by an exception (cancelled or failed)
     bool begin(int job); // false when the job was cancelled before it started
     int nextJob();

@@ -690,6 +690,10 @@ void MainWindow::buildMenus() {
     analysis->addAction(analyseAct_);
     analysis->addAction(analyseAllAct_);
     analysis->addAction(cancelAct_);
+    analysis->addSeparator();
+    trainAct_ = analysis->addAction(tr("&Train on Reviewed Images"), this, &MainWindow::trainOnReviewed);
+    trainAct_->setObjectName(QStringLiteral("trainAction"));
+    trainAct_->setStatusTip(tr("Train the model's head on the pairs you accepted, rejected or re-verbed; saved beside the project"));
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(shortcutsAct_);
     help->addAction(aboutAct_);
@@ -776,6 +780,10 @@ void MainWindow::connectWorker() {
                 adapterHeld_.erase(it);
                 break;
             }
+    });
+    connect(w, &InferenceWorker::trained, this, [this](int, bool ok, bool cancelled, const QString& message) {
+        if (ok || cancelled) statusBar()->showMessage(message, 10000);
+        else showError(tr("Training Failed"), message, true);
     });
     connect(w, &InferenceWorker::inspectionReady, this, [this](int, qint64 image, int pair, InspectionPtr ins) {
         inspections_[{image, pair}] = ins;
@@ -1951,6 +1959,26 @@ QString MainWindow::madePairPrompt(const annotation::Interaction& in) const {
     if (!o) return {};
     return QString::fromStdString(in.verb).replace(QLatin1Char('_'), QLatin1Char(' ')) + QLatin1Char(' ') +
            QString::fromStdString(o->cls.label);
+}
+
+QString MainWindow::headPath() const {
+    const QString p = ws_->projectPath();
+    if (p.isEmpty()) return {};
+    const QFileInfo fi(p);
+    return fi.dir().filePath(fi.completeBaseName() + QStringLiteral(".head.safetensors"));
+}
+
+void MainWindow::trainOnReviewed() {
+    if (!engineReady_ || !hasClip_) {
+        showError(tr("Train on Reviewed Images"), tr("Training needs the CLIP model."), true);
+        return;
+    }
+    if (ws_->projectPath().isEmpty() && !save()) return; // the head is saved beside the project
+    const QString out = headPath();
+    if (out.isEmpty()) return;
+    const int job = inference_->worker()->submitTrain(ws_->toProject(), ws_->imageDir(), out, opt_.trainEpochs);
+    jobs_.insert(job);
+    updateActions();
 }
 
 void MainWindow::syncAdapter(bool rescore, Id onlyImage) {

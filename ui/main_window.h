@@ -54,7 +54,10 @@ public:
         int autosaveMs = 1500;
         // false (--screenshot): errors go to stderr instead of message boxes nobody could close.
         bool interactive = true;
+        int trainEpochs = 0;          // Train on Reviewed Images: 0 = the trainer's default budget
     };
+    // Where Train on Reviewed Images saves the head: PROJECT.head.safetensors ("" without a project file).
+    QString headPath() const;
     explicit MainWindow(QWidget* parent = nullptr);
     explicit MainWindow(const Options& options, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -127,6 +130,9 @@ public Q_SLOTS:
     void editVerb();
     void toggleReviewed();
     void exportAnnotations();
+    // Analysis ▸ Train on Reviewed Images: trains the learnable head on the decided pairs (on the
+    // worker, with progress and Cancel) and saves it beside the project (headPath()).
+    void trainOnReviewed();
     void showShortcuts();
 
 Q_SIGNALS:
@@ -233,6 +239,7 @@ private:
         *deleteAct_, *reviewedAct_, *nextImageAct_, *prevImageAct_;
     QAction *zoomInAct_, *zoomOutAct_, *zoomFitAct_, *zoomActualAct_, *heatmapAct_;
     QAction *selectToolAct_, *boxToolAct_, *linkToolAct_;
+    QAction* trainAct_ = nullptr;
     QAction *analyseAct_, *analyseAllAct_, *cancelAct_, *shortcutsAct_, *aboutAct_, *prefsAct_;
     QActionGroup* toolGroup_ = nullptr;
     QList<QMenu*> menus_;

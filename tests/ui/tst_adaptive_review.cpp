@@ -7,7 +7,9 @@
 //   the person's edit; undo restores the previous scores exactly, a rejection (R) lowers the score,
 //   redo puts the same example back;
 // - the agreement indicator counts the reviewed proposals and ranks them by the current scores.
+#include <QAction>
 #include <QFile>
+#include <QFileInfo>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest/QtTest>
@@ -281,6 +283,40 @@ private Q_SLOTS:
         QVERIFY(ind->text().contains(QStringLiteral("2 of 2 accepted (100%)")));
         QVERIFY(!ind->agreement().auc);
         QCOMPARE(w.adapterExamples(), 2);
+    }
+
+    // Analysis ▸ Train on Reviewed Images: the head trains on the worker and lands beside the project.
+    void trainOnReviewedSavesTheHead() {
+        QTemporaryDir dir;
+        MainWindow::Options o = options();
+        o.trainEpochs = 1;
+        MainWindow w(o);
+        openAndAnalyse(w, dir);
+        Workspace* ws = w.workspace();
+        QList<Id> decided;
+        for (const auto& in : ws->document().interactions())
+            if (in.state == State::Predicted && !in.prompt.empty() && decided.size() < 2) decided << in.id;
+        QCOMPARE(decided.size(), 2);
+        const Id image = ws->document().interaction(decided[0])->image;
+        w.setCurrentImage(image);
+        QVERIFY(waitIdle(w));
+        for (Id r : decided) {
+            QVERIFY(ws->document().interaction(r));
+            w.selectInteraction(r);
+            key(w, Qt::Key_A);
+            QVERIFY(waitIdle(w));
+        }
+        QVERIFY(w.saveProject(dir.filePath("p.hoiproj")));
+        QCOMPARE(w.headPath(), dir.filePath("p.head.safetensors"));
+        QAction* train = w.findChild<QAction*>(QStringLiteral("trainAction"));
+        QVERIFY(train);
+        const auto before = ws->document();
+        train->trigger();
+        QVERIFY(!w.isIdle()); // on the worker
+        QVERIFY(waitIdle(w));
+        QVERIFY2(QFileInfo(w.headPath()).size() > 0, "no head saved");
+        QVERIFY(ws->document() == before); // training changes no annotation
+        QVERIFY(!w.isWindowModified());
     }
 };
 
