@@ -5,6 +5,10 @@
 #include <QMutexLocker>
 
 #include "io/error.h"
+#include "learn/labelled_set.h"
+#include "learn/trainer.h"
+
+#include <QTemporaryDir>
 
 namespace hoi::ui {
 
@@ -101,6 +105,18 @@ int InferenceWorker::submitScorePair(const PairScoreRequest& request) {
     return job;
 }
 
+int InferenceWorker::submitAdapterExample(const AdapterEdit& edit) {
+    const int job = nextJob();
+    QMetaObject::invokeMethod(this, [=] { runAdapterExample(job, edit); }, Qt::QueuedConnection);
+    return job;
+}
+
+int InferenceWorker::submitTrain(const annotation::Project& project, const QString& imageDir, const QString& out, int epochs) {
+    const int job = nextJob();
+    QMetaObject::invokeMethod(this, [=] { runTrain(job, project, imageDir, out, epochs); }, Qt::QueuedConnection);
+    return job;
+}
+
 namespace {
 std::vector<std::string> toStd(const QStringList& l) {
     std::vector<std::string> v;
@@ -116,6 +132,7 @@ void InferenceWorker::runLoad(int job, model::EngineOptions options) {
     Q_EMIT progress(job, QStringLiteral("load models"), QString::fromStdString(options.detector), 0, 1);
     try {
         engine_.reset();
+        examples_.clear();
         engine_ = std::make_unique<model::Engine>(options);
         QString desc = QString::fromStdString(engine_->detector_name());
         if (engine_->has_clip()) desc += QStringLiteral(" + CLIP (%1)").arg(QFileInfo(QString::fromStdString(options.clip_path)).fileName());
@@ -244,6 +261,64 @@ void InferenceWorker::runScorePair(int job, PairScoreRequest r) {
         Q_EMIT jobFinished(job, false);
     } catch (const std::exception& e) {
         endFailed(job, e);
+    }
+}
+
+void InferenceWorker::runAdapterExample(int job, AdapterEdit e) {
+    // Not begin(): a cancel must not drop an edit (the submitter's examples would no longer be the
+    // engine's), and the edit needs no cancel flag (O(1), or one cached re-query).
+    bool ok = false;
+    try {
+        if (!e.add) {
+            const auto it = examples_.constFind(e.token);
+            if (it != examples_.constEnd()) {
+                ok = engine_ && engine_->remove_example(it.value());
+                examples_.erase(it);
+            }
+        } else if (engine_ && engine_->has_clip() && e.analysis) {
+            const auto prompts = engine_->parse_prompts({e.prompt.toStdString()});
+            examples_[e.token] = engine_->add_example(*e.analysis, e.pair, prompts.front(), e.positive);
+            ok = true;
+        }
+    } catch (const std::exception& ex) {
+        Q_EMIT jobFailed(job, tr("The example could not be learnt: %1").arg(errorMessage(ex)));
+    }
+    --running_;
+    Q_EMIT adapterChanged(job, e.token, ok, engine_ ? int(engine_->adapter().size()) : 0);
+    Q_EMIT jobFinished(job, false);
+}
+
+void InferenceWorker::runTrain(int job, annotation::Project project, QString imageDir, QString out, int epochs) {
+    if (!begin(job)) return;
+    Q_EMIT jobStarted(job, 1);
+    try {
+        if (!engine_ || !engine_->has_clip()) throw hoi::Error(ErrorKind::Usage, tr("training needs the CLIP model").toStdString());
+        // The trainer reads a labelled set from a file: the project as it is now, in a scratch folder.
+        QTemporaryDir scratch;
+        if (!scratch.isValid()) throw hoi::Error(ErrorKind::Input, tr("no scratch folder for training").toStdString());
+        const std::string file = scratch.filePath(QStringLiteral("reviewed.hoiproj")).toStdString();
+        annotation::save_project(project, file);
+        const learn::LabelledSet set = learn::read_labelled_set(file, imageDir.toStdString());
+        learn::TrainOptions o;
+        o.out = out.toStdString();
+        o.epochs = epochs;
+        const auto report = learn::train_head(*engine_, set, nullptr, o, &cancel_, [&](const learn::TrainProgress& p) {
+            const QString stage = p.stage == "features" ? QStringLiteral("train features") : QStringLiteral("train");
+            Q_EMIT progress(job, stage, tr("epoch %1 of %2").arg(p.epoch).arg(p.epochs), p.step, std::max(1, p.steps));
+        });
+        --running_;
+        Q_EMIT trained(job, true, false,
+                       tr("Trained on %1 images (%2 positives) for %3 epochs: %4")
+                           .arg(report.images)
+                           .arg(report.positives)
+                           .arg(report.epochs_run)
+                           .arg(out));
+        Q_EMIT jobFinished(job, false);
+    } catch (const std::exception& e) {
+        const bool c = dynamic_cast<const hoi::Error*>(&e) && static_cast<const hoi::Error&>(e).kind() == ErrorKind::Cancelled;
+        --running_;
+        Q_EMIT trained(job, false, c, c ? tr("Training cancelled.") : errorMessage(e));
+        Q_EMIT jobFinished(job, c);
     }
 }
 

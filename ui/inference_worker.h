@@ -18,6 +18,7 @@
 #include <atomic>
 #include <memory>
 
+#include "annotation/project.h"
 #include "hoi/engine.h"
 #include "io/progress.h"
 
@@ -45,6 +46,20 @@ struct PairScoreRequest {
     QStringList context;  // the prompts of the analysis
 };
 
+// One change of the engine's few-shot adapter (hoi/few_shot_adapter.h): add the reviewed pair
+// `pair` of `analysis` as an example of `prompt` (accepted: positive, rejected: negative), or remove
+// the example added under `token`. Tokens are the submitter's names for examples (unique per
+// worker, never 0); the worker maps them to the engine's ids.
+struct AdapterEdit {
+    bool add = true;
+    quint64 token = 0;
+    qint64 image = 0;
+    AnalysisPtr analysis; // add only
+    int pair = -1;        // add only
+    QString prompt;       // add only: the prompt text ("verb object")
+    bool positive = true; // add only
+};
+
 class InferenceWorker : public QObject {
     Q_OBJECT
 public:
@@ -64,6 +79,15 @@ public:
     int submitInspect(qint64 image, AnalysisPtr analysis, int pair);
     // Scores a pair a person made (see PairScoreRequest); answers with pairScored or jobFailed.
     int submitScorePair(const PairScoreRequest& request);
+    // Adds or removes one few-shot adapter example (see AdapterEdit). Edits run in submission order
+    // with the other jobs (a re-score submitted after an edit sees it) and are never dropped by
+    // cancel(), so the examples held are always those submitted. Reloading the models (submitLoad)
+    // starts with an empty adapter: submit the examples again. Answers with adapterChanged.
+    int submitAdapterExample(const AdapterEdit& edit);
+    // Trains the learnable head (learn/trainer.h, as `hoi train`) on the decided relations of a
+    // project (its images under imageDir) and saves it to `out`; epochs 0 = the trainer's default
+    // budget. Progress as "train" stages; cancel() stops it between steps. Answers with trained.
+    int submitTrain(const annotation::Project& project, const QString& imageDir, const QString& out, int epochs);
     // Cancels the running job and every job submitted so far.
     void cancel();
     // Back-pressure for batches: with a window n > 0 a batch waits before analysing its next image
@@ -93,6 +117,11 @@ Q_SIGNALS:
     void jobFailed(int job, const QString& message);
     // The model's score of request.prompt on the pair (absent when the prompt does not apply to the object).
     void pairScored(int job, qint64 image, qint64 relation, const QString& prompt, double score);
+    // An adapter edit was applied (ok) or could not be (ok false: the example is not held); examples:
+    // how many the adapter holds now.
+    void adapterChanged(int job, quint64 token, bool ok, int examples);
+    // A training job ended: ok with a summary, or not (message: why; cancelled: by cancel()).
+    void trained(int job, bool ok, bool cancelled, const QString& message);
 
 private:
     // Worker-thread side.
@@ -102,12 +131,15 @@ private:
     void runRelevance(int job, qint64 image, AnalysisPtr analysis, int pair, int prompt);
     void runInspect(int job, qint64 image, AnalysisPtr analysis, int pair);
     void runScorePair(int job, PairScoreRequest request);
+    void runAdapterExample(int job, AdapterEdit edit);
+    void runTrain(int job, annotation::Project project, QString imageDir, QString out, int epochs);
     void endFailed(int job, const std::exception& e); // a job ended by an exception (cancelled or failed)
     bool begin(int job); // false when the job was cancelled before it started
     int nextJob();
     void waitForReceiver(); // blocks while the result window is full (returns on cancel)
 
     std::unique_ptr<model::Engine> engine_;
+    QHash<quint64, std::uint64_t> examples_; // adapter token -> engine example id (worker thread only)
     hoi::CancelFlag cancel_;
     std::atomic<int> lastJob_{0};
     std::atomic<int> cancelUpTo_{0};

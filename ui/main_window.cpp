@@ -1,4 +1,5 @@
 #include "main_window.h"
+#include "agreement_indicator.h"
 #include "plural.h"
 
 #include "clip/model_path.h"
@@ -151,7 +152,11 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
             refreshInspector();
         }
     });
-    connect(ws_->undoStack(), &QUndoStack::indexChanged, this, [this] { updateActions(); });
+    connect(ws_->undoStack(), &QUndoStack::indexChanged, this, [this] {
+        updateActions();
+        syncAdapter(true);
+    });
+    connect(ws_, &Workspace::analysisApplied, this, [this](Id image) { syncAdapter(false, image); });
     if (opt_.useSettings) readSettings();
     updateTitle();
     updateActions();
@@ -163,6 +168,10 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
 MainWindow::~MainWindow() {
     // Jobs may still deliver signals while the thread stops: disconnect first.
     inference_->worker()->disconnect(this);
+    // The workspace outlives the members (a child): its undo stack and analyses no longer reach us.
+    ws_->undoStack()->disconnect(this);
+    ws_->disconnect(this);
+    if (agreement_) ws_->disconnect(agreement_);
 }
 
 // ---- construction ------------------------------------------------------------------------------
@@ -536,6 +545,8 @@ void MainWindow::buildUi() {
     progress_->hide();
     progressLabel_->hide();
     cancelButton_->hide();
+    agreement_ = new AgreementIndicator(ws_, this);
+    statusBar()->addPermanentWidget(agreement_);
     engineLabel_ = new QLabel(this);
     engineLabel_->setObjectName(QStringLiteral("engineLabel"));
     statusBar()->addPermanentWidget(engineLabel_);
@@ -685,6 +696,9 @@ void MainWindow::buildMenus() {
     analysis->addAction(cancelAct_);
     analysis->addSeparator();
     analysis->addAction(evaluateAct_);
+    trainAct_ = analysis->addAction(tr("&Train on Reviewed Images"), this, &MainWindow::trainOnReviewed);
+    trainAct_->setObjectName(QStringLiteral("trainAction"));
+    trainAct_->setStatusTip(tr("Train the model's head on the pairs you accepted, rejected or re-verbed; saved beside the project"));
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(shortcutsAct_);
     help->addAction(aboutAct_);
@@ -724,6 +738,8 @@ void MainWindow::connectWorker() {
         engineReady_ = true;
         hasClip_ = hasClip;
         engineLabel_->setText(desc);
+        adapterHeld_.clear(); // a (re)loaded engine starts with an empty adapter
+        syncAdapter(false);
         if (!hasClip)
             showBanner(tr("Open-vocabulary scoring needs the CLIP model — run <code>hoi models fetch clip-vit-b32</code>. "
                           "Until then HOI Studio detects people and objects and you can annotate pairs by hand."),
@@ -761,6 +777,18 @@ void MainWindow::connectWorker() {
         if (!in || in->score || madePairPrompt(*in) != prompt) return; // changed since it was asked
         ws_->setModelScore(relation, score);
         if (relation == selected_) refreshInspector();
+    });
+    connect(w, &InferenceWorker::adapterChanged, this, [this](int, quint64 token, bool ok, int) {
+        if (ok) return;
+        for (auto it = adapterHeld_.begin(); it != adapterHeld_.end(); ++it)
+            if (it->second.token == token) { // not held: the next sync tries again
+                adapterHeld_.erase(it);
+                break;
+            }
+    });
+    connect(w, &InferenceWorker::trained, this, [this](int, bool ok, bool cancelled, const QString& message) {
+        if (ok || cancelled) statusBar()->showMessage(message, 10000);
+        else showError(tr("Training Failed"), message, true);
     });
     connect(w, &InferenceWorker::inspectionReady, this, [this](int, qint64 image, int pair, InspectionPtr ins) {
         inspections_[{image, pair}] = ins;
@@ -1320,6 +1348,7 @@ void MainWindow::analyseAll() {
 }
 
 void MainWindow::cancelAnalysis() {
+    rescorePending_ = false;
     inference_->worker()->cancel();
     for (int job : std::as_const(jobs_)) cancelledJobs_.insert(job);
     // Inspections and relevance maps still queued are dropped with the rest: ask again later.
@@ -1366,6 +1395,16 @@ void MainWindow::onImageAnalysed(int job, qint64 image, AnalysisPtr analysis) {
     policy.object_threshold = engineOptions_.object_threshold;
     if (implicit_.remove(image) && !ws_->record(image) && !ws_->document().instances_of(image).empty())
         policy.mode = model::MergeMode::Attach;
+    if (rescoreJobs_.contains(job)) {
+        // Background re-scoring after a review: only the predicted relations' scores move, and an
+        // image whose model output only attached (a reopened project) still is not changed.
+        policy.keep_touched_scores = true;
+        if (attached_.contains(image)) policy.mode = model::MergeMode::Attach;
+    } else if (policy.mode == model::MergeMode::Attach) {
+        attached_.insert(image);
+    } else {
+        attached_.remove(image);
+    }
     ws_->applyAnalysis(image, analysis, policy);
     if (current) stale_.remove(image);
     else stale_.insert(image);
@@ -1408,6 +1447,10 @@ void MainWindow::onProgress(int job, const QString& stage, const QString& item, 
 void MainWindow::onJobFinished(int job, bool cancelled) {
     jobs_.remove(job);
     cancelled |= cancelledJobs_.remove(job);
+    if (rescoreJobs_.remove(job) && rescorePending_ && rescoreJobs_.isEmpty()) {
+        rescorePending_ = false;
+        if (!cancelled) submitRescore();
+    }
     const bool batch = batchJobs_.remove(job);
     jobImages_.erase(job);
     if (batch) {
@@ -1921,6 +1964,130 @@ QString MainWindow::madePairPrompt(const annotation::Interaction& in) const {
     if (!o) return {};
     return QString::fromStdString(in.verb).replace(QLatin1Char('_'), QLatin1Char(' ')) + QLatin1Char(' ') +
            QString::fromStdString(o->cls.label);
+}
+
+QString MainWindow::headPath() const {
+    const QString p = ws_->projectPath();
+    if (p.isEmpty()) return {};
+    const QFileInfo fi(p);
+    return fi.dir().filePath(fi.completeBaseName() + QStringLiteral(".head.safetensors"));
+}
+
+void MainWindow::trainOnReviewed() {
+    if (!engineReady_ || !hasClip_) {
+        showError(tr("Train on Reviewed Images"), tr("Training needs the CLIP model."), true);
+        return;
+    }
+    if (ws_->projectPath().isEmpty() && !save()) return; // the head is saved beside the project
+    const QString out = headPath();
+    if (out.isEmpty()) return;
+    const int job = inference_->worker()->submitTrain(ws_->toProject(), ws_->imageDir(), out, opt_.trainEpochs);
+    jobs_.insert(job);
+    updateActions();
+}
+
+void MainWindow::syncAdapter(bool rescore, Id onlyImage) {
+    if (!engineReady_ || !hasClip_) return;
+    const auto& doc = ws_->document();
+    std::vector<const annotation::Interaction*> relations;
+    if (onlyImage) {
+        relations = doc.interactions_of(onlyImage);
+    } else {
+        relations.reserve(doc.interactions().size());
+        for (const auto& in : doc.interactions()) relations.push_back(&in);
+    }
+    std::map<Id, HeldExample> wanted;
+    for (const annotation::Interaction* rel : relations) {
+        const annotation::Interaction& in = *rel;
+        if (in.state == State::Predicted) continue;
+        const ImageRecord* r = ws_->record(in.image);
+        if (!r || !r->analysis || !r->analysis->scored) continue;
+        const int pair = ws_->pairIndex(in.image, in.subject, in.object);
+        if (pair < 0) continue; // no model features for this pair
+        const model::ScoreSource src = ws_->scoreSource(in.id);
+        const QString prompt = src.pair == pair && src.prompt >= 0 && size_t(src.prompt) < r->analysis->prompts.size()
+                                   ? QString::fromStdString(r->analysis->prompts[size_t(src.prompt)].text)
+                                   : madePairPrompt(in);
+        if (prompt.trimmed().isEmpty()) continue;
+        HeldExample e;
+        e.image = in.image;
+        e.cacheKey = r->analysis->cache_key;
+        e.pair = pair;
+        e.prompt = prompt;
+        e.positive = in.state != State::Rejected;
+        wanted.emplace(in.id, std::move(e));
+    }
+    InferenceWorker* w = inference_->worker();
+    bool changed = false;
+    for (auto it = adapterHeld_.begin(); it != adapterHeld_.end();) {
+        if (onlyImage && it->second.image != onlyImage && doc.interaction(it->first) &&
+            doc.interaction(it->first)->image != onlyImage) {
+            ++it;
+            continue;
+        }
+        auto want = wanted.find(it->first);
+        if (want != wanted.end() && want->second == it->second) {
+            wanted.erase(want);
+            ++it;
+            continue;
+        }
+        AdapterEdit edit;
+        edit.add = false;
+        edit.token = it->second.token;
+        edit.image = it->second.image;
+        jobs_.insert(w->submitAdapterExample(edit));
+        it = adapterHeld_.erase(it);
+        changed = true;
+    }
+    for (auto& [relation, e] : wanted) {
+        const ImageRecord* r = ws_->record(e.image);
+        AdapterEdit edit;
+        edit.token = e.token = nextAdapterToken_++;
+        edit.image = e.image;
+        edit.analysis = r->analysis;
+        edit.pair = e.pair;
+        edit.prompt = e.prompt;
+        edit.positive = e.positive;
+        jobs_.insert(w->submitAdapterExample(edit));
+        adapterHeld_.emplace(relation, std::move(e));
+        changed = true;
+    }
+    if (changed && rescore) scheduleRescore();
+}
+
+void MainWindow::scheduleRescore() {
+    if (!rescoreJobs_.isEmpty()) {
+        rescorePending_ = true; // after the one on its way (it may have passed some images already)
+        return;
+    }
+    submitRescore();
+}
+
+void MainWindow::submitRescore() {
+    if (!engineReady_ || !hasClip_) return;
+    QSet<Id> queued; // images a person's analysis is about to score anyway (with the adapter)
+    for (const auto& [job, ids] : jobImages_)
+        if (!rescoreJobs_.contains(job))
+            for (Id id : ids) queued.insert(id);
+    QList<Id> order;
+    if (current_) order << current_;
+    for (const auto& img : ws_->document().images())
+        if (img.id != current_) order << img.id;
+    QList<AnalyseItem> items;
+    QList<Id> ids;
+    for (Id id : order) {
+        const auto* img = ws_->document().image(id);
+        const ImageRecord* r = ws_->record(id);
+        if (!img || img->reviewed || !r || !r->analysis || !r->analysis->scored || queued.contains(id)) continue;
+        items << AnalyseItem{id, ws_->imagePath(id), r->analysis};
+        ids << id;
+    }
+    if (items.isEmpty()) return;
+    const int job = inference_->worker()->submitAnalyse(items, promptBar_->parsed(promptBar_->prompts()));
+    jobs_.insert(job);
+    jobImages_[job] = ids;
+    rescoreJobs_.insert(job);
+    updateActions();
 }
 
 void MainWindow::scoreMadePair(Id relation) {

@@ -37,6 +37,7 @@ class PairFilterProxy;
 class ImageListModel;
 class InspectorWidget;
 class EvaluationDialog;
+class AgreementIndicator;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -54,7 +55,10 @@ public:
         int autosaveMs = 1500;
         // false (--screenshot): errors go to stderr instead of message boxes nobody could close.
         bool interactive = true;
+        int trainEpochs = 0;          // Train on Reviewed Images: 0 = the trainer's default budget
     };
+    // Where Train on Reviewed Images saves the head: PROJECT.head.safetensors ("" without a project file).
+    QString headPath() const;
     explicit MainWindow(QWidget* parent = nullptr);
     explicit MainWindow(const Options& options, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -93,6 +97,9 @@ public:
     bool bannerVisible() const;
     bool engineReady() const { return engineReady_; }
     bool clipAvailable() const { return hasClip_; }
+    AgreementIndicator* agreementIndicator() const { return agreement_; }
+    // Few-shot adapter examples the worker was asked to hold (one per decided pair with model features).
+    int adapterExamples() const { return int(adapterHeld_.size()); }
 
     Id currentImage() const { return current_; }
     void setCurrentImage(Id image);
@@ -124,6 +131,9 @@ public Q_SLOTS:
     void editVerb();
     void toggleReviewed();
     void exportAnnotations();
+    // Analysis ▸ Train on Reviewed Images: trains the learnable head on the decided pairs (on the
+    // worker, with progress and Cancel) and saves it beside the project (headPath()).
+    void trainOnReviewed();
     void showShortcuts();
     void showEvaluation(); // Analysis ▸ Evaluate… (one dialog, kept while the window lives)
 
@@ -186,6 +196,15 @@ private:
     // (with CLIP loaded); the answer is model output, so it does not mark the project modified.
     void scoreMadePair(Id relation);
     QString madePairPrompt(const annotation::Interaction& in) const; // "verb object" of a relation
+    // The labelling loop: every decided relation (accepted / edited: +, rejected: −) whose pair has
+    // model features is one example of the engine's few-shot adapter. syncAdapter() submits the
+    // adds and removes that make the worker's examples those of the document (so undo takes an
+    // example out and redo puts it back); after a person's edit (rescore) the images not yet
+    // reviewed are re-scored in the background, the current one first.
+    // onlyImage: only that image's relations changed (a new analysis of it).
+    void syncAdapter(bool rescore, Id onlyImage = 0);
+    void scheduleRescore();
+    void submitRescore();
 
     Options opt_;
     Workspace* ws_;
@@ -222,6 +241,7 @@ private:
         *deleteAct_, *reviewedAct_, *nextImageAct_, *prevImageAct_;
     QAction *zoomInAct_, *zoomOutAct_, *zoomFitAct_, *zoomActualAct_, *heatmapAct_;
     QAction *selectToolAct_, *boxToolAct_, *linkToolAct_;
+    QAction* trainAct_ = nullptr;
     QAction *analyseAct_, *analyseAllAct_, *cancelAct_, *shortcutsAct_, *aboutAct_, *prefsAct_;
     QAction* evaluateAct_ = nullptr;
     QPointer<EvaluationDialog> evalDialog_;
@@ -259,6 +279,23 @@ private:
     bool untitledRecoveryPending_ = false;
     model::EngineOptions engineOptions_; // what the engine was started with (thresholds for the merge)
     bool advanceAfterReview_ = true; // A / R move to the next pair (preference review/advance)
+    AgreementIndicator* agreement_ = nullptr;
+    struct HeldExample {
+        quint64 token = 0;
+        Id image = 0;
+        std::string cacheKey; // the analysis the pair index refers to
+        int pair = -1;
+        QString prompt;
+        bool positive = true;
+        bool operator==(const HeldExample& o) const {
+            return image == o.image && cacheKey == o.cacheKey && pair == o.pair && prompt == o.prompt && positive == o.positive;
+        }
+    };
+    std::map<Id, HeldExample> adapterHeld_; // relation -> the example the worker holds for it
+    quint64 nextAdapterToken_ = 1;
+    QSet<int> rescoreJobs_;      // background re-scoring after a review
+    bool rescorePending_ = false; // another review came while one ran: re-score again after it
+    QSet<Id> attached_;          // images whose analysis only attached (MergeMode::Attach)
 };
 
 } // namespace hoi::ui

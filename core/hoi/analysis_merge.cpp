@@ -185,7 +185,9 @@ MergeResult merge_analysis(const ImageAnalysis& a, annotation::Document& doc, Id
                         continue;
                     }
                     result.relation_source[id] = {int(p), t};
-                    if (update && r->score != std::optional<double>(score)) doc.set_interaction_score(id, score);
+                    if (update && r->score != std::optional<double>(score) &&
+                        !(policy.keep_touched_scores && r->state != State::Predicted))
+                        doc.set_interaction_score(id, score);
                     continue;
                 }
                 if (!update || !proposed) continue;

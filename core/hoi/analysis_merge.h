@@ -24,6 +24,7 @@
 //    >= min_score and within the pair's top_k_per_pair), else it is removed; a proposal without a
 //    relation becomes a new predicted one. Scored predicted relations that no prompt claims any more
 //    (older prompts) are removed; predicted relations without a score (imported) are left alone.
+//    With keep_touched_scores a touched relation's score is left as it is as well.
 // A merge of the same analysis twice changes nothing the second time.
 #include <unordered_map>
 #include <vector>
@@ -45,6 +46,9 @@ struct MergePolicy {
     // Detections outside pairs below these scores do not become instances (the engine's thresholds,
     // so what is shown is what the thresholds in the preferences say).
     float human_threshold = 0.f, object_threshold = 0.f;
+    // true: a relation a person touched keeps its score too (the GUI's background re-scoring after
+    // a review: model output that changes only the predicted relations' scores).
+    bool keep_touched_scores = false;
 };
 
 // Where a relation's score came from in the analysis.

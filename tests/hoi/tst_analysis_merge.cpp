@@ -164,6 +164,26 @@ private Q_SLOTS:
         QCOMPARE(relation(doc, "ride")->state, State::Predicted);
     }
 
+    // The GUI's re-scoring after a review: a decided relation keeps its score, predicted ones move.
+    void keepTouchedScoresMovesOnlyPredicted() {
+        ImageAnalysis a = sampleAnalysis();
+        Document doc;
+        const Id image = addImage(doc);
+        const MergeResult first = merge_analysis(a, doc, image);
+        const Id ride = relation(doc, "ride")->id, hold = relation(doc, "hold")->id;
+        doc.set_interaction_state(ride, State::Accepted);
+        a.scores[0].final = 0.9f;                  // ride horse, pair 0
+        a.scores[1 * a.prompts.size() + 2].final = 0.35f; // hold cup, pair 1
+        MergePolicy keep;
+        keep.keep_touched_scores = true;
+        merge_analysis(a, doc, image, keep, &first.detection_instance);
+        QCOMPARE(*doc.interaction(ride)->score, double(0.6f)); // the person's decision, as it was
+        QCOMPARE(doc.interaction(ride)->state, State::Accepted);
+        QCOMPARE(*doc.interaction(hold)->score, double(0.35f)); // predicted: the new score
+        merge_analysis(a, doc, image, {}, &first.detection_instance);
+        QCOMPARE(*doc.interaction(ride)->score, double(0.9f)); // default policy: the prompt's score
+    }
+
     void olderPredictionsGoPersonsStay() {
         ImageAnalysis a = sampleAnalysis();
         Document doc;

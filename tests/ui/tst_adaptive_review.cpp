@@ -1,0 +1,324 @@
+// The labelling loop through the real MainWindow (offscreen), with the real detector and a small
+// random-weight CLIP model:
+// - accepting a pair (A) teaches the few-shot adapter on the worker at once, and the images not yet
+//   reviewed are re-scored in the background: the same interaction on a re-encoded copy of the
+//   image scores higher, an unrelated image's scores do not move, the accepted pair keeps its state
+//   and score, the project is not marked modified by the re-scoring and the undo stack holds only
+//   the person's edit; undo restores the previous scores exactly, a rejection (R) lowers the score,
+//   redo puts the same example back;
+// - the agreement indicator counts the reviewed proposals and ranks them by the current scores.
+#include <QAction>
+#include <QFile>
+#include <QFileInfo>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest/QtTest>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "agreement_indicator.h"
+#include "clip/synthetic.h"
+#include "image_canvas.h"
+#include "io/image.h"
+#include "main_window.h"
+#include "studio_test_util.h"
+#include "test_util.h"
+#include "workspace.h"
+
+using namespace hoi::ui;
+using hoi::annotation::State;
+using hoi::test::waitIdle;
+
+namespace {
+
+bool copySample(const QString& name, const QString& dir) {
+    return QFile::copy(QString::fromStdString(hoi::test::samples_dir() + "/") + name, QDir(dir).filePath(name));
+}
+
+// The same photo re-encoded at another JPEG quality: other bytes, other pixels, the same scene.
+bool writeReencoded(const QString& name, const QString& dir, const QString& out) {
+    const hoi::io::Image img = hoi::io::load_image(hoi::test::samples_dir() + "/" + name.toStdString());
+    cv::Mat bgr;
+    cv::cvtColor(img.rgb, bgr, cv::COLOR_RGB2BGR);
+    return cv::imwrite(QDir(dir).filePath(out).toStdString(), bgr, {cv::IMWRITE_JPEG_QUALITY, 60});
+}
+
+float boxIou(const hoi::detect::Detection& a, const hoi::detect::Detection& b) {
+    const float iw = std::max(0.f, std::min(a.x2, b.x2) - std::max(a.x1, b.x1));
+    const float ih = std::max(0.f, std::min(a.y2, b.y2) - std::max(a.y1, b.y1));
+    const float inter = iw * ih;
+    const float u = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
+    return u > 0 ? inter / u : 0.f;
+}
+
+std::vector<float> finals(const hoi::model::ImageAnalysis& a) {
+    std::vector<float> v;
+    for (const auto& s : a.scores) v.push_back(s.final);
+    return v;
+}
+
+} // namespace
+
+class TestAdaptiveReview : public QObject {
+    Q_OBJECT
+    QString clip_;
+
+    MainWindow::Options options() const {
+        MainWindow::Options o;
+        o.useSettings = false;
+        o.askOnClose = false;
+        o.engineOverride = true;
+        o.engine.models_dir = hoi::test::models_dir();
+        o.engine.clip_path = clip_.toStdString();
+        o.engine.text_cache_dir = "off";
+        o.engine.object_threshold = 0.2f; // the ball of messi5.jpg (0.30) stays found in the re-encoded copy
+        o.recovery = MainWindow::RecoveryPolicy::Discard;
+        o.autosaveMs = 50;
+        return o;
+    }
+    static void activate(MainWindow& w) {
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&w));
+    }
+    static void key(MainWindow& w, int k, Qt::KeyboardModifiers mods = {}) {
+        w.canvas()->setFocus();
+        QTest::keyClick(w.canvas(), Qt::Key(k), mods);
+    }
+    static Id imageNamed(const MainWindow& w, const std::string& name) {
+        const auto* img = w.workspace()->document().image_by_file(name);
+        return img ? img->id : 0;
+    }
+    // Opens messi5.jpg, its re-encoded copy and kite.jpg, and analyses them all.
+    static void openAndAnalyse(MainWindow& w, const QTemporaryDir& dir) {
+        QVERIFY(copySample("messi5.jpg", dir.path()) && copySample("kite.jpg", dir.path()));
+        QVERIFY(writeReencoded("messi5.jpg", dir.path(), "messi5_q60.jpg"));
+        activate(w);
+        w.setPrompts({"kick sports ball", "fly kite"});
+        w.thresholdSlider()->setValue(0);
+        QVERIFY(w.openPaths({dir.path()}));
+        QVERIFY(waitIdle(w));
+        QVERIFY(w.clipAvailable());
+        w.analyseAll();
+        QVERIFY(waitIdle(w));
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);
+        HOI_REQUIRE_FILE(hoi::test::models_dir() + "/nanodet.json");
+        HOI_REQUIRE_FILE(hoi::test::samples_dir() + "/messi5.jpg");
+        HOI_REQUIRE_FILE(hoi::test::samples_dir() + "/kite.jpg");
+        clip_ = QStringLiteral(HOI_TEST_BINARY_DIR "/adaptive-vit-synthetic.pt");
+        hoi::clip::write_synthetic_model(clip_.toStdString(), hoi::clip::tiny_vit_config(), 7);
+    }
+
+    void reviewRescoresTheOtherImages() {
+        QTemporaryDir dir;
+        MainWindow w(options());
+        openAndAnalyse(w, dir);
+        Workspace* ws = w.workspace();
+        const Id messi = imageNamed(w, "messi5.jpg"), copy = imageNamed(w, "messi5_q60.jpg"), kite = imageNamed(w, "kite.jpg");
+        QVERIFY(messi && copy && kite);
+        QVERIFY(ws->record(messi) && ws->record(copy) && ws->record(kite));
+
+        // A predicted "kick" relation on messi5.jpg with its pair in the analysis.
+        Id rel = 0;
+        for (const auto* in : ws->document().interactions_of(messi))
+            if (in->verb == "kick" && in->state == State::Predicted && ws->scoreSource(in->id).pair >= 0) {
+                rel = in->id;
+                break;
+            }
+        QVERIFY2(rel, "no predicted kick relation on messi5.jpg");
+        const auto& ma = *ws->record(messi)->analysis;
+        const auto src = ws->scoreSource(rel);
+        const auto& mp = ma.pairs[size_t(src.pair)];
+        // The same pair on the copy: the pair whose boxes overlap messi's most.
+        const auto& ca0 = *ws->record(copy)->analysis;
+        int cpair = -1;
+        float best = 0;
+        for (size_t p = 0; p < ca0.pairs.size(); ++p) {
+            const auto& cp = ca0.pairs[p];
+            if (ca0.detections[size_t(cp.object)].class_id != ma.detections[size_t(mp.object)].class_id) continue;
+            const float o = std::min(boxIou(ca0.detections[size_t(cp.human)], ma.detections[size_t(mp.human)]),
+                                     boxIou(ca0.detections[size_t(cp.object)], ma.detections[size_t(mp.object)]));
+            if (o > best) best = o, cpair = int(p);
+        }
+        QVERIFY2(cpair >= 0 && best > 0.7f, "the copy has no matching pair");
+        int ct = -1;
+        for (size_t t = 0; t < ca0.prompts.size(); ++t)
+            if (ca0.prompts[t].text == "kick sports ball") ct = int(t);
+        QVERIFY(ct >= 0 && ca0.score(cpair, ct).applies);
+        auto copyScore = [&] { return ws->record(copy)->analysis->score(cpair, ct).final; };
+        const float base = copyScore();
+        const auto baseKite = finals(*ws->record(kite)->analysis);
+        const auto baseMessiScore = ws->document().interaction(rel)->score;
+        QCOMPARE(w.adapterExamples(), 0);
+        QCOMPARE(ws->record(copy)->analysis->score(cpair, ct).adapter, 0.0f);
+
+        // Accept, and save at once: the re-scoring arrives after the save.
+        w.setCurrentImage(messi);
+        QVERIFY(waitIdle(w));
+        w.selectInteraction(rel);
+        key(w, Qt::Key_A);
+        QCOMPARE(ws->document().interaction(rel)->state, State::Accepted);
+        QVERIFY(w.saveProject(dir.filePath("p.hoiproj")));
+        QVERIFY(!w.isWindowModified());
+        QVERIFY(waitIdle(w));
+        QCOMPARE(w.adapterExamples(), 1);
+        const float accepted = copyScore();
+        qInfo("copy's kick score: %.6f before, %.6f after accepting on the original (adapter term %.4f)", base,
+              accepted, ws->record(copy)->analysis->score(cpair, ct).adapter);
+        QVERIFY2(accepted > base, "accepting did not lift the same interaction on the copy");
+        QVERIFY(ws->record(copy)->analysis->score(cpair, ct).adapter > 0);
+        // The adapter's term taken out again gives the score before it (what the indicator compares).
+        const auto unadapted = AgreementIndicator::unadaptedScore(*ws->record(copy)->analysis, cpair, ct);
+        QVERIFY(unadapted);
+        QVERIFY2(std::abs(*unadapted - double(base)) < 1e-5, qPrintable(QString::number(*unadapted - double(base))));
+        // The predicted relation of that pair on the copy carries the new score.
+        bool copyRelation = false;
+        for (const auto* in : ws->document().interactions_of(copy))
+            if (in->verb == "kick" && in->state == State::Predicted && ws->scoreSource(in->id).pair == cpair) {
+                QCOMPARE(in->score.value_or(-1), double(accepted));
+                copyRelation = true;
+            }
+        QVERIFY(copyRelation);
+        QVERIFY(finals(*ws->record(kite)->analysis) == baseKite); // no example of its classes
+        QCOMPARE(ws->document().interaction(rel)->state, State::Accepted);
+        QCOMPARE(ws->document().interaction(rel)->score, baseMessiScore); // a decided pair's score stays
+        QVERIFY(!w.isWindowModified());  // re-scoring is model output
+        QVERIFY(!ws->isModified());
+        QCOMPARE(ws->undoStack()->count(), 1); // only the person's edit
+        QCOMPARE(ws->undoStack()->text(0), QStringLiteral("Accept pair"));
+
+        // Undo: the example leaves, the scores are those before, bit for bit.
+        ws->undoStack()->undo();
+        QVERIFY(waitIdle(w));
+        QCOMPARE(ws->document().interaction(rel)->state, State::Predicted);
+        QCOMPARE(w.adapterExamples(), 0);
+        QCOMPARE(copyScore(), base);
+        QVERIFY(finals(*ws->record(kite)->analysis) == baseKite);
+
+        // Reject: the same interaction on the copy goes down.
+        w.selectInteraction(rel);
+        key(w, Qt::Key_R);
+        QVERIFY(waitIdle(w));
+        QCOMPARE(w.adapterExamples(), 1);
+        const float rejected = copyScore();
+        qInfo("copy's kick score after rejecting on the original: %.6f", rejected);
+        QVERIFY2(rejected < base, "rejecting did not lower the same interaction on the copy");
+        QCOMPARE(ws->undoStack()->count(), 1);
+        QCOMPARE(ws->undoStack()->text(0), QStringLiteral("Reject pair"));
+        QVERIFY(finals(*ws->record(kite)->analysis) == baseKite);
+
+        // Undo and redo: out exactly, back in exactly.
+        ws->undoStack()->undo();
+        QVERIFY(waitIdle(w));
+        QCOMPARE(copyScore(), base);
+        ws->undoStack()->redo();
+        QVERIFY(waitIdle(w));
+        QCOMPARE(w.adapterExamples(), 1);
+        QCOMPARE(copyScore(), rejected);
+        QCOMPARE(ws->document().interaction(rel)->state, State::Rejected);
+        QCOMPARE(ws->undoStack()->count(), 1);
+    }
+
+    void agreementFollowsTheReviews() {
+        QTemporaryDir dir;
+        MainWindow w(options());
+        openAndAnalyse(w, dir);
+        Workspace* ws = w.workspace();
+        AgreementIndicator* ind = w.agreementIndicator();
+        QVERIFY(ind);
+        QCOMPARE(ind->objectName(), QStringLiteral("agreementIndicator"));
+        QVERIFY(!ind->agreement().rate);
+        QVERIFY(ind->text().contains(QStringLiteral("no reviews yet")));
+
+        // Three of the model's proposals (scored, from a prompt).
+        QList<Id> proposals;
+        for (const auto& in : ws->document().interactions())
+            if (in.state == State::Predicted && !in.prompt.empty() && ws->scoreSource(in.id).pair >= 0 && proposals.size() < 3)
+                proposals << in.id;
+        QVERIFY2(proposals.size() == 3, "fewer than three proposals");
+        const int keys[] = {Qt::Key_A, Qt::Key_A, Qt::Key_R};
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY(ws->document().interaction(proposals[i])); // re-scoring keeps the proposals to review
+            const Id image = ws->document().interaction(proposals[i])->image;
+            if (w.currentImage() != image) {
+                w.setCurrentImage(image);
+                QVERIFY(waitIdle(w));
+            }
+            w.selectInteraction(proposals[i]);
+            key(w, keys[i]);
+            QVERIFY(waitIdle(w));
+        }
+        const Agreement g = ind->agreement();
+        QCOMPARE(g.reviewed, 3);
+        QCOMPARE(g.accepted, 2);
+        QCOMPARE(g.rejected, 1);
+        QCOMPARE(g.edited, 0);
+        QVERIFY(g.rate && std::abs(*g.rate - 2.0 / 3.0) < 1e-12);
+        QVERIFY2(ind->text().contains(QStringLiteral("2 of 3 accepted (67%)")), qPrintable(ind->text()));
+        // The ranking: the accepted pairs' current scores against the rejected one's.
+        QCOMPARE(g.ranked, 3);
+        auto current = [&](Id r) {
+            const auto s = ws->scoreSource(r);
+            return double(ws->record(ws->document().interaction(r)->image)->analysis->score(s.pair, s.prompt).final);
+        };
+        double wins = 0;
+        for (int i = 0; i < 2; ++i)
+            wins += current(proposals[i]) > current(proposals[2]) ? 1 : (current(proposals[i]) == current(proposals[2]) ? 0.5 : 0);
+        QVERIFY(g.auc);
+        QCOMPARE(*g.auc, wins / 2);
+        QVERIFY(g.aucUnadapted);
+        qInfo("agreement: %s", qPrintable(ind->text()));
+
+        // Undo the rejection: 2 of 2, no ranking without a rejected pair.
+        ws->undoStack()->undo();
+        QVERIFY(waitIdle(w));
+        QCOMPARE(ind->agreement().reviewed, 2);
+        QVERIFY(ind->text().contains(QStringLiteral("2 of 2 accepted (100%)")));
+        QVERIFY(!ind->agreement().auc);
+        QCOMPARE(w.adapterExamples(), 2);
+    }
+
+    // Analysis ▸ Train on Reviewed Images: the head trains on the worker and lands beside the project.
+    void trainOnReviewedSavesTheHead() {
+        QTemporaryDir dir;
+        MainWindow::Options o = options();
+        o.trainEpochs = 1;
+        MainWindow w(o);
+        openAndAnalyse(w, dir);
+        Workspace* ws = w.workspace();
+        QList<Id> decided;
+        for (const auto& in : ws->document().interactions())
+            if (in.state == State::Predicted && !in.prompt.empty() && decided.size() < 2) decided << in.id;
+        QCOMPARE(decided.size(), 2);
+        const Id image = ws->document().interaction(decided[0])->image;
+        w.setCurrentImage(image);
+        QVERIFY(waitIdle(w));
+        for (Id r : decided) {
+            QVERIFY(ws->document().interaction(r));
+            w.selectInteraction(r);
+            key(w, Qt::Key_A);
+            QVERIFY(waitIdle(w));
+        }
+        QVERIFY(w.saveProject(dir.filePath("p.hoiproj")));
+        QCOMPARE(w.headPath(), dir.filePath("p.head.safetensors"));
+        QAction* train = w.findChild<QAction*>(QStringLiteral("trainAction"));
+        QVERIFY(train);
+        const auto before = ws->document();
+        train->trigger();
+        QVERIFY(!w.isIdle()); // on the worker
+        QVERIFY(waitIdle(w));
+        QVERIFY2(QFileInfo(w.headPath()).size() > 0, "no head saved");
+        QVERIFY(ws->document() == before); // training changes no annotation
+        QVERIFY(!w.isWindowModified());
+    }
+};
+
+QTEST_MAIN(TestAdaptiveReview)
+#include "tst_adaptive_review.moc"
