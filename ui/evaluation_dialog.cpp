@@ -163,7 +163,11 @@ EvaluationDialog::EvaluationDialog(std::function<annotation::Document()> project
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     table_->verticalHeader()->hide();
+    // The numbers as wide as they need (headers included, so an empty table shows every title);
+    // the class names take the rest.
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setSectionResizeMode(EvaluationClassModel::ClassColumn, QHeaderView::Stretch);
+    table_->horizontalHeader()->setMinimumSectionSize(48);
     table_->horizontalHeader()->setStretchLastSection(false);
     table_->setAlternatingRowColors(true);
     table_->setToolTip(tr("Select classes to draw their precision-recall curves (Ctrl / Shift for several)"));
@@ -383,8 +387,6 @@ void EvaluationDialog::showResult() {
     if (r.ignored_images) counts += tr(" · %1 prediction images not in the ground truth (left out)").arg(r.ignored_images);
     counts_->setText(counts);
     model_->setResult(r);
-    table_->resizeColumnsToContents();
-    table_->horizontalHeader()->setSectionResizeMode(EvaluationClassModel::ClassColumn, QHeaderView::Stretch);
     updateCurves();
     updateErrors();
 }
