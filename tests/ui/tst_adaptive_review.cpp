@@ -65,25 +65,11 @@ class TestAdaptiveReview : public QObject {
     QString clip_;
 
     MainWindow::Options options() const {
-        MainWindow::Options o;
-        o.useSettings = false;
-        o.askOnClose = false;
-        o.engineOverride = true;
-        o.engine.models_dir = hoi::test::models_dir();
-        o.engine.clip_path = clip_.toStdString();
-        o.engine.text_cache_dir = "off";
+        MainWindow::Options o = hoi::test::journeyOptions(clip_);
         o.engine.object_threshold = 0.2f; // the ball of messi5.jpg (0.30) stays found in the re-encoded copy
-        o.recovery = MainWindow::RecoveryPolicy::Discard;
-        o.autosaveMs = 50;
         return o;
     }
-    static void activate(MainWindow& w) {
-        w.resize(1400, 900);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        w.activateWindow();
-        QVERIFY(QTest::qWaitForWindowActive(&w));
-    }
+    static void activate(MainWindow& w) { QVERIFY(hoi::test::showActive(w)); }
     static void key(MainWindow& w, int k, Qt::KeyboardModifiers mods = {}) {
         w.canvas()->setFocus();
         QTest::keyClick(w.canvas(), Qt::Key(k), mods);

@@ -53,26 +53,8 @@ class TestLabellingJourney : public QObject {
     Q_OBJECT
     QString clip_;
 
-    MainWindow::Options options(bool models) const {
-        MainWindow::Options o;
-        o.useSettings = false;
-        o.askOnClose = false;
-        o.loadModels = models;
-        o.engineOverride = true;
-        o.engine.models_dir = hoi::test::models_dir();
-        o.engine.clip_path = clip_.toStdString();
-        o.engine.text_cache_dir = "off";
-        o.recovery = MainWindow::RecoveryPolicy::Discard;
-        o.autosaveMs = 50;
-        return o;
-    }
-    static void activate(MainWindow& w) {
-        w.resize(1400, 900);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        w.activateWindow();
-        QVERIFY(QTest::qWaitForWindowActive(&w));
-    }
+    MainWindow::Options options(bool models) const { return hoi::test::journeyOptions(clip_, models); }
+    static void activate(MainWindow& w) { QVERIFY(hoi::test::showActive(w)); }
     static void key(MainWindow& w, int k, Qt::KeyboardModifiers mods = {}) {
         QTest::keyClick(w.canvas(), Qt::Key(k), mods);
     }
