@@ -981,12 +981,19 @@ bool MainWindow::openProjectFile(const QString& path) {
         showError(tr("Open Project"), errorMessage(e));
         return false;
     }
+    adoptProject(std::move(project), path, {}, restored);
+    if (opt_.useSettings) QSettings().setValue("paths/last_folder", QFileInfo(path).absolutePath());
+    if (restored) statusBar()->showMessage(tr("Restored unsaved changes of %1").arg(QFileInfo(path).fileName()), 8000);
+    return true;
+}
+
+void MainWindow::adoptProject(annotation::Project project, const QString& path, const QString& baseDir, bool restored) {
     current_ = 0;
     selected_ = 0;
     stale_.clear();
     relevance_.clear();
     inspections_.clear();
-    ws_->loadProject(std::move(project), path);
+    ws_->loadProject(std::move(project), path, baseDir);
     if (restored) ws_->setModified(true);
     if (!ws_->settings().prompts.empty()) {
         QStringList p;
@@ -998,11 +1005,8 @@ bool MainWindow::openProjectFile(const QString& path) {
     // The project's score filter comes back with it (saving writes what the slider shows).
     if (auto it = ws_->settings().thresholds.find("pair"); it != ws_->settings().thresholds.end())
         threshold_->setValue(int(std::lround(it->second * 100)));
-    if (opt_.useSettings) QSettings().setValue("paths/last_folder", QFileInfo(path).absolutePath());
     if (!ws_->document().images().empty()) setCurrentImage(ws_->document().images().front().id);
-    if (restored) statusBar()->showMessage(tr("Restored unsaved changes of %1").arg(QFileInfo(path).fileName()), 8000);
     updateTitle();
-    return true;
 }
 
 std::optional<annotation::Project> MainWindow::readAnnotations(const QString& path, QStringList* projects) {
@@ -1060,15 +1064,20 @@ QString MainWindow::recoveryPath() const {
     return QString::fromStdString(annotation::RecoveryStore::recovery_path_for(p.toStdString()));
 }
 
+annotation::Project MainWindow::projectToWrite(const QString& path) {
+    // What the window shows that the project keeps: the prompts and the score filter (a saved file
+    // and a recovery file alike, so a restored session has the prompts it was analysed with).
+    syncing_ = true;
+    ws_->settings().prompts.clear();
+    for (const QString& p : promptBar_->prompts()) ws_->settings().prompts.push_back(p.toStdString());
+    ws_->settings().thresholds["pair"] = threshold_->value() / 100.0;
+    syncing_ = false;
+    return ws_->toProject(path);
+}
+
 bool MainWindow::saveProject(const QString& path) {
     try {
-        syncing_ = true;
-        QStringList prompts = promptBar_->prompts();
-        ws_->settings().prompts.clear();
-        for (const QString& p : prompts) ws_->settings().prompts.push_back(p.toStdString());
-        ws_->settings().thresholds["pair"] = threshold_->value() / 100.0;
-        syncing_ = false;
-        const annotation::Project project = ws_->toProject(path);
+        const annotation::Project project = projectToWrite(path);
         annotation::RecoveryStore(path.toStdString()).save(project);
         if (ws_->projectPath().isEmpty() && !untitledRecoveryPending_)
             annotation::RecoveryStore(untitledProjectPath().toStdString()).discard();
@@ -1111,7 +1120,7 @@ void MainWindow::autosaveNow() {
     // The unsaved work of an earlier session is never overwritten before the person has chosen.
     if (ws_->projectPath().isEmpty() && untitledRecoveryPending_) return;
     try {
-        annotation::RecoveryStore(p.toStdString()).write(ws_->toProject(p));
+        annotation::RecoveryStore(p.toStdString()).write(projectToWrite(p));
     } catch (const std::exception& e) {
         statusBar()->showMessage(tr("Autosave failed: %1").arg(errorMessage(e)), 8000);
     }
@@ -1136,11 +1145,7 @@ bool MainWindow::offerUntitledRecovery() {
     if (policy == RecoveryPolicy::Discard) store.discard();
     if (policy != RecoveryPolicy::Restore) return false;
     try {
-        annotation::Project project = store.load_recovery();
-        ws_->loadProject(std::move(project), QString(), QFileInfo(untitledProjectPath()).absolutePath());
-        ws_->setModified(true);
-        if (!ws_->document().images().empty()) setCurrentImage(ws_->document().images().front().id);
-        updateTitle();
+        adoptProject(store.load_recovery(), QString(), QFileInfo(untitledProjectPath()).absolutePath(), true);
         return true;
     } catch (const std::exception& e) {
         untitledRecoveryPending_ = true; // unreadable: keep it for the person to look at

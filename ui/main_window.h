@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 
+#include "annotation/project.h"
 #include "eta_estimator.h"
 #include "image_canvas.h"
 #include "inference_worker.h"
@@ -80,6 +81,11 @@ public:
     // the person has chosen, autosave never overwrites that file.
     bool offerUntitledRecovery();
     QString recoveryPath() const;
+    // The project as saving or autosave writes it, with the prompt bar and score filter synced in.
+    annotation::Project projectToWrite(const QString& path);
+    // Shows a project just read (a file or a recovery): the document, its prompts and score filter,
+    // its first image; restored = unsaved changes brought back (the project is modified).
+    void adoptProject(annotation::Project project, const QString& path, const QString& baseDir, bool restored);
 
     // ---- state (for tests and the screenshot mode) ---------------------------------------------
     Workspace* workspace() const { return ws_; }

@@ -9,6 +9,7 @@
 #include "annotation/recovery_store.h"
 #include "edit_commands.h"
 #include "main_window.h"
+#include "prompt_bar.h"
 #include "test_util.h"
 #include "workspace.h"
 
@@ -87,6 +88,10 @@ private Q_SLOTS:
         HOI_REQUIRE_FILE(sample);
         QTemporaryDir dir;
         QVERIFY(QFile::copy(QString::fromStdString(sample), dir.filePath("dog.jpg")));
+        {
+            MainWindow clean(options(MainWindow::RecoveryPolicy::Discard)); // what a failed earlier run left
+            clean.offerUntitledRecovery();
+        }
         hoi::annotation::Document edited;
         {
             MainWindow w(options(MainWindow::RecoveryPolicy::Ask));
@@ -97,6 +102,9 @@ private Q_SLOTS:
             a.box = {5, 5, 50, 60};
             a.cls = hoi::annotation::ObjectClass::named("guitar pick");
             w.workspace()->undoStack()->push(new AddInstanceCommand(doc, a));
+            // The prompts the session was analysing with, typed just before the crash (the prompt
+            // bar's debounced signal has not fired yet).
+            w.promptBar()->setChips({"ride horse", "hold cup"});
             w.autosaveNow();
             QVERIFY(QFile::exists(w.recoveryPath()));
             edited = doc;
@@ -104,6 +112,7 @@ private Q_SLOTS:
         MainWindow w2(options(MainWindow::RecoveryPolicy::Restore));
         QVERIFY(w2.offerUntitledRecovery());
         QVERIFY(w2.workspace()->document() == edited);
+        QCOMPARE(w2.promptBar()->prompts(), QStringList({"ride horse", "hold cup"}));
         QVERIFY(QFile::exists(w2.workspace()->imagePath(edited.images().front().id)));
         QVERIFY(w2.isWindowModified());
         MainWindow w3(options(MainWindow::RecoveryPolicy::Discard));
