@@ -6,11 +6,24 @@
 #include <QString>
 #include <cstdint>
 
+#include "annotation/document.h"
+
 namespace hoi::ui {
 
 using ItemId = std::int64_t;
 
 enum class ReviewState { Predicted, Accepted, Rejected, Edited };
+
+// The review state a document entry is drawn with.
+inline ReviewState reviewState(annotation::State s) {
+    switch (s) {
+    case annotation::State::Predicted: return ReviewState::Predicted;
+    case annotation::State::Accepted: return ReviewState::Accepted;
+    case annotation::State::Rejected: return ReviewState::Rejected;
+    case annotation::State::Edited: return ReviewState::Edited;
+    }
+    return ReviewState::Predicted;
+}
 
 struct CanvasBox {
     ItemId id = 0;

@@ -73,16 +73,6 @@ namespace {
 
 bool isImageFile(const QString& path) { return io::has_image_extension(path.toStdString()); }
 
-ReviewState toReview(State s) {
-    switch (s) {
-    case State::Predicted: return ReviewState::Predicted;
-    case State::Accepted: return ReviewState::Accepted;
-    case State::Rejected: return ReviewState::Rejected;
-    case State::Edited: return ReviewState::Edited;
-    }
-    return ReviewState::Predicted;
-}
-
 QImage toQImage(const cv::Mat& rgb) {
     if (rgb.empty()) return {};
     return QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
@@ -546,6 +536,7 @@ void MainWindow::buildUi() {
     progressLabel_->hide();
     cancelButton_->hide();
     agreement_ = new AgreementIndicator(ws_, this);
+    agreement_->setContentsMargins(0, 0, 16, 0); // apart from the engine's label beside it
     statusBar()->addPermanentWidget(agreement_);
     engineLabel_ = new QLabel(this);
     engineLabel_->setObjectName(QStringLiteral("engineLabel"));
@@ -1532,7 +1523,7 @@ void MainWindow::refreshCanvas() {
         b.label = pairModel_->instanceName(in->id);
         if (b.label.isEmpty()) b.label = classDisplay(in->cls);
         b.human = in->cls.is_person();
-        b.state = toReview(in->state);
+        b.state = reviewState(in->state);
         b.score = in->score ? *in->score : -1;
         boxes << b;
     }
@@ -1546,7 +1537,7 @@ void MainWindow::refreshCanvas() {
         p.object = it->object;
         p.verb = verbDisplay(it->verb);
         p.score = it->score ? *it->score : -1;
-        p.state = toReview(it->state);
+        p.state = reviewState(it->state);
         pairs << p;
     }
     syncing_ = true;

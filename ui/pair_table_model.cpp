@@ -22,16 +22,6 @@ QString stateName(State s) {
     return {};
 }
 
-static ReviewState toReview(State s) {
-    switch (s) {
-    case State::Predicted: return ReviewState::Predicted;
-    case State::Accepted: return ReviewState::Accepted;
-    case State::Rejected: return ReviewState::Rejected;
-    case State::Edited: return ReviewState::Edited;
-    }
-    return ReviewState::Predicted;
-}
-
 PairTableModel::PairTableModel(Workspace* workspace, QObject* parent) : QAbstractTableModel(parent), ws_(workspace) {
     connect(ws_, &Workspace::changed, this, &PairTableModel::onChange);
     connect(ws_, &Workspace::cleared, this, [this] { setImage(0); });
@@ -126,7 +116,7 @@ QVariant PairTableModel::data(const QModelIndex& index, int role) const {
         if (col == HumanColumn) return humanColor();
         if (col == ObjectColumn) return objectColor();
     }
-    if (role == Qt::DecorationRole && col == StateColumn) return stateColor(toReview(in->state));
+    if (role == Qt::DecorationRole && col == StateColumn) return stateColor(reviewState(in->state));
     if (role == Qt::FontRole && in->state == State::Rejected) {
         QFont f;
         f.setStrikeOut(true);
