@@ -420,10 +420,12 @@ void EvaluationDialog::updateErrors() {
         errorsTitle_->setText(tr("False positives and misses: select a class"));
         return;
     }
-    errorsTitle_->setText(tr("%1: %2, %3 (double-click one to show its image)")
+    const bool cut = c->false_positives.size() > size_t(kMaxListed) || c->misses.size() > size_t(kMaxListed);
+    errorsTitle_->setText(tr("%1: %2, %3 (double-click one to show its image)%4")
                                   .arg(EvaluationClassModel::className(c->hoi),
                                        counted(qint64(c->false_positives.size()), "false positive", "false positives"),
-                                       counted(qint64(c->misses.size()), "miss", "misses")));
+                                       counted(qint64(c->misses.size()), "miss", "misses"),
+                                       cut ? tr("; the first %1 of each are listed (false positives by score, misses in file order)").arg(kMaxListed) : QString()));
     QList<QTreeWidgetItem*> items;
     auto add = [&](const QString& kind, const std::string& image, const QString& score, const eval::Box& h,
                    const eval::Box& o) {
