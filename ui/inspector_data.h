@@ -25,6 +25,7 @@ struct InspectorData {
     bool scored = false;
     float sGlobal = 0, sPair = 0, sH = 0, sO = 0, final = 0, cosPair = 0, cosGlobal = 0;
     float alpha = 0, lambda = 0; // the fusion weights of the analysis (ImageAnalysis::alpha, lambda)
+    float adapter = 0; // the few-shot adapter's term on the pair logit (0: no reviewed example of the class)
     // A score without a breakdown in the image's analysis (a pair made by hand and scored on its own
     // by MainWindow::scoreMadePair, or a score read from a file).
     bool scoredAlone = false;

@@ -1693,6 +1693,7 @@ void MainWindow::refreshInspector() {
             d.scored = true;
             d.sGlobal = sc.s_global;
             d.sPair = sc.s_pair;
+            d.adapter = sc.adapter;
             d.sH = sc.s_h;
             d.sO = sc.s_o;
             d.final = sc.final;

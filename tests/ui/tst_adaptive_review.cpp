@@ -170,6 +170,15 @@ private Q_SLOTS:
             if (in->verb == "kick" && in->state == State::Predicted && ws->scoreSource(in->id).pair == cpair) {
                 QCOMPARE(in->score.value_or(-1), double(accepted));
                 copyRelation = true;
+                // The inspector shows the adapter's term beside the other parts of the score.
+                const Id id = in->id; // the document may change while the image loads
+                w.setCurrentImage(copy);
+                QVERIFY(waitIdle(w));
+                w.selectInteraction(id);
+                QCOMPARE(w.inspectorData().adapter, ws->record(copy)->analysis->score(cpair, ct).adapter);
+                w.setCurrentImage(messi);
+                QVERIFY(waitIdle(w));
+                break;
             }
         QVERIFY(copyRelation);
         QVERIFY(finals(*ws->record(kite)->analysis) == baseKite); // no example of its classes

@@ -215,6 +215,8 @@ void InspectorWidget::drawUi() {
                 ImGui::TextDisabled("final = s_h^%.1f s_o^%.1f (%.2f s_pair + %.2f s_global)", d.lambda, d.lambda,
                                     d.alpha, 1 - d.alpha);
                 ImGui::TextDisabled("cos pair %.3f   cos global %.3f", d.cosPair, d.cosGlobal);
+                if (d.adapter != 0)
+                    ImGui::TextDisabled("learned from your reviews: %+.3f on the pair logit (before s_pair)", d.adapter);
             } else if (d.scoredAlone) {
                 scoreBar("final", d.aloneScore, rgb(249, 201, 50), "the model's score of this pair with this verb");
                 ImGui::TextWrapped("No breakdown: the image's analysis does not hold this pair with this verb "
