@@ -1055,12 +1055,16 @@ QString MainWindow::recoveryPath() const {
     return QString::fromStdString(annotation::RecoveryStore::recovery_path_for(p.toStdString()));
 }
 
+void MainWindow::setSettingsPrompts(const QStringList& prompts) {
+    ws_->settings().prompts.clear();
+    for (const QString& p : prompts) ws_->settings().prompts.push_back(p.toStdString());
+}
+
 annotation::Project MainWindow::projectToWrite(const QString& path) {
     // What the window shows that the project keeps: the prompts and the score filter (a saved file
     // and a recovery file alike, so a restored session has the prompts it was analysed with).
     syncing_ = true;
-    ws_->settings().prompts.clear();
-    for (const QString& p : promptBar_->prompts()) ws_->settings().prompts.push_back(p.toStdString());
+    setSettingsPrompts(promptBar_->prompts());
     ws_->settings().thresholds["pair"] = threshold_->value() / 100.0;
     syncing_ = false;
     return ws_->toProject(path);
@@ -1354,10 +1358,7 @@ void MainWindow::cancelAnalysis() {
 }
 
 void MainWindow::onPromptsChanged(const QStringList& prompts) {
-    if (!syncing_) {
-        ws_->settings().prompts.clear();
-        for (const QString& p : prompts) ws_->settings().prompts.push_back(p.toStdString());
-    }
+    if (!syncing_) setSettingsPrompts(prompts);
     // Every analysed image is now stale; the current one is re-queried right away (only the new
     // prompts are encoded, the image state comes from the engine's cache).
     for (const auto& img : ws_->document().images())

@@ -81,11 +81,6 @@ public:
     // the person has chosen, autosave never overwrites that file.
     bool offerUntitledRecovery();
     QString recoveryPath() const;
-    // The project as saving or autosave writes it, with the prompt bar and score filter synced in.
-    annotation::Project projectToWrite(const QString& path);
-    // Shows a project just read (a file or a recovery): the document, its prompts and score filter,
-    // its first image; restored = unsaved changes brought back (the project is modified).
-    void adoptProject(annotation::Project project, const QString& path, const QString& baseDir, bool restored);
 
     // ---- state (for tests and the screenshot mode) ---------------------------------------------
     Workspace* workspace() const { return ws_; }
@@ -154,6 +149,13 @@ protected:
     void dropEvent(QDropEvent* e) override;
 
 private:
+    // The project as saving or autosave writes it, with the prompt bar and score filter synced in.
+    annotation::Project projectToWrite(const QString& path);
+    // Shows a project just read (a file or a recovery): the document, its prompts and score filter,
+    // its first image; restored = unsaved changes brought back (the project is modified).
+    void adoptProject(annotation::Project project, const QString& path, const QString& baseDir, bool restored);
+    // The workspace settings' prompts, as the prompt bar lists them.
+    void setSettingsPrompts(const QStringList& prompts);
     // An error message box, or a line on stderr when the window is not interactive.
     void showError(const QString& title, const QString& text, bool warning = false);
     void buildUi();
