@@ -45,7 +45,6 @@
 #include "annotation/coco_classes.h"
 #include "annotation/formats.h"
 #include "annotation/hico_vocabulary.h"
-#include "annotation/recovery_store.h"
 #include "canvas_items.h"
 #include "clip/tokenizer.h"
 #include "edit_commands.h"
@@ -117,7 +116,9 @@ QString formatDuration(double seconds) {
 MainWindow::MainWindow(QWidget* parent) : MainWindow(Options{}, parent) {}
 
 MainWindow::MainWindow(const Options& options, QWidget* parent)
-    : QMainWindow(parent), opt_(options), ws_(new Workspace(this)), inference_(new InferenceThread(this)) {
+    : QMainWindow(parent), opt_(options), ws_(new Workspace(this)),
+      session_(new ProjectSession(ws_, {options.useSettings, options.autosaveMs, options.recovery}, this)),
+      inference_(new InferenceThread(this)) {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(icon("app"));
     setAcceptDrops(true);
@@ -126,9 +127,13 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     buildUi();
     buildMenus();
     connectWorker();
-    autosave_.setSingleShot(true);
-    autosave_.setInterval(opt_.autosaveMs);
-    connect(&autosave_, &QTimer::timeout, this, &MainWindow::autosaveNow);
+    session_->setAsk([this](const QString& title, const QString& text) {
+        return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes) ==
+               QMessageBox::Yes;
+    });
+    session_->setSnapshot([this](const QString& path) { return projectToWrite(path); });
+    connect(session_, &ProjectSession::autosaveFailed, this,
+            [this](const QString& m) { statusBar()->showMessage(tr("Autosave failed: %1").arg(m), 8000); });
     connect(ws_, &Workspace::changed, this, &MainWindow::onDocumentChanged);
     connect(ws_, &Workspace::modifiedChanged, this, [this] { updateTitle(); });
     countsTimer_.setSingleShot(true);
@@ -151,7 +156,6 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     updateTitle();
     updateActions();
     updateCounts();
-    untitledRecoveryPending_ = annotation::RecoveryStore(untitledProjectPath().toStdString()).has_recovery();
     if (opt_.loadModels) startEngine();
 }
 
@@ -270,7 +274,11 @@ void MainWindow::buildActions() {
         if (file.isEmpty()) return;
         // Check the file first: asking for its image folder is pointless when it cannot be read.
         QStringList asProject;
-        if (!readAnnotations(file, &asProject) && asProject.isEmpty()) return;
+        QString error;
+        if (!session_->readAnnotations(file, &asProject, &error) && asProject.isEmpty()) {
+            showError(tr("Import Annotations"), error);
+            return;
+        }
         if (!asProject.isEmpty()) {
             openPaths(asProject);
             return;
@@ -696,23 +704,9 @@ void MainWindow::buildMenus() {
     menus_ = {file, edit, tools, view, analysis, help};
 }
 
-QStringList MainWindow::recentPaths() const {
-    return opt_.useSettings ? QSettings().value("paths/recent").toStringList() : recent_;
-}
-
-void MainWindow::addRecent(const QString& path) {
-    QStringList list = recentPaths();
-    const QString abs = QFileInfo(path).absoluteFilePath();
-    list.removeAll(abs);
-    list.prepend(abs);
-    while (list.size() > 10) list.removeLast();
-    if (opt_.useSettings) QSettings().setValue("paths/recent", list);
-    recent_ = list;
-}
-
 void MainWindow::fillRecentMenu() {
     recentMenu_->clear();
-    const QStringList list = recentPaths();
+    const QStringList list = session_->recentPaths();
     for (const QString& p : list) {
         QAction* a = recentMenu_->addAction(QFileInfo(p).fileName().isEmpty() ? p : QFileInfo(p).fileName());
         a->setToolTip(p);
@@ -874,7 +868,9 @@ bool MainWindow::openPaths(const QStringList& paths) {
     // An annotation file is read and checked before anything of the open work is given up.
     std::optional<annotation::Project> imported;
     if (projects.isEmpty() && !annotations.isEmpty()) {
-        imported = readAnnotations(annotations.first(), &projects);
+        QString error;
+        imported = session_->readAnnotations(annotations.first(), &projects, &error);
+        if (!imported && !error.isEmpty()) showError(tr("Import Annotations"), error);
         if (!imported && projects.isEmpty()) return false;
     }
     if (!projects.isEmpty() || imported) {
@@ -930,9 +926,9 @@ bool MainWindow::openPaths(const QStringList& paths) {
         showError(tr("Open"), problems.join(QLatin1Char('\n')), true);
     }
     if (opened) {
-        if (!projects.isEmpty()) addRecent(projects.first());
-        else if (!annotations.isEmpty()) addRecent(annotations.first());
-        else if (!ws_->imageDir().isEmpty()) addRecent(ws_->imageDir());
+        if (!projects.isEmpty()) session_->addRecent(projects.first());
+        else if (!annotations.isEmpty()) session_->addRecent(annotations.first());
+        else if (!ws_->imageDir().isEmpty()) session_->addRecent(ws_->imageDir());
     }
     updateCounts();
     updateActions();
@@ -945,36 +941,16 @@ bool MainWindow::start(const QStringList& inputs) {
 }
 
 bool MainWindow::openProjectFile(const QString& path) {
-    annotation::Project project;
-    annotation::RecoveryStore store(path.toStdString());
-    bool restored = false;
-    try {
-        if (store.has_newer_recovery()) {
-            RecoveryPolicy policy = opt_.recovery;
-            if (policy == RecoveryPolicy::Ask) {
-                const auto answer = QMessageBox::question(
-                    this, tr("Recover Unsaved Changes"),
-                    tr("HOI Studio found unsaved changes to %1 that are newer than the file (the application did not "
-                       "close normally).\n\nRestore them?")
-                        .arg(QFileInfo(path).fileName()),
-                    QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
-                policy = answer == QMessageBox::Yes ? RecoveryPolicy::Restore : RecoveryPolicy::Discard;
-            }
-            if (policy == RecoveryPolicy::Restore) {
-                project = store.load_recovery();
-                restored = true;
-            } else if (policy == RecoveryPolicy::Discard) {
-                store.discard();
-            }
-        }
-        if (!restored) project = annotation::load_project(path.toStdString());
-    } catch (const std::exception& e) {
-        showError(tr("Open Project"), errorMessage(e));
+    QString error;
+    auto opened = session_->readProject(path, &error);
+    if (!opened) {
+        showError(tr("Open Project"), error);
         return false;
     }
-    adoptProject(std::move(project), path, {}, restored);
+    adoptProject(std::move(opened->project), path, {}, opened->restored);
     if (opt_.useSettings) QSettings().setValue("paths/last_folder", QFileInfo(path).absolutePath());
-    if (restored) statusBar()->showMessage(tr("Restored unsaved changes of %1").arg(QFileInfo(path).fileName()), 8000);
+    if (opened->restored)
+        statusBar()->showMessage(tr("Restored unsaved changes of %1").arg(QFileInfo(path).fileName()), 8000);
     return true;
 }
 
@@ -998,25 +974,6 @@ void MainWindow::adoptProject(annotation::Project project, const QString& path, 
         threshold_->setValue(int(std::lround(it->second * 100)));
     if (!ws_->document().images().empty()) setCurrentImage(ws_->document().images().front().id);
     updateTitle();
-}
-
-std::optional<annotation::Project> MainWindow::readAnnotations(const QString& path, QStringList* projects) {
-    try {
-        QFile f(path);
-        QByteArray head;
-        if (f.open(QIODevice::ReadOnly)) head = f.read(4096);
-        annotation::Format fmt = annotation::Format::Csv;
-        if (!path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive))
-            fmt = annotation::detect_format(std::string_view(head.constData(), size_t(head.size())));
-        if (fmt == annotation::Format::Project) { // a project under another name
-            *projects << path;
-            return std::nullopt;
-        }
-        return annotation::import_file(path.toStdString(), fmt, {});
-    } catch (const std::exception& e) {
-        showError(tr("Import Annotations"), tr("%1 cannot be imported:\n%2").arg(QFileInfo(path).fileName(), errorMessage(e)));
-        return std::nullopt;
-    }
 }
 
 bool MainWindow::importAnnotations(annotation::Project project, const QString& path, const QString& imageDir) {
@@ -1044,17 +1001,6 @@ void MainWindow::showError(const QString& title, const QString& text, bool warni
     else QMessageBox::critical(this, title, text);
 }
 
-QString MainWindow::untitledProjectPath() const {
-    QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    QDir().mkpath(dir);
-    return QDir(dir).filePath(QStringLiteral("untitled.hoiproj"));
-}
-
-QString MainWindow::recoveryPath() const {
-    const QString p = ws_->projectPath().isEmpty() ? untitledProjectPath() : ws_->projectPath();
-    return QString::fromStdString(annotation::RecoveryStore::recovery_path_for(p.toStdString()));
-}
-
 void MainWindow::setSettingsPrompts(const QStringList& prompts) {
     ws_->settings().prompts.clear();
     for (const QString& p : prompts) ws_->settings().prompts.push_back(p.toStdString());
@@ -1071,25 +1017,14 @@ annotation::Project MainWindow::projectToWrite(const QString& path) {
 }
 
 bool MainWindow::saveProject(const QString& path) {
-    try {
-        const annotation::Project project = projectToWrite(path);
-        annotation::RecoveryStore(path.toStdString()).save(project);
-        if (ws_->projectPath().isEmpty() && !untitledRecoveryPending_)
-            annotation::RecoveryStore(untitledProjectPath().toStdString()).discard();
-        ws_->setProjectPath(path);
-        addRecent(path);
-        ws_->settings().image_dir = project.settings.image_dir;
-        ws_->undoStack()->setClean();
-        ws_->setModified(false);
-        autosave_.stop();
-        statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 5000);
-        updateTitle();
-        return true;
-    } catch (const std::exception& e) {
-        syncing_ = false;
-        showError(tr("Save Project"), errorMessage(e));
+    QString error;
+    if (!session_->save(path, &error)) {
+        showError(tr("Save Project"), error);
         return false;
     }
+    statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 5000);
+    updateTitle();
+    return true;
 }
 
 bool MainWindow::save() {
@@ -1104,49 +1039,20 @@ bool MainWindow::save() {
     return saveProject(ws_->projectPath());
 }
 
-void MainWindow::scheduleAutosave() {
-    if (ws_->isModified()) autosave_.start();
-}
-
 void MainWindow::autosaveNow() {
-    autosave_.stop();
-    if (ws_->document().empty() || !ws_->isModified()) return;
-    const QString p = ws_->projectPath().isEmpty() ? untitledProjectPath() : ws_->projectPath();
-    // The unsaved work of an earlier session is never overwritten before the person has chosen.
-    if (ws_->projectPath().isEmpty() && untitledRecoveryPending_) return;
-    try {
-        annotation::RecoveryStore(p.toStdString()).write(projectToWrite(p));
-    } catch (const std::exception& e) {
-        statusBar()->showMessage(tr("Autosave failed: %1").arg(errorMessage(e)), 8000);
-    }
+    QString error;
+    if (!session_->autosaveNow(&error)) statusBar()->showMessage(tr("Autosave failed: %1").arg(error), 8000);
 }
 
 bool MainWindow::offerUntitledRecovery() {
-    annotation::RecoveryStore store(untitledProjectPath().toStdString());
-    if (!store.has_recovery()) {
-        untitledRecoveryPending_ = false;
+    QString error;
+    auto project = session_->takeUntitledRecovery(&error);
+    if (!project) {
+        if (!error.isEmpty()) showError(tr("Recover Unsaved Work"), error, true);
         return false;
     }
-    RecoveryPolicy policy = opt_.recovery;
-    if (policy == RecoveryPolicy::Ignore) return false; // still pending: the file stays as it is
-    if (policy == RecoveryPolicy::Ask) {
-        const auto answer = QMessageBox::question(
-            this, tr("Recover Unsaved Work"),
-            tr("HOI Studio did not close normally last time and kept your unsaved annotations.\n\nRestore them?"),
-            QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
-        policy = answer == QMessageBox::Yes ? RecoveryPolicy::Restore : RecoveryPolicy::Discard;
-    }
-    untitledRecoveryPending_ = false;
-    if (policy == RecoveryPolicy::Discard) store.discard();
-    if (policy != RecoveryPolicy::Restore) return false;
-    try {
-        adoptProject(store.load_recovery(), QString(), QFileInfo(untitledProjectPath()).absolutePath(), true);
-        return true;
-    } catch (const std::exception& e) {
-        untitledRecoveryPending_ = true; // unreadable: keep it for the person to look at
-        showError(tr("Recover Unsaved Work"), errorMessage(e), true);
-        return false;
-    }
+    adoptProject(std::move(*project), QString(), QFileInfo(session_->untitledProjectPath()).absolutePath(), true);
+    return true;
 }
 
 bool MainWindow::maybeSave() {
@@ -1156,8 +1062,7 @@ bool MainWindow::maybeSave() {
                                              QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
     if (answer == QMessageBox::Save) return save();
     if (answer == QMessageBox::Discard) {
-        if (!ws_->projectPath().isEmpty()) annotation::RecoveryStore(ws_->projectPath().toStdString()).discard();
-        else if (!untitledRecoveryPending_) annotation::RecoveryStore(untitledProjectPath().toStdString()).discard();
+        session_->discardRecovery();
         return true;
     }
     return false;
@@ -1493,7 +1398,7 @@ void MainWindow::checkIdle() {
 void MainWindow::onDocumentChanged(const annotation::Change& c) {
     using K = annotation::Change::Kind;
     if (ws_->applying()) {
-        scheduleAutosave();
+        session_->scheduleAutosave();
         return; // one refresh on analysisApplied
     }
     if (c.kind == K::Reset) {
@@ -1506,7 +1411,7 @@ void MainWindow::onDocumentChanged(const annotation::Change& c) {
     }
     updateCounts();
     updateActions();
-    scheduleAutosave();
+    session_->scheduleAutosave();
 }
 
 void MainWindow::refreshCanvas() {
@@ -1962,13 +1867,6 @@ QString MainWindow::madePairPrompt(const annotation::Interaction& in) const {
     if (!o) return {};
     return QString::fromStdString(in.verb).replace(QLatin1Char('_'), QLatin1Char(' ')) + QLatin1Char(' ') +
            QString::fromStdString(o->cls.label);
-}
-
-QString MainWindow::headPath() const {
-    const QString p = ws_->projectPath();
-    if (p.isEmpty()) return {};
-    const QFileInfo fi(p);
-    return fi.dir().filePath(fi.completeBaseName() + QStringLiteral(".head.safetensors"));
 }
 
 void MainWindow::trainOnReviewed() {

@@ -16,6 +16,7 @@
 #include "image_canvas.h"
 #include "inference_worker.h"
 #include "inspector_data.h"
+#include "project_session.h"
 #include "workspace.h"
 
 class QLabel;
@@ -43,7 +44,7 @@ class AgreementIndicator;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum class RecoveryPolicy { Ask, Restore, Discard, Ignore }; // Ignore: open the file, keep the recovery file
+    using RecoveryPolicy = ProjectSession::RecoveryPolicy; // Ignore: open the file, keep the recovery file
     struct Options {
         bool loadModels = true;       // start the engine (detector, CLIP when found)
         bool useSettings = true;      // read and write QSettings
@@ -59,7 +60,7 @@ public:
         int trainEpochs = 0;          // Train on Reviewed Images: 0 = the trainer's default budget
     };
     // Where Train on Reviewed Images saves the head: PROJECT.head.safetensors ("" without a project file).
-    QString headPath() const;
+    QString headPath() const { return session_->headPath(); }
     explicit MainWindow(QWidget* parent = nullptr);
     explicit MainWindow(const Options& options, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -80,7 +81,8 @@ public:
     // calls it at start, whatever it was started with). Returns true when it was restored. Until
     // the person has chosen, autosave never overwrites that file.
     bool offerUntitledRecovery();
-    QString recoveryPath() const;
+    QString recoveryPath() const { return session_->recoveryPath(); }
+    ProjectSession* session() const { return session_; }
 
     // ---- state (for tests and the screenshot mode) ---------------------------------------------
     Workspace* workspace() const { return ws_; }
@@ -180,18 +182,12 @@ private:
     void onJobFinished(int job, bool cancelled);
     void onProgress(int job, const QString& stage, const QString& item, int done, int total);
     void requestAnalysis(const QList<Id>& images, bool batch);
-    void scheduleAutosave();
     void checkIdle();
     bool openProjectFile(const QString& path);
     // File ▸ Open Recent: projects, annotation files and image folders, newest first.
-    QStringList recentPaths() const;
-    void addRecent(const QString& path);
     void fillRecentMenu();
-    // Reads and checks an annotation file (an error titled for the import when it is bad); a
-    // project file under another name is appended to *projects instead.
-    std::optional<annotation::Project> readAnnotations(const QString& path, QStringList* projects);
+    // Shows an imported annotation file (unsaved, modified) with its image folder.
     bool importAnnotations(annotation::Project project, const QString& path, const QString& imageDir);
-    QString untitledProjectPath() const;
     Id instanceAtDetection(Id image, int detection) const;
     void setSelectedState(annotation::State state);
     void stepPair(int step);
@@ -216,6 +212,7 @@ private:
 
     Options opt_;
     Workspace* ws_;
+    ProjectSession* session_;
     InferenceThread* inference_;
     ImageCanvas* canvas_ = nullptr;
     PromptBar* promptBar_ = nullptr;
@@ -256,7 +253,6 @@ private:
     QActionGroup* toolGroup_ = nullptr;
     QList<QMenu*> menus_;
     QMenu* recentMenu_ = nullptr;
-    QStringList recent_; // without settings (tests)
 
     Id current_ = 0;
     Id selected_ = 0;
@@ -280,11 +276,9 @@ private:
     QSet<QString> pendingInspect_;
     std::pair<int, int> tile_{-2, -2}; // inspector tile shown on the canvas (layer, head)
     InspectorData inspectorData_;
-    QTimer autosave_;
     QList<std::function<void()>> idleCallbacks_;
     QStringList failures_;
     double keepScore_ = 0.01;
-    bool untitledRecoveryPending_ = false;
     model::EngineOptions engineOptions_; // what the engine was started with (thresholds for the merge)
     bool advanceAfterReview_ = true; // A / R move to the next pair (preference review/advance)
     AgreementIndicator* agreement_ = nullptr;

@@ -1,0 +1,258 @@
+// ProjectSession without a window: save, debounced autosave to the recovery file, reading a
+// project with a newer recovery file under each policy (and the question asked), the untitled
+// session's recovery (never overwritten before the person chose), importing annotation files and
+// the recent list.
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include "annotation/formats.h"
+#include "annotation/recovery_store.h"
+#include "project_session.h"
+#include "workspace.h"
+
+using namespace hoi::ui;
+using Policy = ProjectSession::RecoveryPolicy;
+
+namespace {
+
+ProjectSession::Options options(Policy policy) {
+    ProjectSession::Options o;
+    o.useSettings = false;
+    o.autosaveMs = 30;
+    o.recovery = policy;
+    return o;
+}
+
+// One image with one box (added as a person's edit: the workspace becomes modified).
+Id addBox(Workspace& ws, double x1) {
+    auto& doc = ws.document();
+    hoi::annotation::Instance in;
+    in.image = doc.images().front().id;
+    in.box = {x1, 10, x1 + 50, 80};
+    in.cls = hoi::annotation::ObjectClass::coco(0);
+    const Id id = doc.add_instance(in);
+    ws.setModified(true);
+    return id;
+}
+
+hoi::annotation::Project oneImageProject() {
+    hoi::annotation::Project p;
+    hoi::annotation::Image img;
+    img.file_name = "a.jpg";
+    img.width = 200;
+    img.height = 100;
+    p.document.add_image(img);
+    return p;
+}
+
+void clearUntitled(const ProjectSession& s) { hoi::annotation::RecoveryStore(s.untitledProjectPath().toStdString()).discard(); }
+
+} // namespace
+
+class TestProjectSession : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void saveMakesTheProjectFileAndCleans() {
+        QTemporaryDir dir;
+        Workspace ws;
+        ws.loadProject(oneImageProject(), QString(), dir.path());
+        ProjectSession s(&ws, options(Policy::Discard));
+        clearUntitled(s);
+        addBox(ws, 10);
+        QVERIFY(ws.isModified());
+        const QString path = dir.filePath("p.hoiproj");
+        QString error;
+        QVERIFY2(s.save(path, &error), qPrintable(error));
+        QVERIFY(!ws.isModified());
+        QCOMPARE(ws.projectPath(), path);
+        QCOMPARE(s.recentPaths(), QStringList{QFileInfo(path).absoluteFilePath()});
+        QCOMPARE(s.headPath(), dir.filePath("p.head.safetensors"));
+        const auto back = hoi::annotation::load_project(path.toStdString());
+        QCOMPARE(back.document.instances().size(), size_t(1));
+        // A save that cannot be written says why and changes nothing.
+        addBox(ws, 60);
+        QVERIFY(!s.save(dir.filePath("missing/dir/p.hoiproj"), &error));
+        QVERIFY(!error.isEmpty());
+        QVERIFY(ws.isModified());
+        QCOMPARE(ws.projectPath(), path);
+    }
+
+    void snapshotDecidesWhatIsWritten() {
+        QTemporaryDir dir;
+        Workspace ws;
+        ws.loadProject(oneImageProject(), QString(), dir.path());
+        ProjectSession s(&ws, options(Policy::Discard));
+        s.setSnapshot([&](const QString& path) {
+            auto p = ws.toProject(path);
+            p.settings.prompts = {"ride horse"};
+            return p;
+        });
+        addBox(ws, 10);
+        QString error;
+        QVERIFY(s.save(dir.filePath("p.hoiproj"), &error));
+        QCOMPARE(hoi::annotation::load_project(dir.filePath("p.hoiproj").toStdString()).settings.prompts,
+                 std::vector<std::string>{"ride horse"});
+    }
+
+    void autosaveWritesTheRecoveryFileAfterTheDebounce() {
+        QTemporaryDir dir;
+        Workspace ws;
+        ws.loadProject(oneImageProject(), QString(), dir.path());
+        ProjectSession s(&ws, options(Policy::Discard));
+        QString error;
+        addBox(ws, 10);
+        QVERIFY(s.save(dir.filePath("p.hoiproj"), &error));
+        QVERIFY(!QFile::exists(s.recoveryPath()));
+        s.scheduleAutosave(); // unmodified: nothing to keep
+        QTest::qWait(80);
+        QVERIFY(!QFile::exists(s.recoveryPath()));
+        addBox(ws, 60);
+        s.scheduleAutosave();
+        QVERIFY(!QFile::exists(s.recoveryPath())); // debounced, not at once
+        QTRY_VERIFY(QFile::exists(s.recoveryPath()));
+        const auto rec = hoi::annotation::RecoveryStore(dir.filePath("p.hoiproj").toStdString()).load_recovery();
+        QCOMPARE(rec.document.instances().size(), size_t(2));
+        s.discardRecovery();
+        QVERIFY(!QFile::exists(s.recoveryPath()));
+    }
+
+    void readProjectOffersANewerRecovery_data() {
+        QTest::addColumn<int>("policy");
+        QTest::addColumn<bool>("answer");
+        QTest::addColumn<int>("boxes");
+        QTest::addColumn<bool>("recoveryKept");
+        QTest::newRow("restore") << int(Policy::Restore) << false << 2 << true;
+        QTest::newRow("discard") << int(Policy::Discard) << false << 1 << false;
+        QTest::newRow("ignore") << int(Policy::Ignore) << false << 1 << true;
+        QTest::newRow("ask-yes") << int(Policy::Ask) << true << 2 << true;
+        QTest::newRow("ask-no") << int(Policy::Ask) << false << 1 << false;
+    }
+    void readProjectOffersANewerRecovery() {
+        QFETCH(int, policy);
+        QFETCH(bool, answer);
+        QFETCH(int, boxes);
+        QFETCH(bool, recoveryKept);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("p.hoiproj");
+        {
+            Workspace ws;
+            ws.loadProject(oneImageProject(), QString(), dir.path());
+            ProjectSession s(&ws, options(Policy::Discard));
+            QString error;
+            addBox(ws, 10);
+            QVERIFY(s.save(path, &error));
+            addBox(ws, 60);
+            QVERIFY(s.autosaveNow(&error)); // then the "crash": no save
+        }
+        Workspace ws;
+        ProjectSession s(&ws, options(Policy(policy)));
+        int asked = 0;
+        s.setAsk([&](const QString& title, const QString& text) {
+            ++asked;
+            return !title.isEmpty() && text.contains(QLatin1String("p.hoiproj")) && answer;
+        });
+        QString error;
+        const auto opened = s.readProject(path, &error);
+        QVERIFY2(opened, qPrintable(error));
+        QCOMPARE(asked, Policy(policy) == Policy::Ask ? 1 : 0);
+        QCOMPARE(int(opened->project.document.instances().size()), boxes);
+        QCOMPARE(opened->restored, boxes == 2);
+        const std::string recovery = hoi::annotation::RecoveryStore::recovery_path_for(path.toStdString());
+        QCOMPARE(QFile::exists(QString::fromStdString(recovery)), recoveryKept);
+    }
+
+    void readProjectSaysWhyItCannot() {
+        QTemporaryDir dir;
+        Workspace ws;
+        ProjectSession s(&ws, options(Policy::Discard));
+        QFile f(dir.filePath("bad.hoiproj"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"format\": \"hoi-studio-project\", \"images\": [");
+        f.close();
+        QString error;
+        QVERIFY(!s.readProject(f.fileName(), &error));
+        QVERIFY2(error.contains(QLatin1String("bad.hoiproj")), qPrintable(error));
+    }
+
+    void untitledRecoveryIsKeptUntilChosen() {
+        QTemporaryDir dir;
+        QString untitledRecovery;
+        {
+            Workspace ws;
+            ws.loadProject(oneImageProject(), QString(), dir.path());
+            ProjectSession s(&ws, options(Policy::Discard));
+            clearUntitled(s);
+            QVERIFY(!s.untitledRecoveryPending());
+            addBox(ws, 10);
+            QVERIFY(s.autosaveNow());
+            untitledRecovery = s.recoveryPath();
+            QVERIFY(QFile::exists(untitledRecovery));
+        }
+        // The next session: pending until the person chose; its autosave leaves the file alone.
+        Workspace ws;
+        ws.loadProject(oneImageProject(), QString(), dir.path());
+        ProjectSession s(&ws, options(Policy::Ignore));
+        QVERIFY(s.untitledRecoveryPending());
+        QVERIFY(!s.takeUntitledRecovery(nullptr)); // Ignore: not restored, still pending
+        QVERIFY(s.untitledRecoveryPending());
+        addBox(ws, 60);
+        addBox(ws, 90);
+        QVERIFY(s.autosaveNow());
+        const auto kept = hoi::annotation::RecoveryStore(s.untitledProjectPath().toStdString()).load_recovery();
+        QCOMPARE(kept.document.instances().size(), size_t(1));
+        // Restoring it gives back that session's work.
+        ProjectSession restore(&ws, options(Policy::Restore));
+        const auto project = restore.takeUntitledRecovery(nullptr);
+        QVERIFY(project);
+        QCOMPARE(project->document.instances().size(), size_t(1));
+        QVERIFY(!restore.untitledRecoveryPending());
+        clearUntitled(restore);
+    }
+
+    void readAnnotationsTellsProjectsAndErrorsApart() {
+        QTemporaryDir dir;
+        Workspace ws;
+        ws.loadProject(oneImageProject(), QString(), dir.path());
+        ProjectSession s(&ws, options(Policy::Discard));
+        QString error;
+        // A project under another name goes to *projects.
+        addBox(ws, 10);
+        QVERIFY(s.save(dir.filePath("p.hoiproj"), &error));
+        QVERIFY(QFile::copy(dir.filePath("p.hoiproj"), dir.filePath("p.json")));
+        QStringList projects;
+        QVERIFY(!s.readAnnotations(dir.filePath("p.json"), &projects, &error));
+        QCOMPARE(projects, QStringList{dir.filePath("p.json")});
+        // A HICO-DET file is read.
+        const auto hico = dir.filePath("gt.json").toStdString();
+        hoi::annotation::export_file(ws.toProject(), hico, hoi::annotation::Format::Hico);
+        error.clear();
+        const auto read = s.readAnnotations(dir.filePath("gt.json"), &projects, &error);
+        QVERIFY2(read, qPrintable(error));
+        QCOMPARE(read->document.images().size(), size_t(1));
+        // A broken file: an error naming it.
+        QFile bad(dir.filePath("broken.json"));
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("[{\"file_name\": 3}]");
+        bad.close();
+        QVERIFY(!s.readAnnotations(bad.fileName(), &projects, &error));
+        QVERIFY2(error.contains(QLatin1String("broken.json")), qPrintable(error));
+    }
+
+    void recentListIsNewestFirstAndBounded() {
+        Workspace ws;
+        ProjectSession s(&ws, options(Policy::Discard));
+        for (int i = 0; i < 12; ++i) s.addRecent(QStringLiteral("/tmp/r%1.hoiproj").arg(i));
+        s.addRecent(QStringLiteral("/tmp/r5.hoiproj"));
+        const QStringList r = s.recentPaths();
+        QCOMPARE(r.size(), 10);
+        QCOMPARE(r.front(), QStringLiteral("/tmp/r5.hoiproj"));
+        QCOMPARE(r.count(QStringLiteral("/tmp/r5.hoiproj")), 1);
+        QVERIFY(!r.contains(QStringLiteral("/tmp/r0.hoiproj")));
+    }
+};
+
+QTEST_MAIN(TestProjectSession)
+#include "tst_project_session.moc"

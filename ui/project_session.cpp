@@ -1,0 +1,190 @@
+#include "project_session.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QUndoStack>
+
+#include "annotation/formats.h"
+#include "annotation/recovery_store.h"
+#include "inference_worker.h" // errorMessage
+#include "workspace.h"
+
+namespace hoi::ui {
+
+ProjectSession::ProjectSession(Workspace* ws, const Options& options, QObject* parent)
+    : QObject(parent), ws_(ws), opt_(options) {
+    autosave_.setSingleShot(true);
+    autosave_.setInterval(opt_.autosaveMs);
+    connect(&autosave_, &QTimer::timeout, this, [this] {
+        QString error;
+        if (!autosaveNow(&error)) Q_EMIT autosaveFailed(error);
+    });
+    untitledPending_ = annotation::RecoveryStore(untitledProjectPath().toStdString()).has_recovery();
+}
+
+// ---- paths -------------------------------------------------------------------------------------
+
+QString ProjectSession::untitledProjectPath() const {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dir);
+    return QDir(dir).filePath(QStringLiteral("untitled.hoiproj"));
+}
+
+QString ProjectSession::recoveryPath() const {
+    const QString p = ws_->projectPath().isEmpty() ? untitledProjectPath() : ws_->projectPath();
+    return QString::fromStdString(annotation::RecoveryStore::recovery_path_for(p.toStdString()));
+}
+
+QString ProjectSession::headPath() const {
+    const QString p = ws_->projectPath();
+    if (p.isEmpty()) return {};
+    const QFileInfo fi(p);
+    return fi.dir().filePath(fi.completeBaseName() + QStringLiteral(".head.safetensors"));
+}
+
+// ---- reading -----------------------------------------------------------------------------------
+
+std::optional<ProjectSession::Opened> ProjectSession::readProject(const QString& path, QString* error) {
+    annotation::RecoveryStore store(path.toStdString());
+    Opened out;
+    try {
+        if (store.has_newer_recovery()) {
+            RecoveryPolicy policy = opt_.recovery;
+            if (policy == RecoveryPolicy::Ask)
+                policy = ask_ && ask_(tr("Recover Unsaved Changes"),
+                                      tr("HOI Studio found unsaved changes to %1 that are newer than the file (the "
+                                         "application did not close normally).\n\nRestore them?")
+                                          .arg(QFileInfo(path).fileName()))
+                             ? RecoveryPolicy::Restore
+                             : RecoveryPolicy::Discard;
+            if (policy == RecoveryPolicy::Restore) {
+                out.project = store.load_recovery();
+                out.restored = true;
+            } else if (policy == RecoveryPolicy::Discard) {
+                store.discard();
+            }
+        }
+        if (!out.restored) out.project = annotation::load_project(path.toStdString());
+    } catch (const std::exception& e) {
+        if (error) *error = errorMessage(e);
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::optional<annotation::Project> ProjectSession::readAnnotations(const QString& path, QStringList* projects,
+                                                                   QString* error) {
+    try {
+        QFile f(path);
+        QByteArray head;
+        if (f.open(QIODevice::ReadOnly)) head = f.read(4096);
+        annotation::Format fmt = annotation::Format::Csv;
+        if (!path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive))
+            fmt = annotation::detect_format(std::string_view(head.constData(), size_t(head.size())));
+        if (fmt == annotation::Format::Project) { // a project under another name
+            if (projects) *projects << path;
+            return std::nullopt;
+        }
+        return annotation::import_file(path.toStdString(), fmt, {});
+    } catch (const std::exception& e) {
+        if (error) *error = tr("%1 cannot be imported:\n%2").arg(QFileInfo(path).fileName(), errorMessage(e));
+        return std::nullopt;
+    }
+}
+
+std::optional<annotation::Project> ProjectSession::takeUntitledRecovery(QString* error) {
+    annotation::RecoveryStore store(untitledProjectPath().toStdString());
+    if (!store.has_recovery()) {
+        untitledPending_ = false;
+        return std::nullopt;
+    }
+    RecoveryPolicy policy = opt_.recovery;
+    if (policy == RecoveryPolicy::Ignore) return std::nullopt; // still pending: the file stays as it is
+    if (policy == RecoveryPolicy::Ask)
+        policy = ask_ && ask_(tr("Recover Unsaved Work"),
+                              tr("HOI Studio did not close normally last time and kept your unsaved annotations.\n\n"
+                                 "Restore them?"))
+                     ? RecoveryPolicy::Restore
+                     : RecoveryPolicy::Discard;
+    untitledPending_ = false;
+    if (policy == RecoveryPolicy::Discard) store.discard();
+    if (policy != RecoveryPolicy::Restore) return std::nullopt;
+    try {
+        return store.load_recovery();
+    } catch (const std::exception& e) {
+        untitledPending_ = true; // unreadable: keep it for the person to look at
+        if (error) *error = errorMessage(e);
+        return std::nullopt;
+    }
+}
+
+// ---- saving ------------------------------------------------------------------------------------
+
+annotation::Project ProjectSession::snapshot(const QString& path) const {
+    return snapshot_ ? snapshot_(path) : ws_->toProject(path);
+}
+
+bool ProjectSession::save(const QString& path, QString* error) {
+    try {
+        const annotation::Project project = snapshot(path);
+        annotation::RecoveryStore(path.toStdString()).save(project);
+        if (ws_->projectPath().isEmpty() && !untitledPending_)
+            annotation::RecoveryStore(untitledProjectPath().toStdString()).discard();
+        ws_->setProjectPath(path);
+        addRecent(path);
+        ws_->settings().image_dir = project.settings.image_dir;
+        ws_->undoStack()->setClean();
+        ws_->setModified(false);
+        autosave_.stop();
+        return true;
+    } catch (const std::exception& e) {
+        if (error) *error = errorMessage(e);
+        return false;
+    }
+}
+
+void ProjectSession::scheduleAutosave() {
+    if (ws_->isModified()) autosave_.start();
+}
+
+bool ProjectSession::autosaveNow(QString* error) {
+    autosave_.stop();
+    if (ws_->document().empty() || !ws_->isModified()) return true;
+    // The unsaved work of an earlier session is never overwritten before the person has chosen.
+    if (ws_->projectPath().isEmpty() && untitledPending_) return true;
+    const QString p = ws_->projectPath().isEmpty() ? untitledProjectPath() : ws_->projectPath();
+    try {
+        annotation::RecoveryStore(p.toStdString()).write(snapshot(p));
+        return true;
+    } catch (const std::exception& e) {
+        if (error) *error = errorMessage(e);
+        return false;
+    }
+}
+
+void ProjectSession::discardRecovery() {
+    autosave_.stop();
+    if (!ws_->projectPath().isEmpty()) annotation::RecoveryStore(ws_->projectPath().toStdString()).discard();
+    else if (!untitledPending_) annotation::RecoveryStore(untitledProjectPath().toStdString()).discard();
+}
+
+// ---- recent files ------------------------------------------------------------------------------
+
+QStringList ProjectSession::recentPaths() const {
+    return opt_.useSettings ? QSettings().value("paths/recent").toStringList() : recent_;
+}
+
+void ProjectSession::addRecent(const QString& path) {
+    QStringList list = recentPaths();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    list.removeAll(abs);
+    list.prepend(abs);
+    while (list.size() > 10) list.removeLast();
+    if (opt_.useSettings) QSettings().setValue("paths/recent", list);
+    recent_ = list;
+}
+
+} // namespace hoi::ui
