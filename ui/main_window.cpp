@@ -46,7 +46,6 @@
 #include "annotation/formats.h"
 #include "annotation/hico_vocabulary.h"
 #include "canvas_items.h"
-#include "clip/tokenizer.h"
 #include "edit_commands.h"
 #include "evaluation_dialog.h"
 #include "export_dialog.h"
@@ -77,17 +76,6 @@ QImage toQImage(const cv::Mat& rgb) {
     return QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
 }
 
-QString stageText(const QString& stage) {
-    static const QHash<QString, QString> names = {
-        {"load", QObject::tr("Loading")},        {"detect", QObject::tr("Detecting")},
-        {"pose", QObject::tr("Estimating pose")}, {"clip", QObject::tr("Encoding image")},
-        {"pairs", QObject::tr("Pairing")},        {"pair_features", QObject::tr("Pair features")},
-        {"text", QObject::tr("Encoding prompts")}, {"classify", QObject::tr("Scoring")},
-        {"done", QObject::tr("Done")},            {"load models", QObject::tr("Loading models")},
-    };
-    return names.value(stage, stage);
-}
-
 // Whether an OpenGL context can be made on this display (not on the offscreen / minimal platforms
 // or a server without GL); the inspector's QOpenGLWidget is only created when it can.
 bool openGLAvailable() {
@@ -105,12 +93,6 @@ bool openGLAvailable() {
     return available;
 }
 
-QString formatDuration(double seconds) {
-    if (seconds < 60) return QObject::tr("%1 s").arg(int(std::ceil(seconds)));
-    const int m = int(seconds / 60), s = int(seconds) % 60;
-    return QObject::tr("%1 min %2 s").arg(m).arg(s);
-}
-
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent) : MainWindow(Options{}, parent) {}
@@ -118,7 +100,8 @@ MainWindow::MainWindow(QWidget* parent) : MainWindow(Options{}, parent) {}
 MainWindow::MainWindow(const Options& options, QWidget* parent)
     : QMainWindow(parent), opt_(options), ws_(new Workspace(this)),
       session_(new ProjectSession(ws_, {options.useSettings, options.autosaveMs, options.recovery}, this)),
-      inference_(new InferenceThread(this)) {
+      selection_(new SelectionModel(ws_, this)), inference_(new InferenceThread(this)),
+      analysis_(new AnalysisController(ws_, selection_, inference_->worker(), this)), presenter_(ws_, analysis_) {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(icon("app"));
     setAcceptDrops(true);
@@ -126,7 +109,7 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     buildActions();
     buildUi();
     buildMenus();
-    connectWorker();
+    connectAnalysis();
     session_->setAsk([this](const QString& title, const QString& text) {
         return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes) ==
                QMessageBox::Yes;
@@ -141,17 +124,15 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     connect(&countsTimer_, &QTimer::timeout, this, &MainWindow::updateCounts);
     connect(ws_, &Workspace::analysisApplied, this, [this](Id image) {
         if (!countsTimer_.isActive()) countsTimer_.start(); // a batch refreshes the counts a few times a second
-        if (image == current_) {
+        if (image == currentImage()) {
             refreshCanvas();
             refreshHeatmap();
             refreshInspector();
         }
     });
-    connect(ws_->undoStack(), &QUndoStack::indexChanged, this, [this] {
-        updateActions();
-        syncAdapter(true);
-    });
-    connect(ws_, &Workspace::analysisApplied, this, [this](Id image) { syncAdapter(false, image); });
+    connect(ws_->undoStack(), &QUndoStack::indexChanged, this, [this] { updateActions(); });
+    connect(selection_, &SelectionModel::currentImageChanged, this, &MainWindow::showImage);
+    connect(selection_, &SelectionModel::interactionChanged, this, [this] { showSelection(); });
     if (opt_.useSettings) readSettings();
     updateTitle();
     updateActions();
@@ -162,10 +143,11 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
 MainWindow::~MainWindow() {
     // Jobs may still deliver signals while the thread stops: disconnect first.
     inference_->worker()->disconnect(this);
-    // The workspace outlives the members (a child): its undo stack and analyses no longer reach us.
-    ws_->undoStack()->disconnect(this);
-    ws_->disconnect(this);
-    if (agreement_) ws_->disconnect(agreement_);
+    analysis_->disconnect(this);
+    // The workspace is destroyed first (the first child): nothing may hear its undo stack or its
+    // document signals while it goes (the controller, the models, the indicator would read it).
+    ws_->undoStack()->disconnect();
+    ws_->disconnect();
 }
 
 // ---- construction ------------------------------------------------------------------------------
@@ -240,15 +222,11 @@ void MainWindow::buildActions() {
         PreferencesDialog dlg(this);
         if (dlg.exec() != QDialog::Accepted) return;
         const bool reload = dlg.apply();
-        keepScore_ = QSettings().value("thresholds/keep", keepScore_).toDouble();
+        analysis_->setKeepScore(QSettings().value("thresholds/keep", analysis_->keepScore()).toDouble());
         advanceAfterReview_ = QSettings().value("review/advance", true).toBool();
         if (reload && opt_.useSettings) {
             // New models: analyses made with the old ones are re-done when their images are shown.
-            engineReady_ = false;
-            for (const auto& img : ws_->document().images())
-                if (ws_->record(img.id)) stale_.insert(img.id);
             banner_->hide();
-            engineFailed_ = false;
             startEngine();
         }
     });
@@ -572,21 +550,10 @@ void MainWindow::buildUi() {
         (t == ImageCanvas::Tool::Select ? selectToolAct_ : t == ImageCanvas::Tool::DrawBox ? boxToolAct_ : linkToolAct_)->setChecked(true);
     });
     connect(canvas_, &ImageCanvas::pairSelected, this, [this](ItemId id) {
-        if (syncing_) return;
-        selected_ = id;
-        syncTableSelection();
-        tile_ = {-2, -2};
-        refreshHeatmap();
-        refreshInspector();
-        updateActions();
+        if (!syncing_) selection_->selectInteraction(id);
     });
     connect(canvas_, &ImageCanvas::boxSelected, this, [this](ItemId id) {
-        if (id && !syncing_) {
-            selected_ = 0;
-            syncTableSelection();
-            refreshHeatmap();
-            refreshInspector();
-        }
+        if (id && !syncing_) selection_->selectInteraction(0);
         updateActions();
     });
     connect(canvas_, &ImageCanvas::pairActivated, this, [this](ItemId) { editVerb(); });
@@ -597,17 +564,7 @@ void MainWindow::buildUi() {
     connect(canvas_, &ImageCanvas::boxDrawn, this, &MainWindow::addBox);
     connect(canvas_, &ImageCanvas::pairLinked, this, &MainWindow::linkPair);
     connect(pairTable_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& i) {
-        if (syncing_) return;
-        const Id id = i.isValid() ? proxy_->data(i, PairTableModel::IdRole).toLongLong() : 0;
-        if (id == selected_) return;
-        selected_ = id;
-        syncing_ = true;
-        canvas_->setSelectedPair(id);
-        syncing_ = false;
-        tile_ = {-2, -2};
-        refreshHeatmap();
-        refreshInspector();
-        updateActions();
+        if (!syncing_) selection_->selectInteraction(i.isValid() ? proxy_->data(i, PairTableModel::IdRole).toLongLong() : 0);
     });
     connect(pairTable_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { updateActions(); });
     connect(pairModel_, &PairTableModel::verbEdited, this, [this](Id id, const QString& verb) { setVerb({id}, verb); });
@@ -717,71 +674,67 @@ void MainWindow::fillRecentMenu() {
     if (list.isEmpty()) recentMenu_->addAction(tr("No recent files"))->setEnabled(false);
 }
 
-void MainWindow::connectWorker() {
-    InferenceWorker* w = inference_->worker();
-    connect(w, &InferenceWorker::engineReady, this, [this](bool hasClip, const QString& desc) {
-        engineReady_ = true;
-        hasClip_ = hasClip;
+void MainWindow::connectAnalysis() {
+    analysis_->setAutoAnalyse(opt_.autoAnalyse);
+    analysis_->setPromptSource([this] {
+        AnalysisController::Prompts p;
+        p.texts = promptBar_->prompts();
+        p.parsed = promptBar_->parsed(p.texts);
+        return p;
+    });
+    connect(analysis_, &AnalysisController::engineLoaded, this, [this](bool hasClip, const QString& desc) {
         engineLabel_->setText(desc);
-        adapterHeld_.clear(); // a (re)loaded engine starts with an empty adapter
-        syncAdapter(false);
         if (!hasClip)
             showBanner(tr("Open-vocabulary scoring needs the CLIP model — run <code>hoi models fetch clip-vit-b32</code>. "
                           "Until then HOI Studio detects people and objects and you can annotate pairs by hand."),
                        true);
-        else if (!engineFailed_)
+        else if (!analysis_->engineFailed())
             banner_->hide();
-        if (opt_.autoAnalyse && current_ && (!ws_->record(current_) || stale_.contains(current_))) {
-            if (!ws_->record(current_)) implicit_.insert(current_);
-            requestAnalysis({current_}, false);
+        updateActions();
+    });
+    connect(analysis_, &AnalysisController::engineLoadFailed, this,
+            [this](const QString& message) { showBanner(message.toHtmlEscaped(), true); });
+    connect(analysis_, &AnalysisController::progressChanged, this, [this](const QString& text, int value, int maximum) {
+        progress_->show();
+        progressLabel_->show();
+        cancelButton_->show();
+        progress_->setRange(0, maximum);
+        if (maximum > 0) progress_->setValue(value);
+        progressLabel_->setText(text);
+    });
+    connect(analysis_, &AnalysisController::jobStarted, this, &MainWindow::updateActions);
+    connect(analysis_, &AnalysisController::jobEnded, this, [this] {
+        if (!analysis_->busy()) {
+            progress_->hide();
+            progressLabel_->hide();
+            cancelButton_->hide();
         }
+        updateActions();
+        updateCounts();
+        checkIdle();
     });
-    connect(w, &InferenceWorker::engineFailed, this, [this](const QString& message) {
-        engineFailed_ = true;
-        showBanner(message.toHtmlEscaped(), true);
+    connect(analysis_, &AnalysisController::message, this,
+            [this](const QString& text, int ms) { statusBar()->showMessage(text, ms); });
+    connect(analysis_, &AnalysisController::warning, this, [this](const QString& title, const QString& text) {
+        // Tests with their own engine see the skipped images in the status bar, not in a box.
+        if (!opt_.engineOverride || title == tr("Training Failed")) showError(title, text, true);
     });
-    connect(w, &InferenceWorker::progress, this, &MainWindow::onProgress);
-    connect(w, &InferenceWorker::imageAnalysed, this, &MainWindow::onImageAnalysed);
-    w->setResultWindow(4);
-    connect(w, &InferenceWorker::imageFailed, this, [this](int job, qint64 image, const QString& message) {
-        inference_->worker()->resultConsumed();
-        if (cancelledJobs_.contains(job)) return;
-        ws_->setImageError(image, message);
-        const auto* img = ws_->document().image(image);
-        failures_ << QStringLiteral("%1: %2").arg(img ? QString::fromStdString(img->file_name) : QString(), message);
-        statusBar()->showMessage(tr("Skipped %1").arg(message), 8000);
+    connect(analysis_, &AnalysisController::analysisMerged, this, [this](Id image) {
+        if (image != currentImage()) return;
+        if (selectedInteraction()) selectInteraction(selectedInteraction()); // the views follow the merge
+        refreshHeatmap();
+        refreshInspector();
     });
-    connect(w, &InferenceWorker::jobFinished, this, &MainWindow::onJobFinished);
-    connect(w, &InferenceWorker::jobFailed, this, [this](int, const QString& m) { statusBar()->showMessage(m, 8000); });
-    connect(w, &InferenceWorker::relevanceReady, this, [this](int, qint64 image, int pair, int prompt, AttentionPtr map) {
-        relevance_[{image, pair, prompt}] = map;
-        if (image == current_) refreshHeatmap();
+    connect(analysis_, &AnalysisController::relevanceArrived, this, [this](Id image) {
+        if (image == currentImage()) refreshHeatmap();
     });
-    connect(w, &InferenceWorker::pairScored, this, [this](int, qint64, qint64 relation, const QString& prompt, double score) {
-        const auto* in = ws_->document().interaction(relation);
-        if (!in || in->score || madePairPrompt(*in) != prompt) return; // changed since it was asked
-        ws_->setModelScore(relation, score);
-        if (relation == selected_) refreshInspector();
+    connect(analysis_, &AnalysisController::inspectionArrived, this, [this](Id image) {
+        if (image != currentImage()) return;
+        refreshInspector();
+        if (tile_ != AnalysisPresenter::kNoTile) refreshHeatmap();
     });
-    connect(w, &InferenceWorker::adapterChanged, this, [this](int, quint64 token, bool ok, int) {
-        if (ok) return;
-        for (auto it = adapterHeld_.begin(); it != adapterHeld_.end(); ++it)
-            if (it->second.token == token) { // not held: the next sync tries again
-                adapterHeld_.erase(it);
-                break;
-            }
-    });
-    connect(w, &InferenceWorker::trained, this, [this](int, bool ok, bool cancelled, const QString& message) {
-        if (ok || cancelled) statusBar()->showMessage(message, 10000);
-        else showError(tr("Training Failed"), message, true);
-    });
-    connect(w, &InferenceWorker::inspectionReady, this, [this](int, qint64 image, int pair, InspectionPtr ins) {
-        inspections_[{image, pair}] = ins;
-        pendingInspect_.remove(QStringLiteral("%1/%2").arg(image).arg(pair));
-        if (image == current_) {
-            refreshInspector();
-            if (tile_.first != -2) refreshHeatmap();
-        }
+    connect(analysis_, &AnalysisController::madePairScored, this, [this](Id relation) {
+        if (relation == selectedInteraction()) refreshInspector();
     });
 }
 
@@ -807,9 +760,7 @@ void MainWindow::startEngine() {
         eo.keep_layer_attention = false;
     }
     engineLabel_->setText(tr("Loading models…"));
-    engineOptions_ = eo;
-    const int job = inference_->worker()->submitLoad(eo);
-    jobs_.insert(job);
+    analysis_->startEngine(eo);
 }
 
 // ---- settings ----------------------------------------------------------------------------------
@@ -819,7 +770,7 @@ void MainWindow::readSettings() {
     restoreGeometry(s.value("window/geometry").toByteArray());
     restoreState(s.value("window/state").toByteArray());
     threshold_->setValue(s.value("thresholds/score", threshold_->value()).toInt());
-    keepScore_ = s.value("thresholds/keep", keepScore_).toDouble();
+    analysis_->setKeepScore(s.value("thresholds/keep", analysis_->keepScore()).toDouble());
     advanceAfterReview_ = s.value("review/advance", true).toBool();
     heatOpacity_->setValue(s.value("heatmap/opacity", heatOpacity_->value()).toInt());
     heatmapAct_->setChecked(s.value("heatmap/visible", true).toBool());
@@ -835,7 +786,7 @@ void MainWindow::writeSettings() {
     s.setValue("window/geometry", saveGeometry());
     s.setValue("window/state", saveState());
     s.setValue("thresholds/score", threshold_->value());
-    s.setValue("thresholds/keep", keepScore_);
+    s.setValue("thresholds/keep", analysis_->keepScore());
     s.setValue("heatmap/opacity", heatOpacity_->value());
     s.setValue("heatmap/visible", heatmapAct_->isChecked());
     s.setValue("heatmap/source", heatSource_->currentIndex());
@@ -917,7 +868,7 @@ bool MainWindow::openPaths(const QStringList& paths) {
         if (!added.isEmpty()) {
             opened = true;
             if (opt_.useSettings) QSettings().setValue("paths/last_folder", QFileInfo(images.first()).absolutePath());
-            if (!current_ || !ws_->document().image(current_)) setCurrentImage(added.first());
+            if (!currentImage() || !ws_->document().image(currentImage())) setCurrentImage(added.first());
         } else if (!ws_->document().images().empty()) {
             opened = true; // already open
         }
@@ -955,11 +906,8 @@ bool MainWindow::openProjectFile(const QString& path) {
 }
 
 void MainWindow::adoptProject(annotation::Project project, const QString& path, const QString& baseDir, bool restored) {
-    current_ = 0;
-    selected_ = 0;
-    stale_.clear();
-    relevance_.clear();
-    inspections_.clear();
+    selection_->clear();
+    analysis_->forgetImages();
     ws_->loadProject(std::move(project), path, baseDir);
     if (restored) ws_->setModified(true);
     if (!ws_->settings().prompts.empty()) {
@@ -977,11 +925,8 @@ void MainWindow::adoptProject(annotation::Project project, const QString& path, 
 }
 
 bool MainWindow::importAnnotations(annotation::Project project, const QString& path, const QString& imageDir) {
-    current_ = 0;
-    selected_ = 0;
-    stale_.clear();
-    relevance_.clear();
-    inspections_.clear();
+    selection_->clear();
+    analysis_->forgetImages();
     project.settings.image_dir = imageDir.toStdString();
     ws_->loadProject(std::move(project), QString(), imageDir);
     ws_->setModified(true);
@@ -1131,12 +1076,10 @@ void MainWindow::exportAnnotations() {
 
 // ---- current image -----------------------------------------------------------------------------
 
-void MainWindow::setCurrentImage(Id image) {
-    if (!ws_->document().image(image)) image = 0;
-    if (image == current_ && image) return;
-    current_ = image;
-    selected_ = 0;
-    tile_ = {-2, -2};
+void MainWindow::setCurrentImage(Id image) { selection_->setCurrentImage(image); }
+
+void MainWindow::showImage(Id image) {
+    tile_ = AnalysisPresenter::kNoTile;
     pairModel_->setImage(image);
     {
         const QModelIndex i = imageModel_->indexOf(image);
@@ -1148,6 +1091,8 @@ void MainWindow::setCurrentImage(Id image) {
     canvas_->setMessage(image ? tr("Loading %1…").arg(ws_->imagePath(image)) : QString());
     updateActions();
     if (!image) {
+        ++imageLoadSerial_; // an image still loading is not shown
+        imageLoading_ = false;
         refreshInspector();
         checkIdle();
         return;
@@ -1171,11 +1116,7 @@ void MainWindow::setCurrentImage(Id image) {
         refreshHeatmap();
         refreshInspector();
         Q_EMIT imageShown(image);
-        if (!img.isNull() && opt_.autoAnalyse && engineReady_ && (!ws_->record(image) || stale_.contains(image)) &&
-            ws_->status(image) != ImageStatus::Reviewed) {
-            implicit_.insert(image);
-            requestAnalysis({image}, false);
-        }
+        if (!img.isNull()) analysis_->imageShown(image);
         checkIdle();
     });
     watcher->setFuture(QtConcurrent::run([path]() -> std::pair<QImage, QString> {
@@ -1188,197 +1129,29 @@ void MainWindow::setCurrentImage(Id image) {
 }
 
 void MainWindow::nextImage() {
-    const QModelIndex i = imageModel_->indexOf(current_);
+    const QModelIndex i = imageModel_->indexOf(currentImage());
     const int row = i.isValid() ? i.row() + 1 : 0;
     if (row < imageModel_->rowCount()) setCurrentImage(imageModel_->idAt(row));
 }
 
 void MainWindow::previousImage() {
-    const QModelIndex i = imageModel_->indexOf(current_);
+    const QModelIndex i = imageModel_->indexOf(currentImage());
     if (i.isValid() && i.row() > 0) setCurrentImage(imageModel_->idAt(i.row() - 1));
 }
 
 // ---- analysis ----------------------------------------------------------------------------------
-
-void MainWindow::requestAnalysis(const QList<Id>& images, bool batch) {
-    if (!engineReady_ || images.isEmpty()) return;
-    QList<AnalyseItem> items;
-    QSet<Id> queued;
-    for (const auto& [job, ids] : jobImages_)
-        for (Id id : ids) queued.insert(id);
-    QList<Id> todo;
-    for (Id id : images) {
-        if (queued.contains(id) && !stale_.contains(id)) continue; // already on its way
-        todo << id;
-        AnalyseItem it;
-        it.image = id;
-        it.path = ws_->imagePath(id);
-        if (const auto* r = ws_->record(id); r && r->analysis) it.previous = r->analysis;
-        items << it;
-    }
-    if (items.isEmpty()) return;
-    const int job = inference_->worker()->submitAnalyse(items, promptBar_->parsed(promptBar_->prompts()));
-    jobs_.insert(job);
-    jobImages_[job] = todo;
-    if (batch) {
-        batchJobs_.insert(job);
-        batchClock_.start();
-        batchTotal_ = int(items.size());
-        batchDone_ = 0;
-        batchEta_ = EtaEstimator();
-        failures_.clear();
-    }
-    updateActions();
-}
-
-void MainWindow::analyseCurrent() {
-    if (!current_) return;
-    implicit_.remove(current_); // asked for: the merge may update the document
-    requestAnalysis({current_}, false);
-}
-
+void MainWindow::analyseCurrent() { analysis_->analyseCurrent(); }
 void MainWindow::analyseAll() {
     promptBar_->flush();
-    QList<Id> todo;
-    for (const auto& img : ws_->document().images()) {
-        const auto* r = ws_->record(img.id);
-        if (!r || !r->analysis || stale_.contains(img.id)) todo << img.id;
-    }
-    for (Id id : todo) implicit_.remove(id);
-    if (todo.isEmpty()) {
+    if (!analysis_->analyseAll())
         statusBar()->showMessage(tr("Every image is analysed with the current prompts."), 5000);
-        return;
-    }
-    requestAnalysis(todo, true);
 }
-
-void MainWindow::cancelAnalysis() {
-    rescorePending_ = false;
-    inference_->worker()->cancel();
-    for (int job : std::as_const(jobs_)) cancelledJobs_.insert(job);
-    // Inspections and relevance maps still queued are dropped with the rest: ask again later.
-    pendingInspect_.clear();
-    for (auto it = relevance_.begin(); it != relevance_.end();) it = it->second ? std::next(it) : relevance_.erase(it);
-    statusBar()->showMessage(tr("Cancelling…"), 3000);
-}
-
+void MainWindow::cancelAnalysis() { analysis_->cancel(); }
 void MainWindow::onPromptsChanged(const QStringList& prompts) {
     if (!syncing_) setSettingsPrompts(prompts);
-    // Every analysed image is now stale; the current one is re-queried right away (only the new
-    // prompts are encoded, the image state comes from the engine's cache).
-    for (const auto& img : ws_->document().images())
-        if (const auto* r = ws_->record(img.id); r && r->analysis) stale_.insert(img.id);
-    if (!engineReady_ || !current_) return;
-    const auto* r = ws_->record(current_);
-    if (r && r->analysis) {
-        const int job = inference_->worker()->submitRequery(current_, ws_->imagePath(current_), r->analysis,
-                                                            promptBar_->parsed(prompts));
-        jobs_.insert(job);
-        jobImages_[job] = {current_};
-    } else if (opt_.autoAnalyse && !imageLoading_ && !canvas_->imageSize().isEmpty()) {
-        requestAnalysis({current_}, false);
-    }
+    analysis_->promptsChanged(!imageLoading_ && !canvas_->imageSize().isEmpty());
 }
-
-void MainWindow::onImageAnalysed(int job, qint64 image, AnalysisPtr analysis) {
-    inference_->worker()->resultConsumed();
-    // After Cancel nothing more changes, whatever was still on its way.
-    if (cancelledJobs_.contains(job) || !ws_->document().image(image)) return;
-    // An older job's result after newer prompts: keep it (better than nothing) but stay stale.
-    QStringList analysed;
-    for (const auto& p : analysis->prompts) analysed << QString::fromStdString(p.text);
-    const bool current = analysed == promptBar_->prompts();
-    const Id keepSelected = selected_;
-    // An analysis nobody asked for (the image was shown) only attaches to model output already in
-    // the document (a reopened project, an import): opening a project never changes it.
-    model::MergePolicy policy;
-    policy.min_score = keepScore_;
-    policy.human_threshold = engineOptions_.human_threshold;
-    policy.object_threshold = engineOptions_.object_threshold;
-    if (implicit_.remove(image) && !ws_->record(image) && !ws_->document().instances_of(image).empty())
-        policy.mode = model::MergeMode::Attach;
-    if (rescoreJobs_.contains(job)) {
-        // Background re-scoring after a review: only the predicted relations' scores move, and an
-        // image whose model output only attached (a reopened project) still is not changed.
-        policy.keep_touched_scores = true;
-        if (attached_.contains(image)) policy.mode = model::MergeMode::Attach;
-    } else if (policy.mode == model::MergeMode::Attach) {
-        attached_.insert(image);
-    } else {
-        attached_.remove(image);
-    }
-    ws_->applyAnalysis(image, analysis, policy);
-    if (current) stale_.remove(image);
-    else stale_.insert(image);
-    if (batchJobs_.contains(job)) {
-        ++batchDone_;
-        batchEta_.imageDone(batchClock_.elapsed());
-    }
-    for (const auto& w : analysis->warnings) statusBar()->showMessage(QString::fromStdString(w), 6000);
-    if (image == current_ && keepSelected && ws_->document().interaction(keepSelected)) selectInteraction(keepSelected);
-    // Drop inspector/relevance caches of this image: pair indices may have changed.
-    for (auto it = relevance_.begin(); it != relevance_.end();)
-        it = std::get<0>(it->first) == image ? relevance_.erase(it) : std::next(it);
-    for (auto it = inspections_.begin(); it != inspections_.end();)
-        it = it->first.first == image ? inspections_.erase(it) : std::next(it);
-    if (image == current_) {
-        refreshHeatmap();
-        refreshInspector();
-    }
-}
-
-void MainWindow::onProgress(int job, const QString& stage, const QString& item, int done, int total) {
-    if (!jobs_.contains(job)) return;
-    progress_->show();
-    progressLabel_->show();
-    cancelButton_->show();
-    QString text = stageText(stage);
-    if (!item.isEmpty()) text += QStringLiteral(" · ") + item;
-    if (batchJobs_.contains(job) && total > 1) {
-        progress_->setRange(0, total);
-        progress_->setValue(done);
-        text += tr(" · %1 of %2").arg(std::min(done + 1, total)).arg(total);
-        if (const double left = batchEta_.secondsLeft(total - done); left >= 0)
-            text += tr(" · about %1 left").arg(formatDuration(left));
-    } else {
-        progress_->setRange(0, 0); // busy indicator for one image
-    }
-    progressLabel_->setText(text);
-}
-
-void MainWindow::onJobFinished(int job, bool cancelled) {
-    jobs_.remove(job);
-    cancelled |= cancelledJobs_.remove(job);
-    if (rescoreJobs_.remove(job) && rescorePending_ && rescoreJobs_.isEmpty()) {
-        rescorePending_ = false;
-        if (!cancelled) submitRescore();
-    }
-    const bool batch = batchJobs_.remove(job);
-    jobImages_.erase(job);
-    if (batch) {
-        QString msg = cancelled ? tr("Analysis cancelled after %1 of %2 images.").arg(batchDone_).arg(batchTotal_)
-                                : tr("Analysed %1 in %2.").arg(counted(batchTotal_, "image", "images")).arg(formatDuration(batchClock_.elapsed() / 1000.0));
-        if (!failures_.isEmpty()) {
-            msg += QLatin1Char(' ') + tr("%1 skipped.").arg(counted(failures_.size(), "image", "images"));
-            if (!opt_.engineOverride)
-                showError(tr("Some Images Were Skipped"),
-                          tr("These images could not be analysed:\n\n%1").arg(failures_.join(QLatin1Char('\n'))), true);
-        }
-        statusBar()->showMessage(msg, 10000);
-    } else if (cancelled) {
-        statusBar()->showMessage(tr("Analysis cancelled."), 4000);
-    }
-    if (jobs_.isEmpty()) {
-        progress_->hide();
-        progressLabel_->hide();
-        cancelButton_->hide();
-    }
-    updateActions();
-    updateCounts();
-    checkIdle();
-}
-
-bool MainWindow::isIdle() const { return jobs_.isEmpty() && !imageLoading_; }
+bool MainWindow::isIdle() const { return !analysis_->busy() && !imageLoading_; }
 
 void MainWindow::whenIdle(std::function<void()> fn) {
     if (isIdle()) fn();
@@ -1401,13 +1174,14 @@ void MainWindow::onDocumentChanged(const annotation::Change& c) {
         session_->scheduleAutosave();
         return; // one refresh on analysisApplied
     }
+    const Id current = currentImage();
     if (c.kind == K::Reset) {
-        if (current_ && !ws_->document().image(current_)) setCurrentImage(0);
+        selection_->validate();
         refreshCanvas();
-    } else if (c.image == current_ || (c.kind == K::ImageChanged && c.id == current_)) {
-        if (selected_ && !ws_->document().interaction(selected_)) selected_ = 0;
+    } else if (c.image == current || (c.kind == K::ImageChanged && c.id == current)) {
+        selection_->validate();
         refreshCanvas();
-        if (c.kind == K::InteractionChanged && c.id == selected_) refreshInspector();
+        if (c.kind == K::InteractionChanged && c.id == selectedInteraction()) refreshInspector();
     }
     updateCounts();
     updateActions();
@@ -1415,48 +1189,23 @@ void MainWindow::onDocumentChanged(const annotation::Change& c) {
 }
 
 void MainWindow::refreshCanvas() {
-    if (!current_ || canvas_->imageSize().isEmpty()) {
+    if (!currentImage() || canvas_->imageSize().isEmpty()) {
         canvas_->setContent({}, {});
         return;
     }
-    const auto& doc = ws_->document();
-    QVector<CanvasBox> boxes;
-    for (const auto* in : doc.instances_of(current_)) {
-        if (in->state == State::Rejected) continue;
-        CanvasBox b;
-        b.id = in->id;
-        b.rect = QRectF(QPointF(in->box.x1, in->box.y1), QPointF(in->box.x2, in->box.y2));
-        b.label = pairModel_->instanceName(in->id);
-        if (b.label.isEmpty()) b.label = classDisplay(in->cls);
-        b.human = in->cls.is_person();
-        b.state = reviewState(in->state);
-        b.score = in->score ? *in->score : -1;
-        boxes << b;
-    }
-    QVector<CanvasPair> pairs;
-    for (const auto* it : doc.interactions_of(current_)) {
-        if (!proxy_->accepts(*it) && it->id != selected_) continue;
-        if (it->state == State::Rejected && it->id != selected_) continue;
-        CanvasPair p;
-        p.id = it->id;
-        p.subject = it->subject;
-        p.object = it->object;
-        p.verb = verbDisplay(it->verb);
-        p.score = it->score ? *it->score : -1;
-        p.state = reviewState(it->state);
-        pairs << p;
-    }
+    const auto content = presenter_.canvas(
+        currentImage(), selectedInteraction(), [this](const annotation::Interaction& in) { return proxy_->accepts(in); },
+        [this](Id id) { return pairModel_->instanceName(id); });
     syncing_ = true;
-    canvas_->setContent(boxes, pairs);
-    if (selected_) canvas_->setSelectedPair(selected_);
+    canvas_->setContent(content.boxes, content.pairs);
+    if (selectedInteraction()) canvas_->setSelectedPair(selectedInteraction());
     syncing_ = false;
     syncTableSelection();
 }
-
 void MainWindow::syncTableSelection() {
     const bool was = syncing_;
     syncing_ = true;
-    const QModelIndex src = pairModel_->indexOf(selected_);
+    const QModelIndex src = pairModel_->indexOf(selectedInteraction());
     const QModelIndex i = src.isValid() ? proxy_->mapFromSource(src) : QModelIndex();
     if (i.isValid()) {
         pairTable_->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
@@ -1469,24 +1218,25 @@ void MainWindow::syncTableSelection() {
 }
 
 void MainWindow::selectInteraction(Id interaction) {
-    const auto* in = ws_->document().interaction(interaction);
-    if (!in) interaction = 0;
-    if (in && in->image != current_) setCurrentImage(in->image);
-    selected_ = interaction;
+    const Id before = selection_->selectedInteraction();
+    selection_->selectInteraction(interaction);
+    if (selection_->selectedInteraction() == before) showSelection(); // the same pair: shown again
+}
+
+void MainWindow::showSelection() {
     syncing_ = true;
-    canvas_->setSelectedPair(interaction);
+    canvas_->setSelectedPair(selectedInteraction());
     syncing_ = false;
     syncTableSelection();
-    tile_ = {-2, -2};
+    tile_ = AnalysisPresenter::kNoTile;
     refreshHeatmap();
     refreshInspector();
     updateActions();
 }
-
 bool MainWindow::selectBestPair() {
     Id best = 0;
     double bestScore = -1;
-    for (const auto* it : ws_->document().interactions_of(current_)) {
+    for (const auto* it : ws_->document().interactions_of(currentImage())) {
         if (!proxy_->accepts(*it)) continue;
         const double s = it->score ? *it->score : 0;
         if (!best || s > bestScore) {
@@ -1507,159 +1257,36 @@ void MainWindow::setHeatmapSource(HeatmapSource s) {
     heatmapSource_ = s;
     const int idx = s == HeatmapSource::Relevance ? 1 : 0;
     if (heatSource_->currentIndex() != idx) heatSource_->setCurrentIndex(idx);
-    tile_ = {-2, -2};
+    tile_ = AnalysisPresenter::kNoTile;
     refreshHeatmap();
 }
 
 // ---- heatmap and inspector ---------------------------------------------------------------------
 
 void MainWindow::refreshHeatmap() {
-    const auto* in = ws_->document().interaction(selected_);
-    const ImageRecord* rec = ws_->record(current_);
-    auto clear = [&] {
-        canvas_->setHeatmap(QImage());
-        Q_EMIT heatmapUpdated();
-    };
-    if (!in || !rec || !rec->analysis) return clear();
-    const int pair = ws_->pairIndex(current_, in->subject, in->object);
-    if (pair < 0) return clear();
-    const model::ImageAnalysis& a = *rec->analysis;
-    auto show = [&](const model::AttentionMap& m) {
-        if (m.empty() || m.grid_w <= 0 || m.grid_h <= 0) return clear();
+    const auto map = presenter_.heatmap(currentImage(), selectedInteraction(), heatmapSource_, tile_);
+    if (map) {
         Grid g;
-        g.rows = m.grid_h;
-        g.cols = m.grid_w;
-        g.values = m.weights;
-        canvas_->setHeatmap(heatmapImage(g), QRectF(m.frame_x, m.frame_y, m.frame_size, m.frame_size));
-        Q_EMIT heatmapUpdated();
-    };
-    // An inspector tile chosen by the person.
-    if (tile_.first != -2) {
-        auto it = inspections_.find({current_, pair});
-        if (it != inspections_.end()) {
-            const model::AttentionStack& s = tile_.first == -1 ? it->second->pair_query : it->second->image_cls;
-            const int layer = tile_.first == -1 ? 0 : tile_.first;
-            const size_t n = size_t(s.grid_w) * size_t(s.grid_h);
-            const size_t off = (size_t(layer) * size_t(s.heads) + size_t(tile_.second)) * n;
-            if (n && off + n <= s.data.size()) {
-                model::AttentionMap m;
-                m.grid_w = s.grid_w;
-                m.grid_h = s.grid_h;
-                m.frame_x = s.frame_x;
-                m.frame_y = s.frame_y;
-                m.frame_size = s.frame_size;
-                m.weights.assign(s.data.begin() + long(off), s.data.begin() + long(off + n));
-                return show(m);
-            }
-        }
+        g.rows = map->grid_h;
+        g.cols = map->grid_w;
+        g.values = map->weights;
+        canvas_->setHeatmap(heatmapImage(g), QRectF(map->frame_x, map->frame_y, map->frame_size, map->frame_size));
+    } else {
+        canvas_->setHeatmap(QImage());
     }
-    if (heatmapSource_ == HeatmapSource::Relevance && a.scored) {
-        const int prompt = ws_->scoreSource(in->id).prompt;
-        if (prompt >= 0) {
-            auto it = relevance_.find({current_, pair, prompt});
-            if (it != relevance_.end() && it->second) return show(*it->second);
-            if (it != relevance_.end()) {
-                // Requested and not there (yet, or it failed): show the attention meanwhile.
-                if (size_t(pair) < a.pair_attention.size()) return show(a.pair_attention[size_t(pair)]);
-                return clear();
-            }
-            relevance_[{current_, pair, prompt}] = nullptr; // requested
-            const int job = inference_->worker()->submitRelevance(current_, rec->analysis, pair, prompt);
-            jobs_.insert(job);
-            return clear();
-        }
-    }
-    if (heatmapSource_ == HeatmapSource::Relevance) {
-        auto it = relevance_.find({current_, pair, ws_->scoreSource(in->id).prompt});
-        if (it != relevance_.end() && it->second) return show(*it->second);
-    }
-    if (size_t(pair) < a.pair_attention.size()) return show(a.pair_attention[size_t(pair)]);
-    clear();
+    Q_EMIT heatmapUpdated();
 }
-
 void MainWindow::refreshInspector() {
-    InspectorData d;
-    const auto* in = ws_->document().interaction(selected_);
-    const ImageRecord* rec = ws_->record(current_);
-    if (!hasClip_ && engineReady_) d.note = tr("Open-vocabulary scoring needs the CLIP model — run `hoi models fetch clip-vit-b32`.");
-    if (rec && rec->analysis) {
-        for (const auto& t : rec->analysis->timings)
-            d.timings.push_back({QString::fromStdString(t.stage), t.ms, t.cached});
-    }
-    if (in) {
-        d.hasPair = true;
-        d.title = QStringLiteral("%1 — %2 — %3").arg(pairModel_->instanceName(in->subject), verbDisplay(in->verb),
-                                                   pairModel_->instanceName(in->object));
-        d.prompt = QString::fromStdString(in->prompt);
-        const int pair = rec && rec->analysis ? ws_->pairIndex(current_, in->subject, in->object) : -1;
-        const int prompt = pair >= 0 ? ws_->scoreSource(in->id).prompt : -1;
-        if (pair >= 0 && prompt >= 0 && rec->analysis->scored) {
-            const auto& a = *rec->analysis;
-            const auto& sc = a.score(pair, prompt);
-            d.scored = true;
-            d.sGlobal = sc.s_global;
-            d.sPair = sc.s_pair;
-            d.adapter = sc.adapter;
-            d.sH = sc.s_h;
-            d.sO = sc.s_o;
-            d.final = sc.final;
-            d.cosPair = sc.cos_pair;
-            d.cosGlobal = sc.cos_global;
-            d.alpha = a.alpha;
-            d.lambda = a.lambda;
-            // The sentences and token ids the engine encoded (its templates), not rebuilt here.
-            if (size_t(prompt) < a.encodings.size() && a.encodings[size_t(prompt)]) {
-                const model::PromptEncoding& e = *a.encodings[size_t(prompt)];
-                const auto& tok = clip::Tokenizer::instance();
-                for (size_t k = 0; k < e.sentences.size() && k < e.token_ids.size(); ++k) {
-                    InspectorData::Sentence s;
-                    s.text = QString::fromStdString(e.sentences[k]);
-                    for (const auto& t : tok.token_strings(e.token_ids[k])) s.tokens << QString::fromStdString(t);
-                    for (int id : e.token_ids[k]) s.tokenIds << id;
-                    d.sentences << s;
-                }
-            }
-        }
-        if (!d.scored && in->score) {
-            d.scoredAlone = true;
-            d.aloneScore = float(*in->score);
-        }
-        if (pair >= 0 && hasClip_) {
-            auto it = inspections_.find({current_, pair});
-            if (it != inspections_.end() && it->second) {
-                auto conv = [](const model::AttentionStack& s) {
-                    InspectorData::Stack o;
-                    o.layers = s.layers;
-                    o.heads = s.heads;
-                    o.gridW = s.grid_w;
-                    o.gridH = s.grid_h;
-                    o.data = s.data;
-                    return o;
-                };
-                d.imageCls = conv(it->second->image_cls);
-                d.pairQuery = conv(it->second->pair_query);
-            } else {
-                const QString key = QStringLiteral("%1/%2").arg(current_).arg(pair);
-                d.inspectionPending = true;
-                if (!pendingInspect_.contains(key)) {
-                    pendingInspect_.insert(key);
-                    const int job = inference_->worker()->submitInspect(current_, rec->analysis, pair);
-                    jobs_.insert(job);
-                }
-            }
-        }
-    }
-    inspectorData_ = d;
+    inspectorData_ = presenter_.inspector(currentImage(), selectedInteraction(), [this](Id id) { return pairModel_->instanceName(id); });
 #ifdef HOI_WITH_INSPECTOR
-    if (auto* insp = qobject_cast<InspectorWidget*>(inspector_)) insp->setData(d);
+    if (auto* insp = qobject_cast<InspectorWidget*>(inspector_)) insp->setData(inspectorData_);
 #endif
 }
-
 // ---- editing -----------------------------------------------------------------------------------
 
 void MainWindow::setSelectedState(State state) {
-    if (!selected_ || !ws_->document().interaction(selected_)) return;
-    const Id id = selected_;
+    if (!selectedInteraction() || !ws_->document().interaction(selectedInteraction())) return;
+    const Id id = selectedInteraction();
     // The pair after this one, taken before the change (a state filter may hide this one after it).
     const QModelIndex cur = proxy_->mapFromSource(pairModel_->indexOf(id));
     const Id next = cur.isValid() && cur.row() + 1 < proxy_->rowCount()
@@ -1676,7 +1303,7 @@ void MainWindow::acceptSelected() { setSelectedState(State::Accepted); }
 void MainWindow::rejectSelected() { setSelectedState(State::Rejected); }
 
 void MainWindow::stepPair(int step) {
-    const QModelIndex cur = proxy_->mapFromSource(pairModel_->indexOf(selected_));
+    const QModelIndex cur = proxy_->mapFromSource(pairModel_->indexOf(selectedInteraction()));
     const int row = cur.isValid() ? cur.row() + step : (step > 0 ? 0 : proxy_->rowCount() - 1);
     if (row >= 0 && row < proxy_->rowCount()) {
         selectInteraction(proxy_->data(proxy_->index(row, 0), PairTableModel::IdRole).toLongLong());
@@ -1684,7 +1311,7 @@ void MainWindow::stepPair(int step) {
     }
     // Past the last pair of the image: the first pair of the next image with pairs (K: the last
     // pair of the previous one). The image is shown even when it has none yet.
-    const QModelIndex img = imageModel_->indexOf(current_);
+    const QModelIndex img = imageModel_->indexOf(currentImage());
     const int target = (img.isValid() ? img.row() : -1) + step;
     if (target < 0 || target >= imageModel_->rowCount()) {
         statusBar()->showMessage(step > 0 ? tr("Last pair of the last image.") : tr("First pair of the first image."), 3000);
@@ -1716,8 +1343,8 @@ void MainWindow::setVerb(const QList<Id>& relations, const QString& verbText) {
         ws_->undoStack()->push(new SetVerbCommand(doc, id, verb, m ? std::optional<double>(m->score) : std::nullopt));
     }
     if (changed.size() > 1) ws_->undoStack()->endMacro();
-    for (Id id : changed) scoreMadePair(id);
-    if (relations.contains(selected_)) {
+    for (Id id : changed) analysis_->scoreMadePair(id);
+    if (relations.contains(selectedInteraction())) {
         refreshHeatmap();
         refreshInspector();
     }
@@ -1727,7 +1354,7 @@ QList<Id> MainWindow::selectedPairs() const {
     QList<Id> ids;
     for (const QModelIndex& i : pairTable_->selectionModel()->selectedRows())
         ids << proxy_->data(i, PairTableModel::IdRole).toLongLong();
-    if (ids.isEmpty() && selected_) ids << selected_;
+    if (ids.isEmpty() && selectedInteraction()) ids << selectedInteraction();
     return ids;
 }
 
@@ -1742,12 +1369,12 @@ void MainWindow::editVerb() {
         for (const auto& v : annotation::HicoVocabulary::instance().verbs()) verbs << verbDisplay(v);
         ask.setComboBoxItems(verbs);
         ask.setComboBoxEditable(true);
-        if (const auto* in = ws_->document().interaction(selected_)) ask.setTextValue(verbDisplay(in->verb));
+        if (const auto* in = ws_->document().interaction(selectedInteraction())) ask.setTextValue(verbDisplay(in->verb));
         if (ask.exec() == QDialog::Accepted) setVerb(several, ask.textValue());
         return;
     }
-    if (!selected_) return;
-    const QModelIndex i = proxy_->mapFromSource(pairModel_->indexOf(selected_, PairTableModel::VerbColumn));
+    if (!selectedInteraction()) return;
+    const QModelIndex i = proxy_->mapFromSource(pairModel_->indexOf(selectedInteraction(), PairTableModel::VerbColumn));
     if (!i.isValid()) return;
     pairTable_->setFocus();
     pairTable_->setCurrentIndex(i);
@@ -1770,11 +1397,9 @@ void MainWindow::editVerb() {
 }
 
 void MainWindow::deleteSelected() {
-    if (selected_ && ws_->document().interaction(selected_)) {
-        ws_->undoStack()->push(new RemoveInteractionCommand(ws_->document(), selected_));
-        selected_ = 0;
-        refreshInspector();
-        refreshHeatmap();
+    if (selectedInteraction() && ws_->document().interaction(selectedInteraction())) {
+        ws_->undoStack()->push(new RemoveInteractionCommand(ws_->document(), selectedInteraction()));
+        selection_->selectInteraction(0);
     } else if (const Id box = canvas_->selectedBox(); box && ws_->document().instance(box)) {
         ws_->undoStack()->push(new RemoveInstanceCommand(ws_->document(), box));
     }
@@ -1782,14 +1407,14 @@ void MainWindow::deleteSelected() {
 }
 
 void MainWindow::toggleReviewed() {
-    const auto* img = ws_->document().image(current_);
+    const auto* img = ws_->document().image(currentImage());
     if (!img) return;
-    ws_->undoStack()->push(new SetReviewedCommand(ws_->document(), current_, !img->reviewed));
+    ws_->undoStack()->push(new SetReviewedCommand(ws_->document(), currentImage(), !img->reviewed));
     updateActions();
 }
 
 void MainWindow::addBox(const QRectF& rect) {
-    if (!current_) return;
+    if (!currentImage()) return;
     // Ask for the class (COCO names complete as you type; any other name is a free class), starting
     // from the last one used, which the toolbar's class box shows and keeps.
     QInputDialog ask(this);
@@ -1808,7 +1433,7 @@ void MainWindow::addBox(const QRectF& rect) {
     }
     classCombo_->setCurrentText(ask.textValue().trimmed());
     annotation::Instance in;
-    in.image = current_;
+    in.image = currentImage();
     in.box = {rect.left(), rect.top(), rect.right(), rect.bottom()};
     const QString cls = classCombo_->currentText().trimmed();
     in.cls = annotation::ObjectClass::named(cls.isEmpty() ? std::string("person") : cls.toStdString());
@@ -1847,172 +1472,30 @@ void MainWindow::linkPair(Id subject, Id object) {
         }
     }
     annotation::Interaction in;
-    in.image = current_;
+    in.image = currentImage();
     in.subject = subject;
     in.object = object;
     in.verb = verb;
     in.hico_verb = annotation::HicoVocabulary::instance().verb_id(verb);
     in.state = State::Accepted;
-    in.prompt = prompt.empty() ? madePairPrompt(in).toStdString() : prompt;
-    if (const auto m = ws_->modelScore(current_, subject, object, in.verb)) in.score = m->score; // scored when CLIP is loaded
+    in.prompt = prompt.empty() ? analysis_->madePairPrompt(in).toStdString() : prompt;
+    if (const auto m = ws_->modelScore(currentImage(), subject, object, in.verb)) in.score = m->score; // scored when CLIP is loaded
     auto* cmd = new AddInteractionCommand(ws_->document(), in);
     ws_->undoStack()->push(cmd);
-    scoreMadePair(cmd->interactionId());
+    analysis_->scoreMadePair(cmd->interactionId());
     selectInteraction(cmd->interactionId());
     statusBar()->showMessage(tr("Pair added — press E to change its verb."), 5000);
 }
 
-QString MainWindow::madePairPrompt(const annotation::Interaction& in) const {
-    const auto* o = ws_->document().instance(in.object);
-    if (!o) return {};
-    return QString::fromStdString(in.verb).replace(QLatin1Char('_'), QLatin1Char(' ')) + QLatin1Char(' ') +
-           QString::fromStdString(o->cls.label);
-}
-
 void MainWindow::trainOnReviewed() {
-    if (!engineReady_ || !hasClip_) {
+    if (!analysis_->engineReady() || !analysis_->hasClip()) {
         showError(tr("Train on Reviewed Images"), tr("Training needs the CLIP model."), true);
         return;
     }
     if (ws_->projectPath().isEmpty() && !save()) return; // the head is saved beside the project
     const QString out = headPath();
     if (out.isEmpty()) return;
-    const int job = inference_->worker()->submitTrain(ws_->toProject(), ws_->imageDir(), out, opt_.trainEpochs);
-    jobs_.insert(job);
-    updateActions();
-}
-
-void MainWindow::syncAdapter(bool rescore, Id onlyImage) {
-    if (!engineReady_ || !hasClip_) return;
-    const auto& doc = ws_->document();
-    std::vector<const annotation::Interaction*> relations;
-    if (onlyImage) {
-        relations = doc.interactions_of(onlyImage);
-    } else {
-        relations.reserve(doc.interactions().size());
-        for (const auto& in : doc.interactions()) relations.push_back(&in);
-    }
-    std::map<Id, HeldExample> wanted;
-    for (const annotation::Interaction* rel : relations) {
-        const annotation::Interaction& in = *rel;
-        if (in.state == State::Predicted) continue;
-        const ImageRecord* r = ws_->record(in.image);
-        if (!r || !r->analysis || !r->analysis->scored) continue;
-        const int pair = ws_->pairIndex(in.image, in.subject, in.object);
-        if (pair < 0) continue; // no model features for this pair
-        const model::ScoreSource src = ws_->scoreSource(in.id);
-        const QString prompt = src.pair == pair && src.prompt >= 0 && size_t(src.prompt) < r->analysis->prompts.size()
-                                   ? QString::fromStdString(r->analysis->prompts[size_t(src.prompt)].text)
-                                   : madePairPrompt(in);
-        if (prompt.trimmed().isEmpty()) continue;
-        HeldExample e;
-        e.image = in.image;
-        e.cacheKey = r->analysis->cache_key;
-        e.pair = pair;
-        e.prompt = prompt;
-        e.positive = in.state != State::Rejected;
-        wanted.emplace(in.id, std::move(e));
-    }
-    InferenceWorker* w = inference_->worker();
-    bool changed = false;
-    for (auto it = adapterHeld_.begin(); it != adapterHeld_.end();) {
-        if (onlyImage && it->second.image != onlyImage && doc.interaction(it->first) &&
-            doc.interaction(it->first)->image != onlyImage) {
-            ++it;
-            continue;
-        }
-        auto want = wanted.find(it->first);
-        if (want != wanted.end() && want->second == it->second) {
-            wanted.erase(want);
-            ++it;
-            continue;
-        }
-        AdapterEdit edit;
-        edit.add = false;
-        edit.token = it->second.token;
-        edit.image = it->second.image;
-        jobs_.insert(w->submitAdapterExample(edit));
-        it = adapterHeld_.erase(it);
-        changed = true;
-    }
-    for (auto& [relation, e] : wanted) {
-        const ImageRecord* r = ws_->record(e.image);
-        AdapterEdit edit;
-        edit.token = e.token = nextAdapterToken_++;
-        edit.image = e.image;
-        edit.analysis = r->analysis;
-        edit.pair = e.pair;
-        edit.prompt = e.prompt;
-        edit.positive = e.positive;
-        jobs_.insert(w->submitAdapterExample(edit));
-        adapterHeld_.emplace(relation, std::move(e));
-        changed = true;
-    }
-    if (changed && rescore) scheduleRescore();
-}
-
-void MainWindow::scheduleRescore() {
-    if (!rescoreJobs_.isEmpty()) {
-        rescorePending_ = true; // after the one on its way (it may have passed some images already)
-        return;
-    }
-    submitRescore();
-}
-
-void MainWindow::submitRescore() {
-    if (!engineReady_ || !hasClip_) return;
-    QSet<Id> queued; // images a person's analysis is about to score anyway (with the adapter)
-    for (const auto& [job, ids] : jobImages_)
-        if (!rescoreJobs_.contains(job))
-            for (Id id : ids) queued.insert(id);
-    QList<Id> order;
-    if (current_) order << current_;
-    for (const auto& img : ws_->document().images())
-        if (img.id != current_) order << img.id;
-    QList<AnalyseItem> items;
-    QList<Id> ids;
-    for (Id id : order) {
-        const auto* img = ws_->document().image(id);
-        const ImageRecord* r = ws_->record(id);
-        if (!img || img->reviewed || !r || !r->analysis || !r->analysis->scored || queued.contains(id)) continue;
-        items << AnalyseItem{id, ws_->imagePath(id), r->analysis};
-        ids << id;
-    }
-    if (items.isEmpty()) return;
-    const int job = inference_->worker()->submitAnalyse(items, promptBar_->parsed(promptBar_->prompts()));
-    jobs_.insert(job);
-    jobImages_[job] = ids;
-    rescoreJobs_.insert(job);
-    updateActions();
-}
-
-void MainWindow::scoreMadePair(Id relation) {
-    const auto& doc = ws_->document();
-    const auto* in = doc.interaction(relation);
-    if (!hasClip_ || !in || in->score) return;
-    const auto* s = doc.instance(in->subject);
-    const auto* o = doc.instance(in->object);
-    if (!s || !o || o->cls.label.empty()) return;
-    auto detection = [](const annotation::Instance& i) {
-        detect::Detection d;
-        d.x1 = float(i.box.x1), d.y1 = float(i.box.y1), d.x2 = float(i.box.x2), d.y2 = float(i.box.y2);
-        d.class_id = std::max(0, i.cls.resolved_coco80());
-        d.label = i.cls.label;
-        d.score = i.score ? float(*i.score) : 1.0f; // a box a person drew is certain
-        return d;
-    };
-    PairScoreRequest r;
-    r.image = in->image;
-    r.relation = relation;
-    r.path = ws_->imagePath(in->image);
-    r.human = detection(*s);
-    r.object = detection(*o);
-    r.prompt = madePairPrompt(*in);
-    if (const auto* rec = ws_->record(in->image); rec && rec->analysis)
-        for (const auto& p : rec->analysis->prompts) r.context << QString::fromStdString(p.text);
-    else
-        r.context = promptBar_->prompts();
-    inference_->worker()->submitScorePair(r);
+    analysis_->train(out, opt_.trainEpochs);
 }
 
 // ---- chrome ------------------------------------------------------------------------------------
@@ -2034,7 +1517,7 @@ void MainWindow::updateTitle() {
 
 void MainWindow::updateActions() {
     const bool hasDoc = !ws_->document().empty();
-    const bool hasPair = selected_ && ws_->document().interaction(selected_);
+    const bool hasPair = selectedInteraction() && ws_->document().interaction(selectedInteraction());
     const bool hasBox = canvas_ && canvas_->selectedBox();
     saveAct_->setEnabled(hasDoc);
     saveAsAct_->setEnabled(hasDoc);
@@ -2045,15 +1528,15 @@ void MainWindow::updateActions() {
     deleteAct_->setEnabled(hasPair || hasBox);
     nextPairAct_->setEnabled(proxy_ && proxy_->rowCount() > 0);
     prevPairAct_->setEnabled(proxy_ && proxy_->rowCount() > 0);
-    const auto* img = ws_->document().image(current_);
+    const auto* img = ws_->document().image(currentImage());
     reviewedAct_->setEnabled(img != nullptr);
     reviewedAct_->setChecked(img && img->reviewed);
     // The button shows the state: a ticked box and "Reviewed" once marked, an empty box before.
     reviewedAct_->setIcon(icon(img && img->reviewed ? "reviewed" : "state-none"));
     reviewedAct_->setIconText(img && img->reviewed ? tr("Reviewed") : tr("Mark Image Reviewed"));
-    analyseAct_->setEnabled(engineReady_ && current_);
-    analyseAllAct_->setEnabled(engineReady_ && hasDoc);
-    cancelAct_->setEnabled(!jobs_.isEmpty());
+    analyseAct_->setEnabled(analysis_->engineReady() && currentImage());
+    analyseAllAct_->setEnabled(analysis_->engineReady() && hasDoc);
+    cancelAct_->setEnabled(analysis_->busy());
     canvas_->setEditable(img != nullptr);
 }
 

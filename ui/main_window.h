@@ -15,8 +15,11 @@
 #include "eta_estimator.h"
 #include "image_canvas.h"
 #include "inference_worker.h"
+#include "analysis_controller.h"
+#include "analysis_presenter.h"
 #include "inspector_data.h"
 #include "project_session.h"
+#include "selection_model.h"
 #include "workspace.h"
 
 class QLabel;
@@ -98,15 +101,17 @@ public:
     const InspectorData& inspectorData() const { return inspectorData_; }
     QString bannerText() const;
     bool bannerVisible() const;
-    bool engineReady() const { return engineReady_; }
-    bool clipAvailable() const { return hasClip_; }
+    bool engineReady() const { return analysis_->engineReady(); }
+    bool clipAvailable() const { return analysis_->hasClip(); }
+    AnalysisController* analysisController() const { return analysis_; }
+    SelectionModel* selectionModel() const { return selection_; }
     AgreementIndicator* agreementIndicator() const { return agreement_; }
     // Few-shot adapter examples the worker was asked to hold (one per decided pair with model features).
-    int adapterExamples() const { return int(adapterHeld_.size()); }
+    int adapterExamples() const { return analysis_->adapterExamples(); }
 
-    Id currentImage() const { return current_; }
+    Id currentImage() const { return selection_->currentImage(); }
     void setCurrentImage(Id image);
-    Id selectedInteraction() const { return selected_; }
+    Id selectedInteraction() const { return selection_->selectedInteraction(); }
     void selectInteraction(Id interaction);
     // Selects the highest-scoring visible pair of the current image (screenshots). False when none.
     bool selectBestPair();
@@ -117,7 +122,7 @@ public:
     // Calls fn once the window is idle (immediately when it is).
     void whenIdle(std::function<void()> fn);
 
-    enum class HeatmapSource { Attention, Relevance };
+    using HeatmapSource = AnalysisPresenter::HeatmapSource;
     void setHeatmapSource(HeatmapSource s);
 
 public Q_SLOTS:
@@ -163,7 +168,11 @@ private:
     void buildUi();
     void buildActions();
     void buildMenus();
-    void connectWorker();
+    void connectAnalysis();
+    // The current image changed: its pairs, its file (loaded off the GUI thread), then the views.
+    void showImage(Id image);
+    // The selected pair changed (or is shown again): canvas, table, heatmap, inspector.
+    void showSelection();
     void readSettings();
     void writeSettings();
     void startEngine();
@@ -178,10 +187,6 @@ private:
     void syncTableSelection();
     void onDocumentChanged(const annotation::Change& c);
     void onPromptsChanged(const QStringList& prompts);
-    void onImageAnalysed(int job, qint64 image, AnalysisPtr analysis);
-    void onJobFinished(int job, bool cancelled);
-    void onProgress(int job, const QString& stage, const QString& item, int done, int total);
-    void requestAnalysis(const QList<Id>& images, bool batch);
     void checkIdle();
     bool openProjectFile(const QString& path);
     // File ▸ Open Recent: projects, annotation files and image folders, newest first.
@@ -196,24 +201,14 @@ private:
     void setVerb(const QList<Id>& relations, const QString& verb);
     void addBox(const QRectF& rect);
     void linkPair(Id subject, Id object);
-    // A pair a person made or re-verbed that no analysed prompt scores: asks the model for its score
-    // (with CLIP loaded); the answer is model output, so it does not mark the project modified.
-    void scoreMadePair(Id relation);
-    QString madePairPrompt(const annotation::Interaction& in) const; // "verb object" of a relation
-    // The labelling loop: every decided relation (accepted / edited: +, rejected: −) whose pair has
-    // model features is one example of the engine's few-shot adapter. syncAdapter() submits the
-    // adds and removes that make the worker's examples those of the document (so undo takes an
-    // example out and redo puts it back); after a person's edit (rescore) the images not yet
-    // reviewed are re-scored in the background, the current one first.
-    // onlyImage: only that image's relations changed (a new analysis of it).
-    void syncAdapter(bool rescore, Id onlyImage = 0);
-    void scheduleRescore();
-    void submitRescore();
 
     Options opt_;
     Workspace* ws_;
     ProjectSession* session_;
+    SelectionModel* selection_;
     InferenceThread* inference_;
+    AnalysisController* analysis_;
+    AnalysisPresenter presenter_;
     ImageCanvas* canvas_ = nullptr;
     PromptBar* promptBar_ = nullptr;
     QFrame* banner_ = nullptr;
@@ -254,50 +249,16 @@ private:
     QList<QMenu*> menus_;
     QMenu* recentMenu_ = nullptr;
 
-    Id current_ = 0;
-    Id selected_ = 0;
     bool syncing_ = false;
     int imageLoadSerial_ = 0;
     bool imageLoading_ = false;
-    QSet<Id> stale_;              // analysed with older prompts
-    QSet<Id> implicit_;           // analyses started by showing the image, not asked for
-    QSet<int> jobs_;              // queued or running
-    QSet<int> batchJobs_;
-    std::map<int, QList<Id>> jobImages_;
-    QElapsedTimer batchClock_;
-    EtaEstimator batchEta_;
-    QSet<int> cancelledJobs_;     // cancelled: their late results are dropped
     QTimer countsTimer_;
-    int batchTotal_ = 0, batchDone_ = 0;
-    bool engineReady_ = false, hasClip_ = false, engineFailed_ = false;
     HeatmapSource heatmapSource_ = HeatmapSource::Attention;
-    std::map<std::tuple<Id, int, int>, AttentionPtr> relevance_;
-    std::map<std::pair<Id, int>, InspectionPtr> inspections_;
-    QSet<QString> pendingInspect_;
-    std::pair<int, int> tile_{-2, -2}; // inspector tile shown on the canvas (layer, head)
+    std::pair<int, int> tile_ = AnalysisPresenter::kNoTile; // inspector tile shown on the canvas (layer, head)
     InspectorData inspectorData_;
     QList<std::function<void()>> idleCallbacks_;
-    QStringList failures_;
-    double keepScore_ = 0.01;
-    model::EngineOptions engineOptions_; // what the engine was started with (thresholds for the merge)
     bool advanceAfterReview_ = true; // A / R move to the next pair (preference review/advance)
     AgreementIndicator* agreement_ = nullptr;
-    struct HeldExample {
-        quint64 token = 0;
-        Id image = 0;
-        std::string cacheKey; // the analysis the pair index refers to
-        int pair = -1;
-        QString prompt;
-        bool positive = true;
-        bool operator==(const HeldExample& o) const {
-            return image == o.image && cacheKey == o.cacheKey && pair == o.pair && prompt == o.prompt && positive == o.positive;
-        }
-    };
-    std::map<Id, HeldExample> adapterHeld_; // relation -> the example the worker holds for it
-    quint64 nextAdapterToken_ = 1;
-    QSet<int> rescoreJobs_;      // background re-scoring after a review
-    bool rescorePending_ = false; // another review came while one ran: re-score again after it
-    QSet<Id> attached_;          // images whose analysis only attached (MergeMode::Attach)
 };
 
 } // namespace hoi::ui

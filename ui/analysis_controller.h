@@ -1,0 +1,165 @@
+#pragma once
+// The analysis jobs of a workspace, between the InferenceWorker (its thread) and the document: it
+// starts the engine, asks for analyses (one image, a batch, a re-query after new prompts, the
+// background re-score after a review), tracks which jobs run and which images are stale, merges
+// results into the document with the one merge policy (hoi/analysis_merge.h), keeps the
+// relevance maps and pair inspections the views asked for, keeps the engine's few-shot adapter
+// holding exactly the document's decided pairs (undo takes an example out, redo puts it back), and
+// scores pairs a person made. No widgets: it reports progress, messages and warnings as signals,
+// so it is driven alone in tests.
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QStringList>
+#include <functional>
+#include <map>
+#include <tuple>
+
+#include "eta_estimator.h"
+#include "inference_worker.h"
+#include "workspace.h"
+
+namespace hoi::ui {
+
+class SelectionModel;
+
+class AnalysisController : public QObject {
+    Q_OBJECT
+public:
+    // The prompts in force (the prompt bar's texts and each parsed once).
+    struct Prompts {
+        QStringList texts;
+        std::vector<model::Prompt> parsed;
+    };
+    using PromptSource = std::function<Prompts()>;
+
+    AnalysisController(Workspace* ws, SelectionModel* selection, InferenceWorker* worker, QObject* parent = nullptr);
+    ~AnalysisController() override;
+
+    void setPromptSource(PromptSource source) { prompts_ = std::move(source); }
+    // Analyse an image when it is shown and not analysed (or stale) with the current prompts.
+    void setAutoAnalyse(bool on) { autoAnalyse_ = on; }
+    // Model relations below this score are not merged into the document (preference).
+    void setKeepScore(double score) { keepScore_ = score; }
+    double keepScore() const { return keepScore_; }
+
+    // ---- engine --------------------------------------------------------------------------------
+    void startEngine(const model::EngineOptions& options);
+    bool engineReady() const { return engineReady_; }
+    bool hasClip() const { return hasClip_; }
+    bool engineFailed() const { return engineFailed_; }
+    const model::EngineOptions& engineOptions() const { return engineOptions_; }
+
+    // ---- analyses ------------------------------------------------------------------------------
+    // Queues images (a batch reports progress as "k of n" with an ETA). Images already on their
+    // way with the current prompts are not queued twice.
+    void requestAnalysis(const QList<Id>& images, bool batch);
+    // The current image, asked for by the person (so its merge may change the document).
+    void analyseCurrent();
+    // Every image not analysed, or stale, with the current prompts; false when there is none.
+    bool analyseAll();
+    // The image became visible: analysed when auto-analysis is on and it needs it (not reviewed).
+    void imageShown(Id image);
+    // New prompts: every analysed image is stale; the current one is re-queried right away (or
+    // analysed, when canAnalyseCurrent).
+    void promptsChanged(bool canAnalyseCurrent);
+    void cancel();
+    // A new project or import: stale flags and cached maps of the old one are dropped.
+    void forgetImages();
+    bool busy() const { return !jobs_.isEmpty(); }
+    bool isStale(Id image) const { return stale_.contains(image); }
+
+    // ---- explanations (asked for by the views; answered by relevanceReady / inspectionReady) ---
+    // The relevance map of (pair, prompt) of an analysed image: null while it is computed (the
+    // first call asks for it). *requested: whether it was (or is being) asked for.
+    AttentionPtr relevance(Id image, int pair, int prompt, bool* requested);
+    // The per-layer attention of a pair (null while it is computed; the first call asks for it
+    // when the engine has CLIP).
+    InspectionPtr inspection(Id image, int pair);
+
+    // ---- the labelling loop --------------------------------------------------------------------
+    // Makes the worker's adapter examples those of the document's decided relations (one per
+    // decided pair with model features); after a person's edit (rescore) the unreviewed images
+    // are re-scored in the background, the current one first. onlyImage: only that image changed.
+    void syncAdapter(bool rescore, Id onlyImage = 0);
+    int adapterExamples() const { return int(adapterHeld_.size()); }
+    // Analysis ▸ Train on Reviewed Images: the trainer on the worker, the head written to `out`.
+    void train(const QString& out, int epochs);
+    // A relation a person made or re-verbed that no analysed prompt scores: the model's score
+    // arrives later (pairScored), as model output (the project is not marked modified).
+    void scoreMadePair(Id relation);
+    // "verb object" of a relation (the prompt its made pair is scored with).
+    QString madePairPrompt(const annotation::Interaction& in) const;
+
+Q_SIGNALS:
+    void engineLoaded(bool hasClip, const QString& description);
+    void engineLoadFailed(const QString& message);
+    // Progress of the running job: maximum 0 = busy indicator.
+    void progressChanged(const QString& text, int value, int maximum);
+    // A job was queued / ended; busy() tells whether any runs.
+    void jobStarted();
+    void jobEnded();
+    void message(const QString& text, int timeoutMs);
+    // A problem the person should see (a batch's skipped images, a failed training).
+    void warning(const QString& title, const QString& text);
+    // An analysis of the image was merged into the document (pair indices may have changed).
+    void analysisMerged(hoi::annotation::Id image);
+    void relevanceArrived(hoi::annotation::Id image);
+    void inspectionArrived(hoi::annotation::Id image);
+    void madePairScored(hoi::annotation::Id relation);
+
+private:
+    void onImageAnalysed(int job, qint64 image, AnalysisPtr analysis);
+    void onProgress(int job, const QString& stage, const QString& item, int done, int total);
+    void onJobFinished(int job, bool cancelled);
+    void scheduleRescore();
+    void submitRescore();
+    Prompts prompts() const;
+    void addJob(int job);
+
+    Workspace* ws_;
+    SelectionModel* selection_;
+    InferenceWorker* worker_;
+    QPointer<Workspace> wsAlive_;
+    QPointer<InferenceWorker> workerAlive_;
+    PromptSource prompts_;
+    bool autoAnalyse_ = true;
+    double keepScore_ = 0.01;
+    bool engineReady_ = false, hasClip_ = false, engineFailed_ = false;
+    model::EngineOptions engineOptions_; // what the engine was started with (thresholds for the merge)
+
+    QSet<Id> stale_;              // analysed with older prompts
+    QSet<Id> implicit_;           // analyses started by showing the image, not asked for
+    QSet<int> jobs_;              // queued or running
+    QSet<int> batchJobs_;
+    std::map<int, QList<Id>> jobImages_;
+    QSet<int> cancelledJobs_;     // cancelled: their late results are dropped
+    QElapsedTimer batchClock_;
+    EtaEstimator batchEta_;
+    int batchTotal_ = 0, batchDone_ = 0;
+    QStringList failures_;
+
+    std::map<std::tuple<Id, int, int>, AttentionPtr> relevance_; // null: requested
+    std::map<std::pair<Id, int>, InspectionPtr> inspections_;
+    QSet<std::pair<Id, int>> pendingInspect_;
+
+    struct HeldExample {
+        quint64 token = 0;
+        Id image = 0;
+        std::string cacheKey; // the analysis the pair index refers to
+        int pair = -1;
+        QString prompt;
+        bool positive = true;
+        bool operator==(const HeldExample& o) const {
+            return image == o.image && cacheKey == o.cacheKey && pair == o.pair && prompt == o.prompt && positive == o.positive;
+        }
+    };
+    std::map<Id, HeldExample> adapterHeld_; // relation -> the example the worker holds for it
+    quint64 nextAdapterToken_ = 1;
+    QSet<int> rescoreJobs_;       // background re-scoring after a review
+    bool rescorePending_ = false; // another review came while one ran: re-score again after it
+    QSet<Id> attached_;           // images whose analysis only attached (MergeMode::Attach)
+};
+
+} // namespace hoi::ui
