@@ -101,7 +101,8 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     : QMainWindow(parent), opt_(options), ws_(new Workspace(this)),
       session_(new ProjectSession(ws_, {options.useSettings, options.autosaveMs, options.recovery}, this)),
       selection_(new SelectionModel(ws_, this)), inference_(new InferenceThread(this)),
-      analysis_(new AnalysisController(ws_, selection_, inference_->worker(), this)), presenter_(ws_, analysis_) {
+      analysis_(new AnalysisController(ws_, selection_, inference_->worker(), this)), presenter_(ws_, analysis_),
+      editor_(new AnnotationEditor(ws_, analysis_, this)) {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(icon("app"));
     setAcceptDrops(true);
@@ -558,8 +559,7 @@ void MainWindow::buildUi() {
     });
     connect(canvas_, &ImageCanvas::pairActivated, this, [this](ItemId) { editVerb(); });
     connect(canvas_, &ImageCanvas::boxGeometryEdited, this, [this](ItemId id, const QRectF&, const QRectF& after) {
-        annotation::Box b{after.left(), after.top(), after.right(), after.bottom()};
-        ws_->undoStack()->push(new SetBoxCommand(ws_->document(), id, b));
+        editor_->setBox(id, after);
     });
     connect(canvas_, &ImageCanvas::boxDrawn, this, &MainWindow::addBox);
     connect(canvas_, &ImageCanvas::pairLinked, this, &MainWindow::linkPair);
@@ -1292,7 +1292,7 @@ void MainWindow::setSelectedState(State state) {
     const Id next = cur.isValid() && cur.row() + 1 < proxy_->rowCount()
                         ? proxy_->data(proxy_->index(cur.row() + 1, 0), PairTableModel::IdRole).toLongLong()
                         : 0;
-    ws_->undoStack()->push(new SetInteractionStateCommand(ws_->document(), id, state));
+    editor_->setState(id, state);
     // Review is a stream of A / R presses: move on to the next pair (a preference, on by default).
     // J after A then goes on from the pair A moved to: nothing is skipped.
     if (advanceAfterReview_ && next) selectInteraction(next);
@@ -1326,30 +1326,11 @@ void MainWindow::nextPair() { stepPair(+1); }
 void MainWindow::previousPair() { stepPair(-1); }
 
 void MainWindow::setVerb(const QList<Id>& relations, const QString& verbText) {
-    const std::string verb = verbText.trimmed().toStdString();
-    if (verb.empty() || relations.isEmpty()) return;
-    const auto& vocab = annotation::HicoVocabulary::instance();
-    const int v = vocab.verb_id(verb);
-    const std::string stored = v >= 0 ? vocab.verb_name(v) : verb;
-    auto& doc = ws_->document();
-    QList<Id> changed;
-    for (Id id : relations)
-        if (const auto* in = doc.interaction(id); in && in->verb != stored) changed << id;
-    if (changed.isEmpty()) return;
-    if (changed.size() > 1) ws_->undoStack()->beginMacro(tr("Change verb of %1 pairs to \"%2\"").arg(changed.size()).arg(verbText));
-    for (Id id : changed) {
-        const auto* in = doc.interaction(id);
-        const auto m = ws_->modelScore(in->image, in->subject, in->object, stored);
-        ws_->undoStack()->push(new SetVerbCommand(doc, id, verb, m ? std::optional<double>(m->score) : std::nullopt));
-    }
-    if (changed.size() > 1) ws_->undoStack()->endMacro();
-    for (Id id : changed) analysis_->scoreMadePair(id);
-    if (relations.contains(selectedInteraction())) {
+    if (!editor_->setVerb(relations, verbText).isEmpty() && relations.contains(selectedInteraction())) {
         refreshHeatmap();
         refreshInspector();
     }
 }
-
 QList<Id> MainWindow::selectedPairs() const {
     QList<Id> ids;
     for (const QModelIndex& i : pairTable_->selectionModel()->selectedRows())
@@ -1398,21 +1379,19 @@ void MainWindow::editVerb() {
 
 void MainWindow::deleteSelected() {
     if (selectedInteraction() && ws_->document().interaction(selectedInteraction())) {
-        ws_->undoStack()->push(new RemoveInteractionCommand(ws_->document(), selectedInteraction()));
+        editor_->removeRelation(selectedInteraction());
         selection_->selectInteraction(0);
-    } else if (const Id box = canvas_->selectedBox(); box && ws_->document().instance(box)) {
-        ws_->undoStack()->push(new RemoveInstanceCommand(ws_->document(), box));
+    } else if (const Id box = canvas_->selectedBox()) {
+        editor_->removeBox(box);
     }
     updateActions();
 }
 
 void MainWindow::toggleReviewed() {
     const auto* img = ws_->document().image(currentImage());
-    if (!img) return;
-    ws_->undoStack()->push(new SetReviewedCommand(ws_->document(), currentImage(), !img->reviewed));
+    if (img) editor_->setReviewed(img->id, !img->reviewed);
     updateActions();
 }
-
 void MainWindow::addBox(const QRectF& rect) {
     if (!currentImage()) return;
     // Ask for the class (COCO names complete as you type; any other name is a free class), starting
@@ -1432,61 +1411,20 @@ void MainWindow::addBox(const QRectF& rect) {
         return;
     }
     classCombo_->setCurrentText(ask.textValue().trimmed());
-    annotation::Instance in;
-    in.image = currentImage();
-    in.box = {rect.left(), rect.top(), rect.right(), rect.bottom()};
-    const QString cls = classCombo_->currentText().trimmed();
-    in.cls = annotation::ObjectClass::named(cls.isEmpty() ? std::string("person") : cls.toStdString());
-    in.state = State::Accepted;
-    auto* cmd = new AddInstanceCommand(ws_->document(), in);
-    ws_->undoStack()->push(cmd);
-    canvas_->setSelectedBox(cmd->instanceId());
+    canvas_->setSelectedBox(editor_->addBox(currentImage(), rect, classCombo_->currentText()));
 }
 
 void MainWindow::linkPair(Id subject, Id object) {
-    const auto& doc = ws_->document();
-    const auto* s = doc.instance(subject);
-    const auto* o = doc.instance(object);
-    if (!s || !o) return;
-    if (!s->cls.is_person() && o->cls.is_person()) std::swap(subject, object), std::swap(s, o);
-    if (!s->cls.is_person()) {
-        statusBar()->showMessage(tr("A pair starts at a person."), 5000);
+    QString error;
+    const Id relation =
+        editor_->linkPair(currentImage(), subject, object, promptBar_->parsed(promptBar_->prompts()), &error);
+    if (!relation) {
+        if (!error.isEmpty()) statusBar()->showMessage(error, 5000);
         return;
     }
-    // The verb: the first prompt about this object's class, else the first prompt, else "interact".
-    std::string verb = "interact";
-    std::string prompt;
-    bool found = false;
-    for (const model::Prompt& parsed : promptBar_->parsed(promptBar_->prompts())) {
-        if (parsed.no_interaction) continue;
-        if (!found || parsed.applies_to(o->cls.resolved_coco80())) {
-            verb = model::relation_verb(parsed);
-            // The prompt only when it is about this object ("kick sports ball" is not the prompt of
-            // "kick" on a cup: that one is "kick cup", from madePairPrompt).
-            prompt = parsed.applies_to(o->cls.resolved_coco80()) ? parsed.text : std::string();
-            if (parsed.object_class >= 0 && parsed.applies_to(o->cls.resolved_coco80())) {
-                found = true;
-                break;
-            }
-            found = true;
-        }
-    }
-    annotation::Interaction in;
-    in.image = currentImage();
-    in.subject = subject;
-    in.object = object;
-    in.verb = verb;
-    in.hico_verb = annotation::HicoVocabulary::instance().verb_id(verb);
-    in.state = State::Accepted;
-    in.prompt = prompt.empty() ? analysis_->madePairPrompt(in).toStdString() : prompt;
-    if (const auto m = ws_->modelScore(currentImage(), subject, object, in.verb)) in.score = m->score; // scored when CLIP is loaded
-    auto* cmd = new AddInteractionCommand(ws_->document(), in);
-    ws_->undoStack()->push(cmd);
-    analysis_->scoreMadePair(cmd->interactionId());
-    selectInteraction(cmd->interactionId());
+    selectInteraction(relation);
     statusBar()->showMessage(tr("Pair added — press E to change its verb."), 5000);
 }
-
 void MainWindow::trainOnReviewed() {
     if (!analysis_->engineReady() || !analysis_->hasClip()) {
         showError(tr("Train on Reviewed Images"), tr("Training needs the CLIP model."), true);

@@ -17,6 +17,7 @@
 #include "inference_worker.h"
 #include "analysis_controller.h"
 #include "analysis_presenter.h"
+#include "annotation_editor.h"
 #include "inspector_data.h"
 #include "project_session.h"
 #include "selection_model.h"
@@ -209,6 +210,7 @@ private:
     InferenceThread* inference_;
     AnalysisController* analysis_;
     AnalysisPresenter presenter_;
+    AnnotationEditor* editor_;
     ImageCanvas* canvas_ = nullptr;
     PromptBar* promptBar_ = nullptr;
     QFrame* banner_ = nullptr;
