@@ -90,27 +90,30 @@ std::vector<float> spatial_encoding(const detect::Detection& h, const detect::De
     return f;
 }
 
+Pair pair_of(const std::vector<detect::Detection>& dets, const std::vector<detect::Pose>& poses,
+            const std::vector<int>& pose_of_detection, int human, int object, int width, int height) {
+    const auto h = static_cast<size_t>(human);
+    const detect::Pose* pose = nullptr;
+    if (h < pose_of_detection.size() && pose_of_detection[h] >= 0 &&
+        static_cast<size_t>(pose_of_detection[h]) < poses.size())
+        pose = &poses[static_cast<size_t>(pose_of_detection[h])];
+    Pair p;
+    p.human = human;
+    p.object = object;
+    p.spatial = spatial_encoding(dets[h], dets[static_cast<size_t>(object)], width, height, pose);
+    return p;
+}
+
 std::vector<Pair> build_pairs(const std::vector<detect::Detection>& dets, const std::vector<detect::Pose>& poses,
                               const std::vector<int>& pose_of_detection, int width, int height,
                               const PairBuildOptions& opt) {
     SelectedBoxes sel = select_boxes(dets, opt);
     std::vector<Pair> pairs;
     for (int h : sel.humans) {
-        const detect::Pose* pose = nullptr;
-        if (static_cast<size_t>(h) < pose_of_detection.size() && pose_of_detection[static_cast<size_t>(h)] >= 0 &&
-            static_cast<size_t>(pose_of_detection[static_cast<size_t>(h)]) < poses.size())
-            pose = &poses[static_cast<size_t>(pose_of_detection[static_cast<size_t>(h)])];
-        auto add = [&](int o) {
-            Pair p;
-            p.human = h;
-            p.object = o;
-            p.spatial = spatial_encoding(dets[static_cast<size_t>(h)], dets[static_cast<size_t>(o)], width, height, pose);
-            pairs.push_back(std::move(p));
-        };
-        for (int o : sel.objects) add(o);
+        for (int o : sel.objects) pairs.push_back(pair_of(dets, poses, pose_of_detection, h, o, width, height));
         if (opt.human_human)
             for (int o : sel.humans)
-                if (o != h) add(o);
+                if (o != h) pairs.push_back(pair_of(dets, poses, pose_of_detection, h, o, width, height));
     }
     return pairs;
 }

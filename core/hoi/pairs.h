@@ -43,6 +43,11 @@ std::vector<int> match_poses(const std::vector<detect::Detection>& dets, const s
 std::vector<float> spatial_encoding(const detect::Detection& human, const detect::Detection& object,
                                     int width, int height, const detect::Pose* pose);
 
+// The pair (human, object), indices into dets, with its spatial encoding (with the human's matched
+// pose when it has one).
+Pair pair_of(const std::vector<detect::Detection>& dets, const std::vector<detect::Pose>& poses,
+            const std::vector<int>& pose_of_detection, int human, int object, int width, int height);
+
 // All pairs, in order: for each selected human (by score), its objects (by score) then the other
 // humans (by score). Fills Pair::spatial.
 std::vector<Pair> build_pairs(const std::vector<detect::Detection>& dets, const std::vector<detect::Pose>& poses,
