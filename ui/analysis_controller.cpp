@@ -98,6 +98,7 @@ AnalysisController::AnalysisController(Workspace* ws, SelectionModel* selection,
     connect(w, &InferenceWorker::trained, this, [this](int, bool ok, bool cancelled, const QString& text) {
         if (ok || cancelled) Q_EMIT message(text, 10000);
         else Q_EMIT warning(tr("Training Failed"), text);
+        if (ok) Q_EMIT headTrained(trainingOut_);
     });
     // The labelling loop: every undo-stack step (an edit, its undo or redo) may change the decided
     // pairs; a new analysis of an image changes the pair indices its examples refer to.
@@ -440,6 +441,7 @@ void AnalysisController::submitRescore() {
 }
 
 void AnalysisController::train(const QString& out, int epochs) {
+    trainingOut_ = out;
     addJob(worker_->submitTrain(ws_->toProject(), ws_->imageDir(), out, epochs));
 }
 

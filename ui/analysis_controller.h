@@ -108,6 +108,8 @@ Q_SIGNALS:
     void relevanceArrived(hoi::annotation::Id image);
     void inspectionArrived(hoi::annotation::Id image);
     void madePairScored(hoi::annotation::Id relation);
+    // Train on Reviewed Images wrote its head to `path`.
+    void headTrained(const QString& path);
 
 private:
     void onImageAnalysed(int job, qint64 image, AnalysisPtr analysis);
@@ -160,6 +162,7 @@ private:
     QSet<int> rescoreJobs_;       // background re-scoring after a review
     bool rescorePending_ = false; // another review came while one ran: re-score again after it
     QSet<Id> attached_;           // images whose analysis only attached (MergeMode::Attach)
+    QString trainingOut_;         // where the running training writes its head
 };
 
 } // namespace hoi::ui

@@ -136,6 +136,8 @@ void InferenceWorker::runLoad(int job, model::EngineOptions options) {
         engine_ = std::make_unique<model::Engine>(options);
         QString desc = QString::fromStdString(engine_->detector_name());
         if (engine_->has_clip()) desc += QStringLiteral(" + CLIP (%1)").arg(QFileInfo(QString::fromStdString(options.clip_path)).fileName());
+        if (engine_->has_clip() && !options.weights_path.empty())
+            desc += tr(" + trained head (%1)").arg(QFileInfo(QString::fromStdString(options.weights_path)).fileName());
         Q_EMIT engineReady(engine_->has_clip(), desc);
     } catch (const std::exception& e) {
         engine_.reset();

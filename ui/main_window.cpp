@@ -655,6 +655,14 @@ void MainWindow::buildMenus() {
     trainAct_ = analysis->addAction(tr("&Train on Reviewed Images"), this, &MainWindow::trainOnReviewed);
     trainAct_->setObjectName(QStringLiteral("trainAction"));
     trainAct_->setStatusTip(tr("Train the model's head on the pairs you accepted, rejected or re-verbed; saved beside the project"));
+    useHeadAct_ = analysis->addAction(tr("&Use Trained Head"));
+    useHeadAct_->setObjectName(QStringLiteral("useHeadAction"));
+    useHeadAct_->setCheckable(true);
+    useHeadAct_->setStatusTip(tr("Score with the head trained on this project's reviews (off: the untrained, training-free head)"));
+    connect(useHeadAct_, &QAction::triggered, this, [this](bool on) {
+        session_->setProjectHead(on ? headPath() : QString());
+        applyProjectHead();
+    });
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(shortcutsAct_);
     help->addAction(aboutAct_);
@@ -733,6 +741,11 @@ void MainWindow::connectAnalysis() {
         refreshInspector();
         if (tile_ != AnalysisPresenter::kNoTile) refreshHeatmap();
     });
+    connect(analysis_, &AnalysisController::headTrained, this, [this](const QString& path) {
+        // The project remembers the head (a change of the project) and scores with it from now on.
+        session_->setProjectHead(path);
+        applyProjectHead();
+    });
     connect(analysis_, &AnalysisController::madePairScored, this, [this](Id relation) {
         if (relation == selectedInteraction()) refreshInspector();
     });
@@ -759,8 +772,25 @@ void MainWindow::startEngine() {
         // (Engine::inspect), not kept for every image of a batch.
         eo.keep_layer_attention = false;
     }
+    eo.weights_path = engineHead().toStdString();
+    const QString wanted = session_->projectHead();
+    if (!wanted.isEmpty() && eo.weights_path.empty())
+        showBanner(tr("The project's trained head %1 is missing: scoring with the untrained one.")
+                       .arg(QFileInfo(wanted).fileName().toHtmlEscaped()),
+                   true);
     engineLabel_->setText(tr("Loading models…"));
+    engineStarted_ = true;
     analysis_->startEngine(eo);
+}
+
+QString MainWindow::engineHead() const {
+    const QString head = session_->projectHead();
+    return !head.isEmpty() && QFileInfo(head).isFile() ? head : QString();
+}
+
+void MainWindow::applyProjectHead() {
+    if (engineStarted_ && engineHead().toStdString() != analysis_->engineOptions().weights_path) startEngine();
+    updateActions();
 }
 
 // ---- settings ----------------------------------------------------------------------------------
@@ -920,6 +950,7 @@ void MainWindow::adoptProject(annotation::Project project, const QString& path, 
     // The project's score filter comes back with it (saving writes what the slider shows).
     if (auto it = ws_->settings().thresholds.find("pair"); it != ws_->settings().thresholds.end())
         threshold_->setValue(int(std::lround(it->second * 100)));
+    applyProjectHead(); // the project's trained head (or none) before its first image is analysed
     if (!ws_->document().images().empty()) setCurrentImage(ws_->document().images().front().id);
     updateTitle();
 }
@@ -930,6 +961,7 @@ bool MainWindow::importAnnotations(annotation::Project project, const QString& p
     project.settings.image_dir = imageDir.toStdString();
     ws_->loadProject(std::move(project), QString(), imageDir);
     ws_->setModified(true);
+    applyProjectHead();
     if (!ws_->document().images().empty()) setCurrentImage(ws_->document().images().front().id);
     statusBar()->showMessage(tr("Imported %1 (%2 images)").arg(QFileInfo(path).fileName()).arg(ws_->document().images().size()), 8000);
     return true;
@@ -1476,6 +1508,11 @@ void MainWindow::updateActions() {
     analyseAllAct_->setEnabled(analysis_->engineReady() && hasDoc);
     cancelAct_->setEnabled(analysis_->busy());
     canvas_->setEditable(img != nullptr);
+    if (useHeadAct_) {
+        const bool has = !headPath().isEmpty() && QFileInfo(headPath()).isFile();
+        useHeadAct_->setEnabled(has || !session_->projectHead().isEmpty());
+        useHeadAct_->setChecked(!session_->projectHead().isEmpty());
+    }
 }
 
 void MainWindow::updateCounts() {

@@ -177,6 +177,11 @@ private:
     void readSettings();
     void writeSettings();
     void startEngine();
+    // Restarts the engine when the head the project uses (ProjectSession::projectHead) is not the
+    // one it runs with.
+    void applyProjectHead();
+    // The head file the engine should load: the project's, when it exists ("" otherwise).
+    QString engineHead() const;
     bool maybeSave();
     void updateTitle();
     void updateActions();
@@ -244,6 +249,8 @@ private:
     QAction *zoomInAct_, *zoomOutAct_, *zoomFitAct_, *zoomActualAct_, *heatmapAct_;
     QAction *selectToolAct_, *boxToolAct_, *linkToolAct_;
     QAction* trainAct_ = nullptr;
+    QAction* useHeadAct_ = nullptr;
+    bool engineStarted_ = false;
     QAction *analyseAct_, *analyseAllAct_, *cancelAct_, *shortcutsAct_, *aboutAct_, *prefsAct_;
     QAction* evaluateAct_ = nullptr;
     QPointer<EvaluationDialog> evalDialog_;

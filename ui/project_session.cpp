@@ -45,6 +45,33 @@ QString ProjectSession::headPath() const {
     return fi.dir().filePath(fi.completeBaseName() + QStringLiteral(".head.safetensors"));
 }
 
+QString ProjectSession::projectHead() const {
+    const auto it = ws_->settings().models.find("head");
+    if (it == ws_->settings().models.end() || it->second.empty()) return {};
+    const QString p = QString::fromStdString(it->second);
+    if (QFileInfo(p).isAbsolute()) return p;
+    const QString base = ws_->projectPath().isEmpty() ? ws_->imageDir() : QFileInfo(ws_->projectPath()).absolutePath();
+    return QDir(base).filePath(p);
+}
+
+bool ProjectSession::setProjectHead(const QString& path) {
+    auto& models = ws_->settings().models;
+    std::string value;
+    if (!path.isEmpty()) {
+        const QString base = ws_->projectPath().isEmpty() ? QString() : QFileInfo(ws_->projectPath()).absolutePath();
+        const QString rel = base.isEmpty() ? QString() : QDir(base).relativeFilePath(QFileInfo(path).absoluteFilePath());
+        value = (!rel.isEmpty() && !rel.startsWith(QLatin1String("..")) ? rel : QFileInfo(path).absoluteFilePath()).toStdString();
+    }
+    const auto it = models.find("head");
+    const std::string old = it == models.end() ? std::string() : it->second;
+    if (old == value) return false;
+    if (value.empty()) models.erase("head");
+    else models["head"] = value;
+    ws_->setModified(true);
+    scheduleAutosave();
+    return true;
+}
+
 // ---- reading -----------------------------------------------------------------------------------
 
 std::optional<ProjectSession::Opened> ProjectSession::readProject(const QString& path, QString* error) {

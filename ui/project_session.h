@@ -43,6 +43,12 @@ public:
     QString untitledProjectPath() const;  // where an untitled session's recovery is kept
     QString recoveryPath() const;         // the current project's (or the untitled) recovery file
     QString headPath() const;             // PROJECT.head.safetensors ("" without a project file)
+    // The trained head the project uses (its settings' models["head"], resolved against the
+    // project's folder); "" = the untrained head.
+    QString projectHead() const;
+    // Records the head the project uses (relative to the project's folder when inside it; "" =
+    // untrained). A change of the project: it becomes modified. False when nothing changed.
+    bool setProjectHead(const QString& path);
 
     // ---- reading -------------------------------------------------------------------------------
     struct Opened {

@@ -241,6 +241,33 @@ private Q_SLOTS:
         QVERIFY2(error.contains(QLatin1String("broken.json")), qPrintable(error));
     }
 
+    void projectRemembersItsHead() {
+        QTemporaryDir dir;
+        Workspace ws;
+        ws.loadProject(oneImageProject(), QString(), dir.path());
+        ProjectSession s(&ws, options(Policy::Discard));
+        QString error;
+        addBox(ws, 10);
+        QVERIFY(s.save(dir.filePath("p.hoiproj"), &error));
+        QVERIFY(s.projectHead().isEmpty());
+        QVERIFY(s.setProjectHead(s.headPath()));
+        QVERIFY(ws.isModified());
+        QCOMPARE(ws.settings().models.at("head"), std::string("p.head.safetensors")); // relative: the project moves with it
+        QCOMPARE(s.projectHead(), dir.filePath("p.head.safetensors"));
+        QVERIFY(!s.setProjectHead(s.headPath())); // unchanged
+        QVERIFY(s.save(dir.filePath("p.hoiproj"), &error));
+        QCOMPARE(hoi::annotation::load_project(dir.filePath("p.hoiproj").toStdString()).settings.models.at("head"),
+                 std::string("p.head.safetensors"));
+        // A head outside the project's folder is kept by its absolute path.
+        QTemporaryDir other;
+        QVERIFY(s.setProjectHead(other.filePath("h.safetensors")));
+        QCOMPARE(s.projectHead(), other.filePath("h.safetensors"));
+        // Back to the untrained head.
+        QVERIFY(s.setProjectHead(QString()));
+        QVERIFY(!ws.settings().models.count("head"));
+        QVERIFY(s.projectHead().isEmpty());
+    }
+
     void recentListIsNewestFirstAndBounded() {
         Workspace ws;
         ProjectSession s(&ws, options(Policy::Discard));
