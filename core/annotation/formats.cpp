@@ -20,22 +20,54 @@ std::string_view format_name(Format f) {
     case Format::Coco: return "coco";
     case Format::Csv: return "csv";
     case Format::Project: return "project";
+    case Format::Vcoco: return "vcoco";
     }
     return "project";
 }
 
 Format parse_format(std::string_view name) {
-    for (Format f : {Format::Hico, Format::Instances, Format::Coco, Format::Csv, Format::Project})
+    for (Format f : {Format::Hico, Format::Vcoco, Format::Instances, Format::Coco, Format::Csv, Format::Project})
         if (format_name(f) == name) return f;
     throw_usage("unknown annotation format '" + std::string(name) +
-                "' (expected one of: hico, instances, coco, csv, project)");
+                "' (expected one of: hico, vcoco, instances, coco, csv, project)");
 }
+
+namespace {
+
+// Whether `key` appears followed by ':' and a value starting with `value` (whitespace allowed).
+bool has_value(std::string_view text, std::string_view key, std::string_view value) {
+    for (size_t at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
+        size_t j = at + key.size();
+        while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+        if (j >= text.size() || text[j] != ':') continue;
+        ++j;
+        while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+        if (text.substr(j, value.size()) != value) continue;
+        const size_t end = j + value.size();
+        if (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.')) continue;
+        return true;
+    }
+    return false;
+}
+
+// A JSON list in the V-COCO layout rather than HICO-DET's: no key only HICO-DET has
+// ("hoi_category_id", "free_hoi_annotation"), and a key or value only V-COCO has: "hoi_prediction",
+// an object_id of -1 (a role without object), or a category_id of 0 (HICO-DET's verb and COCO-91
+// box ids start at 1; V-COCO's verb class 0 is hold_obj).
+bool looks_like_vcoco(std::string_view text) {
+    auto has = [&](std::string_view key) { return text.find(key) != std::string_view::npos; };
+    if (has("\"hoi_category_id\"") || has("\"free_hoi_annotation\"")) return false;
+    return has("\"hoi_prediction\"") || has_value(text, "\"object_id\"", "-1") ||
+           has_value(text, "\"category_id\"", "0");
+}
+
+} // namespace
 
 Format detect_format(std::string_view text) {
     size_t i = 0;
     if (text.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
     while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i < text.size() && text[i] == '[') return Format::Hico;
+    if (i < text.size() && text[i] == '[') return looks_like_vcoco(text.substr(i)) ? Format::Vcoco : Format::Hico;
     if (i < text.size() && text[i] == '{') {
         // Look at the top-level keys without parsing the whole file twice: cheap substring checks
         // are enough to pick a reader; the reader then checks everything.
@@ -119,7 +151,7 @@ ExportSelection select_for_export(const Document& doc, ExportReport& report, Id 
             report.reject_interaction(false);
             continue;
         }
-        if (!kept.count(x.subject) || !kept.count(x.object)) {
+        if (!kept.count(x.subject) || (x.object && !kept.count(x.object))) { // object 0: none
             report.reject_interaction(true);
             continue;
         }
@@ -139,6 +171,7 @@ Project run_import(std::string_view text, Format format, Problems& problems, con
         case Format::Coco: p = import_coco(text, problems); break;
         case Format::Csv: p = import_csv(text, problems); break;
         case Format::Project: p = import_project(text, problems); break;
+        case Format::Vcoco: p = import_vcoco(text, problems); break;
         }
     } catch (const Error& e) {
         if (e.kind() == ErrorKind::Model) throw; // missing resources: not a problem of the file
@@ -203,7 +236,7 @@ Project scoped(const Project& project, ExportScope scope, ExportReport& r) {
             continue;
         }
         used.insert(x.subject);
-        used.insert(x.object);
+        if (x.object) used.insert(x.object);
         interactions.push_back(x);
     }
     for (const Instance& x : doc.instances()) {
@@ -237,6 +270,7 @@ std::string export_text(const Project& project, Format format, ExportReport* rep
         case Format::Coco: return detail::export_coco(p, r);
         case Format::Csv: return detail::export_csv(p, r);
         case Format::Project: return detail::export_project(p, r);
+        case Format::Vcoco: return detail::export_vcoco(p, r);
         }
     } catch (const nlohmann::json::exception& e) {
         // Only reachable with text that is not UTF-8 (importers and the GUI never produce it).
