@@ -7,6 +7,7 @@
 #include <QtTest>
 
 #include "annotation_fixtures.h"
+#include "annotation/coco_classes.h"
 #include "annotation/formats.h"
 #include "annotation/vcoco_format.h"
 #include "annotation/vcoco_vocabulary.h"
