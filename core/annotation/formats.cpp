@@ -34,31 +34,14 @@ Format parse_format(std::string_view name) {
 
 namespace {
 
-// Whether `key` appears followed by ':' and a value starting with `value` (whitespace allowed).
-bool has_value(std::string_view text, std::string_view key, std::string_view value) {
-    for (size_t at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
-        size_t j = at + key.size();
-        while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
-        if (j >= text.size() || text[j] != ':') continue;
-        ++j;
-        while (j < text.size() && std::isspace(static_cast<unsigned char>(text[j]))) ++j;
-        if (text.substr(j, value.size()) != value) continue;
-        const size_t end = j + value.size();
-        if (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.')) continue;
-        return true;
-    }
-    return false;
-}
-
-// A JSON list in the V-COCO layout rather than HICO-DET's: no key only HICO-DET has
-// ("hoi_category_id", "free_hoi_annotation"), and a key or value only V-COCO has: "hoi_prediction",
-// an object_id of -1 (a role without object), or a category_id of 0 (HICO-DET's verb and COCO-91
-// box ids start at 1; V-COCO's verb class 0 is hold_obj).
+// A JSON list in the V-COCO layout rather than HICO-DET's: relations ("subject_id", or
+// "hoi_prediction") and no key only HICO-DET has: QPIC's HICO-DET files give every relation a
+// "hoi_category_id", HOI Studio's always have "free_hoi_annotation". (A file without relations is
+// read the same either way.)
 bool looks_like_vcoco(std::string_view text) {
     auto has = [&](std::string_view key) { return text.find(key) != std::string_view::npos; };
     if (has("\"hoi_category_id\"") || has("\"free_hoi_annotation\"")) return false;
-    return has("\"hoi_prediction\"") || has_value(text, "\"object_id\"", "-1") ||
-           has_value(text, "\"category_id\"", "0");
+    return has("\"hoi_prediction\"") || has("\"subject_id\"");
 }
 
 } // namespace

@@ -58,9 +58,9 @@ enum class Format { Hico, Instances, Coco, Csv, Project, Vcoco };
 std::string_view format_name(Format format); // "hico", "instances", "coco", "csv", "project", "vcoco"
 // Parses a format name; throws hoi::Error(Usage) naming the known formats.
 Format parse_format(std::string_view name);
-// Guesses the format of a file's content (JSON list -> hico, or vcoco when it has no HICO-DET key
-// ("hoi_category_id", "free_hoi_annotation") and a V-COCO mark: "hoi_prediction", an object_id
-// of -1 or a category_id of 0; object with "schema_version" ->
+// Guesses the format of a file's content (JSON list -> hico, or vcoco when it has relations
+// ("subject_id", "hoi_prediction") but no HICO-DET key ("hoi_category_id", which QPIC's HICO-DET
+// files give every relation, "free_hoi_annotation", which HOI Studio's always have); object with "schema_version" ->
 // project, "annotation"+"filenames" -> instances, "images"+"annotations" -> coco, else csv).
 Format detect_format(std::string_view text);
 

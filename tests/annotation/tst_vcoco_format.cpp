@@ -207,9 +207,15 @@ void TstVcocoFormat::detectedByContent() {
     // HICO-DET files stay HICO-DET: their own keys, and nothing V-COCO only.
     const Project rich = hoi::test::rich_project();
     QCOMPARE(int(detect_format(export_text(rich, Format::Hico))), int(Format::Hico));
-    QCOMPARE(int(detect_format(R"([{"file_name": "a.jpg", "annotations": [{"bbox": [0, 0, 1, 1], "category_id": 10}],
-                                    "hoi_annotation": [{"subject_id": 0, "object_id": 0, "category_id": 10}]}])")),
+    QCOMPARE(int(detect_format(R"([{"file_name": "a.jpg", "annotations": [{"bbox": [0, 0, 1, 1], "category_id": 1}],
+                                    "hoi_annotation": [{"subject_id": 0, "object_id": 0, "category_id": 10, "hoi_category_id": 5}]}])")),
              int(Format::Hico));
+    QCOMPARE(int(detect_format(R"([{"file_name": "a.jpg", "annotations": [], "hoi_annotation": [], "free_hoi_annotation": []}])")),
+             int(Format::Hico));
+    // A V-COCO file whose relations all have objects and no class 0 (kick_obj, catch_obj).
+    QCOMPARE(int(detect_format(R"([{"file_name": "a.jpg", "annotations": [{"bbox": [0, 0, 1, 1], "category_id": 1}, {"bbox": [0, 0, 1, 1], "category_id": 37}],
+                                    "hoi_annotation": [{"subject_id": 0, "object_id": 1, "category_id": 25}]}])")),
+             int(Format::Vcoco));
     QCOMPARE(int(parse_format("vcoco")), int(Format::Vcoco));
     QCOMPARE(std::string(format_name(Format::Vcoco)), std::string("vcoco"));
 }
