@@ -26,6 +26,7 @@ struct FormatInfo {
 };
 const FormatInfo kFormats[] = {
     {Format::Hico, QT_TRANSLATE_NOOP("ExportDialog", "HICO-DET JSON (QPIC / CDN / GEN-VLKT)")},
+    {Format::Vcoco, QT_TRANSLATE_NOOP("ExportDialog", "V-COCO JSON (QPIC / GEN-VLKT, 29 action classes)")},
     {Format::Instances, QT_TRANSLATE_NOOP("ExportDialog", "HICO-DET instances (fredzzhang/hicodet)")},
     {Format::Coco, QT_TRANSLATE_NOOP("ExportDialog", "COCO detection JSON (boxes only)")},
     {Format::Csv, QT_TRANSLATE_NOOP("ExportDialog", "CSV, one row per interaction")},

@@ -177,7 +177,7 @@ void ImageCanvas::layoutLabels() {
 void ImageCanvas::updatePairGeometry() {
     for (auto* it : pairItems_) {
         const BoxItem* s = boxItem(it->pair().subject);
-        const BoxItem* o = boxItem(it->pair().object);
+        const BoxItem* o = it->pair().object ? boxItem(it->pair().object) : s; // no object: at the subject
         if (!s || !o) {
             it->setVisible(false);
             continue;
@@ -641,7 +641,8 @@ void ImageCanvas::updateHover(const QPoint& viewPos) {
             if (pr.id == p) {
                 const CanvasBox* s = box(pr.subject);
                 const CanvasBox* o = box(pr.object);
-                text = tr("%1 — %2 — %3").arg(s ? s->label : QString(), pr.verb, o ? o->label : QString());
+                text = tr("%1 — %2 — %3").arg(s ? s->label : QString(), pr.verb,
+                                              o ? o->label : pr.object ? QString() : tr("(no object)"));
                 if (pr.score >= 0) text += tr("  (score %1)").arg(pr.score, 0, 'f', 3);
             }
     } else if (const CanvasBox* bx = box(b)) {

@@ -86,7 +86,9 @@ QModelIndex PairTableModel::indexOf(annotation::Id interaction, int column) cons
     return {};
 }
 
-QString PairTableModel::instanceName(annotation::Id instance) const { return names_.value(instance); }
+QString PairTableModel::instanceName(annotation::Id instance) const {
+    return instance ? names_.value(instance) : tr("(no object)"); // object 0: a relation of its subject alone
+}
 
 QVariant PairTableModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid()) return {};
@@ -103,7 +105,7 @@ QVariant PairTableModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::DisplayRole || role == Qt::EditRole) {
         switch (col) {
         case HumanColumn: return names_.value(in->subject);
-        case ObjectColumn: return names_.value(in->object);
+        case ObjectColumn: return instanceName(in->object);
         case VerbColumn: return verbDisplay(in->verb);
         case ScoreColumn:
             if (role == Qt::EditRole) return in->score ? *in->score : -1.0;
@@ -124,7 +126,7 @@ QVariant PairTableModel::data(const QModelIndex& index, int role) const {
     }
     if (role == Qt::TextAlignmentRole && col == ScoreColumn) return int(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::ToolTipRole) {
-        QString tip = tr("%1 — %2 — %3").arg(names_.value(in->subject), verbDisplay(in->verb), names_.value(in->object));
+        QString tip = tr("%1 — %2 — %3").arg(names_.value(in->subject), verbDisplay(in->verb), instanceName(in->object));
         if (!in->prompt.empty()) tip += tr("\nprompt: %1").arg(QString::fromStdString(in->prompt));
         return tip;
     }

@@ -33,7 +33,7 @@ public:
     QModelIndex indexOf(annotation::Id interaction, int column = 0) const;
     annotation::Id idAt(int row) const;
     // "person 1", "horse 2": the instance's class and its number among the image's boxes of that class.
-    QString instanceName(annotation::Id instance) const;
+    QString instanceName(annotation::Id instance) const; // "(no object)" for 0 (a subject-only relation)
 
 Q_SIGNALS:
     // The verb cell was edited (the caller pushes the undo command).

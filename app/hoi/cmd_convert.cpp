@@ -1,4 +1,4 @@
-// hoi convert — converts annotation files between formats (hico, instances, coco, csv, project).
+// hoi convert — converts annotation files between formats (hico, vcoco, instances, coco, csv, project).
 #include "cli.h"
 
 #include "annotation/formats.h"
@@ -27,7 +27,9 @@ static int cmd_convert(std::vector<std::string> argv) {
     Args args("convert", std::move(argv));
     args.description(
             "Converts an annotation file from one format to another.\n"
-            "Formats: hico (QPIC/CDN/GEN-VLKT HICO-DET JSON), instances (fredzzhang/hicodet\n"
+            "Formats: hico (QPIC/CDN/GEN-VLKT HICO-DET JSON), vcoco (QPIC/GEN-VLKT V-COCO JSON,\n"
+            "trainval_vcoco.json / test_vcoco.json: the 29 action classes; relations whose verb is\n"
+            "not one are left out and counted), instances (fredzzhang/hicodet\n"
             "instances_*.json), coco (COCO detection JSON, boxes only), csv (one row per\n"
             "interaction), project (HOI Studio project file). --from defaults to a guess from\n"
             "the content. What the target format cannot express is counted in the export\n"
@@ -82,6 +84,6 @@ static int cmd_convert(std::vector<std::string> argv) {
     return kOk;
 }
 
-HOI_REGISTER_COMMAND("convert", "convert annotations between hico, instances, coco, csv and project", cmd_convert);
+HOI_REGISTER_COMMAND("convert", "convert annotations between hico, vcoco, instances, coco, csv and project", cmd_convert);
 
 } // namespace hoi::cli

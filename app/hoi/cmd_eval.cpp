@@ -110,8 +110,8 @@ static int cmd_eval(std::vector<std::string> argv) {
             "--setting ko: Known-Object, each class counted only on the images whose ground truth\n"
             "has its object.\n"
             "--vcoco: V-COCO instead (GT and PRED in QPIC's test_vcoco.json layout, predictions with\n"
-            "a score per hoi_annotation entry): agent AP and role AP in scenarios 1 and 2, the rules\n"
-            "of s-gupta/v-coco's vsrl_eval.py.")
+            "a score per hoi_annotation entry, as hoi run --vcoco writes them): agent AP and role AP\n"
+            "in scenarios 1 and 2, the rules of s-gupta/v-coco's vsrl_eval.py.")
         .option("--gt", "GT", "ground-truth annotation file")
         .option("--pred", "PRED", "predictions file (every interaction with a score)")
         .option("--split", "NAME", "default (rare / non-rare), rf-uc, nf-uc, uo or uv (unseen / seen)")

@@ -39,7 +39,8 @@ static int cmd_run(std::vector<std::string> argv) {
     Args args("run", std::move(argv));
     args.description(
             "Detects people and objects, pairs them and scores every pair against the prompts with CLIP.\n"
-            "Writes HICO-DET predictions (QPIC layout, a JSON list sorted by image path) to --out and\n"
+            "Writes HICO-DET predictions (QPIC layout, a JSON list sorted by image path; with --vcoco\n"
+            "V-COCO's, the 29 classes' relations with their scores) to --out and\n"
             "metadata (prompts, model checksums, options, failed images) to OUT.meta.json. The file is\n"
             "rewritten atomically after every image: an interrupted run (Ctrl-C) leaves a valid file and\n"
             "running the same command again resumes (images already in OUT are skipped).\n"
@@ -48,6 +49,8 @@ static int cmd_run(std::vector<std::string> argv) {
         .option("--detector", "NAME", "detector: nanodet (default), centernet, or a model path")
         .option("--prompt", "TEXT", "an interaction, e.g. \"ride horse\" or \"hold_cup\"", true)
         .flag("--hico", "add the 600 HICO-DET classes as prompts")
+        .flag("--vcoco", "add the 29 V-COCO action classes as prompts and write OUT in the V-COCO layout "
+                         "(QPIC's test_vcoco.json with scores, what hoi eval --vcoco --pred reads)")
         .option("--out", "FILE", "prediction file (JSON)")
         .option("--shard", "K/N", "process only the K-th of N deterministic slices of the sorted images")
         .option("--alpha", "A", "weight of the pair feature against the whole image (default 0.7)")
@@ -71,7 +74,10 @@ static int cmd_run(std::vector<std::string> argv) {
         .positional("IMAGE|DIR", "image files or folders (scanned recursively)", 1);
     if (!args.parse()) return kOk;
     if (!args.has("--out")) throw_usage("--out FILE is required (see hoi run --help)");
-    if (!args.has("--prompt") && !args.has("--hico")) throw_usage("give at least one --prompt, or --hico");
+    if (!args.has("--prompt") && !args.has("--hico") && !args.has("--vcoco"))
+        throw_usage("give at least one --prompt, or --hico, or --vcoco");
+    if (args.has("--hico") && args.has("--vcoco"))
+        throw_usage("--hico and --vcoco write different layouts; give one of them");
 
     model::EngineOptions opt;
     opt.clip_path = clip::resolve_clip_path(args.get("--clip"));
@@ -92,13 +98,15 @@ static int cmd_run(std::vector<std::string> argv) {
     opt.pair_features = model::parse_pair_feature_mode(args.get("--pair-features", "masked"));
     model::BatchOptions bopt;
     bopt.min_score = static_cast<float>(args.get_double("--min-score", 0.0));
+    bopt.vcoco = args.has("--vcoco");
     const std::string attention_dir = args.get("--attention-dir");
     if (args.has("--relevance") && attention_dir.empty()) throw_usage("--relevance needs --attention-dir");
 
-    // Prompts: the HICO preset first, then the free prompts (duplicates of a HICO class dropped).
+    // Prompts: the HICO or V-COCO preset first, then the free prompts (duplicates of a preset's dropped).
     std::vector<model::Prompt> prompts;
     const auto& parser = model::PromptParser::instance();
     if (args.has("--hico")) prompts = parser.hico_prompts();
+    if (args.has("--vcoco")) prompts = model::PromptParser::vcoco_prompts();
     for (const auto& t : args.all("--prompt")) {
         model::Prompt p = parser.parse(t);
         bool dup = false;
@@ -182,7 +190,8 @@ static int cmd_run(std::vector<std::string> argv) {
             model::ImageAnalysis a = engine.analyse(path, prompts, {}, &g_cancel);
             nlohmann::json entry = model::prediction_entry(a, bopt);
             pairs += a.pairs.size();
-            interactions += entry["hoi_annotation"].size() + entry["free_hoi_annotation"].size();
+            for (const char* list : {"hoi_annotation", "free_hoi_annotation"})
+                if (auto it = entry.find(list); it != entry.end()) interactions += it->size();
             for (const auto& w : a.warnings) std::cerr << "hoi run: " << path << ": " << w << std::endl;
             if (!attention_dir.empty() && a.scored) {
                 for (size_t p = 0; p < a.pairs.size(); ++p) {
@@ -255,6 +264,6 @@ static int cmd_run(std::vector<std::string> argv) {
     return failed ? kInput : kOk;
 }
 
-HOI_REGISTER_COMMAND("run", "zero-shot HOI detection over images/folders -> HICO-DET predictions", cmd_run);
+HOI_REGISTER_COMMAND("run", "zero-shot HOI detection over images/folders -> HICO-DET (or V-COCO) predictions", cmd_run);
 
 } // namespace hoi::cli

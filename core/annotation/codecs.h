@@ -22,6 +22,9 @@ std::string export_coco(const Project& project, ExportReport& report);
 Project import_csv(std::string_view text, Problems& problems);
 std::string export_csv(const Project& project, ExportReport& report);
 
+Project import_vcoco(std::string_view text, Problems& problems);
+std::string export_vcoco(const Project& project, ExportReport& report);
+
 Project import_project(std::string_view text, Problems& problems);
 std::string export_project(const Project& project, ExportReport& report);
 

@@ -366,7 +366,7 @@ void Document::restore_instance(const RemovedInstance& r) {
         if (i.id <= 0 || i.id >= next_.interaction || interaction_pos_.count(i.id))
             throw_input("restore_instance: interaction id " + std::to_string(i.id) + " is in use");
         Id other = i.subject == x.id ? i.object : i.subject;
-        if (other != x.id && !instance_pos_.count(other))
+        if (other != x.id && other != 0 && !instance_pos_.count(other))
             throw_input("restore_instance: interaction " + std::to_string(i.id) + " refers to instance " +
                         std::to_string(other) + ", which is not in the document");
     }
@@ -418,11 +418,11 @@ std::optional<double> Document::set_instance_score(Id id, std::optional<double> 
 
 void Document::check_interaction(const Interaction& i, const char* what) const {
     const Instance* s = instance(i.subject);
-    const Instance* o = instance(i.object);
+    const Instance* o = i.object ? instance(i.object) : nullptr; // object 0: a relation without an object
     if (!s) throw_input(std::string(what) + ": no subject instance with id " + std::to_string(i.subject));
-    if (!o) throw_input(std::string(what) + ": no object instance with id " + std::to_string(i.object));
+    if (i.object && !o) throw_input(std::string(what) + ": no object instance with id " + std::to_string(i.object));
     if (i.subject == i.object) throw_input(std::string(what) + ": subject and object must be different instances");
-    if (s->image != o->image)
+    if (o && s->image != o->image)
         throw_input(std::string(what) + ": subject " + std::to_string(i.subject) + " and object " +
                     std::to_string(i.object) + " are in different images");
     if (i.image != 0 && i.image != s->image)

@@ -1,6 +1,6 @@
 #pragma once
 // The annotation document: images, instances (boxes with a class) and interactions
-// (subject instance, object instance, verb), each with a stable id and a review state.
+// (subject instance, object instance or none, verb), each with a stable id and a review state.
 //
 // Ids are positive 64-bit integers, unique per kind (image / instance / interaction) and never
 // reused within a document: every add_* hands out a fresh id from a per-kind counter that only
@@ -96,7 +96,8 @@ struct Interaction {
     Id id = 0;
     Id image = 0;   // the image of both instances (kept equal to theirs)
     Id subject = 0; // instance id (the human)
-    Id object = 0;  // instance id
+    Id object = 0;  // instance id; 0 = a relation without an object (V-COCO's "stand", or a role
+                    // whose object is not visible): consumers must not look it up as an instance
     std::string verb;            // free text; HICO verbs use HICO's spelling ("sit_on")
     int hico_verb = -1;          // 0-based HICO verb id (0..116) when the verb is one of HICO's, else -1
     std::optional<double> score; // model score; absent for interactions added by a person
@@ -188,8 +189,8 @@ public:
     State set_instance_state(Id instance, State state);        // returns the old state
     std::optional<double> set_instance_score(Id instance, std::optional<double> score);
 
-    // Adds an interaction between two distinct instances of the same image (interaction.id must
-    // be 0; interaction.image may be 0 and is filled in). Returns the id.
+    // Adds an interaction between two distinct instances of the same image, or of a subject alone
+    // (object 0) (interaction.id must be 0; interaction.image may be 0 and is filled in). Returns the id.
     Id add_interaction(Interaction interaction);
     RemovedInteraction remove_interaction(Id id);
     void restore_interaction(const RemovedInteraction& removed);

@@ -282,6 +282,10 @@ std::string export_csv(const Project& project, ExportReport& report) {
     std::unordered_map<Id, bool> image_used;
     for (const Interaction& x : doc.interactions()) {
         const Instance* h = doc.instance(x.subject);
+        if (!x.object) {
+            report.skip_interaction("no object (a relation of its subject alone): a CSV row needs an object box");
+            continue;
+        }
         const Instance* o = doc.instance(x.object);
         const Image* im = doc.image(x.image);
         auto num = [](double d) { return format_number(d); };

@@ -75,7 +75,8 @@ Project import_hico(std::string_view text, Problems& problems) {
 
         // Interactions: "hoi_annotation" (HICO classes) and "free_hoi_annotation" (verb text).
         struct Pending {
-            size_t subject, object;
+            size_t subject;
+            long long object; // -1: none
             std::string verb;
             int hico_verb;
             std::optional<double> score;
@@ -93,17 +94,22 @@ Project import_hico(std::string_view text, Problems& problems) {
                 if (!expect_object(hj, q, problems)) continue;
                 long long s = -1, o = -1;
                 bool ok = true;
-                auto read_index = [&](const char* key, long long& out) {
+                auto read_index = [&](const char* key, long long& out, long long min) {
                     const json* v = member(hj, key, q, problems);
                     if (!v) return false;
+                    if (min == -1 && v->is_number_integer() && v->get<long long>() == -1) {
+                        out = -1;
+                        return true;
+                    }
                     if (n == 0) {
                         problems.add(at(q, key), "refers to an annotation, but \"annotations\" is empty");
                         return false;
                     }
-                    return read_int(*v, at(q, key), problems, 0, n - 1, out);
+                    return read_int(*v, at(q, key), problems, min, n - 1, out);
                 };
-                ok &= read_index("subject_id", s);
-                ok &= read_index("object_id", o);
+                ok &= read_index("subject_id", s, 0);
+                // A free relation may have no object (object_id -1: V-COCO's "stand", a role without object).
+                ok &= read_index("object_id", o, free_verbs ? -1 : 0);
                 Pending pe{};
                 long long verb1 = 0, hoi1 = 0;
                 const json* hv = nullptr;
@@ -139,7 +145,7 @@ Project import_hico(std::string_view text, Problems& problems) {
                                         " (expected two different annotations)");
                     continue;
                 }
-                if (!instance_ok[static_cast<size_t>(s)] || !instance_ok[static_cast<size_t>(o)]) continue;
+                if (!instance_ok[static_cast<size_t>(s)] || (o >= 0 && !instance_ok[static_cast<size_t>(o)])) continue;
                 if (!free_verbs) {
                     const int verb = static_cast<int>(verb1 - 1);
                     const int obj80 = instances[static_cast<size_t>(o)].cls.coco80;
@@ -159,7 +165,7 @@ Project import_hico(std::string_view text, Problems& problems) {
                     pe.verb = vocab.verb_name(verb);
                 }
                 pe.subject = static_cast<size_t>(s);
-                pe.object = static_cast<size_t>(o);
+                pe.object = o; // -1: none
                 pending.push_back(pe);
             }
         };
@@ -176,7 +182,7 @@ Project import_hico(std::string_view text, Problems& problems) {
         for (const auto& pe : pending) {
             Interaction x;
             x.subject = ids[pe.subject];
-            x.object = ids[pe.object];
+            x.object = pe.object >= 0 ? ids[static_cast<size_t>(pe.object)] : 0;
             x.verb = pe.verb;
             x.hico_verb = pe.hico_verb;
             x.score = pe.score;
@@ -223,12 +229,12 @@ json image_entry(const Document& doc, const Image& im, const std::vector<const I
     json hois = json::array(), frees = json::array();
     for (const Interaction* x : relations) {
         auto s = index.find(x->subject), o = index.find(x->object);
-        if (s == index.end() || o == index.end()) {
+        if (s == index.end() || (x->object && o == index.end())) {
             report.skip_interaction("subject or object has a class outside COCO-80");
             continue;
         }
-        const Instance* object = doc.instance(x->object);
-        const int obj80 = object->cls.resolved_coco80();
+        const Instance* object = x->object ? doc.instance(x->object) : nullptr; // none: a free relation
+        const int obj80 = object ? object->cls.resolved_coco80() : -1;
         const int hoi = hico_hoi_of(*x, obj80);
         if (hoi < 0 && x->verb.empty()) {
             report.skip_interaction("no verb");
@@ -236,14 +242,14 @@ json image_entry(const Document& doc, const Image& im, const std::vector<const I
         }
         json h;
         h["subject_id"] = s->second;
-        h["object_id"] = o->second;
+        h["object_id"] = object ? static_cast<long long>(o->second) : -1LL;
         if (hoi >= 0) {
             const int verb = HicoVocabulary::instance().hoi(hoi).verb;
             h["category_id"] = verb + 1;
             h["hoi_category_id"] = hoi + 1;
         } else {
             h["verb"] = x->verb;
-            h["object"] = object->cls.label;
+            if (object) h["object"] = object->cls.label;
         }
         if (!x->prompt.empty()) h["prompt"] = x->prompt;
         if (x->score) h["score"] = hico_round_score(*x->score);

@@ -167,6 +167,10 @@ std::string export_instances(const Project& project, ExportReport& report) {
         json bh = json::array(), bo = json::array(), hoi = json::array(), obj = json::array(), verb = json::array();
         for (const Interaction* x : by_image[im.id]) {
             const Instance* s = inst[x->subject];
+            if (!x->object) {
+                report.skip_interaction("no object (a relation of its subject alone): not expressible in instances");
+                continue;
+            }
             const Instance* o = inst[x->object];
             int v = resolve_hico_verb(*x);
             if (v < 0) {

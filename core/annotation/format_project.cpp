@@ -231,10 +231,16 @@ Project import_project(std::string_view text, Problems& problems) {
                 ok = false;
             }
             bool refs = read_id(e, "subject", p, problems, x.subject);
-            refs &= read_id(e, "object", p, problems, x.object);
+            // "object": 0 = a relation without an object (document.h).
+            {
+                const json* v = member(e, "object", p, problems);
+                long long id = 0;
+                if (v && read_int(*v, at(p, "object"), problems, 0, kMaxId, id)) x.object = id;
+                else refs = false;
+            }
             if (refs) {
                 for (auto [key, id] : {std::pair<const char*, Id>{"subject", x.subject}, {"object", x.object}})
-                    if (!instance_ids.count(id)) {
+                    if (id != 0 && !instance_ids.count(id)) {
                         problems.add(at(p, key), "no instance with id " + std::to_string(id));
                         refs = false;
                     }
@@ -243,7 +249,7 @@ Project import_project(std::string_view text, Problems& problems) {
                 problems.add(p, "subject and object are the same instance " + std::to_string(x.subject));
                 refs = false;
             }
-            if (refs && image_of_instance.count(x.subject) && image_of_instance.count(x.object) &&
+            if (refs && x.object && image_of_instance.count(x.subject) && image_of_instance.count(x.object) &&
                 image_of_instance[x.subject] != image_of_instance[x.object]) {
                 problems.add(p, "subject " + std::to_string(x.subject) + " and object " + std::to_string(x.object) +
                                     " are in different images");

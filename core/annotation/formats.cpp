@@ -20,22 +20,37 @@ std::string_view format_name(Format f) {
     case Format::Coco: return "coco";
     case Format::Csv: return "csv";
     case Format::Project: return "project";
+    case Format::Vcoco: return "vcoco";
     }
     return "project";
 }
 
 Format parse_format(std::string_view name) {
-    for (Format f : {Format::Hico, Format::Instances, Format::Coco, Format::Csv, Format::Project})
+    for (Format f : {Format::Hico, Format::Vcoco, Format::Instances, Format::Coco, Format::Csv, Format::Project})
         if (format_name(f) == name) return f;
     throw_usage("unknown annotation format '" + std::string(name) +
-                "' (expected one of: hico, instances, coco, csv, project)");
+                "' (expected one of: hico, vcoco, instances, coco, csv, project)");
 }
+
+namespace {
+
+// A JSON list in the V-COCO layout rather than HICO-DET's: relations ("subject_id", or
+// "hoi_prediction") and no key only HICO-DET has: QPIC's HICO-DET files give every relation a
+// "hoi_category_id", HOI Studio's always have "free_hoi_annotation". (A file without relations is
+// read the same either way.)
+bool looks_like_vcoco(std::string_view text) {
+    auto has = [&](std::string_view key) { return text.find(key) != std::string_view::npos; };
+    if (has("\"hoi_category_id\"") || has("\"free_hoi_annotation\"")) return false;
+    return has("\"hoi_prediction\"") || has("\"subject_id\"");
+}
+
+} // namespace
 
 Format detect_format(std::string_view text) {
     size_t i = 0;
     if (text.substr(0, 3) == "\xEF\xBB\xBF") i = 3;
     while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-    if (i < text.size() && text[i] == '[') return Format::Hico;
+    if (i < text.size() && text[i] == '[') return looks_like_vcoco(text.substr(i)) ? Format::Vcoco : Format::Hico;
     if (i < text.size() && text[i] == '{') {
         // Look at the top-level keys without parsing the whole file twice: cheap substring checks
         // are enough to pick a reader; the reader then checks everything.
@@ -119,7 +134,7 @@ ExportSelection select_for_export(const Document& doc, ExportReport& report, Id 
             report.reject_interaction(false);
             continue;
         }
-        if (!kept.count(x.subject) || !kept.count(x.object)) {
+        if (!kept.count(x.subject) || (x.object && !kept.count(x.object))) { // object 0: none
             report.reject_interaction(true);
             continue;
         }
@@ -139,6 +154,7 @@ Project run_import(std::string_view text, Format format, Problems& problems, con
         case Format::Coco: p = import_coco(text, problems); break;
         case Format::Csv: p = import_csv(text, problems); break;
         case Format::Project: p = import_project(text, problems); break;
+        case Format::Vcoco: p = import_vcoco(text, problems); break;
         }
     } catch (const Error& e) {
         if (e.kind() == ErrorKind::Model) throw; // missing resources: not a problem of the file
@@ -203,7 +219,7 @@ Project scoped(const Project& project, ExportScope scope, ExportReport& r) {
             continue;
         }
         used.insert(x.subject);
-        used.insert(x.object);
+        if (x.object) used.insert(x.object);
         interactions.push_back(x);
     }
     for (const Instance& x : doc.instances()) {
@@ -237,6 +253,7 @@ std::string export_text(const Project& project, Format format, ExportReport* rep
         case Format::Coco: return detail::export_coco(p, r);
         case Format::Csv: return detail::export_csv(p, r);
         case Format::Project: return detail::export_project(p, r);
+        case Format::Vcoco: return detail::export_vcoco(p, r);
         }
     } catch (const nlohmann::json::exception& e) {
         // Only reachable with text that is not UTF-8 (importers and the GUI never produce it).

@@ -9,10 +9,20 @@
 //             category_id is a COCO-91 id (person = 1); verb category_id is 1..117 and hoi_category_id
 //             1..600 (the 0-based HICO ids + 1); subject_id / object_id index `annotations`.
 //             Relations HICO-DET cannot express (free verbs, pairs outside the 600 classes) go to
-//             free_hoi_annotation with their verb text ("object" is the object's class name) and are
+//             free_hoi_annotation with their verb text ("object" is the object's class name; a relation without
+//             an object has object_id -1 and no "object") and are
 //             read back from it. Ground truth and predictions (`hoi run`) share the layout: scores,
 //             prompts and states are kept. Boxes are written to 1/100 pixel, scores to 1e-6.
 //             The one home of these rules is annotation/hico_format.h.
+//   vcoco     V-COCO JSON as used by QPIC / GEN-VLKT (trainval_vcoco.json, test_vcoco.json): a list of
+//             {file_name, width?, height?, annotations: [{bbox: [x1,y1,x2,y2], category_id, score?}],
+//             hoi_annotation: [{subject_id, object_id, category_id, score?, prompt?}]}; box category_id a
+//             COCO-91 id, entry category_id one of the 29 verb classes 0..28 (hold_obj, stand, ...,
+//             annotation/vcoco_vocabulary.h), object_id -1 when the role has no object. Read into
+//             relations whose verb is the class name and, for object_id -1, with no object (object 0).
+//             Written from relations whose verb is a class name or a V-COCO action (hit / eat / cut:
+//             the class their prompt names); others are skipped and counted. Predictions
+//             (`hoi run --vcoco`) are the same layout with scores. The one home: annotation/vcoco_format.h.
 //   instances fredzzhang/hicodet instances_*.json: {annotation: [{boxes_h, boxes_o, hoi, object, verb}],
 //             filenames, size: [[w,h]], empty, objects, verbs, correspondence, rare, non_rare}; one
 //             entry per box pair, hoi / verb 0-based HICO ids, object a 0-based COCO-80 id.
@@ -44,11 +54,13 @@ namespace hoi::annotation {
 // Largest annotation or project file read: 512 MiB.
 constexpr size_t kMaxAnnotationFileBytes = size_t(512) << 20;
 
-enum class Format { Hico, Instances, Coco, Csv, Project };
-std::string_view format_name(Format format); // "hico", "instances", "coco", "csv", "project"
+enum class Format { Hico, Instances, Coco, Csv, Project, Vcoco };
+std::string_view format_name(Format format); // "hico", "instances", "coco", "csv", "project", "vcoco"
 // Parses a format name; throws hoi::Error(Usage) naming the known formats.
 Format parse_format(std::string_view name);
-// Guesses the format of a file's content (JSON list -> hico, object with "schema_version" ->
+// Guesses the format of a file's content (JSON list -> hico, or vcoco when it has relations
+// ("subject_id", "hoi_prediction") but no HICO-DET key ("hoi_category_id", which QPIC's HICO-DET
+// files give every relation, "free_hoi_annotation", which HOI Studio's always have); object with "schema_version" ->
 // project, "annotation"+"filenames" -> instances, "images"+"annotations" -> coco, else csv).
 Format detect_format(std::string_view text);
 

@@ -31,6 +31,7 @@ void for_each_pair(const annotation::Document& doc, const std::string& source, F
         for (const annotation::Interaction* x : doc.interactions_of(img.id)) {
             const size_t index = k++;
             if (!take(*x)) continue;
+            if (!x->object) continue; // a relation without an object: no HICO-DET class evaluates it
             const annotation::Instance* s = doc.instance(x->subject);
             const annotation::Instance* o = doc.instance(x->object);
             const std::string where =

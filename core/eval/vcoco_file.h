@@ -6,7 +6,9 @@
 // (annotation/vcoco_vocabulary.h); object_id -1 = the role has no object (and always for stand,
 // walk, run, smile). The ground-truth persons are the boxes with category_id 1; every one counts as
 // annotated (the layout does not keep V-COCO's unannotated persons, which vsrl_eval.py ignores).
-// Checked strictly (hoi::Error(Input) naming the file and the JSON path).
+// Checked strictly (hoi::Error(Input) naming the file and the JSON path). Parsed by the one parser
+// of the layout, annotation/vcoco_format.h (ReadMode::GroundTruth / Predictions), which the
+// annotation format "vcoco" (hoi convert, the GUI) reads through too.
 //
 // Predictions: the same layout (boxes under "annotations" or "predictions", entries under
 // "hoi_annotation" or "hoi_prediction", box category_id optional), each entry with a finite

@@ -1,6 +1,7 @@
 #include "hoi/batch.h"
 
 #include "annotation/hico_format.h"
+#include "annotation/vcoco_format.h"
 #include "hoi/analysis_merge.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
@@ -85,10 +86,11 @@ nlohmann::json prediction_entry(const ImageAnalysis& a, const BatchOptions& opt)
     MergePolicy policy;
     policy.min_score = opt.min_score;
     policy.all_detections = false; // the boxes of the pairs only
-    policy.no_interaction = true;  // HICO-DET classes too
+    policy.no_interaction = !opt.vcoco; // HICO-DET classes too (V-COCO has none)
     merge_analysis(a, doc, image, policy);
     annotation::ExportReport report;
-    nlohmann::json e = annotation::hico_image_entry(doc, image, report);
+    nlohmann::json e = opt.vcoco ? annotation::vcoco::vcoco_image_entry(doc, image, report)
+                                 : annotation::hico_image_entry(doc, image, report);
     // The run's own keys: the image's name (as HICO-DET tools match it) and path (the resume key).
     e["file_name"] = fs::path(a.image_path).filename().string();
     e["image_path"] = a.image_path;
@@ -128,6 +130,7 @@ nlohmann::json run_metadata(const Engine& engine, const EngineOptions& opt, cons
                        {"templates", opt.templates.empty() ? default_templates() : opt.templates},
                        {"pair_features", pair_feature_mode_name(opt.pair_features)}, {"min_score", bopt.min_score},
                        {"score", "s_h^lambda * s_o^lambda * (alpha * s_pair + (1 - alpha) * s_global)"}};
+    if (bopt.vcoco) meta["options"]["layout"] = "vcoco"; // (HICO-DET's, the default, is not written)
     if (auto head = engine.head_metadata(); !head.empty()) {
         // A trained head (hoi train): its scoring, the CLIP model, classes, split, epochs, data.
         nlohmann::json h(head);

@@ -38,6 +38,10 @@ std::vector<std::string> shard_slice(const std::vector<std::string>& sorted_path
 
 struct BatchOptions {
     float min_score = 0.0f; // interactions below are not written
+    // Entries in the V-COCO layout (annotation/vcoco_format.h, `hoi run --vcoco`) instead of
+    // HICO-DET's: relations whose verb is a V-COCO class, with their scores, as `hoi eval --vcoco`
+    // reads predictions; recorded in the metadata's options as "layout": "vcoco".
+    bool vcoco = false;
 };
 
 // "masked" / "crop", as --pair-features takes them; parse throws hoi::Error(Usage) for another word.
@@ -59,7 +63,7 @@ std::string input_hash(const std::string& path);
 // error naming it.
 void check_output_path(const std::string& out, const std::string& option = "--out");
 
-// One entry of the prediction file.
+// One entry of the prediction file (HICO-DET layout, or V-COCO's with BatchOptions::vcoco).
 nlohmann::json prediction_entry(const ImageAnalysis& a, const BatchOptions& opt);
 
 // The sidecar path of an output file.

@@ -1,5 +1,7 @@
 #include "hoi/prompt.h"
 
+#include "annotation/vcoco_vocabulary.h"
+
 #include "annotation/hico_vocabulary.h"
 
 #include "annotation/coco_classes.h"
@@ -193,7 +195,7 @@ int class_of_exact(const std::string& phrase) {
 
 std::string article_for(const std::string& object) {
     static const std::set<std::string> no_article = {"skis", "scissors", "broccoli", "people", "luggage",
-                                                     "cattle", "children", "men", "women", "food", "water"};
+                                                     "cattle", "children", "men", "women", "food", "water", "something"};
     auto words = split_words(object);
     if (words.empty()) return "";
     if (determiners().count(words.front())) return "";
@@ -242,6 +244,7 @@ std::string object_article(const std::string& object) { return article_for(objec
 
 std::string interaction_phrase(const Prompt& p) {
     if (p.no_interaction) return "person and " + article_for(p.object) + p.object;
+    if (p.object.empty()) return "person " + p.verb_ing; // V-COCO's actions without an object ("person standing")
     return "person " + p.verb_ing + " " + article_for(p.object) + p.object;
 }
 
@@ -438,6 +441,62 @@ std::vector<Prompt> PromptParser::hico_prompts() const {
         p.object_name = std::string(annotation::coco80_names()[static_cast<size_t>(h.object_coco80)]);
         p.verb_id = h.verb;
         p.hoi_id = h.id;
+        p.clip_text = render_template(default_templates()[0], interaction_phrase(p));
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+std::vector<Prompt> PromptParser::vcoco_prompts() {
+    // The phrase of each class: the action's gerund and what its role is (an object, an
+    // instrument), with no COCO class, so every pair is scored. Order: vcoco_vocabulary.h's.
+    struct Phrase {
+        const char* cls;
+        const char* verb_ing;
+        const char* object;
+    };
+    static const Phrase kPhrases[] = {
+            {"hold_obj", "holding", "something"},
+            {"stand", "standing", ""},
+            {"sit_instr", "sitting on", "something"},
+            {"ride_instr", "riding", "something"},
+            {"walk", "walking", ""},
+            {"look_obj", "looking at", "something"},
+            {"hit_instr", "hitting with", "something"},
+            {"hit_obj", "hitting", "something"},
+            {"eat_obj", "eating", "something"},
+            {"eat_instr", "eating with", "something"},
+            {"jump_instr", "jumping on", "something"},
+            {"lay_instr", "lying on", "something"},
+            {"talk_on_phone_instr", "talking on", "phone"},
+            {"carry_obj", "carrying", "something"},
+            {"throw_obj", "throwing", "something"},
+            {"catch_obj", "catching", "something"},
+            {"cut_instr", "cutting with", "something"},
+            {"cut_obj", "cutting", "something"},
+            {"run", "running", ""},
+            {"work_on_computer_instr", "working on", "computer"},
+            {"ski_instr", "skiing on", "skis"},
+            {"surf_instr", "surfing on", "surfboard"},
+            {"skateboard_instr", "skateboarding on", "skateboard"},
+            {"smile", "smiling", ""},
+            {"drink_instr", "drinking from", "something"},
+            {"kick_obj", "kicking", "something"},
+            {"point_instr", "pointing at", "something"},
+            {"read_obj", "reading", "something"},
+            {"snowboard_instr", "snowboarding on", "snowboard"},
+    };
+    const auto& classes = annotation::vcoco::verb_classes();
+    static_assert(sizeof(kPhrases) / sizeof(kPhrases[0]) == annotation::vcoco::kVerbClasses, "29 V-COCO classes");
+    std::vector<Prompt> out;
+    for (size_t k = 0; k < classes.size(); ++k) {
+        if (classes[k].name != kPhrases[k].cls) throw Error(ErrorKind::Internal, "V-COCO prompt table out of order");
+        Prompt p;
+        p.text = classes[k].name;
+        p.verb = classes[k].name;
+        p.verb_ing = kPhrases[k].verb_ing;
+        p.object = kPhrases[k].object;
+        p.object_name = p.object;
         p.clip_text = render_template(default_templates()[0], interaction_phrase(p));
         out.push_back(std::move(p));
     }

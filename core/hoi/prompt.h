@@ -48,6 +48,12 @@ public:
 
     // The 600 HICO-DET classes as prompts, in hoi_id order (the `--hico` preset).
     std::vector<Prompt> hico_prompts() const;
+    // The 29 V-COCO verb classes as prompts, in their order (the `--vcoco` preset,
+    // annotation/vcoco_vocabulary.h): text and verb are the class name ("hold_obj", "hit_instr",
+    // "stand"), so the relations they make carry it as their verb and the V-COCO writer finds the
+    // class and role; the CLIP sentence is a phrase of the action and its role ("person hitting with
+    // something", "person standing"); no COCO class, so every pair is scored.
+    static std::vector<Prompt> vcoco_prompts();
 
     // Gerund of a base verb phrase: "ride" -> "riding", "sit on" -> "sitting on",
     // "lie on" -> "lying on", "hop on" -> "hopping on", "make" -> "making", "see" -> "seeing".

@@ -71,6 +71,10 @@ LabelledSet read_labelled_set(const std::string& path, const std::string& image_
                 ++set.skipped["not reviewed (predicted)"];
                 continue;
             }
+            if (!r->object) {
+                ++set.skipped["no object (the pair classifier scores a person and an object)"];
+                continue;
+            }
             auto s = box_of.find(r->subject), o = box_of.find(r->object);
             if (s == box_of.end() || o == box_of.end()) {
                 ++set.skipped["a box is rejected or outside COCO-80"];

@@ -78,7 +78,7 @@ void TstCliAnnotation::convertReportsLostRelations() {
 
 void TstCliAnnotation::convertDetectsTheInputFormat() {
     for (const char* f : {"hico/pred.json", "instances/instances.json", "coco/coco.json", "csv/interactions.csv",
-                          "project/v2.hoiproj"}) {
+                          "project/v2.hoiproj", "vcoco/gt.json", "vcoco/pred.json"}) {
         auto r = hoi::test::run_hoi({"convert", "--to", "project", QString::fromStdString(seeds_ + "/" + f), path("x.hoiproj")});
         QVERIFY2(r.exit_code == 0, (std::string(f) + ": " + r.err).c_str());
         std::string fmt = std::string(f).substr(0, std::string(f).find('/'));

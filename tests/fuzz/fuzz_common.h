@@ -34,7 +34,7 @@ inline int run_importer(const uint8_t* data, size_t size, annotation::Format for
     }
     check(problems.empty(), "validate reported problems but import succeeded");
     const size_t n = p.document.interactions().size();
-    for (Format f : {Format::Hico, Format::Instances, Format::Coco, Format::Csv, Format::Project}) {
+    for (Format f : {Format::Hico, Format::Vcoco, Format::Instances, Format::Coco, Format::Csv, Format::Project}) {
         ExportReport report;
         std::string out;
         try {
@@ -56,14 +56,15 @@ inline int run_importer(const uint8_t* data, size_t size, annotation::Format for
         // The HICO-DET writer rounds (boxes to 1/100 pixel, scores to 1e-6) and puts the relations it
         // cannot give a HOI class into free_hoi_annotation: a file it wrote, read and written again,
         // is the same file.
-        if (f == Format::Hico) {
+        // The V-COCO writer writes numbers as they are: the same holds for it.
+        if (f == Format::Hico || f == Format::Vcoco) {
             std::string again;
             try {
                 again = export_text(q, f);
             } catch (const hoi::Error&) {
-                check(false, "export of a re-imported hico file failed");
+                check(false, "export of a re-imported hico or vcoco file failed");
             }
-            check(again == out, "a hico file read and written again changed");
+            check(again == out, "a hico or vcoco file read and written again changed");
         }
     }
     return 0;

@@ -25,7 +25,7 @@ private Q_SLOTS:
 void TstFuzzImporters::fuzz_data() {
     QTest::addColumn<QString>("format");
     QTest::addColumn<QString>("seeds");
-    for (const char* f : {"hico", "instances", "coco", "csv", "project"})
+    for (const char* f : {"hico", "vcoco", "instances", "coco", "csv", "project"})
         QTest::newRow(f) << QString(f) << QString(HOI_FUZZ_SEED_DIR) + "/" + f;
     for (const char* f : {"safetensors", "pt_archive", "tfjs_manifest", "image"})
         QTest::newRow(f) << QString(f) << QString(HOI_FUZZ_CORPUS_DIR) + "/" + f;

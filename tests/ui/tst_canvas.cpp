@@ -118,6 +118,27 @@ private Q_SLOTS:
         QCOMPARE(canvas_->selectedPair(), ItemId(0));
     }
 
+    // A relation without an object (V-COCO's "stand"; object 0) is drawn at its subject: its label
+    // shows there, a click selects it, hovering names no object, and nothing looks up box 0.
+    void subjectOnlyPairShowsAtItsSubject() {
+        CanvasBox h{1, QRectF(40, 50, 100, 200), "person 1", true};
+        CanvasBox o{2, QRectF(250, 150, 100, 80), "horse 1", false};
+        CanvasPair ride{10, 1, 2, "ride", 0.8, ReviewState::Predicted};
+        CanvasPair stand{11, 1, 0, "stand", 0.7, ReviewState::Predicted};
+        canvas_->setContent({h, o}, {ride, stand});
+        const QPoint label = canvas_->pairLabelViewPos(11);
+        QVERIFY(label.x() >= 0);
+        const QPoint centre = canvas_->viewPosOfImagePoint(QPointF(90, 150));
+        QVERIFY2((label - centre).manhattanLength() < 80, "the label sits at the subject's centre");
+        QSignalSpy spy(canvas_, &ImageCanvas::pairSelected);
+        QTest::mouseMove(canvas_->viewport(), label);
+        QTest::mouseClick(canvas_->viewport(), Qt::LeftButton, {}, label);
+        QCOMPARE(canvas_->selectedPair(), ItemId(11));
+        QTest::mouseMove(canvas_->viewport(), centre);
+        canvas_->setSelectedPair(10);
+        QCOMPARE(canvas_->selectedPair(), ItemId(10));
+    }
+
     void dragMovesBox() {
         QSignalSpy spy(canvas_, &ImageCanvas::boxGeometryEdited);
         const QPoint inside = canvas_->viewPosOfImagePoint(QPointF(300, 190));

@@ -13,6 +13,7 @@
 #include "annotation/hico_vocabulary.h"
 #include "edit_commands.h"
 #include "export_dialog.h"
+#include "io/atomic_file.h"
 #include "main_window.h"
 #include "test_util.h"
 #include "workspace.h"
@@ -114,6 +115,20 @@ private Q_SLOTS:
         dlg.setPath(dir.filePath("out.csv"));
         const auto csvReport = dlg.write();
         QCOMPARE(csvReport.interactions + csvReport.interactions_skipped, size_t(4));
+
+        // V-COCO: kick and catch are V-COCO actions (kick_obj, catch_obj); the free verb is not, so
+        // it is lost and said so; what is written opens again (detected as V-COCO).
+        dlg.setFormat(hoi::annotation::Format::Vcoco);
+        QCOMPARE(dlg.preview().interactions, size_t(2));
+        QCOMPARE(dlg.preview().interactions_lost(), size_t(1));
+        dlg.setPath(dir.filePath("out_vcoco.json"));
+        QCOMPARE(dlg.write().interactions, size_t(2));
+        const std::string vcocoText = hoi::io::read_file(dir.filePath("out_vcoco.json").toStdString());
+        QCOMPARE(int(hoi::annotation::detect_format(vcocoText)), int(hoi::annotation::Format::Vcoco));
+        std::set<std::string> vcocoVerbs;
+        for (const auto& in : hoi::annotation::import_text(vcocoText, hoi::annotation::Format::Vcoco).document.interactions())
+            vcocoVerbs.insert(in.verb);
+        QVERIFY(vcocoVerbs == (std::set<std::string>{"catch_obj", "kick_obj"}));
 
         dlg.setFormat(hoi::annotation::Format::Hico);
         dlg.setPath(dir.filePath("out.json"));

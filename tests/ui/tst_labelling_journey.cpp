@@ -308,6 +308,51 @@ private Q_SLOTS:
         QVERIFY(w.isWindowModified());
     }
 
+    // A V-COCO file (QPIC's layout) opens through the registry like any annotation file: a role
+    // without an object ("stand", object_id -1) is a subject-only relation, listed in the pair table
+    // with "(no object)" and drawn on the canvas at its person; selecting it and saving the project
+    // keep it.
+    void opensVcocoWithSubjectOnlyRelations() {
+        QTemporaryDir dir;
+        QVERIFY(copySample("messi5.jpg", dir.path()));
+        {
+            QFile f(dir.filePath("test_vcoco.json"));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(R"([{"file_name": "messi5.jpg",
+              "annotations": [{"bbox": [200, 30, 400, 330], "category_id": 1}, {"bbox": [400, 280, 450, 330], "category_id": 37}],
+              "hoi_annotation": [{"subject_id": 0, "object_id": 1, "category_id": 25},
+                                 {"subject_id": 0, "object_id": -1, "category_id": 1}]}])");
+        }
+        MainWindow::Options o = options(false);
+        o.autoAnalyse = false;
+        MainWindow w(o);
+        activate(w);
+        QVERIFY(w.openPaths({dir.filePath("test_vcoco.json"), dir.path()}));
+        waitIdle(w);
+        const auto& doc = w.workspace()->document();
+        QCOMPARE(doc.interactions().size(), size_t(2));
+        const hoi::annotation::Interaction& stand = doc.interactions()[1];
+        QCOMPARE(stand.verb, std::string("stand"));
+        QCOMPARE(stand.object, Id(0));
+        // The pair table lists both; the subject-only one says it has no object.
+        auto* model = w.pairModel();
+        QCOMPARE(model->rowCount(), 2);
+        QStringList objects;
+        for (int r = 0; r < model->rowCount(); ++r)
+            objects << model->data(model->index(r, PairTableModel::ObjectColumn)).toString();
+        QVERIFY2(objects.contains("(no object)"), qPrintable(objects.join(", ")));
+        // The canvas draws it (at the person) and selecting it works.
+        QVERIFY(w.canvas()->pairLabelViewPos(stand.id).x() >= 0);
+        w.canvas()->setSelectedPair(stand.id);
+        waitIdle(w);
+        QCOMPARE(w.canvas()->selectedPair(), ItemId(stand.id));
+        // Saved as a project and reopened: still there.
+        QVERIFY(w.saveProject(dir.filePath("v.hoiproj")));
+        const auto back = hoi::annotation::import_file(dir.filePath("v.hoiproj").toStdString(), hoi::annotation::Format::Project);
+        QCOMPARE(back.document.interactions().size(), size_t(2));
+        QCOMPARE(back.document.interactions()[1].object, Id(0));
+    }
+
     void recentFilesAndExportScope() {
         QTemporaryDir dir;
         QVERIFY(copySample("messi5.jpg", dir.path()));
