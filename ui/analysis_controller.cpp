@@ -102,8 +102,8 @@ AnalysisController::AnalysisController(Workspace* ws, SelectionModel* selection,
     });
     // The labelling loop: every undo-stack step (an edit, its undo or redo) may change the decided
     // pairs; a new analysis of an image changes the pair indices its examples refer to.
+    // (The latter in onImageAnalysed, which knows which job merged.)
     connect(ws_->undoStack(), &QUndoStack::indexChanged, this, [this] { syncAdapter(true); });
-    connect(ws_, &Workspace::analysisApplied, this, [this](Id image) { syncAdapter(false, image); });
 }
 
 AnalysisController::~AnalysisController() {
@@ -254,6 +254,14 @@ void AnalysisController::onImageAnalysed(int job, qint64 image, AnalysisPtr anal
         attached_.remove(image);
     }
     ws_->applyAnalysis(image, analysis, policy);
+    // The image's decided pairs now have model features: the adapter learns them. When that adds
+    // examples nobody just reviewed (a reopened project, an import), the other images follow at
+    // once, not at the next review (after a batch: once, at its end). A re-score's own merge never
+    // starts another.
+    if (syncAdapter(false, image) && !rescoreJobs_.contains(job)) {
+        if (batchJobs_.isEmpty()) scheduleRescore();
+        else rescoreAfterBatch_ = true;
+    }
     if (current) stale_.remove(image);
     else stale_.insert(image);
     if (batchJobs_.contains(job)) {
@@ -292,6 +300,10 @@ void AnalysisController::onJobFinished(int job, bool cancelled) {
     }
     const bool batch = batchJobs_.remove(job);
     jobImages_.erase(job);
+    if (batch && batchJobs_.isEmpty() && rescoreAfterBatch_) {
+        rescoreAfterBatch_ = false;
+        if (!cancelled) scheduleRescore();
+    }
     if (batch) {
         QString msg = cancelled ? tr("Analysis cancelled after %1 of %2 images.").arg(batchDone_).arg(batchTotal_)
                                 : tr("Analysed %1 in %2.")
@@ -337,8 +349,8 @@ InspectionPtr AnalysisController::inspection(Id image, int pair) {
 
 // ---- the labelling loop ------------------------------------------------------------------------
 
-void AnalysisController::syncAdapter(bool rescore, Id onlyImage) {
-    if (!engineReady_ || !hasClip_) return;
+bool AnalysisController::syncAdapter(bool rescore, Id onlyImage) {
+    if (!engineReady_ || !hasClip_) return false;
     const auto& doc = ws_->document();
     std::vector<const annotation::Interaction*> relations;
     if (onlyImage) {
@@ -403,6 +415,7 @@ void AnalysisController::syncAdapter(bool rescore, Id onlyImage) {
         changed = true;
     }
     if (changed && rescore) scheduleRescore();
+    return changed;
 }
 
 void AnalysisController::scheduleRescore() {

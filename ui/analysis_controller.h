@@ -82,7 +82,8 @@ public:
     // Makes the worker's adapter examples those of the document's decided relations (one per
     // decided pair with model features); after a person's edit (rescore) the unreviewed images
     // are re-scored in the background, the current one first. onlyImage: only that image changed.
-    void syncAdapter(bool rescore, Id onlyImage = 0);
+    // Returns whether the examples changed.
+    bool syncAdapter(bool rescore, Id onlyImage = 0);
     int adapterExamples() const { return int(adapterHeld_.size()); }
     // Analysis ▸ Train on Reviewed Images: the trainer on the worker, the head written to `out`.
     void train(const QString& out, int epochs);
@@ -162,6 +163,7 @@ private:
     QSet<int> rescoreJobs_;       // background re-scoring after a review
     bool rescorePending_ = false; // another review came while one ran: re-score again after it
     QSet<Id> attached_;           // images whose analysis only attached (MergeMode::Attach)
+    bool rescoreAfterBatch_ = false; // a batch brought examples: re-score once it ends
     QString trainingOut_;         // where the running training writes its head
 };
 

@@ -46,6 +46,18 @@ hoi::annotation::Project oneImageProject() {
     return p;
 }
 
+// A workspace with one image in a scratch folder and its session.
+struct Session {
+    QTemporaryDir dir;
+    Workspace ws;
+    ProjectSession s;
+    QString error;
+    explicit Session(Policy policy = Policy::Discard) : s(&ws, options(policy)) {
+        ws.loadProject(oneImageProject(), QString(), dir.path());
+    }
+    QString path(const char* name) const { return dir.filePath(QString::fromLatin1(name)); }
+};
+
 void clearUntitled(const ProjectSession& s) { hoi::annotation::RecoveryStore(s.untitledProjectPath().toStdString()).discard(); }
 
 } // namespace
@@ -56,10 +68,10 @@ private Q_SLOTS:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
 
     void saveMakesTheProjectFileAndCleans() {
-        QTemporaryDir dir;
-        Workspace ws;
-        ws.loadProject(oneImageProject(), QString(), dir.path());
-        ProjectSession s(&ws, options(Policy::Discard));
+        Session f;
+        QTemporaryDir& dir = f.dir;
+        Workspace& ws = f.ws;
+        ProjectSession& s = f.s;
         clearUntitled(s);
         addBox(ws, 10);
         QVERIFY(ws.isModified());
@@ -81,10 +93,10 @@ private Q_SLOTS:
     }
 
     void snapshotDecidesWhatIsWritten() {
-        QTemporaryDir dir;
-        Workspace ws;
-        ws.loadProject(oneImageProject(), QString(), dir.path());
-        ProjectSession s(&ws, options(Policy::Discard));
+        Session f;
+        QTemporaryDir& dir = f.dir;
+        Workspace& ws = f.ws;
+        ProjectSession& s = f.s;
         s.setSnapshot([&](const QString& path) {
             auto p = ws.toProject(path);
             p.settings.prompts = {"ride horse"};
@@ -98,10 +110,10 @@ private Q_SLOTS:
     }
 
     void autosaveWritesTheRecoveryFileAfterTheDebounce() {
-        QTemporaryDir dir;
-        Workspace ws;
-        ws.loadProject(oneImageProject(), QString(), dir.path());
-        ProjectSession s(&ws, options(Policy::Discard));
+        Session f;
+        QTemporaryDir& dir = f.dir;
+        Workspace& ws = f.ws;
+        ProjectSession& s = f.s;
         QString error;
         addBox(ws, 10);
         QVERIFY(s.save(dir.filePath("p.hoiproj"), &error));
@@ -213,10 +225,10 @@ private Q_SLOTS:
     }
 
     void readAnnotationsTellsProjectsAndErrorsApart() {
-        QTemporaryDir dir;
-        Workspace ws;
-        ws.loadProject(oneImageProject(), QString(), dir.path());
-        ProjectSession s(&ws, options(Policy::Discard));
+        Session f;
+        QTemporaryDir& dir = f.dir;
+        Workspace& ws = f.ws;
+        ProjectSession& s = f.s;
         QString error;
         // A project under another name goes to *projects.
         addBox(ws, 10);
@@ -242,10 +254,10 @@ private Q_SLOTS:
     }
 
     void projectRemembersItsHead() {
-        QTemporaryDir dir;
-        Workspace ws;
-        ws.loadProject(oneImageProject(), QString(), dir.path());
-        ProjectSession s(&ws, options(Policy::Discard));
+        Session f;
+        QTemporaryDir& dir = f.dir;
+        Workspace& ws = f.ws;
+        ProjectSession& s = f.s;
         QString error;
         addBox(ws, 10);
         QVERIFY(s.save(dir.filePath("p.hoiproj"), &error));
