@@ -190,4 +190,4 @@ QString errorMessage(const std::exception& e);
 Q_DECLARE_METATYPE(hoi::ui::AnalysisPtr)
 Q_DECLARE_METATYPE(hoi::ui::InspectionPtr)
 Q_DECLARE_METATYPE(hoi::ui::AttentionPtr)
-Q_DECLARE_METATYPE(hoi::ui::AdapterContributions)
+Q_DECLARE_METATYPE(hoi::ui::AdapterContributionItem)
