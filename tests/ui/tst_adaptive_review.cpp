@@ -344,6 +344,8 @@ private Q_SLOTS:
             QVERIFY2(std::abs(sum - d.adapter) < 1e-5, qPrintable(QStringLiteral("%1 vs %2").arg(sum).arg(d.adapter)));
             const auto& neg = d.examples[0].relation == onCopy2 ? d.examples[0] : d.examples[1];
             QVERIFY2(neg.label.endsWith(QStringLiteral("(messi5_q40.jpg)")), qPrintable(neg.label));
+            qInfo("examples behind the copy's adapter term %+.4f: %s %+.4f, %s %+.4f", d.adapter,
+                  qPrintable(d.examples[0].label), d.examples[0].term, qPrintable(d.examples[1].label), d.examples[1].term);
         }
 
         // Undo the rejection: its share is gone, the accepted one is the whole term again.

@@ -214,7 +214,14 @@ void InspectorWidget::drawExamples() {
     ImGui::Spacing();
     ImGui::TextUnformatted("Reviewed examples behind it");
     const float thumbH = 48.0f, maxW = 3 * thumbH; // drawn smaller than made: the dock is narrow
-    const float textX = maxW + ImGui::GetStyle().ItemSpacing.x + ImGui::GetStyle().WindowPadding.x;
+    auto thumbSize = [&](const QImage& t) {
+        if (t.isNull()) return ImVec2(thumbH, thumbH);
+        const ImVec2 size(thumbH * float(t.width()) / float(std::max(1, t.height())), thumbH);
+        return size.x > maxW ? ImVec2(maxW, thumbH * maxW / size.x) : size;
+    };
+    float column = 0; // the labels start right of the widest thumbnail
+    for (const auto& e : d.examples) column = std::max(column, thumbSize(e.thumbnail).x);
+    const float textX = ImGui::GetCursorPosX() + column + ImGui::GetStyle().ItemSpacing.x;
     for (int i = 0; i < d.examples.size(); ++i) {
         const InspectorData::Example& e = d.examples[i];
         ImGui::PushID(i);
@@ -222,8 +229,7 @@ void InspectorWidget::drawExamples() {
         QOpenGLTexture* tex = size_t(i) < exampleTextures_.size() ? exampleTextures_[size_t(i)].get() : nullptr;
         bool clicked = false;
         if (tex) {
-            ImVec2 size(thumbH * float(e.thumbnail.width()) / float(std::max(1, e.thumbnail.height())), thumbH);
-            if (size.x > maxW) size = ImVec2(maxW, thumbH * maxW / size.x);
+            const ImVec2 size = thumbSize(e.thumbnail);
             const ImTextureID id = reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex->textureId()));
             clicked = ImGui::ImageButton(id, size, ImVec2(0, 0), ImVec2(1, 1), 0);
             if (ImGui::IsItemHovered()) {
