@@ -213,7 +213,8 @@ void InspectorWidget::drawExamples() {
     }
     ImGui::Spacing();
     ImGui::TextUnformatted("Reviewed examples behind it");
-    const float thumbH = 48.0f, maxW = 3 * thumbH; // drawn smaller than made: the dock is narrow
+    // Drawn as made (ExampleThumbnails::kHeight), very wide pairs narrower: the dock is narrow.
+    const float thumbH = 72.0f, maxW = 2 * thumbH;
     auto thumbSize = [&](const QImage& t) {
         if (t.isNull()) return ImVec2(thumbH, thumbH);
         const ImVec2 size(thumbH * float(t.width()) / float(std::max(1, t.height())), thumbH);
