@@ -233,12 +233,7 @@ void InspectorWidget::drawExamples() {
             const ImVec2 size = thumbSize(e.thumbnail);
             const ImTextureID id = reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex->textureId()));
             clicked = ImGui::ImageButton(id, size, ImVec2(0, 0), ImVec2(1, 1), 0);
-            if (ImGui::IsItemHovered()) {
-                ImGui::BeginTooltip();
-                ImGui::Image(id, ImVec2(float(e.thumbnail.width()) * 2, float(e.thumbnail.height()) * 2));
-                ImGui::TextDisabled("click: open this example");
-                ImGui::EndTooltip();
-            }
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("click: open this example");
         } else {
             clicked = ImGui::Button("...", ImVec2(thumbH, thumbH));
             if (ImGui::IsItemHovered()) ImGui::SetTooltip("loading the picture; click: open this example");
