@@ -3,6 +3,7 @@
 #include <QHash>
 #include <cmath>
 
+#include "example_thumbnails.h"
 #include "plural.h"
 #include "selection_model.h"
 
@@ -41,12 +42,14 @@ detect::Detection detectionOf(const annotation::Instance& i) {
 } // namespace
 
 AnalysisController::AnalysisController(Workspace* ws, SelectionModel* selection, InferenceWorker* worker, QObject* parent)
-    : QObject(parent), ws_(ws), selection_(selection), worker_(worker), wsAlive_(ws), workerAlive_(worker) {
+    : QObject(parent), ws_(ws), selection_(selection), worker_(worker), wsAlive_(ws), workerAlive_(worker),
+      thumbnails_(new ExampleThumbnails(this)) {
     InferenceWorker* w = worker_;
     connect(w, &InferenceWorker::engineReady, this, [this](bool clip, const QString& desc) {
         engineReady_ = true;
         hasClip_ = clip;
         adapterHeld_.clear(); // a (re)loaded engine starts with an empty adapter
+        dropContributions();
         syncAdapter(false);
         Q_EMIT engineLoaded(clip, desc);
         const Id current = selection_->currentImage();
@@ -80,6 +83,35 @@ AnalysisController::AnalysisController(Workspace* ws, SelectionModel* selection,
         inspections_[{image, pair}] = ins;
         pendingInspect_.remove({image, pair});
         Q_EMIT inspectionArrived(image);
+    });
+    connect(w, &InferenceWorker::contributionsReady, this,
+            [this](int job, qint64 image, int, int, const AdapterContributions& items) {
+                const auto j = contributionJobs_.find(job);
+                if (j == contributionJobs_.end()) return; // asked before the examples or the analysis changed
+                const ContributionKey key = j->second;
+                contributionJobs_.erase(j);
+                // Tokens to the relations they were added for (the worker held exactly adapterHeld_'s
+                // examples when it answered: any change since dropped this job).
+                QHash<quint64, Id> relationOf;
+                for (const auto& [relation, e] : adapterHeld_) relationOf.insert(e.token, relation);
+                auto list = std::make_shared<QVector<Contribution>>();
+                for (const auto& c : items) {
+                    const auto r = relationOf.constFind(c.token);
+                    if (r == relationOf.constEnd()) continue;
+                    const auto& held = adapterHeld_.at(r.value());
+                    list->push_back({r.value(), held.image, c.similarity, c.term, held.positive});
+                }
+                contributions_[key] = std::move(list);
+                Q_EMIT contributionsArrived(image);
+            });
+    // A thumbnail is there: the images whose contributions list that relation.
+    connect(thumbnails_, &ExampleThumbnails::thumbnailReady, this, [this](qint64 relation) {
+        QSet<Id> images;
+        for (const auto& [key, list] : contributions_)
+            if (list)
+                for (const auto& c : *list)
+                    if (c.relation == relation) images.insert(std::get<0>(key));
+        for (Id image : std::as_const(images)) Q_EMIT contributionsArrived(image);
     });
     connect(w, &InferenceWorker::pairScored, this, [this](int, qint64, qint64 relation, const QString& prompt, double score) {
         const auto* in = ws_->document().interaction(relation);
@@ -217,6 +249,7 @@ void AnalysisController::cancel() {
     for (int job : std::as_const(jobs_)) cancelledJobs_.insert(job);
     // Inspections and relevance maps still queued are dropped with the rest: ask again later.
     pendingInspect_.clear();
+    dropContributions();
     for (auto it = relevance_.begin(); it != relevance_.end();) it = it->second ? std::next(it) : relevance_.erase(it);
     Q_EMIT message(tr("Cancelling…"), 3000);
 }
@@ -225,6 +258,8 @@ void AnalysisController::forgetImages() {
     stale_.clear();
     relevance_.clear();
     inspections_.clear();
+    dropContributions();
+    thumbnails_->clear();
 }
 
 void AnalysisController::onImageAnalysed(int job, qint64 image, AnalysisPtr analysis) {
@@ -274,6 +309,7 @@ void AnalysisController::onImageAnalysed(int job, qint64 image, AnalysisPtr anal
         it = std::get<0>(it->first) == image ? relevance_.erase(it) : std::next(it);
     for (auto it = inspections_.begin(); it != inspections_.end();)
         it = it->first.first == image ? inspections_.erase(it) : std::next(it);
+    dropContributions(image);
     Q_EMIT analysisMerged(image);
 }
 
@@ -293,6 +329,12 @@ void AnalysisController::onProgress(int job, const QString& stage, const QString
 
 void AnalysisController::onJobFinished(int job, bool cancelled) {
     jobs_.remove(job);
+    if (const auto j = contributionJobs_.find(job); j != contributionJobs_.end()) {
+        // Failed or cancelled: not asked again for this analysis (an empty list), unless cancelled.
+        if (cancelled) contributions_.erase(j->second);
+        else contributions_[j->second] = std::make_shared<QVector<Contribution>>();
+        contributionJobs_.erase(j);
+    }
     cancelled |= cancelledJobs_.remove(job);
     if (rescoreJobs_.remove(job) && rescorePending_ && rescoreJobs_.isEmpty()) {
         rescorePending_ = false;
@@ -345,6 +387,26 @@ InspectionPtr AnalysisController::inspection(Id image, int pair) {
         addJob(worker_->submitInspect(image, rec->analysis, pair));
     }
     return nullptr;
+}
+
+AnalysisController::ContributionsPtr AnalysisController::contributions(Id image, int pair, int prompt) {
+    const ContributionKey key{image, pair, prompt};
+    if (auto it = contributions_.find(key); it != contributions_.end()) return it->second; // null: on its way
+    const ImageRecord* rec = ws_->record(image);
+    if (!hasClip_ || !rec || !rec->analysis || !rec->analysis->scored) return nullptr;
+    if (adapterHeld_.empty()) return std::make_shared<QVector<Contribution>>(); // nothing to ask
+    contributions_[key] = nullptr;
+    const int job = worker_->submitContributions(image, rec->analysis, pair, prompt);
+    contributionJobs_[job] = key;
+    addJob(job);
+    return nullptr;
+}
+
+void AnalysisController::dropContributions(Id image) {
+    for (auto it = contributions_.begin(); it != contributions_.end();)
+        it = !image || std::get<0>(it->first) == image ? contributions_.erase(it) : std::next(it);
+    for (auto it = contributionJobs_.begin(); it != contributionJobs_.end();)
+        it = !image || std::get<0>(it->second) == image ? contributionJobs_.erase(it) : std::next(it);
 }
 
 // ---- the labelling loop ------------------------------------------------------------------------
@@ -414,6 +476,7 @@ bool AnalysisController::syncAdapter(bool rescore, Id onlyImage) {
         adapterHeld_.emplace(relation, std::move(e));
         changed = true;
     }
+    if (changed) dropContributions(); // other examples: other contributions
     if (changed && rescore) scheduleRescore();
     return changed;
 }

@@ -12,8 +12,10 @@
 #include <QPointer>
 #include <QSet>
 #include <QStringList>
+#include <QVector>
 #include <functional>
 #include <map>
+#include <memory>
 #include <tuple>
 
 #include "eta_estimator.h"
@@ -23,6 +25,7 @@
 namespace hoi::ui {
 
 class SelectionModel;
+class ExampleThumbnails;
 
 class AnalysisController : public QObject {
     Q_OBJECT
@@ -78,6 +81,24 @@ public:
     // when the engine has CLIP).
     InspectionPtr inspection(Id image, int pair);
 
+    // One reviewed example behind a pair's adapter term: the relation the person decided (and its
+    // image), its share of the term (signed: an accepted example lifts, a rejected one lowers).
+    struct Contribution {
+        Id relation = 0;
+        Id image = 0;
+        float similarity = 0;
+        float term = 0;
+        bool positive = true;
+    };
+    using ContributionsPtr = std::shared_ptr<const QVector<Contribution>>;
+    // The examples contributing most to the adapter term of (pair, prompt) of an analysed image,
+    // largest |term| first (null while they are computed; the first call asks for them when the
+    // engine has CLIP; empty when no example touches the prompt's class). Answered by
+    // contributionsArrived; dropped when the image's analysis is merged again or the examples change.
+    ContributionsPtr contributions(Id image, int pair, int prompt);
+    // Pictures of the examples' pairs (made off the GUI thread; contributionsArrived when one is there).
+    ExampleThumbnails* thumbnails() const { return thumbnails_; }
+
     // ---- the labelling loop --------------------------------------------------------------------
     // Makes the worker's adapter examples those of the document's decided relations (one per
     // decided pair with model features); after a person's edit (rescore) the unreviewed images
@@ -108,6 +129,8 @@ Q_SIGNALS:
     void analysisMerged(hoi::annotation::Id image);
     void relevanceArrived(hoi::annotation::Id image);
     void inspectionArrived(hoi::annotation::Id image);
+    // Contributions of a pair of the image, or a thumbnail of one of its examples, arrived.
+    void contributionsArrived(hoi::annotation::Id image);
     void madePairScored(hoi::annotation::Id relation);
     // Train on Reviewed Images wrote its head to `path`.
     void headTrained(const QString& path);
@@ -146,6 +169,11 @@ private:
     std::map<std::tuple<Id, int, int>, AttentionPtr> relevance_; // null: requested
     std::map<std::pair<Id, int>, InspectionPtr> inspections_;
     QSet<std::pair<Id, int>> pendingInspect_;
+    using ContributionKey = std::tuple<Id, int, int>; // image, pair, prompt
+    std::map<ContributionKey, ContributionsPtr> contributions_;
+    std::map<int, ContributionKey> contributionJobs_; // the jobs on their way (answers of others are dropped)
+    void dropContributions(Id image = 0);              // 0: every image
+    ExampleThumbnails* thumbnails_;
 
     struct HeldExample {
         quint64 token = 0;

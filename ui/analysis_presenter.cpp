@@ -1,7 +1,11 @@
 #include "analysis_presenter.h"
 
+#include <QFileInfo>
+
 #include "analysis_controller.h"
 #include "clip/tokenizer.h"
+#include "example_thumbnails.h"
+#include "pair_table_model.h"
 
 namespace hoi::ui {
 
@@ -130,6 +134,7 @@ InspectorData AnalysisPresenter::inspector(Id image, Id relation, const NameOf& 
             }
         }
     }
+    if (d.scored && analysis_->hasClip()) examples(d, image, pair, prompt);
     if (!d.scored && in->score) {
         d.scoredAlone = true;
         d.aloneScore = float(*in->score);
@@ -152,6 +157,41 @@ InspectorData AnalysisPresenter::inspector(Id image, Id relation, const NameOf& 
         }
     }
     return d;
+}
+
+void AnalysisPresenter::examples(InspectorData& d, Id image, int pair, int prompt) const {
+    d.adapterExamples = analysis_->adapterExamples();
+    if (d.adapterExamples == 0) return;
+    const auto list = analysis_->contributions(image, pair, prompt);
+    if (!list) {
+        d.examplesPending = true;
+        return;
+    }
+    const auto& doc = ws_->document();
+    QHash<Id, QHash<Id, QString>> names; // image -> instance -> "person 1", as its pair list names them
+    auto name = [&](Id img, Id instance) {
+        auto it = names.find(img);
+        if (it == names.end()) it = names.insert(img, PairTableModel::instanceNames(doc, img));
+        return it->value(instance);
+    };
+    auto rect = [](const annotation::Instance& i) { return QRectF(QPointF(i.box.x1, i.box.y1), QPointF(i.box.x2, i.box.y2)); };
+    for (const auto& c : *list) {
+        const auto* rel = doc.interaction(c.relation);
+        const auto* img = doc.image(c.image);
+        const auto* s = rel ? doc.instance(rel->subject) : nullptr;
+        const auto* o = rel ? doc.instance(rel->object) : nullptr;
+        if (!rel || !img || !s || !o) continue; // gone since (the next sync takes its example out)
+        InspectorData::Example e;
+        e.relation = c.relation;
+        e.term = c.term;
+        e.similarity = c.similarity;
+        e.positive = c.positive;
+        e.label = QStringLiteral("%1 — %2 — %3 (%4)")
+                      .arg(name(c.image, s->id), verbDisplay(rel->verb), name(c.image, o->id),
+                           QFileInfo(QString::fromStdString(img->file_name)).fileName());
+        e.thumbnail = analysis_->thumbnails()->thumbnail(c.relation, ws_->imagePath(c.image), rect(*s), rect(*o));
+        d.examples << e;
+    }
 }
 
 } // namespace hoi::ui

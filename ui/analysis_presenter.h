@@ -47,6 +47,8 @@ public:
     InspectorData inspector(Id image, Id relation, const NameOf& nameOf) const;
 
 private:
+    // The reviewed examples behind the adapter's term of (pair, prompt) (asked for when not there).
+    void examples(InspectorData& d, Id image, int pair, int prompt) const;
     QString nameOf(const NameOf& names, Id instance) const;
     const Workspace* ws_;
     AnalysisController* analysis_;

@@ -24,6 +24,7 @@ InferenceWorker::InferenceWorker() {
     qRegisterMetaType<AnalysisPtr>();
     qRegisterMetaType<InspectionPtr>();
     qRegisterMetaType<AttentionPtr>();
+    qRegisterMetaType<AdapterContributions>();
 }
 
 InferenceWorker::~InferenceWorker() = default;
@@ -108,6 +109,12 @@ int InferenceWorker::submitScorePair(const PairScoreRequest& request) {
 int InferenceWorker::submitAdapterExample(const AdapterEdit& edit) {
     const int job = nextJob();
     QMetaObject::invokeMethod(this, [=] { runAdapterExample(job, edit); }, Qt::QueuedConnection);
+    return job;
+}
+
+int InferenceWorker::submitContributions(qint64 image, AnalysisPtr analysis, int pair, int prompt, int topK) {
+    const int job = nextJob();
+    QMetaObject::invokeMethod(this, [=] { runContributions(job, image, analysis, pair, prompt, topK); }, Qt::QueuedConnection);
     return job;
 }
 
@@ -288,6 +295,28 @@ void InferenceWorker::runAdapterExample(int job, AdapterEdit e) {
     --running_;
     Q_EMIT adapterChanged(job, e.token, ok, engine_ ? int(engine_->adapter().size()) : 0);
     Q_EMIT jobFinished(job, false);
+}
+
+void InferenceWorker::runContributions(int job, qint64 image, AnalysisPtr analysis, int pair, int prompt, int topK) {
+    if (!begin(job)) return;
+    try {
+        if (!engine_ || !analysis) throw hoi::Error(ErrorKind::Usage, tr("no analysis").toStdString());
+        AdapterContributions out;
+        if (engine_->has_clip() && !examples_.isEmpty()) {
+            QHash<std::uint64_t, quint64> tokenOf; // engine id -> token
+            for (auto it = examples_.constBegin(); it != examples_.constEnd(); ++it) tokenOf.insert(it.value(), it.key());
+            for (const auto& c : engine_->adapter_contributions(*analysis, pair, prompt, size_t(std::max(0, topK)))) {
+                const auto t = tokenOf.constFind(c.id);
+                if (t == tokenOf.constEnd() || c.term == 0) continue; // not ours, or no share (below min_affinity)
+                out.push_back({t.value(), c.similarity, c.affinity, c.term});
+            }
+        }
+        Q_EMIT contributionsReady(job, image, pair, prompt, out);
+        --running_;
+        Q_EMIT jobFinished(job, false);
+    } catch (const std::exception& e) {
+        endFailed(job, e);
+    }
 }
 
 void InferenceWorker::runTrain(int job, annotation::Project project, QString imageDir, QString out, int epochs) {

@@ -14,6 +14,7 @@
 #include <QObject>
 #include <QString>
 #include <QThread>
+#include <QVector>
 #include <QWaitCondition>
 #include <atomic>
 #include <memory>
@@ -60,6 +61,16 @@ struct AdapterEdit {
     bool positive = true; // add only
 };
 
+// One reviewed example's share of a pair's adapter term (model::AdapterContribution), named by the
+// submitter's token (AdapterEdit::token).
+struct AdapterContributionItem {
+    quint64 token = 0;
+    float similarity = 0; // cos(pair feature, example feature)
+    float affinity = 0;   // exp(-beta (1 - cos)), 0 below the adapter's min_affinity
+    float term = 0;       // signed: positive for an accepted example, negative for a rejected one
+};
+using AdapterContributions = QVector<AdapterContributionItem>;
+
 class InferenceWorker : public QObject {
     Q_OBJECT
 public:
@@ -84,6 +95,12 @@ public:
     // cancel(), so the examples held are always those submitted. Reloading the models (submitLoad)
     // starts with an empty adapter: submit the examples again. Answers with adapterChanged.
     int submitAdapterExample(const AdapterEdit& edit);
+    // The examples contributing most to the adapter term of (pair, prompt) of an analysis, largest
+    // |term| first, at most topK (Engine::adapter_contributions; examples whose affinity is below the
+    // adapter's min_affinity have no share and are left out), named by their tokens; they reflect
+    // the adapter edits submitted before. Answers with contributionsReady (empty: no example of the
+    // prompt's class, or no CLIP) or jobFailed.
+    int submitContributions(qint64 image, AnalysisPtr analysis, int pair, int prompt, int topK = 5);
     // Trains the learnable head (learn/trainer.h, as `hoi train`) on the decided relations of a
     // project (its images under imageDir) and saves it to `out`; epochs 0 = the trainer's default
     // budget. Progress as "train" stages; cancel() stops it between steps. Answers with trained.
@@ -120,6 +137,7 @@ Q_SIGNALS:
     // An adapter edit was applied (ok) or could not be (ok false: the example is not held); examples:
     // how many the adapter holds now.
     void adapterChanged(int job, quint64 token, bool ok, int examples);
+    void contributionsReady(int job, qint64 image, int pair, int prompt, hoi::ui::AdapterContributions contributions);
     // A training job ended: ok with a summary, or not (message: why; cancelled: by cancel()).
     void trained(int job, bool ok, bool cancelled, const QString& message);
 
@@ -132,6 +150,7 @@ private:
     void runInspect(int job, qint64 image, AnalysisPtr analysis, int pair);
     void runScorePair(int job, PairScoreRequest request);
     void runAdapterExample(int job, AdapterEdit edit);
+    void runContributions(int job, qint64 image, AnalysisPtr analysis, int pair, int prompt, int topK);
     void runTrain(int job, annotation::Project project, QString imageDir, QString out, int epochs);
     void endFailed(int job, const std::exception& e); // a job ended by an exception (cancelled or failed)
     bool begin(int job); // false when the job was cancelled before it started
@@ -171,3 +190,4 @@ QString errorMessage(const std::exception& e);
 Q_DECLARE_METATYPE(hoi::ui::AnalysisPtr)
 Q_DECLARE_METATYPE(hoi::ui::InspectionPtr)
 Q_DECLARE_METATYPE(hoi::ui::AttentionPtr)
+Q_DECLARE_METATYPE(hoi::ui::AdapterContributionItem)

@@ -1,6 +1,7 @@
 #pragma once
 // What the inspector shows for the selected pair (filled by the main window from the engine's
 // analysis and inspection; Qt-only, so it builds with or without the Dear ImGui inspector).
+#include <QImage>
 #include <QString>
 #include <QStringList>
 #include <QVector>
@@ -26,6 +27,19 @@ struct InspectorData {
     float sGlobal = 0, sPair = 0, sH = 0, sO = 0, final = 0, cosPair = 0, cosGlobal = 0;
     float alpha = 0, lambda = 0; // the fusion weights of the analysis (ImageAnalysis::alpha, lambda)
     float adapter = 0; // the few-shot adapter's term on the pair logit (0: no reviewed example of the class)
+    // The reviewed examples contributing most to `adapter`, largest |term| first (the few-shot
+    // adapter's examples of the prompt's class that are near this pair).
+    struct Example {
+        qint64 relation = 0;  // the decided relation (MainWindow::selectInteraction opens it)
+        QImage thumbnail;     // its pair cropped from its image, boxes outlined (null while it loads)
+        QString label;        // "person 1 — ride — horse 2 (image.jpg)"
+        float term = 0;       // its share of `adapter` (signed)
+        float similarity = 0; // cos between its pair feature and this pair's
+        bool positive = true; // accepted (true) or rejected
+    };
+    QVector<Example> examples;
+    int adapterExamples = 0;        // examples the adapter holds in all (of every class)
+    bool examplesPending = false;   // the contributions are being computed
     // A score without a breakdown in the image's analysis (a pair made by hand and scored on its own
     // by MainWindow::scoreMadePair, or a score read from a file).
     bool scoredAlone = false;

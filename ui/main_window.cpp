@@ -485,6 +485,7 @@ void MainWindow::buildUi() {
             tile_ = {layer, head};
             refreshHeatmap();
         });
+        connect(insp, &InspectorWidget::exampleClicked, this, &MainWindow::selectInteraction);
     } else {
         auto* label = new QLabel(tr("The inspector needs OpenGL 3, which this display does not offer."), inspectorDock_);
         label->setAlignment(Qt::AlignCenter);
@@ -745,6 +746,9 @@ void MainWindow::connectAnalysis() {
         // The project remembers the head (a change of the project) and scores with it from now on.
         session_->setProjectHead(path);
         applyProjectHead();
+    });
+    connect(analysis_, &AnalysisController::contributionsArrived, this, [this](Id image) {
+        if (image == currentImage()) refreshInspector();
     });
     connect(analysis_, &AnalysisController::madePairScored, this, [this](Id relation) {
         if (relation == selectedInteraction()) refreshInspector();

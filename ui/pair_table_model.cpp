@@ -38,13 +38,19 @@ void PairTableModel::setImage(annotation::Id image) {
     endResetModel();
 }
 
+QHash<annotation::Id, QString> PairTableModel::instanceNames(const annotation::Document& doc, annotation::Id image) {
+    QHash<annotation::Id, QString> names;
+    std::map<std::string, int> counter;
+    for (const auto* in : doc.instances_of(image))
+        names[in->id] = QStringLiteral("%1 %2").arg(classDisplay(in->cls)).arg(++counter[in->cls.label]);
+    return names;
+}
+
 void PairTableModel::reload() {
     rows_.clear();
     names_.clear();
     if (!image_ || !ws_->document().image(image_)) return;
-    std::map<std::string, int> counter;
-    for (const auto* in : ws_->document().instances_of(image_))
-        names_[in->id] = QStringLiteral("%1 %2").arg(classDisplay(in->cls)).arg(++counter[in->cls.label]);
+    names_ = instanceNames(ws_->document(), image_);
     for (const auto* it : ws_->document().interactions_of(image_)) rows_.push_back(it->id);
 }
 

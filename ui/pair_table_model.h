@@ -34,6 +34,8 @@ public:
     annotation::Id idAt(int row) const;
     // "person 1", "horse 2": the instance's class and its number among the image's boxes of that class.
     QString instanceName(annotation::Id instance) const; // "(no object)" for 0 (a subject-only relation)
+    // The names instanceName gives, for the boxes of any image of the document.
+    static QHash<annotation::Id, QString> instanceNames(const annotation::Document& doc, annotation::Id image);
 
 Q_SIGNALS:
     // The verb cell was edited (the caller pushes the undo command).

@@ -6,6 +6,9 @@
 //   and score, the project is not marked modified by the re-scoring and the undo stack holds only
 //   the person's edit; undo restores the previous scores exactly, a rejection (R) lowers the score,
 //   redo puts the same example back;
+// - the inspector lists the reviewed examples behind a pair's adapter term (the accepted pair first,
+//   its share equal to the term when it is the only example, its thumbnail; a rejection adds a
+//   negative share, undo takes it out);
 // - the agreement indicator counts the reviewed proposals and ranks them by the current scores.
 #include <QAction>
 #include <QFile>
@@ -19,6 +22,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "agreement_indicator.h"
+#include "example_thumbnails.h"
 #include "clip/synthetic.h"
 #include "image_canvas.h"
 #include "io/image.h"
@@ -51,6 +55,30 @@ float boxIou(const hoi::detect::Detection& a, const hoi::detect::Detection& b) {
     const float inter = iw * ih;
     const float u = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
     return u > 0 ? inter / u : 0.f;
+}
+
+// The relation of `image` with the verb of `rel` on the pair that overlaps rel's most (a copy's).
+Id matchingRelation(const Workspace* ws, Id rel, Id image) {
+    const auto& doc = ws->document();
+    const auto* in = doc.interaction(rel);
+    const auto* s = doc.instance(in->subject);
+    const auto* o = doc.instance(in->object);
+    auto det = [](const hoi::annotation::Instance& i) {
+        hoi::detect::Detection d;
+        d.x1 = float(i.box.x1), d.y1 = float(i.box.y1), d.x2 = float(i.box.x2), d.y2 = float(i.box.y2);
+        return d;
+    };
+    Id best = 0;
+    float bestIou = 0.7f;
+    for (const auto* c : doc.interactions_of(image)) {
+        if (c->verb != in->verb || ws->scoreSource(c->id).pair < 0) continue;
+        const auto* cs = doc.instance(c->subject);
+        const auto* co = doc.instance(c->object);
+        if (co->cls.label != o->cls.label) continue;
+        const float iou = std::min(boxIou(det(*cs), det(*s)), boxIou(det(*co), det(*o)));
+        if (iou > bestIou) bestIou = iou, best = c->id;
+    }
+    return best;
 }
 
 std::vector<float> finals(const hoi::model::ImageAnalysis& a) {
@@ -227,6 +255,128 @@ private Q_SLOTS:
         QCOMPARE(copyScore(), rejected);
         QCOMPARE(ws->document().interaction(rel)->state, State::Rejected);
         QCOMPARE(ws->undoStack()->count(), 1);
+    }
+
+    // The inspector's "reviewed examples behind the adapter's term", through the real window.
+    void inspectorListsTheContributingExamples() {
+        QTemporaryDir dir;
+        QVERIFY(writeReencoded("messi5.jpg", dir.path(), "messi5_q40.jpg")); // a second copy, to reject on
+        MainWindow w(options());
+        openAndAnalyse(w, dir);
+        Workspace* ws = w.workspace();
+        const Id messi = imageNamed(w, "messi5.jpg"), copy = imageNamed(w, "messi5_q60.jpg"),
+                 copy2 = imageNamed(w, "messi5_q40.jpg");
+        QVERIFY(messi && copy && copy2);
+        Id rel = 0;
+        for (const auto* in : ws->document().interactions_of(messi))
+            if (in->verb == "kick" && in->state == State::Predicted && ws->scoreSource(in->id).pair >= 0) {
+                rel = in->id;
+                break;
+            }
+        QVERIFY2(rel, "no predicted kick relation on messi5.jpg");
+        const Id onCopy = matchingRelation(ws, rel, copy), onCopy2 = matchingRelation(ws, rel, copy2);
+        QVERIFY2(onCopy && onCopy2, "the copies have no matching kick relation");
+        auto inspectCopy = [&]() -> const InspectorData& {
+            w.setCurrentImage(copy);
+            [&] { QVERIFY(waitIdle(w)); }();
+            w.selectInteraction(onCopy);
+            [&] { QVERIFY(waitIdle(w)); }(); // the contributions are a worker job
+            return w.inspectorData();
+        };
+
+        // No example yet: nothing listed, nothing asked.
+        {
+            const InspectorData& d = inspectCopy();
+            QVERIFY(d.scored);
+            QCOMPARE(d.adapterExamples, 0);
+            QVERIFY(d.examples.isEmpty());
+            QVERIFY(!d.examplesPending);
+        }
+
+        // Accept on the original: it is the copy's one example, its share the whole term.
+        w.setCurrentImage(messi);
+        QVERIFY(waitIdle(w));
+        w.selectInteraction(rel);
+        key(w, Qt::Key_A);
+        QVERIFY(waitIdle(w));
+        QCOMPARE(w.adapterExamples(), 1);
+        {
+            const InspectorData& d = inspectCopy();
+            QCOMPARE(d.adapterExamples, 1);
+            QVERIFY(!d.examplesPending);
+            QCOMPARE(d.examples.size(), 1);
+            const InspectorData::Example& e = d.examples[0];
+            QCOMPARE(e.relation, rel);
+            QVERIFY(e.positive);
+            QVERIFY(e.term > 0);
+            QVERIFY2(std::abs(e.term - d.adapter) < 1e-6, qPrintable(QStringLiteral("%1 vs %2").arg(e.term).arg(d.adapter)));
+            QVERIFY(e.similarity > 0.5f && e.similarity <= 1.0001f);
+            QVERIFY2(e.label.contains(QStringLiteral("kick")) && e.label.endsWith(QStringLiteral("(messi5.jpg)")), qPrintable(e.label));
+            QVERIFY2(e.label.startsWith(QStringLiteral("person ")), qPrintable(e.label));
+        }
+        // Its thumbnail: made off the GUI thread, then the inspector shows it; the union of its boxes' aspect.
+        QTRY_VERIFY_WITH_TIMEOUT(!w.inspectorData().examples.isEmpty() && !w.inspectorData().examples[0].thumbnail.isNull(), 20000);
+        {
+            const QImage t = w.inspectorData().examples[0].thumbnail;
+            const auto& doc = ws->document();
+            const auto& sb = doc.instance(doc.interaction(rel)->subject)->box;
+            const auto& ob = doc.instance(doc.interaction(rel)->object)->box;
+            const hoi::io::Image img = hoi::io::load_image(hoi::test::samples_dir() + "/messi5.jpg");
+            const QRect crop = ExampleThumbnails::cropRect(QRectF(QPointF(sb.x1, sb.y1), QPointF(sb.x2, sb.y2)),
+                                                           QRectF(QPointF(ob.x1, ob.y1), QPointF(ob.x2, ob.y2)),
+                                                           QSize(img.rgb.cols, img.rgb.rows));
+            QCOMPARE(t.height(), ExampleThumbnails::kHeight);
+            QVERIFY2(std::abs(t.width() - crop.width() * double(ExampleThumbnails::kHeight) / crop.height()) <= 1,
+                     qPrintable(QStringLiteral("%1 x %2 for a %3 x %4 crop").arg(t.width()).arg(t.height()).arg(crop.width()).arg(crop.height())));
+        }
+
+        // Reject the same pair on the second copy: a negative share beside the positive one.
+        w.setCurrentImage(copy2);
+        QVERIFY(waitIdle(w));
+        w.selectInteraction(onCopy2);
+        key(w, Qt::Key_R);
+        QVERIFY(waitIdle(w));
+        QCOMPARE(w.adapterExamples(), 2);
+        {
+            const InspectorData& d = inspectCopy();
+            QCOMPARE(d.examples.size(), 2);
+            float sum = 0;
+            bool positive = false, negative = false;
+            for (const auto& e : d.examples) {
+                sum += e.term;
+                if (e.relation == rel) positive = e.positive && e.term > 0;
+                if (e.relation == onCopy2) negative = !e.positive && e.term < 0;
+            }
+            QVERIFY(positive && negative);
+            QVERIFY(std::abs(d.examples[0].term) >= std::abs(d.examples[1].term)); // largest share first
+            QVERIFY2(std::abs(sum - d.adapter) < 1e-5, qPrintable(QStringLiteral("%1 vs %2").arg(sum).arg(d.adapter)));
+            const auto& neg = d.examples[0].relation == onCopy2 ? d.examples[0] : d.examples[1];
+            QVERIFY2(neg.label.endsWith(QStringLiteral("(messi5_q40.jpg)")), qPrintable(neg.label));
+            qInfo("examples behind the copy's adapter term %+.4f: %s %+.4f, %s %+.4f", d.adapter,
+                  qPrintable(d.examples[0].label), d.examples[0].term, qPrintable(d.examples[1].label), d.examples[1].term);
+        }
+
+        // Undo the rejection: its share is gone, the accepted one is the whole term again.
+        ws->undoStack()->undo();
+        QVERIFY(waitIdle(w));
+        QCOMPARE(w.adapterExamples(), 1);
+        {
+            const InspectorData& d = inspectCopy();
+            QCOMPARE(d.examples.size(), 1);
+            QCOMPARE(d.examples[0].relation, rel);
+            QVERIFY(std::abs(d.examples[0].term - d.adapter) < 1e-6);
+        }
+
+        // Undo the acceptance: no example, nothing listed.
+        ws->undoStack()->undo();
+        QVERIFY(waitIdle(w));
+        QCOMPARE(w.adapterExamples(), 0);
+        {
+            const InspectorData& d = inspectCopy();
+            QCOMPARE(d.adapterExamples, 0);
+            QVERIFY(d.examples.isEmpty());
+            QCOMPARE(d.adapter, 0.0f);
+        }
     }
 
     void agreementFollowsTheReviews() {

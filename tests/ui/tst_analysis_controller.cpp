@@ -183,10 +183,35 @@ private Q_SLOTS:
         QVERIFY(waitJobs(c));
         QVERIFY(merged.count() > mergedBefore); // the background re-score merged
         QCOMPARE(ws.document().interaction(rel)->state, State::Accepted);
+        // The examples behind a pair's adapter term: asked for once, named by their relation;
+        // dropped when the image's analysis is merged again, and when the examples change.
+        const auto* acc = ws.document().interaction(rel);
+        const int accPair = ws.pairIndex(images[0], acc->subject, acc->object), accPrompt = ws.scoreSource(rel).prompt;
+        QVERIFY(accPair >= 0 && accPrompt >= 0);
+        QSignalSpy contributed(&c, &AnalysisController::contributionsArrived);
+        QVERIFY(!c.contributions(images[0], accPair, accPrompt));
+        QVERIFY(!c.contributions(images[0], accPair, accPrompt)); // asked once
+        QVERIFY(waitJobs(c));
+        QCOMPARE(contributed.count(), 1);
+        QCOMPARE(contributed.first().first().value<Id>(), images[0]);
+        const auto list = c.contributions(images[0], accPair, accPrompt);
+        QVERIFY(list && list->size() == 1);
+        QCOMPARE(list->front().relation, rel);
+        QCOMPARE(list->front().image, images[0]);
+        QVERIFY(list->front().positive && list->front().term > 0);
+        QVERIFY2(std::abs(list->front().similarity - 1) < 1e-4, qPrintable(QString::number(list->front().similarity))); // itself
+        QCOMPARE(c.contributions(images[0], accPair, accPrompt), list); // kept
+        c.analyseCurrent(); // merged again: asked again
+        QVERIFY(waitJobs(c));
+        QVERIFY(!c.contributions(images[0], accPair, accPrompt));
+        QVERIFY(waitJobs(c));
+        QVERIFY(c.contributions(images[0], accPair, accPrompt));
         ws.undoStack()->undo();
         QCOMPARE(c.adapterExamples(), 0);
         QVERIFY(waitJobs(c));
         QCOMPARE(*ws.document().interaction(rel)->score, before);
+        const auto none = c.contributions(images[0], accPair, accPrompt); // no example: nothing to ask
+        QVERIFY(none && none->isEmpty());
 
         // Explanations are asked for once and arrive as signals.
         QSignalSpy relevance(&c, &AnalysisController::relevanceArrived);

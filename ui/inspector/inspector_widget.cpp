@@ -103,6 +103,7 @@ void InspectorWidget::releaseGl() {
     bridge_->makeCurrent();
     clsAtlas_.reset();
     pairAtlas_.reset();
+    exampleTextures_.clear();
     if (glReady_) ImGui_ImplOpenGL3_Shutdown();
     glReady_ = false;
 }
@@ -158,6 +159,17 @@ void InspectorWidget::uploadAtlases() {
         pairAtlas_ = std::make_unique<QOpenGLTexture>(pq, QOpenGLTexture::DontGenerateMipMaps);
         pairAtlas_->setMinMagFilters(QOpenGLTexture::Linear, QOpenGLTexture::Linear);
     }
+    exampleTextures_.clear();
+    for (const auto& e : data_.examples) {
+        if (e.thumbnail.isNull()) {
+            exampleTextures_.push_back(nullptr);
+            continue;
+        }
+        auto tex = std::make_unique<QOpenGLTexture>(e.thumbnail.convertToFormat(QImage::Format_RGBA8888),
+                                                    QOpenGLTexture::DontGenerateMipMaps);
+        tex->setMinMagFilters(QOpenGLTexture::Linear, QOpenGLTexture::Linear);
+        exampleTextures_.push_back(std::move(tex));
+    }
     dirtyTextures_ = false;
 }
 
@@ -181,6 +193,71 @@ void InspectorWidget::paintGL() {
     if (settleFrames_ > 0) {
         --settleFrames_;
         QTimer::singleShot(0, this, qOverload<>(&QWidget::update));
+    }
+}
+
+// The reviewed examples behind the adapter's term: thumbnail, which pair, its signed share.
+void InspectorWidget::drawExamples() {
+    const InspectorData& d = data_;
+    if (d.adapterExamples == 0) return;
+    if (d.examplesPending) {
+        ImGui::TextDisabled("Finding the reviewed examples behind this score...");
+        return;
+    }
+    if (d.examples.isEmpty()) {
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextDisabled("None of your %d reviewed example%s is this interaction on a similar pair.",
+                            d.adapterExamples, d.adapterExamples == 1 ? "" : "s");
+        ImGui::PopTextWrapPos();
+        return;
+    }
+    ImGui::Spacing();
+    ImGui::TextUnformatted("Reviewed examples behind it");
+    // Drawn as made (ExampleThumbnails::kHeight), very wide pairs narrower: the dock is narrow.
+    const float thumbH = 72.0f, maxW = 2 * thumbH;
+    auto thumbSize = [&](const QImage& t) {
+        if (t.isNull()) return ImVec2(thumbH, thumbH);
+        const ImVec2 size(thumbH * float(t.width()) / float(std::max(1, t.height())), thumbH);
+        return size.x > maxW ? ImVec2(maxW, thumbH * maxW / size.x) : size;
+    };
+    float column = 0; // the labels start right of the widest thumbnail
+    for (const auto& e : d.examples) column = std::max(column, thumbSize(e.thumbnail).x);
+    const float textX = ImGui::GetCursorPosX() + column + ImGui::GetStyle().ItemSpacing.x;
+    for (int i = 0; i < d.examples.size(); ++i) {
+        const InspectorData::Example& e = d.examples[i];
+        ImGui::PushID(i);
+        const float y0 = ImGui::GetCursorPosY();
+        QOpenGLTexture* tex = size_t(i) < exampleTextures_.size() ? exampleTextures_[size_t(i)].get() : nullptr;
+        bool clicked = false;
+        if (tex) {
+            const ImVec2 size = thumbSize(e.thumbnail);
+            const ImTextureID id = reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex->textureId()));
+            clicked = ImGui::ImageButton(id, size, ImVec2(0, 0), ImVec2(1, 1), 0);
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("click: open this example");
+        } else {
+            clicked = ImGui::Button("...", ImVec2(thumbH, thumbH));
+            if (ImGui::IsItemHovered()) ImGui::SetTooltip("loading the picture; click: open this example");
+        }
+        ImGui::SameLine(textX);
+        ImGui::BeginGroup();
+        ImGui::PushTextWrapPos(0);
+        ImGui::TextUnformatted(e.label.toUtf8().constData());
+        ImGui::PopTextWrapPos();
+        const ImVec4 color = e.term >= 0 ? rgb(52, 199, 89) : rgb(255, 95, 87);
+        ImGui::TextColored(color, "%+.3f", e.term);
+        ImGui::SameLine();
+        ImGui::TextDisabled("%s, cos %.2f", e.positive ? "accepted" : "rejected", e.similarity);
+        ImGui::EndGroup();
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("this example's share of the adapter's term");
+        // The row is at least the thumbnail's height.
+        if (const float left = y0 + thumbH + ImGui::GetStyle().ItemSpacing.y - ImGui::GetCursorPosY(); left > 0)
+            ImGui::Dummy(ImVec2(0, left - ImGui::GetStyle().ItemSpacing.y));
+        ImGui::PopID();
+        if (clicked) {
+            // Not now: opening it replaces data_, which this frame is still reading.
+            const qint64 relation = e.relation;
+            QMetaObject::invokeMethod(this, [this, relation] { Q_EMIT exampleClicked(relation); }, Qt::QueuedConnection);
+        }
     }
 }
 
@@ -217,6 +294,7 @@ void InspectorWidget::drawUi() {
                 ImGui::TextDisabled("cos pair %.3f   cos global %.3f", d.cosPair, d.cosGlobal);
                 if (d.adapter != 0)
                     ImGui::TextDisabled("learned from your reviews: %+.3f on the pair logit (before s_pair)", d.adapter);
+                drawExamples();
             } else if (d.scoredAlone) {
                 scoreBar("final", d.aloneScore, rgb(249, 201, 50), "the model's score of this pair with this verb");
                 ImGui::TextWrapped("No breakdown: the image's analysis does not hold this pair with this verb "

@@ -1,6 +1,7 @@
 #pragma once
 // The inspector: Dear ImGui drawn in a QOpenGLWidget (the dock's content). For the selected pair it
-// shows the score breakdown (global, pairwise, detector priors, final), the prompt's tokens, the
+// shows the score breakdown (global, pairwise, detector priors, final, the few-shot adapter's term
+// and the reviewed examples behind it, as thumbnails), the prompt's tokens, the
 // attention of every CLIP layer and head as small heatmaps, the pair query's per-head attention,
 // and the per-stage timings of the image's last analysis.
 //
@@ -9,6 +10,7 @@
 #include <QOpenGLFunctions>
 #include <QOpenGLWidget>
 #include <memory>
+#include <vector>
 
 #include "inspector_data.h"
 
@@ -32,6 +34,8 @@ public:
 Q_SIGNALS:
     // A layer/head tile was clicked: show that map on the canvas (layer -1: the pair query's head).
     void attentionTileClicked(int layer, int head);
+    // A reviewed example's thumbnail was clicked: open that relation (emitted after the frame).
+    void exampleClicked(qint64 relation);
     void frameRendered();
 
 protected:
@@ -43,12 +47,14 @@ protected:
 private:
     void drawUi();
     void uploadAtlases();
+    void drawExamples();
     void releaseGl();
 
     std::unique_ptr<ImGuiBridge> bridge_;
     InspectorData data_;
     bool dirtyTextures_ = true;
     std::unique_ptr<QOpenGLTexture> clsAtlas_, pairAtlas_;
+    std::vector<std::unique_ptr<QOpenGLTexture>> exampleTextures_; // one per data_.examples (null: no thumbnail)
     bool glReady_ = false;
     int settleFrames_ = 0;
     int frames_ = 0;
