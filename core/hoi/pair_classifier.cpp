@@ -18,6 +18,8 @@ void PairClassifier::classify(const at::Tensor& pair_feats, const at::Tensor& gl
                               float alpha, float lambda, ImageAnalysis& a) const {
     const size_t P = a.pairs.size(), T = a.prompts.size();
     a.scores.assign(P * T, ScoreBreakdown{});
+    // No prompt and no pair (so no "no interaction" row either): nothing to score.
+    if (text_rows.embeddings.empty()) return;
     at::InferenceMode guard;
     at::Tensor text = torch::stack(text_rows.embeddings); // [T + C, D]
     const long TT = text.size(0);

@@ -375,6 +375,26 @@ private Q_SLOTS:
             if (t.stage == "clip") QVERIFY(t.cached);
     }
 
+    // An image without a pair analysed with no prompt (the GUI before any prompt is typed: one
+    // person alone, or only objects) is analysed with nothing to score, not an error; a prompt
+    // added later re-queries it.
+    void noPairAndNoPrompt() {
+        require_models();
+        Engine e(base());
+        std::vector<hoi::detect::Detection> alone(1);
+        alone[0] = {10, 10, 200, 400, 0, "person", 0.9f};
+        const auto a = e.analyse_boxes(person_, alone, {});
+        QVERIFY(a.pairs.empty());
+        QVERIFY(a.scores.empty());
+        QCOMPARE(int(a.detections.size()), 1);
+        std::vector<hoi::detect::Detection> objects(1);
+        objects[0] = {150, 100, 500, 400, 17, "horse", 0.8f};
+        QVERIFY(e.analyse_boxes(person_, objects, {}).scores.empty());
+        const auto b = e.requery(a, e.parse_prompts({"ride horse"}));
+        QVERIFY(b.scored);
+        QVERIFY(b.scores.empty()); // still no pair
+    }
+
     void promptEdgeCases() {
         require_models();
         Engine e(base());
