@@ -13,7 +13,6 @@
 #include <QComboBox>
 #include <QCompleter>
 #include <QDir>
-#include <QDirIterator>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -67,8 +66,6 @@ namespace hoi::ui {
 using annotation::State;
 
 namespace {
-
-bool isImageFile(const QString& path) { return io::has_image_extension(path.toStdString()); }
 
 QImage toQImage(const cv::Mat& rgb) {
     if (rgb.empty()) return {};
@@ -558,23 +555,7 @@ void MainWindow::writeSettings() {
 // ---- opening -----------------------------------------------------------------------------------
 
 bool MainWindow::openPaths(const QStringList& paths) {
-    QStringList images, annotations, dirs, projects, problems;
-    for (const QString& p : paths) {
-        const QFileInfo fi(p);
-        if (!fi.exists()) {
-            problems << tr("%1 does not exist").arg(p);
-        } else if (fi.isDir()) {
-            dirs << fi.absoluteFilePath();
-        } else if (fi.suffix().toLower() == QLatin1String("hoiproj")) {
-            projects << fi.absoluteFilePath();
-        } else if (fi.suffix().toLower() == QLatin1String("json") || fi.suffix().toLower() == QLatin1String("csv")) {
-            annotations << fi.absoluteFilePath();
-        } else if (isImageFile(p)) {
-            images << fi.absoluteFilePath();
-        } else {
-            problems << tr("%1 is not an image, a folder, a project or an annotation file").arg(p);
-        }
-    }
+    auto [images, annotations, dirs, projects, problems] = ProjectSession::classifyPaths(paths);
     bool opened = false;
     // An annotation file is read and checked before anything of the open work is given up.
     std::optional<annotation::Project> imported;
@@ -592,21 +573,12 @@ bool MainWindow::openPaths(const QStringList& paths) {
     } else if (imported) {
         // The image folder: a folder given with it, else the file's folder (or its images/ subfolder).
         QString imageDir = dirs.isEmpty() ? QString() : dirs.takeFirst();
-        if (imageDir.isEmpty()) {
-            const QDir d = QFileInfo(annotations.first()).absoluteDir();
-            imageDir = d.exists(QStringLiteral("images")) ? d.filePath(QStringLiteral("images")) : d.absolutePath();
-        }
+        if (imageDir.isEmpty()) imageDir = ProjectSession::imageDirBeside(annotations.first());
         opened = importAnnotations(std::move(*imported), annotations.first(), imageDir);
     }
     // Images and folders are added to the workspace.
     for (const QString& d : dirs) {
-        QStringList found;
-        QDirIterator it(d, QDir::Files, QDirIterator::Subdirectories);
-        while (it.hasNext()) {
-            const QString f = it.next();
-            if (isImageFile(f)) found << f;
-        }
-        found.sort();
+        const QStringList found = ProjectSession::imagesIn(d);
         if (found.isEmpty()) problems << tr("No images in %1").arg(d);
         images << found;
         if (opt_.useSettings) QSettings().setValue("paths/last_folder", d);
