@@ -1,6 +1,7 @@
 #include "main_window.h"
 #include "agreement_indicator.h"
 #include "images_panel.h"
+#include "main_tool_bar.h"
 #include "pairs_panel.h"
 #include "status_panel.h"
 #include "studio_actions.h"
@@ -33,14 +34,12 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
-#include <QToolBar>
 #include <QUndoStack>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 #include <cstdio>
 #include <cstdlib>
 
-#include "annotation/coco_classes.h"
 #include "annotation/formats.h"
 #include "annotation/hico_vocabulary.h"
 #include "canvas_items.h"
@@ -280,42 +279,11 @@ void MainWindow::buildUi() {
     setCentralWidget(centre);
 
     // ---- toolbar ----
-    auto* tb = addToolBar(tr("Main"));
-    tb->setObjectName(QStringLiteral("mainToolBar"));
-    tb->setIconSize(QSize(20, 20));
-    tb->setMovable(false);
-    tb->addActions({a->open, a->save, a->exportAnnotations});
-    tb->addSeparator();
-    tb->addActions({a->undo, a->redo});
-    tb->addSeparator();
-    tb->addActions({a->analyse, a->analyseAll});
-    tb->addSeparator();
-    tb->addActions({a->selectTool, a->boxTool, a->linkTool});
-    classCombo_ = new QComboBox(tb);
-    classCombo_->setObjectName(QStringLiteral("classCombo"));
-    classCombo_->setEditable(true);
-    classCombo_->setToolTip(tr("Class of new boxes (a COCO class or any name)"));
-    for (auto n : annotation::coco80_names()) classCombo_->addItem(QString::fromUtf8(n.data(), int(n.size())));
-    classCombo_->setMinimumContentsLength(10);
-    classCombo_->completer()->setCompletionMode(QCompleter::PopupCompletion);
-    tb->addWidget(classCombo_);
-    tb->addSeparator();
-    tb->addActions({a->zoomFit, a->zoomActual, a->zoomIn, a->zoomOut});
-    tb->addSeparator();
-    tb->addAction(a->heatmap);
-    heatSource_ = new QComboBox(tb);
-    heatSource_->setObjectName(QStringLiteral("heatmapSource"));
-    heatSource_->addItem(tr("Decoder attention"));
-    heatSource_->addItem(tr("Gradient relevance"));
-    heatSource_->setToolTip(tr("Which map to show for the selected pair"));
-    tb->addWidget(heatSource_);
-    heatOpacity_ = new QSlider(Qt::Horizontal, tb);
-    heatOpacity_->setObjectName(QStringLiteral("heatmapOpacity"));
-    heatOpacity_->setRange(5, 100);
-    heatOpacity_->setValue(65);
-    heatOpacity_->setFixedWidth(90);
-    heatOpacity_->setToolTip(tr("Heatmap opacity"));
-    tb->addWidget(heatOpacity_);
+    auto* tb = new MainToolBar(a, this);
+    addToolBar(tb);
+    classCombo_ = tb->classBox();
+    heatSource_ = tb->heatmapSource();
+    heatOpacity_ = tb->heatmapOpacity();
     canvas_->setHeatmapOpacity(0.65);
 
     // ---- left: images ----
