@@ -124,7 +124,7 @@ private Q_SLOTS:
         QSet<QAction*> shown;
         for (auto* b : f.panel.findChildren<QToolButton*>())
             if (b->defaultAction()) shown << b->defaultAction();
-        QCOMPARE(shown, (QSet<QAction*>{&f.accept, &f.reject, &f.remove, &f.reviewed}));
+        for (QAction* a : {&f.accept, &f.reject, &f.remove, &f.reviewed}) QVERIFY2(shown.contains(a), qPrintable(a->text()));
         QCOMPARE(f.panel.findChild<QTableView*>("pairTable"), f.panel.table());
         QCOMPARE(f.panel.findChild<QSlider*>("scoreThreshold"), f.panel.thresholdSlider());
     }
