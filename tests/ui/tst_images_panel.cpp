@@ -62,7 +62,7 @@ private Q_SLOTS:
         ws.loadProject(std::move(p), QString(), QDir::tempPath());
         panel.updateCounts();
         QCOMPARE(panel.countsLabel()->text(), ImagesPanel::countsText(ws.counts()));
-        // An image with pairs counts as analysed; the rejected pair is a pair, not an accepted one.
+        // An image with boxes counts as analysed; the rejected pair is a pair, not an accepted one.
         QCOMPARE(panel.countsLabel()->text(), QStringLiteral("2 images · 2 analysed · 1 reviewed\n2 pairs · 1 accepted"));
         QCOMPARE(panel.findChild<QLabel*>("countsLabel"), panel.countsLabel());
 
