@@ -911,15 +911,7 @@ void MainWindow::refreshCanvas() {
 void MainWindow::syncTableSelection() {
     const bool was = syncing_;
     syncing_ = true;
-    const QModelIndex src = pairModel()->indexOf(selectedInteraction());
-    const QModelIndex i = src.isValid() ? pairProxy()->mapFromSource(src) : QModelIndex();
-    if (i.isValid()) {
-        pairTable()->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-        pairTable()->scrollTo(i);
-    } else {
-        pairTable()->selectionModel()->clearSelection();
-        pairTable()->selectionModel()->setCurrentIndex(QModelIndex(), QItemSelectionModel::NoUpdate);
-    }
+    pairs_->showPair(selectedInteraction());
     syncing_ = was;
 }
 
@@ -994,10 +986,8 @@ void MainWindow::setSelectedState(State state) {
     if (!selectedInteraction() || !ws_->document().interaction(selectedInteraction())) return;
     const Id id = selectedInteraction();
     // The pair after this one, taken before the change (a state filter may hide this one after it).
-    const QModelIndex cur = pairProxy()->mapFromSource(pairModel()->indexOf(id));
-    const Id next = cur.isValid() && cur.row() + 1 < pairProxy()->rowCount()
-                        ? pairProxy()->data(pairProxy()->index(cur.row() + 1, 0), PairTableModel::IdRole).toLongLong()
-                        : 0;
+    const int row = pairs_->rowOf(id);
+    const Id next = row >= 0 ? pairs_->pairAt(row + 1) : 0;
     editor_->setState(id, state);
     // Review is a stream of A / R presses: move on to the next pair (a preference, on by default).
     // J after A then goes on from the pair A moved to: nothing is skipped.
@@ -1009,10 +999,10 @@ void MainWindow::acceptSelected() { setSelectedState(State::Accepted); }
 void MainWindow::rejectSelected() { setSelectedState(State::Rejected); }
 
 void MainWindow::stepPair(int step) {
-    const QModelIndex cur = pairProxy()->mapFromSource(pairModel()->indexOf(selectedInteraction()));
-    const int row = cur.isValid() ? cur.row() + step : (step > 0 ? 0 : pairProxy()->rowCount() - 1);
-    if (row >= 0 && row < pairProxy()->rowCount()) {
-        selectInteraction(pairProxy()->data(pairProxy()->index(row, 0), PairTableModel::IdRole).toLongLong());
+    const int cur = pairs_->rowOf(selectedInteraction());
+    const int row = cur >= 0 ? cur + step : (step > 0 ? 0 : pairs_->rowCount() - 1);
+    if (const Id pair = pairs_->pairAt(row)) {
+        selectInteraction(pair);
         return;
     }
     // Past the last pair of the image: the first pair of the next image with pairs (K: the last
@@ -1024,8 +1014,7 @@ void MainWindow::stepPair(int step) {
         return;
     }
     setCurrentImage(images_->model()->idAt(target));
-    if (pairProxy()->rowCount() > 0)
-        selectInteraction(pairProxy()->data(pairProxy()->index(step > 0 ? 0 : pairProxy()->rowCount() - 1, 0), PairTableModel::IdRole).toLongLong());
+    if (pairs_->rowCount() > 0) selectInteraction(pairs_->pairAt(step > 0 ? 0 : pairs_->rowCount() - 1));
 }
 
 void MainWindow::nextPair() { stepPair(+1); }
@@ -1038,9 +1027,7 @@ void MainWindow::setVerb(const QList<Id>& relations, const QString& verbText) {
     }
 }
 QList<Id> MainWindow::selectedPairs() const {
-    QList<Id> ids;
-    for (const QModelIndex& i : pairTable()->selectionModel()->selectedRows())
-        ids << pairProxy()->data(i, PairTableModel::IdRole).toLongLong();
+    QList<Id> ids = pairs_->selectedPairs();
     if (ids.isEmpty() && selectedInteraction()) ids << selectedInteraction();
     return ids;
 }
@@ -1060,27 +1047,7 @@ void MainWindow::editVerb() {
         if (ask.exec() == QDialog::Accepted) setVerb(several, ask.textValue());
         return;
     }
-    if (!selectedInteraction()) return;
-    const QModelIndex i = pairProxy()->mapFromSource(pairModel()->indexOf(selectedInteraction(), PairTableModel::VerbColumn));
-    if (!i.isValid()) return;
-    pairTable()->setFocus();
-    pairTable()->setCurrentIndex(i);
-    pairTable()->edit(i);
-    if (auto* editor = pairTable()->findChild<QLineEdit*>()) {
-        QStringList verbs;
-        for (const auto& v : annotation::HicoVocabulary::instance().verbs()) verbs << verbDisplay(v);
-        auto* c = new QCompleter(verbs, editor);
-        c->setCaseSensitivity(Qt::CaseInsensitive);
-        c->setFilterMode(Qt::MatchStartsWith);
-        editor->setCompleter(c);
-        // One Enter takes the completion and ends the edit (the popup eats the first one).
-        connect(c, qOverload<const QString&>(&QCompleter::activated), editor, [editor] {
-            QMetaObject::invokeMethod(editor, [editor] {
-                QKeyEvent press(QEvent::KeyPress, Qt::Key_Return, Qt::NoModifier);
-                QApplication::sendEvent(editor, &press);
-            }, Qt::QueuedConnection);
-        });
-    }
+    if (selectedInteraction()) pairs_->editVerb(selectedInteraction());
 }
 
 void MainWindow::deleteSelected() {

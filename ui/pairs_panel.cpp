@@ -1,6 +1,9 @@
 #include "pairs_panel.h"
 
+#include <QApplication>
 #include <QComboBox>
+#include <QCompleter>
+#include <QKeyEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -11,7 +14,9 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "annotation/hico_vocabulary.h"
 #include "pair_table_model.h"
+#include "workspace.h"
 
 namespace hoi::ui {
 
@@ -109,6 +114,61 @@ PairsPanel::PairsPanel(Workspace* workspace, const Actions& actions, QWidget* pa
     connect(proxy_, &QAbstractItemModel::rowsRemoved, this, &PairsPanel::updateHidden);
     connect(model_, &QAbstractItemModel::dataChanged, this, &PairsPanel::updateHidden);
     connect(model_, &QAbstractItemModel::modelReset, this, &PairsPanel::updateHidden);
+}
+
+int PairsPanel::rowCount() const { return proxy_->rowCount(); }
+
+annotation::Id PairsPanel::pairAt(int row) const {
+    if (row < 0 || row >= proxy_->rowCount()) return 0;
+    return proxy_->data(proxy_->index(row, 0), PairTableModel::IdRole).toLongLong();
+}
+
+int PairsPanel::rowOf(annotation::Id pair) const {
+    const QModelIndex i = proxy_->mapFromSource(model_->indexOf(pair));
+    return i.isValid() ? i.row() : -1;
+}
+
+QList<annotation::Id> PairsPanel::selectedPairs() const {
+    QList<annotation::Id> ids;
+    for (const QModelIndex& i : table_->selectionModel()->selectedRows())
+        ids << proxy_->data(i, PairTableModel::IdRole).toLongLong();
+    return ids;
+}
+
+void PairsPanel::showPair(annotation::Id pair) {
+    const QModelIndex src = model_->indexOf(pair);
+    const QModelIndex i = src.isValid() ? proxy_->mapFromSource(src) : QModelIndex();
+    if (i.isValid()) {
+        table_->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        table_->scrollTo(i);
+    } else {
+        table_->selectionModel()->clearSelection();
+        table_->selectionModel()->setCurrentIndex(QModelIndex(), QItemSelectionModel::NoUpdate);
+    }
+}
+
+bool PairsPanel::editVerb(annotation::Id pair) {
+    const QModelIndex i = proxy_->mapFromSource(model_->indexOf(pair, PairTableModel::VerbColumn));
+    if (!i.isValid()) return false;
+    table_->setFocus();
+    table_->setCurrentIndex(i);
+    table_->edit(i);
+    if (auto* editor = table_->findChild<QLineEdit*>()) {
+        QStringList verbs;
+        for (const auto& v : annotation::HicoVocabulary::instance().verbs()) verbs << verbDisplay(v);
+        auto* c = new QCompleter(verbs, editor);
+        c->setCaseSensitivity(Qt::CaseInsensitive);
+        c->setFilterMode(Qt::MatchStartsWith);
+        editor->setCompleter(c);
+        // One Enter takes the completion and ends the edit (the popup eats the first one).
+        connect(c, qOverload<const QString&>(&QCompleter::activated), editor, [editor] {
+            QMetaObject::invokeMethod(editor, [editor] {
+                QKeyEvent press(QEvent::KeyPress, Qt::Key_Return, Qt::NoModifier);
+                QApplication::sendEvent(editor, &press);
+            }, Qt::QueuedConnection);
+        });
+    }
+    return true;
 }
 
 void PairsPanel::updateHidden() {

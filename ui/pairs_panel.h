@@ -4,7 +4,10 @@
 // ("pairTable": PairTableModel behind a PairFilterProxy, sorted by score), a line saying what the
 // filters hide ("hiddenPairsLabel") and buttons for the given review actions. The window shows an
 // image's pairs through model()->setImage and follows the table's selection itself.
+#include <QList>
 #include <QWidget>
+
+#include "annotation/document.h"
 
 class QAction;
 class QComboBox;
@@ -38,6 +41,17 @@ public:
     QComboBox* stateFilter() const { return stateFilter_; }
     QLineEdit* textFilter() const { return textFilter_; }
     QLabel* hiddenLabel() const { return hiddenLabel_; }
+
+    // ---- the table's rows (what the filters show, in the table's order) --------------------------
+    int rowCount() const;
+    annotation::Id pairAt(int row) const; // 0 outside the rows
+    int rowOf(annotation::Id pair) const; // -1 when not shown
+    QList<annotation::Id> selectedPairs() const;
+    // Makes pair the table's current row and scrolls to it; 0 or a hidden pair: no current row.
+    void showPair(annotation::Id pair);
+    // Starts editing the pair's verb in the table, HICO-DET's verbs completing as one types (Enter
+    // takes the completion and ends the edit). False when the pair is not shown.
+    bool editVerb(annotation::Id pair);
 
 Q_SIGNALS:
     // The score threshold or the state filter changed (what the canvas shows changes with them).

@@ -1,8 +1,10 @@
 // PairsPanel without a window: the score threshold hides predicted pairs below it but never a
 // decided one, and the hidden-pairs line says how many and why; the state filter; the text filter;
-// which filters tell the canvas (filterChanged); the review buttons.
+// which filters tell the canvas (filterChanged); the rows in the table's order, showing a pair and
+// editing its verb; the review buttons.
 #include <QAction>
 #include <QComboBox>
+#include <QCompleter>
 #include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
@@ -117,6 +119,36 @@ private Q_SLOTS:
         QCOMPARE(f.verbs(), QStringList{"kick"});
         QVERIFY(f.panel.hiddenLabel()->text().contains("1 pair by the text filter"));
         QCOMPARE(changed.count(), 0); // the text filter is the table's (the canvas shows every pair)
+    }
+
+    void rowsFollowTheTable() {
+        Fixture f;
+        f.panel.thresholdSlider()->setValue(0);
+        // Sorted by score, highest first: hold 0.5, ride 0.02, kick 0.01.
+        QCOMPARE(f.panel.rowCount(), 3);
+        auto verbOf = [&](Id id) { return QString::fromStdString(f.ws.document().interaction(id)->verb); };
+        QCOMPARE(verbOf(f.panel.pairAt(0)), QStringLiteral("hold"));
+        QCOMPARE(verbOf(f.panel.pairAt(2)), QStringLiteral("kick"));
+        QCOMPARE(f.panel.pairAt(3), Id(0));
+        QCOMPARE(f.panel.pairAt(-1), Id(0));
+        const Id ride = f.panel.pairAt(1);
+        QCOMPARE(f.panel.rowOf(ride), 1);
+        // The table shows a pair as its current, selected row; none for 0 or a hidden pair.
+        f.panel.showPair(ride);
+        QCOMPARE(f.panel.table()->currentIndex().row(), 1);
+        QCOMPARE(f.panel.selectedPairs(), QList<Id>{ride});
+        f.panel.thresholdSlider()->setValue(5); // hides ride (predicted, 0.02)
+        QCOMPARE(f.panel.rowOf(ride), -1);
+        f.panel.showPair(ride);
+        QVERIFY(!f.panel.table()->currentIndex().isValid());
+        QVERIFY(f.panel.selectedPairs().isEmpty());
+        QVERIFY(!f.panel.editVerb(ride));
+        // Editing a shown pair's verb: an editor in the verb cell that completes HICO-DET's verbs.
+        QVERIFY(f.panel.editVerb(f.panel.pairAt(0)));
+        auto* editor = f.panel.table()->findChild<QLineEdit*>();
+        QVERIFY(editor);
+        QVERIFY(editor->completer());
+        QCOMPARE(f.panel.table()->currentIndex().column(), int(PairTableModel::VerbColumn));
     }
 
     void buttonsTriggerTheGivenActions() {
