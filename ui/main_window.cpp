@@ -1,5 +1,7 @@
 #include "main_window.h"
 #include "agreement_indicator.h"
+#include "banner.h"
+#include "image_loader.h"
 #include "images_panel.h"
 #include "main_tool_bar.h"
 #include "pairs_panel.h"
@@ -12,17 +14,13 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
-#include <QCompleter>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
-#include <QHBoxLayout>
 #include <QInputDialog>
 #include <QItemSelectionModel>
 #include <QLabel>
-#include <QLineEdit>
 #include <QListView>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -36,7 +34,6 @@
 #include <QTableView>
 #include <QUndoStack>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 #include <cstdio>
 #include <cstdlib>
 
@@ -65,11 +62,6 @@ namespace hoi::ui {
 using annotation::State;
 
 namespace {
-
-QImage toQImage(const cv::Mat& rgb) {
-    if (rgb.empty()) return {};
-    return QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
-}
 
 // Whether an OpenGL context can be made on this display (not on the offscreen / minimal platforms
 // or a server without GL); the inspector's QOpenGLWidget is only created when it can.
@@ -103,6 +95,8 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     setAcceptDrops(true);
     setDockNestingEnabled(true);
     actions_ = new StudioActions(ws_->undoStack(), this);
+    loader_ = new ImageLoader(this);
+    connect(loader_, &ImageLoader::loaded, this, &MainWindow::onImageLoaded);
     buildUi();
     connectActions();
     connectAnalysis();
@@ -256,20 +250,7 @@ void MainWindow::buildUi() {
     auto* cl = new QVBoxLayout(centre);
     cl->setContentsMargins(0, 0, 0, 0);
     cl->setSpacing(0);
-    banner_ = new QFrame(centre);
-    banner_->setObjectName(QStringLiteral("banner"));
-    auto* bl = new QHBoxLayout(banner_);
-    bl->setContentsMargins(10, 6, 10, 6);
-    auto* bannerIcon = new QLabel(banner_);
-    bannerIcon->setPixmap(icon("warning").pixmap(18, 18));
-    bl->addWidget(bannerIcon);
-    bannerLabel_ = new QLabel(banner_);
-    bannerLabel_->setObjectName(QStringLiteral("bannerText"));
-    bannerLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    bannerLabel_->setWordWrap(true);
-    bl->addWidget(bannerLabel_, 1);
-    banner_->setStyleSheet(QStringLiteral("#banner { background: #4a3b12; } #banner QLabel { color: #ffe08a; }"));
-    banner_->hide();
+    banner_ = new Banner(centre);
     cl->addWidget(banner_);
     promptBar_ = new PromptBar(centre);
     promptBar_->setStyleSheet(QStringLiteral("#promptBar { background: palette(window); }"));
@@ -797,41 +778,27 @@ void MainWindow::showImage(Id image) {
     canvas_->setMessage(image ? tr("Loading %1…").arg(ws_->imagePath(image)) : QString());
     updateActions();
     if (!image) {
-        ++imageLoadSerial_; // an image still loading is not shown
-        imageLoading_ = false;
+        loader_->cancel(); // an image still loading is not shown
         refreshInspector();
         checkIdle();
         return;
     }
-    const QString path = ws_->imagePath(image);
-    const int serial = ++imageLoadSerial_;
-    imageLoading_ = true;
-    auto* watcher = new QFutureWatcher<std::pair<QImage, QString>>(this);
-    connect(watcher, &QFutureWatcher<std::pair<QImage, QString>>::finished, this, [this, watcher, serial, image] {
-        const auto [img, error] = watcher->result();
-        watcher->deleteLater();
-        if (serial != imageLoadSerial_) return; // a newer image was chosen meanwhile
-        imageLoading_ = false;
-        canvas_->setImage(img);
-        canvas_->setMessage(img.isNull() ? tr("%1 cannot be shown:\n%2").arg(ws_->imagePath(image), error) : QString());
-        if (img.isNull()) {
-            ws_->setImageError(image, error);
-            statusBar()->showMessage(error, 8000);
-        }
-        refreshCanvas();
-        refreshHeatmap();
-        refreshInspector();
-        Q_EMIT imageShown(image);
-        if (!img.isNull()) analysis_->imageShown(image);
-        checkIdle();
-    });
-    watcher->setFuture(QtConcurrent::run([path]() -> std::pair<QImage, QString> {
-        try {
-            return {toQImage(io::load_image(path.toStdString()).rgb), QString()};
-        } catch (const std::exception& e) {
-            return {QImage(), QString::fromUtf8(e.what())};
-        }
-    }));
+    loader_->load(image, ws_->imagePath(image));
+}
+
+void MainWindow::onImageLoaded(Id image, const QImage& img, const QString& error) {
+    canvas_->setImage(img);
+    canvas_->setMessage(img.isNull() ? tr("%1 cannot be shown:\n%2").arg(ws_->imagePath(image), error) : QString());
+    if (img.isNull()) {
+        ws_->setImageError(image, error);
+        statusBar()->showMessage(error, 8000);
+    }
+    refreshCanvas();
+    refreshHeatmap();
+    refreshInspector();
+    Q_EMIT imageShown(image);
+    if (!img.isNull()) analysis_->imageShown(image);
+    checkIdle();
 }
 
 void MainWindow::nextImage() {
@@ -855,9 +822,9 @@ void MainWindow::analyseAll() {
 void MainWindow::cancelAnalysis() { analysis_->cancel(); }
 void MainWindow::onPromptsChanged(const QStringList& prompts) {
     if (!syncing_) setSettingsPrompts(prompts);
-    analysis_->promptsChanged(!imageLoading_ && !canvas_->imageSize().isEmpty());
+    analysis_->promptsChanged(!loader_->loading() && !canvas_->imageSize().isEmpty());
 }
-bool MainWindow::isIdle() const { return !analysis_->busy() && !imageLoading_; }
+bool MainWindow::isIdle() const { return !analysis_->busy() && !loader_->loading(); }
 
 void MainWindow::whenIdle(std::function<void()> fn) {
     if (isIdle()) fn();
@@ -1112,11 +1079,10 @@ void MainWindow::trainOnReviewed() {
 // ---- chrome ------------------------------------------------------------------------------------
 
 void MainWindow::showBanner(const QString& html, bool) {
-    bannerLabel_->setText(html);
-    banner_->show();
+    banner_->showMessage(html);
 }
 
-QString MainWindow::bannerText() const { return bannerLabel_->text(); }
+QString MainWindow::bannerText() const { return banner_->text(); }
 bool MainWindow::bannerVisible() const { return banner_->isVisible() || (!banner_->isHidden()); }
 
 void MainWindow::updateTitle() {

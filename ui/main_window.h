@@ -31,7 +31,6 @@ class QListView;
 class QTableView;
 class QSlider;
 class QComboBox;
-class QFrame;
 class QDockWidget;
 
 namespace hoi::ui {
@@ -43,6 +42,8 @@ class InspectorWidget;
 class EvaluationDialog;
 class AgreementIndicator;
 class StudioActions;
+class Banner;
+class ImageLoader;
 class ImagesPanel;
 class PairsPanel;
 class StatusPanel;
@@ -179,6 +180,7 @@ private:
     void connectAnalysis();
     // The current image changed: its pairs, its file (loaded off the GUI thread), then the views.
     void showImage(Id image);
+    void onImageLoaded(Id image, const QImage& pixels, const QString& error);
     // The selected pair changed (or is shown again): canvas, table, heatmap, inspector.
     void showSelection();
     void readSettings();
@@ -224,8 +226,7 @@ private:
     AnnotationEditor* editor_;
     ImageCanvas* canvas_ = nullptr;
     PromptBar* promptBar_ = nullptr;
-    QFrame* banner_ = nullptr;
-    QLabel* bannerLabel_ = nullptr;
+    Banner* banner_ = nullptr;
     StudioActions* actions_ = nullptr;
     ImagesPanel* images_ = nullptr;
     PairsPanel* pairs_ = nullptr;
@@ -242,8 +243,7 @@ private:
     QMenu* recentMenu_ = nullptr;
 
     bool syncing_ = false;
-    int imageLoadSerial_ = 0;
-    bool imageLoading_ = false;
+    ImageLoader* loader_ = nullptr;
     QTimer countsTimer_;
     HeatmapSource heatmapSource_ = HeatmapSource::Attention;
     std::pair<int, int> tile_ = AnalysisPresenter::kNoTile; // inspector tile shown on the canvas (layer, head)
