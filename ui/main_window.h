@@ -2,8 +2,8 @@
 // HOI Studio's main window: the image list (left), the canvas with the prompt bar (centre), the
 // pair list (right) and the inspector (right, below), a toolbar, menus and a status bar with the
 // analysis progress. It owns the Workspace (document + undo stack) and the InferenceThread, puts
-// the parts together (StudioActions, MainToolBar, ImagesPanel, PairsPanel, StatusPanel, the canvas,
-// the prompt bar, the inspector) and wires them to ProjectSession, SelectionModel,
+// the parts together (StudioActions, MainToolBar, ImagesPanel, PairsPanel, StatusPanel, Banner,
+// ImageLoader, the canvas, the prompt bar, the inspector) and wires them to ProjectSession, SelectionModel,
 // AnalysisController, AnalysisPresenter and AnnotationEditor.
 #include <QElapsedTimer>
 #include <QMainWindow>
