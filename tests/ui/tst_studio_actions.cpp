@@ -1,8 +1,11 @@
 // StudioActions on a bare window: every action exists with its shortcut (added to the window, so
 // keys work), the object names tests and the window look up, undo / redo following the undo
-// stack, the exclusive tools, and the menu bar it fills (the View menu ending with the docks).
+// stack, the exclusive tools, the menu bar it fills (the View menu ending with the docks) and the
+// toolbar made from them (MainToolBar).
 #include <QAction>
 #include <QActionGroup>
+#include <QComboBox>
+#include <QSlider>
 #include <QDockWidget>
 #include <QMainWindow>
 #include <QMenu>
@@ -10,6 +13,7 @@
 #include <QUndoStack>
 #include <QtTest/QtTest>
 
+#include "main_tool_bar.h"
 #include "studio_actions.h"
 
 using namespace hoi::ui;
@@ -66,6 +70,28 @@ private Q_SLOTS:
         QVERIFY(a->boxTool->isChecked());
         QVERIFY(!a->selectTool->isChecked());
         QVERIFY(a->toolGroup->isExclusive());
+    }
+
+    void toolBar() {
+        QMainWindow window;
+        QUndoStack stack;
+        auto* a = new StudioActions(&stack, &window);
+        auto* tb = new MainToolBar(a, &window);
+        window.addToolBar(tb);
+        QCOMPARE(tb->objectName(), QStringLiteral("mainToolBar"));
+        QVERIFY(!tb->isMovable());
+        const QList<QAction*> shown = tb->actions();
+        for (QAction* act : {a->open, a->save, a->exportAnnotations, a->undo, a->redo, a->analyse, a->analyseAll,
+                             a->selectTool, a->boxTool, a->linkTool, a->zoomFit, a->zoomActual, a->zoomIn, a->zoomOut,
+                             a->heatmap})
+            QVERIFY2(shown.contains(act), qPrintable(act->text()));
+        QCOMPARE(window.findChild<QComboBox*>("classCombo"), tb->classBox());
+        QCOMPARE(tb->classBox()->count(), 80); // COCO's classes; any other name can be typed
+        QVERIFY(tb->classBox()->isEditable());
+        QCOMPARE(window.findChild<QComboBox*>("heatmapSource"), tb->heatmapSource());
+        QCOMPARE(tb->heatmapSource()->count(), 2);
+        QCOMPARE(window.findChild<QSlider*>("heatmapOpacity"), tb->heatmapOpacity());
+        QCOMPARE(tb->heatmapOpacity()->value(), 65);
     }
 
     void menuBar() {
