@@ -1,48 +1,42 @@
 #include "main_window.h"
 #include "agreement_indicator.h"
+#include "banner.h"
+#include "image_loader.h"
+#include "images_panel.h"
+#include "main_tool_bar.h"
+#include "pairs_panel.h"
+#include "status_panel.h"
+#include "studio_actions.h"
 #include "plural.h"
 
 #include "clip/model_path.h"
 
-#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
-#include <QCompleter>
 #include <QDir>
-#include <QDirIterator>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
-#include <QHBoxLayout>
-#include <QHeaderView>
 #include <QInputDialog>
 #include <QItemSelectionModel>
 #include <QLabel>
-#include <QLineEdit>
 #include <QListView>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QOffscreenSurface>
 #include <QOpenGLContext>
-#include <QProgressBar>
-#include <QPushButton>
 #include <QSettings>
 #include <QSlider>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
-#include <QToolBar>
-#include <QToolButton>
 #include <QUndoStack>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 #include <cstdio>
 #include <cstdlib>
 
-#include "annotation/coco_classes.h"
 #include "annotation/formats.h"
 #include "annotation/hico_vocabulary.h"
 #include "canvas_items.h"
@@ -68,13 +62,6 @@ namespace hoi::ui {
 using annotation::State;
 
 namespace {
-
-bool isImageFile(const QString& path) { return io::has_image_extension(path.toStdString()); }
-
-QImage toQImage(const cv::Mat& rgb) {
-    if (rgb.empty()) return {};
-    return QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
-}
 
 // Whether an OpenGL context can be made on this display (not on the offscreen / minimal platforms
 // or a server without GL); the inspector's QOpenGLWidget is only created when it can.
@@ -107,9 +94,11 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     setWindowIcon(icon("app"));
     setAcceptDrops(true);
     setDockNestingEnabled(true);
-    buildActions();
+    actions_ = new StudioActions(ws_->undoStack(), this);
+    loader_ = new ImageLoader(this);
+    connect(loader_, &ImageLoader::loaded, this, &MainWindow::onImageLoaded);
     buildUi();
-    buildMenus();
+    connectActions();
     connectAnalysis();
     session_->setAsk([this](const QString& title, const QString& text) {
         return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes) ==
@@ -122,7 +111,7 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     connect(ws_, &Workspace::modifiedChanged, this, [this] { updateTitle(); });
     countsTimer_.setSingleShot(true);
     countsTimer_.setInterval(150);
-    connect(&countsTimer_, &QTimer::timeout, this, &MainWindow::updateCounts);
+    connect(&countsTimer_, &QTimer::timeout, images_, &ImagesPanel::updateCounts);
     connect(ws_, &Workspace::analysisApplied, this, [this](Id image) {
         if (!countsTimer_.isActive()) countsTimer_.start(); // a batch refreshes the counts a few times a second
         if (image == currentImage()) {
@@ -137,7 +126,7 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     if (opt_.useSettings) readSettings();
     updateTitle();
     updateActions();
-    updateCounts();
+    images_->updateCounts();
     if (opt_.loadModels) startEngine();
 }
 
@@ -153,169 +142,115 @@ MainWindow::~MainWindow() {
 
 // ---- construction ------------------------------------------------------------------------------
 
-void MainWindow::buildActions() {
-    auto make = [this](const QString& text, const QString& iconName, const QList<QKeySequence>& keys,
-                       const QString& tip = {}) {
-        auto* a = new QAction(icon(iconName), text, this);
-        a->setShortcuts(keys);
-        if (!tip.isEmpty()) a->setStatusTip(tip);
-        QString t = text;
-        t.remove(QLatin1Char('&')).remove(QStringLiteral("…"));
-        if (!keys.isEmpty()) t += QStringLiteral(" (%1)").arg(keys.first().toString(QKeySequence::NativeText));
-        a->setToolTip(t);
-        addAction(a);
-        return a;
-    };
-    openAct_ = make(tr("&Open…"), "open", {QKeySequence::Open}, tr("Open images, a project or an annotation file"));
-    openFolderAct_ = make(tr("Open &Folder…"), "open-folder", {QKeySequence(tr("Ctrl+Shift+O"))});
-    importAct_ = make(tr("&Import Annotations…"), "open", {QKeySequence(tr("Ctrl+I"))},
-                      tr("Import HICO-DET, instances, COCO or CSV annotations with their image folder"));
-    saveAct_ = make(tr("&Save Project"), "save", {QKeySequence::Save});
-    saveAsAct_ = make(tr("Save Project &As…"), "save", {QKeySequence::SaveAs});
-    exportAct_ = make(tr("&Export…"), "export", {QKeySequence(tr("Ctrl+E"))});
-    quitAct_ = make(tr("&Quit"), "", {QKeySequence::Quit});
-    undoAct_ = ws_->undoStack()->createUndoAction(this, tr("&Undo"));
-    undoAct_->setIcon(icon("undo"));
-    undoAct_->setShortcuts({QKeySequence::Undo});
-    redoAct_ = ws_->undoStack()->createRedoAction(this, tr("&Redo"));
-    redoAct_->setIcon(icon("redo"));
-    redoAct_->setShortcuts({QKeySequence(tr("Ctrl+Shift+Z")), QKeySequence(tr("Ctrl+Y"))});
-    addAction(undoAct_);
-    addAction(redoAct_);
-    acceptAct_ = make(tr("&Accept Pair"), "accept", {QKeySequence(Qt::Key_A)});
-    rejectAct_ = make(tr("&Reject Pair"), "reject", {QKeySequence(Qt::Key_R)});
-    nextPairAct_ = make(tr("&Next Pair"), "", {QKeySequence(Qt::Key_J)});
-    prevPairAct_ = make(tr("&Previous Pair"), "", {QKeySequence(Qt::Key_K)});
-    editVerbAct_ = make(tr("Change &Verb…"), "", {QKeySequence(Qt::Key_E), QKeySequence(Qt::Key_F2)});
-    deleteAct_ = make(tr("&Delete"), "delete", {QKeySequence::Delete, QKeySequence(Qt::Key_Backspace)},
-                      tr("Delete the selected pair or box"));
-    reviewedAct_ = make(tr("Mark Image &Reviewed"), "reviewed", {QKeySequence(Qt::Key_M)});
-    reviewedAct_->setCheckable(true);
-    nextImageAct_ = make(tr("Next &Image"), "", {QKeySequence(Qt::Key_N), QKeySequence(Qt::Key_PageDown)});
-    prevImageAct_ = make(tr("Previous Ima&ge"), "", {QKeySequence(Qt::Key_P), QKeySequence(Qt::Key_PageUp)});
-    zoomInAct_ = make(tr("Zoom &In"), "zoom-in", {QKeySequence::ZoomIn, QKeySequence(tr("Ctrl+="))});
-    zoomOutAct_ = make(tr("Zoom &Out"), "zoom-out", {QKeySequence::ZoomOut});
-    zoomFitAct_ = make(tr("&Fit to Window"), "zoom-fit", {QKeySequence(tr("Ctrl+0")), QKeySequence(Qt::Key_F)});
-    zoomActualAct_ = make(tr("&Actual Size (1:1)"), "zoom-actual", {QKeySequence(tr("Ctrl+1"))});
-    heatmapAct_ = make(tr("Show &Heatmap"), "heatmap", {QKeySequence(Qt::Key_H)},
-                       tr("Show where the model looked for the selected pair"));
-    heatmapAct_->setCheckable(true);
-    heatmapAct_->setChecked(true);
-    selectToolAct_ = make(tr("&Select Tool"), "tool-select", {QKeySequence(Qt::Key_V)});
-    boxToolAct_ = make(tr("Draw &Box Tool"), "tool-box", {QKeySequence(Qt::Key_B)});
-    linkToolAct_ = make(tr("&Link Pair Tool"), "tool-link", {QKeySequence(Qt::Key_L)},
-                        tr("Drag from a human to an object to add a pair"));
-    toolGroup_ = new QActionGroup(this);
-    for (QAction* a : {selectToolAct_, boxToolAct_, linkToolAct_}) {
-        a->setCheckable(true);
-        toolGroup_->addAction(a);
-    }
-    selectToolAct_->setChecked(true);
-    analyseAct_ = make(tr("&Analyse Image"), "analyse", {QKeySequence(tr("Ctrl+R"))});
-    analyseAllAct_ = make(tr("Analyse &All Images"), "analyse-all", {QKeySequence(tr("Ctrl+Shift+R"))});
-    cancelAct_ = make(tr("&Cancel Analysis"), "cancel", {QKeySequence(tr("Ctrl+."))});
-    evaluateAct_ = make(tr("&Evaluate…"), "", {}, tr("HICO-DET mAP of predictions against ground truth"));
-    evaluateAct_->setObjectName(QStringLiteral("evaluateAction"));
-    shortcutsAct_ = make(tr("&Keyboard Shortcuts"), "help", {QKeySequence(Qt::Key_F1)});
-    aboutAct_ = make(tr("&About HOI Studio"), "", {});
-    prefsAct_ = make(tr("&Preferences…"), "", {QKeySequence::Preferences, QKeySequence(tr("Ctrl+,"))});
-    connect(prefsAct_, &QAction::triggered, this, [this] {
-        PreferencesDialog dlg(this);
-        if (dlg.exec() != QDialog::Accepted) return;
-        const bool reload = dlg.apply();
-        analysis_->setKeepScore(QSettings().value("thresholds/keep", analysis_->keepScore()).toDouble());
-        advanceAfterReview_ = QSettings().value("review/advance", true).toBool();
-        if (reload && opt_.useSettings) {
-            // New models: analyses made with the old ones are re-done when their images are shown.
-            banner_->hide();
-            startEngine();
-        }
+void MainWindow::connectActions() {
+    const StudioActions* a = actions_;
+    connect(a->open, &QAction::triggered, this, &MainWindow::openWithDialog);
+    connect(a->openFolder, &QAction::triggered, this, &MainWindow::openFolderWithDialog);
+    connect(a->importAnnotations, &QAction::triggered, this, &MainWindow::importWithDialog);
+    connect(a->save, &QAction::triggered, this, &MainWindow::save);
+    connect(a->saveAs, &QAction::triggered, this, &MainWindow::saveAsWithDialog);
+    connect(a->exportAnnotations, &QAction::triggered, this, &MainWindow::exportAnnotations);
+    connect(a->quit, &QAction::triggered, this, &QWidget::close);
+    connect(a->accept, &QAction::triggered, this, &MainWindow::acceptSelected);
+    connect(a->reject, &QAction::triggered, this, &MainWindow::rejectSelected);
+    connect(a->nextPair, &QAction::triggered, this, &MainWindow::nextPair);
+    connect(a->previousPair, &QAction::triggered, this, &MainWindow::previousPair);
+    connect(a->editVerb, &QAction::triggered, this, &MainWindow::editVerb);
+    connect(a->remove, &QAction::triggered, this, &MainWindow::deleteSelected);
+    connect(a->reviewed, &QAction::triggered, this, &MainWindow::toggleReviewed);
+    connect(a->nextImage, &QAction::triggered, this, &MainWindow::nextImage);
+    connect(a->previousImage, &QAction::triggered, this, &MainWindow::previousImage);
+    connect(a->preferences, &QAction::triggered, this, &MainWindow::showPreferences);
+    connect(a->analyse, &QAction::triggered, this, &MainWindow::analyseCurrent);
+    connect(a->analyseAll, &QAction::triggered, this, &MainWindow::analyseAll);
+    connect(a->cancel, &QAction::triggered, this, &MainWindow::cancelAnalysis);
+    connect(a->evaluate, &QAction::triggered, this, &MainWindow::showEvaluation);
+    connect(a->train, &QAction::triggered, this, &MainWindow::trainOnReviewed);
+    connect(a->useHead, &QAction::triggered, this, [this](bool on) {
+        session_->setProjectHead(on ? headPath() : QString());
+        applyProjectHead();
     });
-
-    connect(openAct_, &QAction::triggered, this, [this] {
-        QSettings s;
-        QString patterns;
-        for (const auto& e : io::image_extensions()) patterns += QStringLiteral("*.%1 ").arg(QString::fromStdString(e));
-        const QStringList files = QFileDialog::getOpenFileNames(
-            this, tr("Open"), s.value("paths/last_folder").toString(),
-            tr("Images, projects and annotations (%1*.hoiproj *.json *.csv);;All files (*)").arg(patterns));
-        if (!files.isEmpty()) openPaths(files);
-    });
-    connect(openFolderAct_, &QAction::triggered, this, [this] {
-        QSettings s;
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Image Folder"), s.value("paths/last_folder").toString());
-        if (!dir.isEmpty()) openPaths({dir});
-    });
-    connect(importAct_, &QAction::triggered, this, [this] {
-        QSettings s;
-        const QString file = QFileDialog::getOpenFileName(this, tr("Import Annotations"), s.value("paths/last_folder").toString(),
-                                                          tr("Annotations (*.json *.csv);;All files (*)"));
-        if (file.isEmpty()) return;
-        // Check the file first: asking for its image folder is pointless when it cannot be read.
-        QStringList asProject;
-        QString error;
-        if (!session_->readAnnotations(file, &asProject, &error) && asProject.isEmpty()) {
-            showError(tr("Import Annotations"), error);
-            return;
-        }
-        if (!asProject.isEmpty()) {
-            openPaths(asProject);
-            return;
-        }
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Image Folder of %1").arg(QFileInfo(file).fileName()),
-                                                              QFileInfo(file).absolutePath());
-        if (!dir.isEmpty()) openPaths({file, dir});
-    });
-    connect(saveAct_, &QAction::triggered, this, &MainWindow::save);
-    connect(saveAsAct_, &QAction::triggered, this, [this] {
-        const QString p = QFileDialog::getSaveFileName(this, tr("Save Project"), ws_->projectPath().isEmpty() ? ws_->imageDir() + "/annotations.hoiproj" : ws_->projectPath(),
-                                                       tr("HOI Studio project (*.hoiproj)"));
-        if (!p.isEmpty()) saveProject(p.endsWith(QLatin1String(".hoiproj")) ? p : p + ".hoiproj");
-    });
-    connect(exportAct_, &QAction::triggered, this, &MainWindow::exportAnnotations);
-    connect(quitAct_, &QAction::triggered, this, &QWidget::close);
-    connect(acceptAct_, &QAction::triggered, this, &MainWindow::acceptSelected);
-    connect(rejectAct_, &QAction::triggered, this, &MainWindow::rejectSelected);
-    connect(nextPairAct_, &QAction::triggered, this, &MainWindow::nextPair);
-    connect(prevPairAct_, &QAction::triggered, this, &MainWindow::previousPair);
-    connect(editVerbAct_, &QAction::triggered, this, &MainWindow::editVerb);
-    connect(deleteAct_, &QAction::triggered, this, &MainWindow::deleteSelected);
-    connect(reviewedAct_, &QAction::triggered, this, &MainWindow::toggleReviewed);
-    connect(nextImageAct_, &QAction::triggered, this, &MainWindow::nextImage);
-    connect(prevImageAct_, &QAction::triggered, this, &MainWindow::previousImage);
-    connect(analyseAct_, &QAction::triggered, this, &MainWindow::analyseCurrent);
-    connect(analyseAllAct_, &QAction::triggered, this, &MainWindow::analyseAll);
-    connect(cancelAct_, &QAction::triggered, this, &MainWindow::cancelAnalysis);
-    connect(evaluateAct_, &QAction::triggered, this, &MainWindow::showEvaluation);
-    connect(shortcutsAct_, &QAction::triggered, this, &MainWindow::showShortcuts);
-    connect(aboutAct_, &QAction::triggered, this, [this] {
+    connect(a->shortcuts, &QAction::triggered, this, &MainWindow::showShortcuts);
+    connect(a->about, &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("About HOI Studio"),
                            tr("<h3>HOI Studio %1</h3><p>Zero-shot human-object interaction detection and annotation.</p>"
                               "<p>Detector: NanoDet; interaction scores: CLIP with free-form prompts.</p>")
                                .arg(QStringLiteral(HOI_VERSION)));
     });
+    connect(a->zoomIn, &QAction::triggered, canvas_, &ImageCanvas::zoomIn);
+    connect(a->zoomOut, &QAction::triggered, canvas_, &ImageCanvas::zoomOut);
+    connect(a->zoomFit, &QAction::triggered, canvas_, &ImageCanvas::zoomToFit);
+    connect(a->zoomActual, &QAction::triggered, canvas_, &ImageCanvas::zoomActualSize);
+    connect(a->heatmap, &QAction::toggled, canvas_, &ImageCanvas::setHeatmapVisible);
+    connect(a->selectTool, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::Select); });
+    connect(a->boxTool, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::DrawBox); });
+    connect(a->linkTool, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::Link); });
+}
+
+void MainWindow::showPreferences() {
+    PreferencesDialog dlg(this);
+    if (dlg.exec() != QDialog::Accepted) return;
+    const bool reload = dlg.apply();
+    analysis_->setKeepScore(QSettings().value("thresholds/keep", analysis_->keepScore()).toDouble());
+    advanceAfterReview_ = QSettings().value("review/advance", true).toBool();
+    if (reload && opt_.useSettings) {
+        // New models: analyses made with the old ones are re-done when their images are shown.
+        banner_->hide();
+        startEngine();
+    }
+}
+
+void MainWindow::openWithDialog() {
+    QSettings s;
+    QString patterns;
+    for (const auto& e : io::image_extensions()) patterns += QStringLiteral("*.%1 ").arg(QString::fromStdString(e));
+    const QStringList files = QFileDialog::getOpenFileNames(
+        this, tr("Open"), s.value("paths/last_folder").toString(),
+        tr("Images, projects and annotations (%1*.hoiproj *.json *.csv);;All files (*)").arg(patterns));
+    if (!files.isEmpty()) openPaths(files);
+}
+
+void MainWindow::openFolderWithDialog() {
+    QSettings s;
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Image Folder"), s.value("paths/last_folder").toString());
+    if (!dir.isEmpty()) openPaths({dir});
+}
+
+void MainWindow::importWithDialog() {
+    QSettings s;
+    const QString file = QFileDialog::getOpenFileName(this, tr("Import Annotations"), s.value("paths/last_folder").toString(),
+                                                      tr("Annotations (*.json *.csv);;All files (*)"));
+    if (file.isEmpty()) return;
+    // Check the file first: asking for its image folder is pointless when it cannot be read.
+    QStringList asProject;
+    QString error;
+    if (!session_->readAnnotations(file, &asProject, &error) && asProject.isEmpty()) {
+        showError(tr("Import Annotations"), error);
+        return;
+    }
+    if (!asProject.isEmpty()) {
+        openPaths(asProject);
+        return;
+    }
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Image Folder of %1").arg(QFileInfo(file).fileName()),
+                                                          QFileInfo(file).absolutePath());
+    if (!dir.isEmpty()) openPaths({file, dir});
+}
+
+void MainWindow::saveAsWithDialog() {
+    const QString p = QFileDialog::getSaveFileName(this, tr("Save Project"), ws_->projectPath().isEmpty() ? ws_->imageDir() + "/annotations.hoiproj" : ws_->projectPath(),
+                                                   tr("HOI Studio project (*.hoiproj)"));
+    if (!p.isEmpty()) saveProject(p.endsWith(QLatin1String(".hoiproj")) ? p : p + ".hoiproj");
 }
 
 void MainWindow::buildUi() {
+    const StudioActions* a = actions_;
     // ---- centre: banner, prompt bar, canvas ----
     auto* centre = new QWidget(this);
     auto* cl = new QVBoxLayout(centre);
     cl->setContentsMargins(0, 0, 0, 0);
     cl->setSpacing(0);
-    banner_ = new QFrame(centre);
-    banner_->setObjectName(QStringLiteral("banner"));
-    auto* bl = new QHBoxLayout(banner_);
-    bl->setContentsMargins(10, 6, 10, 6);
-    auto* bannerIcon = new QLabel(banner_);
-    bannerIcon->setPixmap(icon("warning").pixmap(18, 18));
-    bl->addWidget(bannerIcon);
-    bannerLabel_ = new QLabel(banner_);
-    bannerLabel_->setObjectName(QStringLiteral("bannerText"));
-    bannerLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    bannerLabel_->setWordWrap(true);
-    bl->addWidget(bannerLabel_, 1);
-    banner_->setStyleSheet(QStringLiteral("#banner { background: #4a3b12; } #banner QLabel { color: #ffe08a; }"));
-    banner_->hide();
+    banner_ = new Banner(centre);
     cl->addWidget(banner_);
     promptBar_ = new PromptBar(centre);
     promptBar_->setStyleSheet(QStringLiteral("#promptBar { background: palette(window); }"));
@@ -325,153 +260,25 @@ void MainWindow::buildUi() {
     setCentralWidget(centre);
 
     // ---- toolbar ----
-    auto* tb = addToolBar(tr("Main"));
-    tb->setObjectName(QStringLiteral("mainToolBar"));
-    tb->setIconSize(QSize(20, 20));
-    tb->setMovable(false);
-    tb->addAction(openAct_);
-    tb->addAction(saveAct_);
-    tb->addAction(exportAct_);
-    tb->addSeparator();
-    tb->addAction(undoAct_);
-    tb->addAction(redoAct_);
-    tb->addSeparator();
-    tb->addAction(analyseAct_);
-    tb->addAction(analyseAllAct_);
-    tb->addSeparator();
-    tb->addAction(selectToolAct_);
-    tb->addAction(boxToolAct_);
-    tb->addAction(linkToolAct_);
-    classCombo_ = new QComboBox(tb);
-    classCombo_->setObjectName(QStringLiteral("classCombo"));
-    classCombo_->setEditable(true);
-    classCombo_->setToolTip(tr("Class of new boxes (a COCO class or any name)"));
-    for (auto n : annotation::coco80_names()) classCombo_->addItem(QString::fromUtf8(n.data(), int(n.size())));
-    classCombo_->setMinimumContentsLength(10);
-    classCombo_->completer()->setCompletionMode(QCompleter::PopupCompletion);
-    tb->addWidget(classCombo_);
-    tb->addSeparator();
-    tb->addAction(zoomFitAct_);
-    tb->addAction(zoomActualAct_);
-    tb->addAction(zoomInAct_);
-    tb->addAction(zoomOutAct_);
-    tb->addSeparator();
-    tb->addAction(heatmapAct_);
-    heatSource_ = new QComboBox(tb);
-    heatSource_->setObjectName(QStringLiteral("heatmapSource"));
-    heatSource_->addItem(tr("Decoder attention"));
-    heatSource_->addItem(tr("Gradient relevance"));
-    heatSource_->setToolTip(tr("Which map to show for the selected pair"));
-    tb->addWidget(heatSource_);
-    heatOpacity_ = new QSlider(Qt::Horizontal, tb);
-    heatOpacity_->setObjectName(QStringLiteral("heatmapOpacity"));
-    heatOpacity_->setRange(5, 100);
-    heatOpacity_->setValue(65);
-    heatOpacity_->setFixedWidth(90);
-    heatOpacity_->setToolTip(tr("Heatmap opacity"));
-    tb->addWidget(heatOpacity_);
+    auto* tb = new MainToolBar(a, this);
+    addToolBar(tb);
+    classCombo_ = tb->classBox();
+    heatSource_ = tb->heatmapSource();
+    heatOpacity_ = tb->heatmapOpacity();
     canvas_->setHeatmapOpacity(0.65);
 
     // ---- left: images ----
     auto* imagesDock = new QDockWidget(tr("Images"), this);
     imagesDock->setObjectName(QStringLiteral("imagesDock"));
-    auto* iw = new QWidget(imagesDock);
-    auto* il = new QVBoxLayout(iw);
-    il->setContentsMargins(4, 4, 4, 4);
-    imageModel_ = new ImageListModel(ws_, this);
-    imageList_ = new QListView(iw);
-    imageList_->setObjectName(QStringLiteral("imageList"));
-    imageList_->setModel(imageModel_);
-    imageList_->setItemDelegate(new ImageListDelegate(imageList_));
-    imageList_->setUniformItemSizes(true);
-    imageList_->setSelectionMode(QAbstractItemView::SingleSelection);
-    il->addWidget(imageList_, 1);
-    countsLabel_ = new QLabel(iw);
-    countsLabel_->setObjectName(QStringLiteral("countsLabel"));
-    il->addWidget(countsLabel_);
-    auto* analyseAllButton = new QToolButton(iw);
-    analyseAllButton->setDefaultAction(analyseAllAct_);
-    analyseAllButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    analyseAllButton->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
-    il->addWidget(analyseAllButton);
-    imagesDock->setWidget(iw);
+    images_ = new ImagesPanel(ws_, a->analyseAll, imagesDock);
+    imagesDock->setWidget(images_);
     addDockWidget(Qt::LeftDockWidgetArea, imagesDock);
-    connect(imageList_->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& i) {
-        if (i.isValid()) setCurrentImage(imageModel_->idAt(i.row()));
-    });
 
     // ---- right: pairs ----
     auto* pairsDock = new QDockWidget(tr("Pairs"), this);
     pairsDock->setObjectName(QStringLiteral("pairsDock"));
-    auto* pw = new QWidget(pairsDock);
-    auto* pl = new QVBoxLayout(pw);
-    pl->setContentsMargins(4, 4, 4, 4);
-    auto* filterRow = new QHBoxLayout;
-    pairFilter_ = new QLineEdit(pw);
-    pairFilter_->setObjectName(QStringLiteral("pairFilter"));
-    pairFilter_->setPlaceholderText(tr("Filter by verb or object"));
-    pairFilter_->setClearButtonEnabled(true);
-    filterRow->addWidget(pairFilter_, 1);
-    stateFilter_ = new QComboBox(pw);
-    stateFilter_->setObjectName(QStringLiteral("stateFilter"));
-    stateFilter_->addItem(tr("All states"));
-    stateFilter_->addItem(tr("To review"), int(State::Predicted));
-    stateFilter_->addItem(tr("Accepted"), int(State::Accepted));
-    stateFilter_->addItem(tr("Rejected"), int(State::Rejected));
-    stateFilter_->addItem(tr("Edited"), int(State::Edited));
-    filterRow->addWidget(stateFilter_);
-    pl->addLayout(filterRow);
-    auto* thRow = new QHBoxLayout;
-    thRow->addWidget(new QLabel(tr("Score ≥"), pw));
-    threshold_ = new QSlider(Qt::Horizontal, pw);
-    threshold_->setObjectName(QStringLiteral("scoreThreshold"));
-    threshold_->setRange(0, 100);
-    threshold_->setValue(5);
-    threshold_->setToolTip(tr("Hide predicted pairs scoring below this value"));
-    thRow->addWidget(threshold_, 1);
-    thresholdLabel_ = new QLabel(QStringLiteral("0.05"), pw);
-    thresholdLabel_->setMinimumWidth(34);
-    thRow->addWidget(thresholdLabel_);
-    pl->addLayout(thRow);
-    pairModel_ = new PairTableModel(ws_, this);
-    proxy_ = new PairFilterProxy(this);
-    proxy_->setSourceModel(pairModel_);
-    proxy_->setMinScore(0.05);
-    pairTable_ = new QTableView(pw);
-    pairTable_->setObjectName(QStringLiteral("pairTable"));
-    pairTable_->setModel(proxy_);
-    pairTable_->setSortingEnabled(true);
-    pairTable_->sortByColumn(PairTableModel::ScoreColumn, Qt::DescendingOrder);
-    pairTable_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    pairTable_->setSelectionMode(QAbstractItemView::ExtendedSelection); // several pairs: one verb for all (E)
-    pairTable_->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed);
-    pairTable_->verticalHeader()->hide();
-    pairTable_->verticalHeader()->setDefaultSectionSize(22);
-    for (int c = 0; c < PairTableModel::ColumnCount; ++c)
-        pairTable_->horizontalHeader()->setSectionResizeMode(c, c == PairTableModel::VerbColumn ? QHeaderView::Stretch
-                                                                                                 : QHeaderView::ResizeToContents);
-    pairTable_->setAlternatingRowColors(true);
-    pairTable_->setWordWrap(false);
-    pl->addWidget(pairTable_, 1);
-    hiddenLabel_ = new QLabel(pw);
-    hiddenLabel_->setObjectName(QStringLiteral("hiddenPairsLabel"));
-    hiddenLabel_->setWordWrap(true);
-    hiddenLabel_->hide();
-    pl->addWidget(hiddenLabel_);
-    auto* btnRow = new QHBoxLayout;
-    for (QAction* a : {acceptAct_, rejectAct_, deleteAct_}) {
-        auto* b = new QToolButton(pw);
-        b->setDefaultAction(a);
-        b->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-        btnRow->addWidget(b);
-    }
-    btnRow->addStretch(1);
-    auto* reviewedButton = new QToolButton(pw);
-    reviewedButton->setDefaultAction(reviewedAct_);
-    reviewedButton->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
-    btnRow->addWidget(reviewedButton);
-    pl->addLayout(btnRow);
-    pairsDock->setWidget(pw);
+    pairs_ = new PairsPanel(ws_, {a->accept, a->reject, a->remove, a->reviewed}, pairsDock);
+    pairsDock->setWidget(pairs_);
     addDockWidget(Qt::RightDockWidgetArea, pairsDock);
 
     // ---- right: inspector ----
@@ -504,52 +311,24 @@ void MainWindow::buildUi() {
     resizeDocks({imagesDock, pairsDock}, {250, 380}, Qt::Horizontal);
     resizeDocks({pairsDock, inspectorDock_}, {330, 420}, Qt::Vertical);
 
-    // ---- status bar ----
-    hoverLabel_ = new QLabel(this);
-    statusBar()->addWidget(hoverLabel_, 1);
-    progressLabel_ = new QLabel(this);
-    progressLabel_->setObjectName(QStringLiteral("progressLabel"));
-    statusBar()->addPermanentWidget(progressLabel_);
-    progress_ = new QProgressBar(this);
-    progress_->setObjectName(QStringLiteral("progressBar"));
-    progress_->setFixedWidth(160);
-    progress_->setMaximumHeight(16);
-    progress_->setTextVisible(false);
-    statusBar()->addPermanentWidget(progress_);
-    cancelButton_ = new QToolButton(this);
-    cancelButton_->setDefaultAction(cancelAct_);
-    cancelButton_->setAutoRaise(true);
-    statusBar()->addPermanentWidget(cancelButton_);
-    progress_->hide();
-    progressLabel_->hide();
-    cancelButton_->hide();
-    agreement_ = new AgreementIndicator(ws_, this);
-    agreement_->setContentsMargins(0, 0, 16, 0); // apart from the engine's label beside it
-    statusBar()->addPermanentWidget(agreement_);
-    engineLabel_ = new QLabel(this);
-    engineLabel_->setObjectName(QStringLiteral("engineLabel"));
-    statusBar()->addPermanentWidget(engineLabel_);
-    zoomLabel_ = new QLabel(this);
-    zoomLabel_->setMinimumWidth(48);
-    statusBar()->addPermanentWidget(zoomLabel_);
+    status_ = new StatusPanel(statusBar(), ws_, a->cancel);
+
+    // ---- menus ----
+    const auto menus = actions_->fillMenuBar(menuBar(), {imagesDock, pairsDock, inspectorDock_});
+    menus_ = menus.all;
+    recentMenu_ = menus.recent;
+    connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
 
     // ---- wiring ----
-    connect(zoomInAct_, &QAction::triggered, canvas_, &ImageCanvas::zoomIn);
-    connect(zoomOutAct_, &QAction::triggered, canvas_, &ImageCanvas::zoomOut);
-    connect(zoomFitAct_, &QAction::triggered, canvas_, &ImageCanvas::zoomToFit);
-    connect(zoomActualAct_, &QAction::triggered, canvas_, &ImageCanvas::zoomActualSize);
-    connect(canvas_, &ImageCanvas::zoomChanged, this, [this](double f) { zoomLabel_->setText(QStringLiteral("%1%").arg(int(std::lround(f * 100)))); });
-    connect(canvas_, &ImageCanvas::hoverChanged, hoverLabel_, &QLabel::setText);
-    connect(heatmapAct_, &QAction::toggled, canvas_, &ImageCanvas::setHeatmapVisible);
+    connect(images_, &ImagesPanel::imageChosen, this, &MainWindow::setCurrentImage);
+    connect(canvas_, &ImageCanvas::zoomChanged, status_, &StatusPanel::setZoom);
+    connect(canvas_, &ImageCanvas::hoverChanged, status_, &StatusPanel::setHover);
     connect(heatOpacity_, &QSlider::valueChanged, this, [this](int v) { canvas_->setHeatmapOpacity(v / 100.0); });
     connect(heatSource_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) {
         setHeatmapSource(i == 1 ? HeatmapSource::Relevance : HeatmapSource::Attention);
     });
-    connect(selectToolAct_, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::Select); });
-    connect(boxToolAct_, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::DrawBox); });
-    connect(linkToolAct_, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::Link); });
-    connect(canvas_, &ImageCanvas::toolChanged, this, [this](ImageCanvas::Tool t) {
-        (t == ImageCanvas::Tool::Select ? selectToolAct_ : t == ImageCanvas::Tool::DrawBox ? boxToolAct_ : linkToolAct_)->setChecked(true);
+    connect(canvas_, &ImageCanvas::toolChanged, this, [a](ImageCanvas::Tool t) {
+        (t == ImageCanvas::Tool::Select ? a->selectTool : t == ImageCanvas::Tool::DrawBox ? a->boxTool : a->linkTool)->setChecked(true);
     });
     connect(canvas_, &ImageCanvas::pairSelected, this, [this](ItemId id) {
         if (!syncing_) selection_->selectInteraction(id);
@@ -564,110 +343,18 @@ void MainWindow::buildUi() {
     });
     connect(canvas_, &ImageCanvas::boxDrawn, this, &MainWindow::addBox);
     connect(canvas_, &ImageCanvas::pairLinked, this, &MainWindow::linkPair);
-    connect(pairTable_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& i) {
-        if (!syncing_) selection_->selectInteraction(i.isValid() ? proxy_->data(i, PairTableModel::IdRole).toLongLong() : 0);
+    connect(pairTable()->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& i) {
+        if (!syncing_) selection_->selectInteraction(i.isValid() ? pairProxy()->data(i, PairTableModel::IdRole).toLongLong() : 0);
     });
-    connect(pairTable_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { updateActions(); });
-    connect(pairModel_, &PairTableModel::verbEdited, this, [this](Id id, const QString& verb) { setVerb({id}, verb); });
-    connect(threshold_, &QSlider::valueChanged, this, [this](int v) {
-        proxy_->setMinScore(v / 100.0);
-        thresholdLabel_->setText(QString::number(v / 100.0, 'f', 2));
-        refreshCanvas();
-    });
-    connect(pairFilter_, &QLineEdit::textChanged, this, [this](const QString& t) {
-        proxy_->setVerbFilter(t);
-    });
-    connect(stateFilter_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int) {
-        QSet<State> s;
-        if (stateFilter_->currentData().isValid()) s.insert(State(stateFilter_->currentData().toInt()));
-        proxy_->setStates(s);
-        refreshCanvas();
-    });
-    // Say what the filters hide, and why.
-    auto updateHidden = [this] {
-        const QString text = proxy_->hiddenSummary();
-        hiddenLabel_->setText(text);
-        hiddenLabel_->setVisible(!text.isEmpty());
-    };
-    connect(proxy_, &QAbstractItemModel::layoutChanged, this, updateHidden);
-    connect(proxy_, &QAbstractItemModel::modelReset, this, updateHidden);
-    connect(proxy_, &QAbstractItemModel::rowsInserted, this, updateHidden);
-    connect(proxy_, &QAbstractItemModel::rowsRemoved, this, updateHidden);
-    connect(pairModel_, &QAbstractItemModel::dataChanged, this, updateHidden);
-    connect(pairModel_, &QAbstractItemModel::modelReset, this, updateHidden);
-    connect(proxy_, &QAbstractItemModel::layoutChanged, this, [this] { syncTableSelection(); });
-    connect(proxy_, &QAbstractItemModel::modelReset, this, [this] { syncTableSelection(); });
+    connect(pairTable()->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { updateActions(); });
+    connect(pairModel(), &PairTableModel::verbEdited, this, [this](Id id, const QString& verb) { setVerb({id}, verb); });
+    connect(pairs_, &PairsPanel::filterChanged, this, &MainWindow::refreshCanvas);
+    connect(pairProxy(), &QAbstractItemModel::layoutChanged, this, [this] { syncTableSelection(); });
+    connect(pairProxy(), &QAbstractItemModel::modelReset, this, [this] { syncTableSelection(); });
     connect(promptBar_, &PromptBar::promptsChanged, this, &MainWindow::onPromptsChanged);
     connect(promptBar_, &PromptBar::historyChanged, this, [this](const QStringList& h) {
         if (opt_.useSettings) QSettings().setValue("prompts/history", h);
     });
-}
-
-void MainWindow::buildMenus() {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(openAct_);
-    file->addAction(openFolderAct_);
-    recentMenu_ = file->addMenu(tr("Open &Recent"));
-    recentMenu_->setObjectName(QStringLiteral("recentMenu"));
-    connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::fillRecentMenu);
-    file->addAction(importAct_);
-    file->addSeparator();
-    file->addAction(saveAct_);
-    file->addAction(saveAsAct_);
-    file->addAction(exportAct_);
-    file->addSeparator();
-    file->addAction(quitAct_);
-    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
-    edit->addAction(undoAct_);
-    edit->addAction(redoAct_);
-    edit->addSeparator();
-    edit->addAction(acceptAct_);
-    edit->addAction(rejectAct_);
-    edit->addAction(editVerbAct_);
-    edit->addAction(deleteAct_);
-    edit->addSeparator();
-    edit->addAction(nextPairAct_);
-    edit->addAction(prevPairAct_);
-    edit->addSeparator();
-    edit->addAction(reviewedAct_);
-    edit->addAction(nextImageAct_);
-    edit->addAction(prevImageAct_);
-    edit->addSeparator();
-    edit->addAction(prefsAct_);
-    QMenu* tools = menuBar()->addMenu(tr("&Tools"));
-    tools->addAction(selectToolAct_);
-    tools->addAction(boxToolAct_);
-    tools->addAction(linkToolAct_);
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->addAction(zoomInAct_);
-    view->addAction(zoomOutAct_);
-    view->addAction(zoomFitAct_);
-    view->addAction(zoomActualAct_);
-    view->addSeparator();
-    view->addAction(heatmapAct_);
-    view->addSeparator();
-    for (QDockWidget* d : findChildren<QDockWidget*>()) view->addAction(d->toggleViewAction());
-    QMenu* analysis = menuBar()->addMenu(tr("&Analysis"));
-    analysis->addAction(analyseAct_);
-    analysis->addAction(analyseAllAct_);
-    analysis->addAction(cancelAct_);
-    analysis->addSeparator();
-    analysis->addAction(evaluateAct_);
-    trainAct_ = analysis->addAction(tr("&Train on Reviewed Images"), this, &MainWindow::trainOnReviewed);
-    trainAct_->setObjectName(QStringLiteral("trainAction"));
-    trainAct_->setStatusTip(tr("Train the model's head on the pairs you accepted, rejected or re-verbed; saved beside the project"));
-    useHeadAct_ = analysis->addAction(tr("&Use Trained Head"));
-    useHeadAct_->setObjectName(QStringLiteral("useHeadAction"));
-    useHeadAct_->setCheckable(true);
-    useHeadAct_->setStatusTip(tr("Score with the head trained on this project's reviews (off: the untrained, training-free head)"));
-    connect(useHeadAct_, &QAction::triggered, this, [this](bool on) {
-        session_->setProjectHead(on ? headPath() : QString());
-        applyProjectHead();
-    });
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(shortcutsAct_);
-    help->addAction(aboutAct_);
-    menus_ = {file, edit, tools, view, analysis, help};
 }
 
 void MainWindow::fillRecentMenu() {
@@ -692,7 +379,7 @@ void MainWindow::connectAnalysis() {
         return p;
     });
     connect(analysis_, &AnalysisController::engineLoaded, this, [this](bool hasClip, const QString& desc) {
-        engineLabel_->setText(desc);
+        status_->setEngineText(desc);
         if (!hasClip)
             showBanner(tr("Open-vocabulary scoring needs the CLIP model — run <code>hoi models fetch clip-vit-b32</code>. "
                           "Until then HOI Studio detects people and objects and you can annotate pairs by hand."),
@@ -703,23 +390,12 @@ void MainWindow::connectAnalysis() {
     });
     connect(analysis_, &AnalysisController::engineLoadFailed, this,
             [this](const QString& message) { showBanner(message.toHtmlEscaped(), true); });
-    connect(analysis_, &AnalysisController::progressChanged, this, [this](const QString& text, int value, int maximum) {
-        progress_->show();
-        progressLabel_->show();
-        cancelButton_->show();
-        progress_->setRange(0, maximum);
-        if (maximum > 0) progress_->setValue(value);
-        progressLabel_->setText(text);
-    });
+    connect(analysis_, &AnalysisController::progressChanged, status_, &StatusPanel::setProgress);
     connect(analysis_, &AnalysisController::jobStarted, this, &MainWindow::updateActions);
     connect(analysis_, &AnalysisController::jobEnded, this, [this] {
-        if (!analysis_->busy()) {
-            progress_->hide();
-            progressLabel_->hide();
-            cancelButton_->hide();
-        }
+        if (!analysis_->busy()) status_->hideProgress();
         updateActions();
-        updateCounts();
+        images_->updateCounts();
         checkIdle();
     });
     connect(analysis_, &AnalysisController::message, this,
@@ -782,7 +458,7 @@ void MainWindow::startEngine() {
         showBanner(tr("The project's trained head %1 is missing: scoring with the untrained one.")
                        .arg(QFileInfo(wanted).fileName().toHtmlEscaped()),
                    true);
-    engineLabel_->setText(tr("Loading models…"));
+    status_->setEngineText(tr("Loading models…"));
     engineStarted_ = true;
     analysis_->startEngine(eo);
 }
@@ -803,11 +479,11 @@ void MainWindow::readSettings() {
     QSettings s;
     restoreGeometry(s.value("window/geometry").toByteArray());
     restoreState(s.value("window/state").toByteArray());
-    threshold_->setValue(s.value("thresholds/score", threshold_->value()).toInt());
+    thresholdSlider()->setValue(s.value("thresholds/score", thresholdSlider()->value()).toInt());
     analysis_->setKeepScore(s.value("thresholds/keep", analysis_->keepScore()).toDouble());
     advanceAfterReview_ = s.value("review/advance", true).toBool();
     heatOpacity_->setValue(s.value("heatmap/opacity", heatOpacity_->value()).toInt());
-    heatmapAct_->setChecked(s.value("heatmap/visible", true).toBool());
+    actions_->heatmap->setChecked(s.value("heatmap/visible", true).toBool());
     heatSource_->setCurrentIndex(s.value("heatmap/source", 0).toInt());
     promptBar_->setHistory(s.value("prompts/history").toStringList());
     const QStringList chips = s.value("prompts/chips").toStringList();
@@ -819,10 +495,10 @@ void MainWindow::writeSettings() {
     QSettings s;
     s.setValue("window/geometry", saveGeometry());
     s.setValue("window/state", saveState());
-    s.setValue("thresholds/score", threshold_->value());
+    s.setValue("thresholds/score", thresholdSlider()->value());
     s.setValue("thresholds/keep", analysis_->keepScore());
     s.setValue("heatmap/opacity", heatOpacity_->value());
-    s.setValue("heatmap/visible", heatmapAct_->isChecked());
+    s.setValue("heatmap/visible", actions_->heatmap->isChecked());
     s.setValue("heatmap/source", heatSource_->currentIndex());
     s.setValue("prompts/chips", promptBar_->chips());
     s.setValue("prompts/history", promptBar_->history());
@@ -832,23 +508,7 @@ void MainWindow::writeSettings() {
 // ---- opening -----------------------------------------------------------------------------------
 
 bool MainWindow::openPaths(const QStringList& paths) {
-    QStringList images, annotations, dirs, projects, problems;
-    for (const QString& p : paths) {
-        const QFileInfo fi(p);
-        if (!fi.exists()) {
-            problems << tr("%1 does not exist").arg(p);
-        } else if (fi.isDir()) {
-            dirs << fi.absoluteFilePath();
-        } else if (fi.suffix().toLower() == QLatin1String("hoiproj")) {
-            projects << fi.absoluteFilePath();
-        } else if (fi.suffix().toLower() == QLatin1String("json") || fi.suffix().toLower() == QLatin1String("csv")) {
-            annotations << fi.absoluteFilePath();
-        } else if (isImageFile(p)) {
-            images << fi.absoluteFilePath();
-        } else {
-            problems << tr("%1 is not an image, a folder, a project or an annotation file").arg(p);
-        }
-    }
+    auto [images, annotations, dirs, projects, problems] = ProjectSession::classifyPaths(paths);
     bool opened = false;
     // An annotation file is read and checked before anything of the open work is given up.
     std::optional<annotation::Project> imported;
@@ -866,21 +526,12 @@ bool MainWindow::openPaths(const QStringList& paths) {
     } else if (imported) {
         // The image folder: a folder given with it, else the file's folder (or its images/ subfolder).
         QString imageDir = dirs.isEmpty() ? QString() : dirs.takeFirst();
-        if (imageDir.isEmpty()) {
-            const QDir d = QFileInfo(annotations.first()).absoluteDir();
-            imageDir = d.exists(QStringLiteral("images")) ? d.filePath(QStringLiteral("images")) : d.absolutePath();
-        }
+        if (imageDir.isEmpty()) imageDir = ProjectSession::imageDirBeside(annotations.first());
         opened = importAnnotations(std::move(*imported), annotations.first(), imageDir);
     }
     // Images and folders are added to the workspace.
     for (const QString& d : dirs) {
-        QStringList found;
-        QDirIterator it(d, QDir::Files, QDirIterator::Subdirectories);
-        while (it.hasNext()) {
-            const QString f = it.next();
-            if (isImageFile(f)) found << f;
-        }
-        found.sort();
+        const QStringList found = ProjectSession::imagesIn(d);
         if (found.isEmpty()) problems << tr("No images in %1").arg(d);
         images << found;
         if (opt_.useSettings) QSettings().setValue("paths/last_folder", d);
@@ -915,7 +566,7 @@ bool MainWindow::openPaths(const QStringList& paths) {
         else if (!annotations.isEmpty()) session_->addRecent(annotations.first());
         else if (!ws_->imageDir().isEmpty()) session_->addRecent(ws_->imageDir());
     }
-    updateCounts();
+    images_->updateCounts();
     updateActions();
     return opened;
 }
@@ -953,7 +604,7 @@ void MainWindow::adoptProject(annotation::Project project, const QString& path, 
     }
     // The project's score filter comes back with it (saving writes what the slider shows).
     if (auto it = ws_->settings().thresholds.find("pair"); it != ws_->settings().thresholds.end())
-        threshold_->setValue(int(std::lround(it->second * 100)));
+        thresholdSlider()->setValue(int(std::lround(it->second * 100)));
     applyProjectHead(); // the project's trained head (or none) before its first image is analysed
     if (!ws_->document().images().empty()) setCurrentImage(ws_->document().images().front().id);
     updateTitle();
@@ -992,7 +643,7 @@ annotation::Project MainWindow::projectToWrite(const QString& path) {
     // and a recovery file alike, so a restored session has the prompts it was analysed with).
     syncing_ = true;
     setSettingsPrompts(promptBar_->prompts());
-    ws_->settings().thresholds["pair"] = threshold_->value() / 100.0;
+    ws_->settings().thresholds["pair"] = thresholdSlider()->value() / 100.0;
     syncing_ = false;
     return ws_->toProject(path);
 }
@@ -1110,69 +761,59 @@ void MainWindow::exportAnnotations() {
     }
 }
 
+// ---- the views' parts (the public API forwards to the panels) ----------------------------------
+
+QTableView* MainWindow::pairTable() const { return pairs_->table(); }
+PairFilterProxy* MainWindow::pairProxy() const { return pairs_->proxy(); }
+PairTableModel* MainWindow::pairModel() const { return pairs_->model(); }
+QSlider* MainWindow::thresholdSlider() const { return pairs_->thresholdSlider(); }
+QListView* MainWindow::imageList() const { return images_->list(); }
+AgreementIndicator* MainWindow::agreementIndicator() const { return status_->agreement(); }
+
 // ---- current image -----------------------------------------------------------------------------
 
 void MainWindow::setCurrentImage(Id image) { selection_->setCurrentImage(image); }
 
 void MainWindow::showImage(Id image) {
     tile_ = AnalysisPresenter::kNoTile;
-    pairModel_->setImage(image);
-    {
-        const QModelIndex i = imageModel_->indexOf(image);
-        syncing_ = true;
-        if (i.isValid() && imageList_->currentIndex() != i) imageList_->setCurrentIndex(i);
-        syncing_ = false;
-    }
+    pairModel()->setImage(image);
+    images_->showImage(image);
     canvas_->setImage(QImage());
     canvas_->setMessage(image ? tr("Loading %1…").arg(ws_->imagePath(image)) : QString());
     updateActions();
     if (!image) {
-        ++imageLoadSerial_; // an image still loading is not shown
-        imageLoading_ = false;
+        loader_->cancel(); // an image still loading is not shown
         refreshInspector();
         checkIdle();
         return;
     }
-    const QString path = ws_->imagePath(image);
-    const int serial = ++imageLoadSerial_;
-    imageLoading_ = true;
-    auto* watcher = new QFutureWatcher<std::pair<QImage, QString>>(this);
-    connect(watcher, &QFutureWatcher<std::pair<QImage, QString>>::finished, this, [this, watcher, serial, image] {
-        const auto [img, error] = watcher->result();
-        watcher->deleteLater();
-        if (serial != imageLoadSerial_) return; // a newer image was chosen meanwhile
-        imageLoading_ = false;
-        canvas_->setImage(img);
-        canvas_->setMessage(img.isNull() ? tr("%1 cannot be shown:\n%2").arg(ws_->imagePath(image), error) : QString());
-        if (img.isNull()) {
-            ws_->setImageError(image, error);
-            statusBar()->showMessage(error, 8000);
-        }
-        refreshCanvas();
-        refreshHeatmap();
-        refreshInspector();
-        Q_EMIT imageShown(image);
-        if (!img.isNull()) analysis_->imageShown(image);
-        checkIdle();
-    });
-    watcher->setFuture(QtConcurrent::run([path]() -> std::pair<QImage, QString> {
-        try {
-            return {toQImage(io::load_image(path.toStdString()).rgb), QString()};
-        } catch (const std::exception& e) {
-            return {QImage(), QString::fromUtf8(e.what())};
-        }
-    }));
+    loader_->load(image, ws_->imagePath(image));
+}
+
+void MainWindow::onImageLoaded(Id image, const QImage& img, const QString& error) {
+    canvas_->setImage(img);
+    canvas_->setMessage(img.isNull() ? tr("%1 cannot be shown:\n%2").arg(ws_->imagePath(image), error) : QString());
+    if (img.isNull()) {
+        ws_->setImageError(image, error);
+        statusBar()->showMessage(error, 8000);
+    }
+    refreshCanvas();
+    refreshHeatmap();
+    refreshInspector();
+    Q_EMIT imageShown(image);
+    if (!img.isNull()) analysis_->imageShown(image);
+    checkIdle();
 }
 
 void MainWindow::nextImage() {
-    const QModelIndex i = imageModel_->indexOf(currentImage());
+    const QModelIndex i = images_->model()->indexOf(currentImage());
     const int row = i.isValid() ? i.row() + 1 : 0;
-    if (row < imageModel_->rowCount()) setCurrentImage(imageModel_->idAt(row));
+    if (row < images_->model()->rowCount()) setCurrentImage(images_->model()->idAt(row));
 }
 
 void MainWindow::previousImage() {
-    const QModelIndex i = imageModel_->indexOf(currentImage());
-    if (i.isValid() && i.row() > 0) setCurrentImage(imageModel_->idAt(i.row() - 1));
+    const QModelIndex i = images_->model()->indexOf(currentImage());
+    if (i.isValid() && i.row() > 0) setCurrentImage(images_->model()->idAt(i.row() - 1));
 }
 
 // ---- analysis ----------------------------------------------------------------------------------
@@ -1185,9 +826,9 @@ void MainWindow::analyseAll() {
 void MainWindow::cancelAnalysis() { analysis_->cancel(); }
 void MainWindow::onPromptsChanged(const QStringList& prompts) {
     if (!syncing_) setSettingsPrompts(prompts);
-    analysis_->promptsChanged(!imageLoading_ && !canvas_->imageSize().isEmpty());
+    analysis_->promptsChanged(!loader_->loading() && !canvas_->imageSize().isEmpty());
 }
-bool MainWindow::isIdle() const { return !analysis_->busy() && !imageLoading_; }
+bool MainWindow::isIdle() const { return !analysis_->busy() && !loader_->loading(); }
 
 void MainWindow::whenIdle(std::function<void()> fn) {
     if (isIdle()) fn();
@@ -1219,7 +860,7 @@ void MainWindow::onDocumentChanged(const annotation::Change& c) {
         refreshCanvas();
         if (c.kind == K::InteractionChanged && c.id == selectedInteraction()) refreshInspector();
     }
-    updateCounts();
+    images_->updateCounts();
     updateActions();
     session_->scheduleAutosave();
 }
@@ -1230,8 +871,8 @@ void MainWindow::refreshCanvas() {
         return;
     }
     const auto content = presenter_.canvas(
-        currentImage(), selectedInteraction(), [this](const annotation::Interaction& in) { return proxy_->accepts(in); },
-        [this](Id id) { return pairModel_->instanceName(id); });
+        currentImage(), selectedInteraction(), [this](const annotation::Interaction& in) { return pairProxy()->accepts(in); },
+        [this](Id id) { return pairModel()->instanceName(id); });
     syncing_ = true;
     canvas_->setContent(content.boxes, content.pairs);
     if (selectedInteraction()) canvas_->setSelectedPair(selectedInteraction());
@@ -1241,15 +882,7 @@ void MainWindow::refreshCanvas() {
 void MainWindow::syncTableSelection() {
     const bool was = syncing_;
     syncing_ = true;
-    const QModelIndex src = pairModel_->indexOf(selectedInteraction());
-    const QModelIndex i = src.isValid() ? proxy_->mapFromSource(src) : QModelIndex();
-    if (i.isValid()) {
-        pairTable_->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-        pairTable_->scrollTo(i);
-    } else {
-        pairTable_->selectionModel()->clearSelection();
-        pairTable_->selectionModel()->setCurrentIndex(QModelIndex(), QItemSelectionModel::NoUpdate);
-    }
+    pairs_->showPair(selectedInteraction());
     syncing_ = was;
 }
 
@@ -1273,7 +906,7 @@ bool MainWindow::selectBestPair() {
     Id best = 0;
     double bestScore = -1;
     for (const auto* it : ws_->document().interactions_of(currentImage())) {
-        if (!proxy_->accepts(*it)) continue;
+        if (!pairProxy()->accepts(*it)) continue;
         const double s = it->score ? *it->score : 0;
         if (!best || s > bestScore) {
             best = it->id;
@@ -1313,7 +946,7 @@ void MainWindow::refreshHeatmap() {
     Q_EMIT heatmapUpdated();
 }
 void MainWindow::refreshInspector() {
-    inspectorData_ = presenter_.inspector(currentImage(), selectedInteraction(), [this](Id id) { return pairModel_->instanceName(id); });
+    inspectorData_ = presenter_.inspector(currentImage(), selectedInteraction(), [this](Id id) { return pairModel()->instanceName(id); });
 #ifdef HOI_WITH_INSPECTOR
     if (auto* insp = qobject_cast<InspectorWidget*>(inspector_)) insp->setData(inspectorData_);
 #endif
@@ -1324,10 +957,8 @@ void MainWindow::setSelectedState(State state) {
     if (!selectedInteraction() || !ws_->document().interaction(selectedInteraction())) return;
     const Id id = selectedInteraction();
     // The pair after this one, taken before the change (a state filter may hide this one after it).
-    const QModelIndex cur = proxy_->mapFromSource(pairModel_->indexOf(id));
-    const Id next = cur.isValid() && cur.row() + 1 < proxy_->rowCount()
-                        ? proxy_->data(proxy_->index(cur.row() + 1, 0), PairTableModel::IdRole).toLongLong()
-                        : 0;
+    const int row = pairs_->rowOf(id);
+    const Id next = row >= 0 ? pairs_->pairAt(row + 1) : 0;
     editor_->setState(id, state);
     // Review is a stream of A / R presses: move on to the next pair (a preference, on by default).
     // J after A then goes on from the pair A moved to: nothing is skipped.
@@ -1339,23 +970,22 @@ void MainWindow::acceptSelected() { setSelectedState(State::Accepted); }
 void MainWindow::rejectSelected() { setSelectedState(State::Rejected); }
 
 void MainWindow::stepPair(int step) {
-    const QModelIndex cur = proxy_->mapFromSource(pairModel_->indexOf(selectedInteraction()));
-    const int row = cur.isValid() ? cur.row() + step : (step > 0 ? 0 : proxy_->rowCount() - 1);
-    if (row >= 0 && row < proxy_->rowCount()) {
-        selectInteraction(proxy_->data(proxy_->index(row, 0), PairTableModel::IdRole).toLongLong());
+    const int cur = pairs_->rowOf(selectedInteraction());
+    const int row = cur >= 0 ? cur + step : (step > 0 ? 0 : pairs_->rowCount() - 1);
+    if (const Id pair = pairs_->pairAt(row)) {
+        selectInteraction(pair);
         return;
     }
     // Past the last pair of the image: the first pair of the next image with pairs (K: the last
     // pair of the previous one). The image is shown even when it has none yet.
-    const QModelIndex img = imageModel_->indexOf(currentImage());
+    const QModelIndex img = images_->model()->indexOf(currentImage());
     const int target = (img.isValid() ? img.row() : -1) + step;
-    if (target < 0 || target >= imageModel_->rowCount()) {
+    if (target < 0 || target >= images_->model()->rowCount()) {
         statusBar()->showMessage(step > 0 ? tr("Last pair of the last image.") : tr("First pair of the first image."), 3000);
         return;
     }
-    setCurrentImage(imageModel_->idAt(target));
-    if (proxy_->rowCount() > 0)
-        selectInteraction(proxy_->data(proxy_->index(step > 0 ? 0 : proxy_->rowCount() - 1, 0), PairTableModel::IdRole).toLongLong());
+    setCurrentImage(images_->model()->idAt(target));
+    if (pairs_->rowCount() > 0) selectInteraction(pairs_->pairAt(step > 0 ? 0 : pairs_->rowCount() - 1));
 }
 
 void MainWindow::nextPair() { stepPair(+1); }
@@ -1368,9 +998,7 @@ void MainWindow::setVerb(const QList<Id>& relations, const QString& verbText) {
     }
 }
 QList<Id> MainWindow::selectedPairs() const {
-    QList<Id> ids;
-    for (const QModelIndex& i : pairTable_->selectionModel()->selectedRows())
-        ids << proxy_->data(i, PairTableModel::IdRole).toLongLong();
+    QList<Id> ids = pairs_->selectedPairs();
     if (ids.isEmpty() && selectedInteraction()) ids << selectedInteraction();
     return ids;
 }
@@ -1390,27 +1018,7 @@ void MainWindow::editVerb() {
         if (ask.exec() == QDialog::Accepted) setVerb(several, ask.textValue());
         return;
     }
-    if (!selectedInteraction()) return;
-    const QModelIndex i = proxy_->mapFromSource(pairModel_->indexOf(selectedInteraction(), PairTableModel::VerbColumn));
-    if (!i.isValid()) return;
-    pairTable_->setFocus();
-    pairTable_->setCurrentIndex(i);
-    pairTable_->edit(i);
-    if (auto* editor = pairTable_->findChild<QLineEdit*>()) {
-        QStringList verbs;
-        for (const auto& v : annotation::HicoVocabulary::instance().verbs()) verbs << verbDisplay(v);
-        auto* c = new QCompleter(verbs, editor);
-        c->setCaseSensitivity(Qt::CaseInsensitive);
-        c->setFilterMode(Qt::MatchStartsWith);
-        editor->setCompleter(c);
-        // One Enter takes the completion and ends the edit (the popup eats the first one).
-        connect(c, qOverload<const QString&>(&QCompleter::activated), editor, [editor] {
-            QMetaObject::invokeMethod(editor, [editor] {
-                QKeyEvent press(QEvent::KeyPress, Qt::Key_Return, Qt::NoModifier);
-                QApplication::sendEvent(editor, &press);
-            }, Qt::QueuedConnection);
-        });
-    }
+    if (selectedInteraction()) pairs_->editVerb(selectedInteraction());
 }
 
 void MainWindow::deleteSelected() {
@@ -1475,11 +1083,10 @@ void MainWindow::trainOnReviewed() {
 // ---- chrome ------------------------------------------------------------------------------------
 
 void MainWindow::showBanner(const QString& html, bool) {
-    bannerLabel_->setText(html);
-    banner_->show();
+    banner_->showMessage(html);
 }
 
-QString MainWindow::bannerText() const { return bannerLabel_->text(); }
+QString MainWindow::bannerText() const { return banner_->text(); }
 bool MainWindow::bannerVisible() const { return banner_->isVisible() || (!banner_->isHidden()); }
 
 void MainWindow::updateTitle() {
@@ -1493,40 +1100,31 @@ void MainWindow::updateActions() {
     const bool hasDoc = !ws_->document().empty();
     const bool hasPair = selectedInteraction() && ws_->document().interaction(selectedInteraction());
     const bool hasBox = canvas_ && canvas_->selectedBox();
-    saveAct_->setEnabled(hasDoc);
-    saveAsAct_->setEnabled(hasDoc);
-    exportAct_->setEnabled(hasDoc);
-    acceptAct_->setEnabled(hasPair);
-    rejectAct_->setEnabled(hasPair);
-    editVerbAct_->setEnabled(hasPair || (pairTable_ && pairTable_->selectionModel()->hasSelection()));
-    deleteAct_->setEnabled(hasPair || hasBox);
-    nextPairAct_->setEnabled(proxy_ && proxy_->rowCount() > 0);
-    prevPairAct_->setEnabled(proxy_ && proxy_->rowCount() > 0);
+    const StudioActions* a = actions_;
+    a->save->setEnabled(hasDoc);
+    a->saveAs->setEnabled(hasDoc);
+    a->exportAnnotations->setEnabled(hasDoc);
+    a->accept->setEnabled(hasPair);
+    a->reject->setEnabled(hasPair);
+    a->editVerb->setEnabled(hasPair || (pairs_ && pairTable()->selectionModel()->hasSelection()));
+    a->remove->setEnabled(hasPair || hasBox);
+    a->nextPair->setEnabled(pairs_ && pairProxy()->rowCount() > 0);
+    a->previousPair->setEnabled(pairs_ && pairProxy()->rowCount() > 0);
     const auto* img = ws_->document().image(currentImage());
-    reviewedAct_->setEnabled(img != nullptr);
-    reviewedAct_->setChecked(img && img->reviewed);
+    a->reviewed->setEnabled(img != nullptr);
+    a->reviewed->setChecked(img && img->reviewed);
     // The button shows the state: a ticked box and "Reviewed" once marked, an empty box before.
-    reviewedAct_->setIcon(icon(img && img->reviewed ? "reviewed" : "state-none"));
-    reviewedAct_->setIconText(img && img->reviewed ? tr("Reviewed") : tr("Mark Image Reviewed"));
-    analyseAct_->setEnabled(analysis_->engineReady() && currentImage());
-    analyseAllAct_->setEnabled(analysis_->engineReady() && hasDoc);
-    cancelAct_->setEnabled(analysis_->busy());
+    a->reviewed->setIcon(icon(img && img->reviewed ? "reviewed" : "state-none"));
+    a->reviewed->setIconText(img && img->reviewed ? tr("Reviewed") : tr("Mark Image Reviewed"));
+    a->analyse->setEnabled(analysis_->engineReady() && currentImage());
+    a->analyseAll->setEnabled(analysis_->engineReady() && hasDoc);
+    a->cancel->setEnabled(analysis_->busy());
     canvas_->setEditable(img != nullptr);
-    if (useHeadAct_) {
+    {
         const bool has = !headPath().isEmpty() && QFileInfo(headPath()).isFile();
-        useHeadAct_->setEnabled(has || !session_->projectHead().isEmpty());
-        useHeadAct_->setChecked(!session_->projectHead().isEmpty());
+        a->useHead->setEnabled(has || !session_->projectHead().isEmpty());
+        a->useHead->setChecked(!session_->projectHead().isEmpty());
     }
-}
-
-void MainWindow::updateCounts() {
-    const auto c = ws_->counts();
-    countsLabel_->setText(tr("%1 · %2 analysed · %3 reviewed\n%4 · %5 accepted")
-                              .arg(counted(c.images, "image", "images"))
-                              .arg(c.analysed)
-                              .arg(c.reviewed)
-                              .arg(counted(c.interactions, "pair", "pairs"))
-                              .arg(c.accepted));
 }
 
 void MainWindow::showEvaluation() {

@@ -1,7 +1,10 @@
 #pragma once
 // HOI Studio's main window: the image list (left), the canvas with the prompt bar (centre), the
 // pair list (right) and the inspector (right, below), a toolbar, menus and a status bar with the
-// analysis progress. It owns the Workspace (document + undo stack) and the InferenceThread.
+// analysis progress. It owns the Workspace (document + undo stack) and the InferenceThread, puts
+// the parts together (StudioActions, MainToolBar, ImagesPanel, PairsPanel, StatusPanel, Banner,
+// ImageLoader, the canvas, the prompt bar, the inspector) and wires them to ProjectSession, SelectionModel,
+// AnalysisController, AnalysisPresenter and AnnotationEditor.
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
@@ -28,22 +31,22 @@ class QListView;
 class QTableView;
 class QSlider;
 class QComboBox;
-class QLineEdit;
-class QProgressBar;
-class QToolButton;
-class QFrame;
 class QDockWidget;
-class QActionGroup;
 
 namespace hoi::ui {
 
 class PromptBar;
 class PairTableModel;
 class PairFilterProxy;
-class ImageListModel;
 class InspectorWidget;
 class EvaluationDialog;
 class AgreementIndicator;
+class StudioActions;
+class Banner;
+class ImageLoader;
+class ImagesPanel;
+class PairsPanel;
+class StatusPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -92,11 +95,11 @@ public:
     Workspace* workspace() const { return ws_; }
     ImageCanvas* canvas() const { return canvas_; }
     PromptBar* promptBar() const { return promptBar_; }
-    QTableView* pairTable() const { return pairTable_; }
-    PairFilterProxy* pairProxy() const { return proxy_; }
-    PairTableModel* pairModel() const { return pairModel_; }
-    QListView* imageList() const { return imageList_; }
-    QSlider* thresholdSlider() const { return threshold_; }
+    QTableView* pairTable() const;
+    PairFilterProxy* pairProxy() const;
+    PairTableModel* pairModel() const;
+    QListView* imageList() const;
+    QSlider* thresholdSlider() const;
     InferenceWorker* worker() const { return inference_->worker(); }
     QWidget* inspectorWidget() const { return inspector_; }
     const InspectorData& inspectorData() const { return inspectorData_; }
@@ -106,7 +109,7 @@ public:
     bool clipAvailable() const { return analysis_->hasClip(); }
     AnalysisController* analysisController() const { return analysis_; }
     SelectionModel* selectionModel() const { return selection_; }
-    AgreementIndicator* agreementIndicator() const { return agreement_; }
+    AgreementIndicator* agreementIndicator() const;
     // Few-shot adapter examples the worker was asked to hold (one per decided pair with model features).
     int adapterExamples() const { return analysis_->adapterExamples(); }
 
@@ -167,11 +170,17 @@ private:
     // An error message box, or a line on stderr when the window is not interactive.
     void showError(const QString& title, const QString& text, bool warning = false);
     void buildUi();
-    void buildActions();
-    void buildMenus();
+    // What the actions do (StudioActions makes them) and the File ▸ Open dialogs.
+    void connectActions();
+    void openWithDialog();
+    void openFolderWithDialog();
+    void importWithDialog();
+    void saveAsWithDialog();
+    void showPreferences();
     void connectAnalysis();
     // The current image changed: its pairs, its file (loaded off the GUI thread), then the views.
     void showImage(Id image);
+    void onImageLoaded(Id image, const QImage& pixels, const QString& error);
     // The selected pair changed (or is shown again): canvas, table, heatmap, inspector.
     void showSelection();
     void readSettings();
@@ -185,7 +194,6 @@ private:
     bool maybeSave();
     void updateTitle();
     void updateActions();
-    void updateCounts();
     void showBanner(const QString& html, bool warning);
     void refreshCanvas();
     void refreshHeatmap();
@@ -218,56 +226,30 @@ private:
     AnnotationEditor* editor_;
     ImageCanvas* canvas_ = nullptr;
     PromptBar* promptBar_ = nullptr;
-    QFrame* banner_ = nullptr;
-    QLabel* bannerLabel_ = nullptr;
-    QListView* imageList_ = nullptr;
-    ImageListModel* imageModel_ = nullptr;
-    QLabel* countsLabel_ = nullptr;
-    QTableView* pairTable_ = nullptr;
-    PairTableModel* pairModel_ = nullptr;
-    PairFilterProxy* proxy_ = nullptr;
-    QSlider* threshold_ = nullptr;
-    QLabel* thresholdLabel_ = nullptr;
-    QLabel* hiddenLabel_ = nullptr;
-    QLineEdit* pairFilter_ = nullptr;
-    QComboBox* stateFilter_ = nullptr;
+    Banner* banner_ = nullptr;
+    StudioActions* actions_ = nullptr;
+    ImagesPanel* images_ = nullptr;
+    PairsPanel* pairs_ = nullptr;
+    StatusPanel* status_ = nullptr;
     QComboBox* classCombo_ = nullptr;
     QComboBox* heatSource_ = nullptr;
     QSlider* heatOpacity_ = nullptr;
     QWidget* inspector_ = nullptr;
     QDockWidget* inspectorDock_ = nullptr;
-    QProgressBar* progress_ = nullptr;
-    QLabel* progressLabel_ = nullptr;
-    QToolButton* cancelButton_ = nullptr;
-    QLabel* hoverLabel_ = nullptr;
-    QLabel* zoomLabel_ = nullptr;
-    QLabel* engineLabel_ = nullptr;
 
-    QAction *openAct_, *openFolderAct_, *importAct_, *saveAct_, *saveAsAct_, *exportAct_, *quitAct_;
-    QAction *undoAct_, *redoAct_, *acceptAct_, *rejectAct_, *nextPairAct_, *prevPairAct_, *editVerbAct_,
-        *deleteAct_, *reviewedAct_, *nextImageAct_, *prevImageAct_;
-    QAction *zoomInAct_, *zoomOutAct_, *zoomFitAct_, *zoomActualAct_, *heatmapAct_;
-    QAction *selectToolAct_, *boxToolAct_, *linkToolAct_;
-    QAction* trainAct_ = nullptr;
-    QAction* useHeadAct_ = nullptr;
     bool engineStarted_ = false;
-    QAction *analyseAct_, *analyseAllAct_, *cancelAct_, *shortcutsAct_, *aboutAct_, *prefsAct_;
-    QAction* evaluateAct_ = nullptr;
     QPointer<EvaluationDialog> evalDialog_;
-    QActionGroup* toolGroup_ = nullptr;
     QList<QMenu*> menus_;
     QMenu* recentMenu_ = nullptr;
 
     bool syncing_ = false;
-    int imageLoadSerial_ = 0;
-    bool imageLoading_ = false;
+    ImageLoader* loader_ = nullptr;
     QTimer countsTimer_;
     HeatmapSource heatmapSource_ = HeatmapSource::Attention;
     std::pair<int, int> tile_ = AnalysisPresenter::kNoTile; // inspector tile shown on the canvas (layer, head)
     InspectorData inspectorData_;
     QList<std::function<void()>> idleCallbacks_;
     bool advanceAfterReview_ = true; // A / R move to the next pair (preference review/advance)
-    AgreementIndicator* agreement_ = nullptr;
 };
 
 } // namespace hoi::ui

@@ -1,6 +1,7 @@
 #include "project_session.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QSettings>
@@ -9,6 +10,7 @@
 
 #include "annotation/formats.h"
 #include "annotation/recovery_store.h"
+#include "io/image.h"
 #include "inference_worker.h" // errorMessage
 #include "workspace.h"
 
@@ -100,6 +102,44 @@ std::optional<ProjectSession::Opened> ProjectSession::readProject(const QString&
         return std::nullopt;
     }
     return out;
+}
+
+ProjectSession::Inputs ProjectSession::classifyPaths(const QStringList& paths) {
+    Inputs in;
+    for (const QString& p : paths) {
+        const QFileInfo fi(p);
+        const QString suffix = fi.suffix().toLower();
+        if (!fi.exists()) {
+            in.problems << tr("%1 does not exist").arg(p);
+        } else if (fi.isDir()) {
+            in.folders << fi.absoluteFilePath();
+        } else if (suffix == QLatin1String("hoiproj")) {
+            in.projects << fi.absoluteFilePath();
+        } else if (suffix == QLatin1String("json") || suffix == QLatin1String("csv")) {
+            in.annotations << fi.absoluteFilePath();
+        } else if (io::has_image_extension(p.toStdString())) {
+            in.images << fi.absoluteFilePath();
+        } else {
+            in.problems << tr("%1 is not an image, a folder, a project or an annotation file").arg(p);
+        }
+    }
+    return in;
+}
+
+QStringList ProjectSession::imagesIn(const QString& folder) {
+    QStringList found;
+    QDirIterator it(folder, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString f = it.next();
+        if (io::has_image_extension(f.toStdString())) found << f;
+    }
+    found.sort();
+    return found;
+}
+
+QString ProjectSession::imageDirBeside(const QString& annotationFile) {
+    const QDir d = QFileInfo(annotationFile).absoluteDir();
+    return d.exists(QStringLiteral("images")) ? d.filePath(QStringLiteral("images")) : d.absolutePath();
 }
 
 std::optional<annotation::Project> ProjectSession::readAnnotations(const QString& path, QStringList* projects,

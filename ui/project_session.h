@@ -50,6 +50,20 @@ public:
     // untrained). A change of the project: it becomes modified. False when nothing changed.
     bool setProjectHead(const QString& path);
 
+    // ---- what to open --------------------------------------------------------------------------
+    // Paths given to open (command line, drop, File ▸ Open) sorted by kind, each made absolute:
+    // folders, projects (.hoiproj), annotation files (.json, .csv), images (io::image_extensions);
+    // anything else, and paths that do not exist, as a problem to show.
+    struct Inputs {
+        QStringList images, annotations, folders, projects, problems;
+    };
+    static Inputs classifyPaths(const QStringList& paths);
+    // The image files in a folder and its subfolders, sorted.
+    static QStringList imagesIn(const QString& folder);
+    // The image folder of an annotation file given without one: its images/ subfolder when there
+    // is one, else its own folder.
+    static QString imageDirBeside(const QString& annotationFile);
+
     // ---- reading -------------------------------------------------------------------------------
     struct Opened {
         annotation::Project project;

@@ -1,7 +1,8 @@
 // ProjectSession without a window: save, debounced autosave to the recovery file, reading a
 // project with a newer recovery file under each policy (and the question asked), the untitled
 // session's recovery (never overwritten before the person chose), importing annotation files and
-// the recent list.
+// the recent list; the paths given to open sorted by kind (images, folders and their images, projects,
+// annotation files, problems).
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
@@ -66,6 +67,48 @@ class TestProjectSession : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void pathsToOpenAreSortedByKind() {
+        QTemporaryDir dir;
+        auto touch = [&](const QString& rel) {
+            QDir().mkpath(QFileInfo(dir.filePath(rel)).absolutePath());
+            QFile f(dir.filePath(rel));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        };
+        touch("shots/b.png");
+        touch("shots/sub/a.JPG");
+        touch("shots/notes.txt");
+        touch("p.hoiproj");
+        touch("gt.json");
+        touch("table.CSV");
+        touch("c.jpg");
+        touch("readme.md");
+        const auto in = ProjectSession::classifyPaths(
+            {dir.filePath("shots"), dir.filePath("p.hoiproj"), dir.filePath("gt.json"), dir.filePath("table.CSV"),
+             dir.filePath("c.jpg"), dir.filePath("readme.md"), dir.filePath("missing.jpg")});
+        QCOMPARE(in.folders, QStringList{dir.filePath("shots")});
+        QCOMPARE(in.projects, QStringList{dir.filePath("p.hoiproj")});
+        QCOMPARE(in.annotations, (QStringList{dir.filePath("gt.json"), dir.filePath("table.CSV")}));
+        QCOMPARE(in.images, QStringList{dir.filePath("c.jpg")});
+        QCOMPARE(in.problems.size(), 2);
+        QVERIFY(in.problems[0].contains("readme.md is not an image, a folder, a project or an annotation file"));
+        QVERIFY(in.problems[1].contains("missing.jpg does not exist"));
+        // Relative paths come back absolute.
+        const QString cwd = QDir::currentPath();
+        QDir::setCurrent(dir.path());
+        QCOMPARE(ProjectSession::classifyPaths({"c.jpg"}).images, QStringList{dir.filePath("c.jpg")});
+        QDir::setCurrent(cwd);
+
+        // A folder's images, its subfolders' too, sorted; other files are not images.
+        QCOMPARE(ProjectSession::imagesIn(dir.filePath("shots")),
+                 (QStringList{dir.filePath("shots/b.png"), dir.filePath("shots/sub/a.JPG")}));
+        QVERIFY(ProjectSession::imagesIn(dir.filePath("shots/sub/none")).isEmpty());
+
+        // An annotation file's image folder: images/ beside it, else its own folder.
+        QCOMPARE(ProjectSession::imageDirBeside(dir.filePath("gt.json")), QDir(dir.path()).absolutePath());
+        touch("images/x.jpg");
+        QCOMPARE(ProjectSession::imageDirBeside(dir.filePath("gt.json")), QDir(dir.path()).filePath("images"));
+    }
 
     void saveMakesTheProjectFileAndCleans() {
         Session f;
