@@ -380,9 +380,11 @@ void MainWindow::connectAnalysis() {
     });
     connect(analysis_, &AnalysisController::engineLoaded, this, [this](bool hasClip, const QString& desc) {
         status_->setEngineText(desc);
-        if (!hasClip)
-            showBanner(tr("Open-vocabulary scoring needs the CLIP model — run <code>hoi models fetch clip-vit-b32</code>. "
-                          "Until then HOI Studio detects people and objects and you can annotate pairs by hand."),
+        const QString until = tr("Until then HOI Studio detects people and objects and you can annotate pairs by hand.");
+        if (!hasClip && analysis_->engineFailed()) // keep the reason CLIP failed, which the banner shows
+            showBanner(bannerText() + QStringLiteral("<br>") + until, true);
+        else if (!hasClip)
+            showBanner(tr("Open-vocabulary scoring needs the CLIP model — run <code>hoi models fetch clip-vit-b32</code>. ") + until,
                        true);
         else if (!analysis_->engineFailed())
             banner_->hide();

@@ -251,6 +251,27 @@ private Q_SLOTS:
         QCOMPARE(w.workspace()->status(image), ImageStatus::Predicted);
         w.grab().toImage().save(QStringLiteral(HOI_TEST_BINARY_DIR "/studio_no_clip.png"));
     }
+
+    // A CLIP file that cannot be loaded: the banner says why (it used to be replaced by the
+    // generic "needs the CLIP model" text), and detection still works.
+    void brokenClipSaysWhy() {
+        QTemporaryDir dir;
+        QFile f(dir.filePath("broken.pt"));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("PK\x03\x04 not really a zip archive");
+        f.close();
+        MainWindow::Options o = options(false);
+        o.engine.clip_path = f.fileName().toStdString();
+        MainWindow w(o);
+        QVERIFY(w.openPaths({QString::fromStdString(hoi::test::samples_dir() + "/person.jpg")}));
+        QVERIFY(waitIdle(w));
+        QVERIFY(w.engineReady());
+        QVERIFY(!w.clipAvailable());
+        QVERIFY2(w.bannerText().contains("could not be loaded") && w.bannerText().contains("broken.pt"),
+                 qPrintable(w.bannerText()));
+        QVERIFY(w.bannerText().contains("annotate pairs by hand"));
+        QVERIFY(!w.workspace()->document().instances_of(w.currentImage()).empty());
+    }
 };
 
 QTEST_MAIN(TestStudioAnalysis)
