@@ -95,4 +95,14 @@ ProcessResult run_hoi(const QStringList& args, int timeout_ms, const QByteArray&
     return run_process(QString::fromStdString(bin_path("hoi")), args, timeout_ms, stdin_data);
 }
 
+annotation::Project one_image_project(int width, int height) {
+    annotation::Project p;
+    annotation::Image img;
+    img.file_name = "a.jpg";
+    img.width = width;
+    img.height = height;
+    p.document.add_image(img);
+    return p;
+}
+
 } // namespace hoi::test

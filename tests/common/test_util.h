@@ -5,9 +5,13 @@
 #include <QStringList>
 #include <string>
 
+#include "annotation/project.h"
 #include "detect/detector.h"
 
 namespace hoi::test {
+
+// A project of one image (no file needed) of the given size, named a.jpg.
+annotation::Project one_image_project(int width = 400, int height = 300);
 
 // A detection box (image pixels), COCO-80 class and score.
 detect::Detection detection(float x1, float y1, float x2, float y2, int coco80, float score);

@@ -11,6 +11,7 @@
 #include "annotation/formats.h"
 #include "annotation_editor.h"
 #include "selection_model.h"
+#include "test_util.h"
 #include "workspace.h"
 
 using namespace hoi::ui;
@@ -27,13 +28,7 @@ class TestAnnotationEditor : public QObject {
         AnnotationEditor editor{&ws, &analysis};
         Id image = 0, person = 0, ball = 0, cup = 0;
         Fixture() {
-            hoi::annotation::Project p;
-            hoi::annotation::Image img;
-            img.file_name = "a.jpg";
-            img.width = 400;
-            img.height = 300;
-            p.document.add_image(img);
-            ws.loadProject(std::move(p), QString(), QDir::tempPath());
+            ws.loadProject(hoi::test::one_image_project(), QString(), QDir::tempPath());
             auto& doc = ws.document();
             image = doc.images().front().id;
             auto box = [&](int coco, double x) {

@@ -15,6 +15,7 @@
 
 #include "pair_table_model.h"
 #include "pairs_panel.h"
+#include "test_util.h"
 #include "workspace.h"
 
 using namespace hoi::ui;
@@ -31,12 +32,8 @@ class TestPairsPanel : public QObject {
         PairsPanel panel{&ws, {&accept, &reject, &remove, &reviewed}};
         Id image = 0;
         Fixture() {
-            hoi::annotation::Project p;
-            hoi::annotation::Image img;
-            img.file_name = "a.jpg";
-            img.width = 400;
-            img.height = 300;
-            image = p.document.add_image(img);
+            hoi::annotation::Project p = hoi::test::one_image_project();
+            image = p.document.images().front().id;
             auto box = [&](int coco, double x) {
                 hoi::annotation::Instance in;
                 in.image = image;

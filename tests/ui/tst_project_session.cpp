@@ -10,6 +10,7 @@
 #include "annotation/formats.h"
 #include "annotation/recovery_store.h"
 #include "project_session.h"
+#include "test_util.h"
 #include "workspace.h"
 
 using namespace hoi::ui;
@@ -37,16 +38,6 @@ Id addBox(Workspace& ws, double x1) {
     return id;
 }
 
-hoi::annotation::Project oneImageProject() {
-    hoi::annotation::Project p;
-    hoi::annotation::Image img;
-    img.file_name = "a.jpg";
-    img.width = 200;
-    img.height = 100;
-    p.document.add_image(img);
-    return p;
-}
-
 // A workspace with one image in a scratch folder and its session.
 struct Session {
     QTemporaryDir dir;
@@ -54,7 +45,7 @@ struct Session {
     ProjectSession s;
     QString error;
     explicit Session(Policy policy = Policy::Discard) : s(&ws, options(policy)) {
-        ws.loadProject(oneImageProject(), QString(), dir.path());
+        ws.loadProject(hoi::test::one_image_project(200, 100), QString(), dir.path());
     }
     QString path(const char* name) const { return dir.filePath(QString::fromLatin1(name)); }
 };
@@ -194,7 +185,7 @@ private Q_SLOTS:
         const QString path = dir.filePath("p.hoiproj");
         {
             Workspace ws;
-            ws.loadProject(oneImageProject(), QString(), dir.path());
+            ws.loadProject(hoi::test::one_image_project(200, 100), QString(), dir.path());
             ProjectSession s(&ws, options(Policy::Discard));
             QString error;
             addBox(ws, 10);
@@ -237,7 +228,7 @@ private Q_SLOTS:
         QString untitledRecovery;
         {
             Workspace ws;
-            ws.loadProject(oneImageProject(), QString(), dir.path());
+            ws.loadProject(hoi::test::one_image_project(200, 100), QString(), dir.path());
             ProjectSession s(&ws, options(Policy::Discard));
             clearUntitled(s);
             QVERIFY(!s.untitledRecoveryPending());
@@ -248,7 +239,7 @@ private Q_SLOTS:
         }
         // The next session: pending until the person chose; its autosave leaves the file alone.
         Workspace ws;
-        ws.loadProject(oneImageProject(), QString(), dir.path());
+        ws.loadProject(hoi::test::one_image_project(200, 100), QString(), dir.path());
         ProjectSession s(&ws, options(Policy::Ignore));
         QVERIFY(s.untitledRecoveryPending());
         QVERIFY(!s.takeUntitledRecovery(nullptr)); // Ignore: not restored, still pending
