@@ -10,6 +10,7 @@
 
 #include "annotation/formats.h"
 #include "annotation/recovery_store.h"
+#include "io/atomic_file.h"
 #include "io/image.h"
 #include "inference_worker.h" // errorMessage
 #include "workspace.h"
@@ -145,17 +146,16 @@ QString ProjectSession::imageDirBeside(const QString& annotationFile) {
 std::optional<annotation::Project> ProjectSession::readAnnotations(const QString& path, QStringList* projects,
                                                                    QString* error) {
     try {
-        QFile f(path);
-        QByteArray head;
-        if (f.open(QIODevice::ReadOnly)) head = f.read(4096);
+        // Read once, and tell the format from the whole text as `hoi convert` does (a V-COCO list
+        // whose first relation comes late is not taken for HICO-DET).
+        const std::string text = io::read_file(path.toStdString(), annotation::kMaxAnnotationFileBytes);
         annotation::Format fmt = annotation::Format::Csv;
-        if (!path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive))
-            fmt = annotation::detect_format(std::string_view(head.constData(), size_t(head.size())));
+        if (!path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive)) fmt = annotation::detect_format(text);
         if (fmt == annotation::Format::Project) { // a project under another name
             if (projects) *projects << path;
             return std::nullopt;
         }
-        return annotation::import_file(path.toStdString(), fmt, {});
+        return annotation::import_text(text, fmt, path.toStdString());
     } catch (const std::exception& e) {
         if (error) *error = tr("%1 cannot be imported:\n%2").arg(QFileInfo(path).fileName(), errorMessage(e));
         return std::nullopt;

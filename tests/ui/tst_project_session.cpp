@@ -287,6 +287,42 @@ private Q_SLOTS:
         QVERIFY2(error.contains(QLatin1String("broken.json")), qPrintable(error));
     }
 
+    // The format is told from the whole file, as `hoi convert` does: a V-COCO list whose first
+    // relation comes after many images without one (beyond the first 4 KB the GUI used to read) is
+    // still V-COCO, and its subject-only relation comes through.
+    void lateFirstRelationIsStillVcoco() {
+        Session f;
+        hoi::annotation::Project p;
+        hoi::annotation::Id last = 0, person = 0;
+        for (int i = 0; i < 80; ++i) {
+            hoi::annotation::Image img;
+            img.file_name = "img" + std::to_string(i) + ".jpg";
+            img.width = 640;
+            img.height = 480;
+            last = p.document.add_image(img);
+            hoi::annotation::Instance in;
+            in.image = last;
+            in.box = {10.5, 20.25, 100.75 + i, 300};
+            in.cls = hoi::annotation::ObjectClass::coco(0);
+            person = p.document.add_instance(in);
+        }
+        hoi::annotation::Interaction stand;
+        stand.image = last;
+        stand.subject = person;
+        stand.object = 0; // no object
+        stand.verb = "stand";
+        p.document.add_interaction(stand);
+        const QString file = f.path("late.json");
+        hoi::annotation::export_file(p, file.toStdString(), hoi::annotation::Format::Vcoco);
+        QVERIFY(QFileInfo(file).size() > 8192);
+        const auto read = f.s.readAnnotations(file, nullptr, &f.error);
+        QVERIFY2(read, qPrintable(f.error));
+        QCOMPARE(read->document.images().size(), size_t(80));
+        QCOMPARE(read->document.interactions().size(), size_t(1));
+        QCOMPARE(read->document.interactions().front().verb, std::string("stand"));
+        QCOMPARE(read->document.interactions().front().object, hoi::annotation::Id(0));
+    }
+
     void projectRemembersItsHead() {
         Session f;
         QTemporaryDir& dir = f.dir;
