@@ -5,8 +5,11 @@
 #include "annotation/formats.h"
 #include "annotation/problems.h"
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace hoi::annotation::detail {
 
@@ -45,5 +48,17 @@ struct ExportSelection {
     std::vector<const Interaction*> interactions; // kept, document order
 };
 ExportSelection select_for_export(const Document& doc, ExportReport& report, Id image = 0);
+
+// The start of an image's entry in the QPIC layout that HICO-DET and V-COCO files share:
+// file_name, width and height (when known) and "annotations", the boxes (bbox, COCO-91
+// category_id, score) of the instances with a COCO-80 class in order, their numbers passed through
+// round_box / round_score. `index` maps each written instance to its position; the others are left
+// out and counted ("not expressible in <format>").
+struct QpicImage {
+    nlohmann::json entry;
+    std::unordered_map<Id, size_t> index;
+};
+QpicImage qpic_image(const Image& image, const std::vector<const Instance*>& instances, std::string_view format,
+                     double (*round_box)(double), double (*round_score)(double), ExportReport& report);
 
 } // namespace hoi::annotation::detail

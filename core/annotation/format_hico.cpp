@@ -196,36 +196,10 @@ Project import_hico(std::string_view text, Problems& problems) {
 
 namespace {
 
-json box_json(const Box& b) {
-    return {hico_round_box(b.x1), hico_round_box(b.y1), hico_round_box(b.x2), hico_round_box(b.y2)};
-}
-
 // One image's entry from the instances and relations the export keeps (document order).
 json image_entry(const Document& doc, const Image& im, const std::vector<const Instance*>& instances,
                  const std::vector<const Interaction*>& relations, ExportReport& report, bool states) {
-    json e;
-    e["file_name"] = im.file_name;
-    if (im.width > 0 || im.height > 0) {
-        e["width"] = im.width;
-        e["height"] = im.height;
-    }
-    // Instances whose class is not a COCO class cannot be written (category_id is a COCO-91 id).
-    json anns = json::array();
-    std::unordered_map<Id, size_t> index;
-    for (const Instance* x : instances) {
-        const int c80 = x->cls.resolved_coco80();
-        if (c80 < 0) {
-            report.skip_instance("object class outside COCO-80 (\"" + x->cls.label + "\"): not expressible in HICO-DET");
-            continue;
-        }
-        json a;
-        a["bbox"] = box_json(x->box);
-        a["category_id"] = coco80_to_coco91(c80);
-        if (x->score) a["score"] = hico_round_score(*x->score);
-        index[x->id] = anns.size();
-        anns.push_back(std::move(a));
-        ++report.instances;
-    }
+    auto [e, index] = detail::qpic_image(im, instances, "HICO-DET", hico_round_box, hico_round_score, report);
     json hois = json::array(), frees = json::array();
     for (const Interaction* x : relations) {
         auto s = index.find(x->subject), o = index.find(x->object);
@@ -257,7 +231,6 @@ json image_entry(const Document& doc, const Image& im, const std::vector<const I
         (hoi >= 0 ? hois : frees).push_back(std::move(h));
         ++report.interactions;
     }
-    e["annotations"] = std::move(anns);
     e["hoi_annotation"] = std::move(hois);
     e["free_hoi_annotation"] = std::move(frees);
     ++report.images;

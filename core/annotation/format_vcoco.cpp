@@ -238,32 +238,12 @@ std::string normalised(std::string_view name) {
     return key;
 }
 
-json box_json(const Box& b) { return json::array({b.x1, b.y1, b.x2, b.y2}); }
+double as_read(double v) { return v; }
 
 json image_entry(const Document& doc, const Image& im, const std::vector<const Instance*>& instances,
                  const std::vector<const Interaction*>& relations, ExportReport& report) {
-    json e;
-    e["file_name"] = im.file_name;
-    if (im.width > 0 || im.height > 0) {
-        e["width"] = im.width;
-        e["height"] = im.height;
-    }
-    json anns = json::array();
-    std::unordered_map<Id, size_t> index;
-    for (const Instance* x : instances) {
-        const int c80 = x->cls.resolved_coco80();
-        if (c80 < 0) {
-            report.skip_instance("object class outside COCO-80 (\"" + x->cls.label + "\"): not expressible in V-COCO");
-            continue;
-        }
-        json a;
-        a["bbox"] = box_json(x->box);
-        a["category_id"] = coco80_to_coco91(c80);
-        if (x->score) a["score"] = *x->score;
-        index[x->id] = anns.size();
-        anns.push_back(std::move(a));
-        ++report.instances;
-    }
+    // Numbers as they were read (a second write is byte-identical).
+    auto [e, index] = detail::qpic_image(im, instances, "V-COCO", as_read, as_read, report);
     json hois = json::array();
     for (const Interaction* x : relations) {
         auto s = index.find(x->subject);
@@ -299,7 +279,6 @@ json image_entry(const Document& doc, const Image& im, const std::vector<const I
         hois.push_back(std::move(h));
         ++report.interactions;
     }
-    e["annotations"] = std::move(anns);
     e["hoi_annotation"] = std::move(hois);
     ++report.images;
     return e;

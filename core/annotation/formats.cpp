@@ -1,6 +1,7 @@
 #include "annotation/formats.h"
 
 #include "annotation/codecs.h"
+#include "annotation/coco_classes.h"
 #include "annotation/hico_vocabulary.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
@@ -141,6 +142,37 @@ ExportSelection select_for_export(const Document& doc, ExportReport& report, Id 
         sel.interactions.push_back(&x);
     }
     return sel;
+}
+
+QpicImage qpic_image(const Image& image, const std::vector<const Instance*>& instances, std::string_view format,
+                     double (*round_box)(double), double (*round_score)(double), ExportReport& report) {
+    QpicImage out;
+    nlohmann::json& e = out.entry;
+    e["file_name"] = image.file_name;
+    if (image.width > 0 || image.height > 0) {
+        e["width"] = image.width;
+        e["height"] = image.height;
+    }
+    // Instances whose class is not a COCO class cannot be written (category_id is a COCO-91 id).
+    nlohmann::json anns = nlohmann::json::array();
+    for (const Instance* x : instances) {
+        const int c80 = x->cls.resolved_coco80();
+        if (c80 < 0) {
+            report.skip_instance("object class outside COCO-80 (\"" + x->cls.label + "\"): not expressible in " +
+                                 std::string(format));
+            continue;
+        }
+        nlohmann::json a;
+        const Box& b = x->box;
+        a["bbox"] = nlohmann::json::array({round_box(b.x1), round_box(b.y1), round_box(b.x2), round_box(b.y2)});
+        a["category_id"] = coco80_to_coco91(c80);
+        if (x->score) a["score"] = round_score(*x->score);
+        out.index[x->id] = anns.size();
+        anns.push_back(std::move(a));
+        ++report.instances;
+    }
+    e["annotations"] = std::move(anns);
+    return out;
 }
 
 namespace {
