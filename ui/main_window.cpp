@@ -408,9 +408,9 @@ void MainWindow::connectAnalysis() {
     });
     connect(analysis_, &AnalysisController::analysisMerged, this, [this](Id image) {
         if (image != currentImage()) return;
-        if (selectedInteraction()) selectInteraction(selectedInteraction()); // the views follow the merge
-        refreshHeatmap();
-        refreshInspector();
+        // The views follow the merge: the pair is shown again (none, when the merge removed it),
+        // which refreshes the heatmap and the inspector once.
+        selectInteraction(selectedInteraction());
     });
     connect(analysis_, &AnalysisController::relevanceArrived, this, [this](Id image) {
         if (image == currentImage()) refreshHeatmap();
