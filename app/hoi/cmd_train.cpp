@@ -51,6 +51,7 @@ static int cmd_train(std::vector<std::string> argv) {
         .option("--cache-dir", "DIR", "feature cache folder")
         .flag("--no-interactor", "do not train the interactor")
         .flag("--no-decoder", "do not train the decoder")
+        .flag("--no-context", "do not train the prompt context")
         .flag("--resume", "continue from OUT.ckpt");
     if (!args.parse()) return kOk;
     if (!args.has("--gt")) throw_usage("missing --gt TRAIN (see hoi train --help)");
@@ -71,6 +72,7 @@ static int cmd_train(std::vector<std::string> argv) {
     opt.cache_dir = args.get("--cache-dir");
     opt.train_interactor = !args.has("--no-interactor");
     opt.train_decoder = !args.has("--no-decoder");
+    opt.train_context = !args.has("--no-context");
     const auto& parser = model::PromptParser::instance();
     if (args.has("--hico")) opt.classes = parser.hico_prompts();
     for (const auto& t : args.all("--prompt")) opt.classes.push_back(parser.parse(t));

@@ -222,7 +222,12 @@ at::Tensor ClipModel::encode_text(const std::vector<std::vector<int>>& tokens, c
         const int64_t n = std::min<int64_t>(L, residual.size(1));
         res.narrow(1, 0, n).copy_(residual.narrow(1, 0, n));
     }
-    at::InferenceMode guard;
+    // A residual that requires grad (prompt-context training) keeps the graph: the result is
+    // differentiable with respect to it (CLIP's own weights never require grad).
+    const bool graph = res.defined() && residual.requires_grad() && at::GradMode::is_enabled() &&
+                       !c10::InferenceMode::is_enabled();
+    std::optional<at::InferenceMode> guard;
+    if (!graph) guard.emplace();
     return impl_->net->encode_text(ids, eot_t, res);
 }
 

@@ -64,7 +64,8 @@ public:
     // The same with learned vectors added to the token embeddings (prompt context, CLIP4HOI's
     // "[PREFIX] verb [CONJUN] object"): residual [B, L, transformer_width] with L <= context_length,
     // zero where nothing is learned; added before the positional embedding. A zero residual gives
-    // exactly encode_text's result.
+    // exactly encode_text's result. A residual that requires grad (outside InferenceMode, with grad
+    // mode on) gives a result in its graph (prompt-context training); otherwise runs under InferenceMode.
     at::Tensor encode_text(const std::vector<std::vector<int>>& tokens, const at::Tensor& residual,
                            bool cut_to_longest = true) const;
 

@@ -328,6 +328,8 @@ std::vector<std::vector<float>> Engine::text_embeddings(const std::vector<Prompt
     return out;
 }
 
+std::shared_ptr<clip::ClipModel> Engine::clip_model() const { return impl_->clip; }
+
 float Engine::logit_scale() const { return impl_->clip ? impl_->clip->logit_scale() : 0.0f; }
 int Engine::text_width() const { return impl_->clip ? impl_->clip->config().transformer_width : 0; }
 

@@ -222,6 +222,8 @@ public:
 
     bool has_clip() const;
     bool has_pose() const;
+    // The CLIP model (shared; null without CLIP), e.g. for a trainer that encodes prompts itself.
+    std::shared_ptr<clip::ClipModel> clip_model() const;
     const EngineOptions& options() const;
     // Fusion parameters can change without reloading anything (rescore with requery()).
     void set_fusion(float alpha, float lambda);

@@ -55,7 +55,8 @@ bool TextEncoder::context_active() const { return head_ && !head_->prompt_contex
 // prefix vectors on the last tokens before the verb (template words and "person"), conjunction
 // vectors on the first tokens between the verb and the object (the article), as CLIP4HOI's
 // "[PREFIX] verb [CONJUN] object"; rows beyond what the prompt has are unused.
-at::Tensor TextEncoder::context_residual(const std::string& templ, const std::string& phrase, int64_t length) const {
+at::Tensor TextEncoder::context_residual(const std::string& templ, const std::string& phrase, int64_t length,
+                                         const at::Tensor& prefix, const at::Tensor& conjun) const {
     const auto& tok = clip::Tokenizer::instance();
     const int64_t W = clip_->config().transformer_width;
     auto r = torch::zeros({1, length, W});
@@ -66,8 +67,6 @@ at::Tensor TextEncoder::context_residual(const std::string& templ, const std::st
     const int64_t n_before = static_cast<int64_t>(tok.encode(before).size());
     const int64_t n_verb = static_cast<int64_t>(tok.encode(it->second.verb).size());
     const int64_t n_conj = static_cast<int64_t>(tok.encode(it->second.conj).size());
-    const at::Tensor& prefix = head_->prompt_prefix();
-    const at::Tensor& conjun = head_->prompt_conjun();
     const int64_t P = std::min<int64_t>(prefix.size(0), n_before);
     for (int64_t i = 0; i < P; ++i) {
         const int64_t pos = 1 + n_before - P + i; // after <|startoftext|>
@@ -111,7 +110,8 @@ void TextEncoder::encode(const std::vector<std::string>& phrases, const CancelFl
         std::vector<at::Tensor> rows;
         for (size_t i = 0; i < rendered.size(); ++i) {
             if (cancel) cancel->check();
-            auto res = context_residual(templates_[i % T], todo[i / T], static_cast<int64_t>(ids[i].size()));
+            auto res = context_residual(templates_[i % T], todo[i / T], static_cast<int64_t>(ids[i].size()),
+                                        head_->prompt_prefix(), head_->prompt_conjun());
             rows.push_back(clip_->encode_text({ids[i]}, res)[0]);
             if (on_prompt) on_prompt(i + 1, rendered.size());
         }
@@ -123,9 +123,7 @@ void TextEncoder::encode(const std::vector<std::string>& phrases, const CancelFl
         }); // [n*T, D]
     }
     at::InferenceMode guard;
-    e = e / e.norm(2, -1, true).clamp_min(1e-12);
-    e = e.view({static_cast<long>(todo.size()), static_cast<long>(T), -1}).mean(1);
-    e = e / e.norm(2, -1, true).clamp_min(1e-12);
+    e = ensemble(e, static_cast<int64_t>(todo.size()));
     for (size_t j = 0; j < todo.size(); ++j) {
         auto enc = std::make_shared<PromptEncoding>();
         for (size_t k = j * T; k < (j + 1) * T; ++k) {
@@ -147,6 +145,31 @@ void TextEncoder::encode(const std::vector<std::string>& phrases, const CancelFl
         cache_.swap(keep);
         phrase_parts_.swap(keep_parts);
     }
+}
+
+// Rows [n·T, D], T per phrase in template order -> [n, D]: each normalised, averaged, renormalised.
+at::Tensor TextEncoder::ensemble(const at::Tensor& rows, int64_t n) const {
+    auto e = rows / rows.norm(2, -1, true).clamp_min(1e-12);
+    e = e.view({n, static_cast<int64_t>(templates_.size()), -1}).mean(1);
+    return e / e.norm(2, -1, true).clamp_min(1e-12);
+}
+
+at::Tensor TextEncoder::embed_with_context(const std::vector<Prompt>& prompts, const at::Tensor& prefix,
+                                           const at::Tensor& conjun, const CancelFlag* cancel) {
+    const auto& tok = clip::Tokenizer::instance();
+    const int64_t n = static_cast<int64_t>(prompts.size());
+    if (n == 0) return torch::zeros({0, clip_->config().embed_dim});
+    std::vector<std::vector<int>> ids;
+    std::vector<at::Tensor> residuals;
+    for (const auto& p : prompts) {
+        const std::string ph = phrase(p);
+        for (const auto& t : templates_) {
+            if (cancel) cancel->check();
+            ids.push_back(tok.tokenize(render_template(t, ph), clip_->config().context_length));
+            residuals.push_back(context_residual(t, ph, static_cast<int64_t>(ids.back().size()), prefix, conjun));
+        }
+    }
+    return ensemble(clip_->encode_text(ids, torch::cat(residuals)), n);
 }
 
 const TextEntry& TextEncoder::entry(const std::string& phrase) const { return cache_.at(phrase); }

@@ -73,6 +73,13 @@ public:
     PromptTexts prompt_texts(const std::vector<Prompt>& prompts, const std::vector<int>& object_classes,
                              const CancelFlag* cancel);
 
+    // The prompts' embeddings [n, D] (normalised template ensembles, as prompt_texts) with the given
+    // prompt context — prefix [P, W], conjun [C, W], laid out as LearnableHead's — in one batch and
+    // in the context's autograd graph: differentiable with respect to it (prompt-context training,
+    // learn/trainer.h). Nothing is cached; the encoder's own head is not used.
+    at::Tensor embed_with_context(const std::vector<Prompt>& prompts, const at::Tensor& prefix,
+                                  const at::Tensor& conjun, const CancelFlag* cancel = nullptr);
+
     std::size_t size() const { return cache_.size(); }
     // Drops the embeddings held in memory (the disk cache is saved first and read again on use).
     void clear();
@@ -82,7 +89,9 @@ private:
         std::string lead, verb, conj, object;
     };
     bool context_active() const;
-    at::Tensor context_residual(const std::string& templ, const std::string& phrase, int64_t length) const;
+    at::Tensor context_residual(const std::string& templ, const std::string& phrase, int64_t length,
+                                const at::Tensor& prefix, const at::Tensor& conjun) const;
+    at::Tensor ensemble(const at::Tensor& rows, int64_t n) const;
 
     std::shared_ptr<clip::ClipModel> clip_;
     const LearnableHead* head_;

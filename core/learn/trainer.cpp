@@ -1,9 +1,11 @@
 #include "learn/trainer.h"
 
+#include "clip/clip_model.h"
 #include "clip/sha256.h"
 #include "eval/hico_eval.h"
 #include "hoi/learnable_head.h"
 #include "hoi/pairs.h"
+#include "hoi/text_encoder.h"
 #include "io/error.h"
 #include "io/safetensors.h"
 #include "learn/feature_cache.h"
@@ -97,10 +99,9 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
                     (zero_shot ? " (every positive is of an unseen class of split " + opt.split + ")" : std::string()) +
                     "; " + train.summary());
     const int64_t C = static_cast<int64_t>(classes.size());
-    const auto text_rows = engine.text_embeddings(classes, cancel);
-    const int64_t D = static_cast<int64_t>(text_rows[0].size());
-    at::Tensor text = torch::empty({C, D});
-    for (int64_t c = 0; c < C; ++c) std::memcpy(text[c].data_ptr<float>(), text_rows[size_t(c)].data(), D * sizeof(float));
+    // The classes' text embeddings with the head's prompt context (zero at first: the plain prompts).
+    model::TextEncoder texts(engine.clip_model(), nullptr, model::TextEncoder::checked_templates(engine.options().templates),
+                             "off");
 
     // ---- data (feature cache) -------------------------------------------------------------------
     FeatureCache cache(engine, opt.cache_dir);
@@ -187,9 +188,15 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
     // ---- the head -------------------------------------------------------------------------------
     model::HeadShape hs;
     hs.spatial_dims = model::kSpatialDims;
-    hs.embed_dim = static_cast<int>(D);
+    hs.embed_dim = engine.clip_model()->embed_dim();
     hs.text_width = engine.text_width();
     model::LearnableHead head(hs);
+    auto class_texts = [&] { return texts.embed_with_context(classes, head.prompt_prefix(), head.prompt_conjun(), cancel); };
+    at::Tensor text; // [C, D], the context's as of the last context step (a leaf: gathers dLoss/dtext)
+    {
+        at::NoGradGuard ng;
+        text = class_texts();
+    }
     {
         // Bias so that the average pair starts at σ ≈ 0.1 (most targets are 0).
         at::NoGradGuard ng;
@@ -205,7 +212,8 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
     std::vector<std::pair<std::string, at::Tensor>> params;
     for (auto& [name, t] : head.named_tensors()) {
         const bool on = name.rfind("scoring.", 0) == 0 || (opt.train_interactor && name.rfind("interactor.", 0) == 0) ||
-                        (opt.train_decoder && name.rfind("decoder.", 0) == 0);
+                        (opt.train_decoder && name.rfind("decoder.", 0) == 0) ||
+                        (opt.train_context && name.rfind("prompt.", 0) == 0);
         if (on) {
             t.requires_grad_(true);
             params.emplace_back(name, t);
@@ -217,6 +225,23 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
         adam_v.push_back(torch::zeros_like(t.detach()));
     }
     std::int64_t adam_t = 0;
+    // Adam (Kingma & Ba 2015) on the head's parts (context = false, every step) or on the prompt
+    // context (context = true, once an epoch); t counts the updates of that kind.
+    auto adam_update = [&](bool context, std::int64_t t) {
+        constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+        const double lr = opt.learning_rate;
+        at::NoGradGuard ng;
+        const double c1 = 1 - std::pow(b1, double(t)), c2 = 1 - std::pow(b2, double(t));
+        for (size_t i = 0; i < params.size(); ++i) {
+            if ((params[i].first.rfind("prompt.", 0) == 0) != context) continue;
+            at::Tensor g = params[i].second.grad();
+            if (!g.defined()) continue;
+            adam_m[i].mul_(b1).add_(g, 1 - b1);
+            adam_v[i].mul_(b2).addcmul_(g, g, 1 - b2);
+            params[i].second.sub_((adam_m[i] / c1) / ((adam_v[i] / c2).sqrt() + eps) * lr);
+            if (context) params[i].second.mutable_grad() = at::Tensor();
+        }
+    };
 
     const size_t B = static_cast<size_t>(opt.batch_images);
     const int steps = static_cast<int>((samples.size() + B - 1) / B);
@@ -230,7 +255,8 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
     const std::string run_id = clip::sha256_hex(json_str({{"data", rep.data_sha256}, {"seed", opt.seed},
                                                           {"lr", opt.learning_rate}, {"batch", opt.batch_images},
                                                           {"interactor", opt.train_interactor},
-                                                          {"decoder", opt.train_decoder}, {"clip", engine.clip_checksum()}}));
+                                                          {"decoder", opt.train_decoder}, {"context", opt.train_context},
+                                                          {"clip", engine.clip_checksum()}}));
     int start_epoch = 0;
     double best_val = std::numeric_limits<double>::infinity();
     int bad_epochs = 0;
@@ -284,6 +310,29 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
                                           {"history", hist.dump()}});
     };
 
+    // The context's text embeddings (for the loaded checkpoint's context on resume).
+    if (opt.train_context) {
+        at::NoGradGuard ng;
+        text = class_texts();
+    }
+    // The prompt context takes one Adam step an epoch, from the epoch's gradient with respect to the
+    // classes' text embeddings (gathered in `text` step by step): the text tower then runs forward
+    // and backward once an epoch, in chunks of classes, instead of at every step.
+    auto context_step = [&](int epoch) {
+        if (!opt.train_context || !text.grad().defined()) return;
+        const at::Tensor g = text.grad().clone();
+        constexpr int64_t kChunk = 64;
+        for (int64_t c0 = 0; c0 < C; c0 += kChunk) {
+            if (cancel) cancel->check();
+            const int64_t n = std::min(kChunk, C - c0);
+            std::vector<model::Prompt> chunk(classes.begin() + c0, classes.begin() + c0 + n);
+            texts.embed_with_context(chunk, head.prompt_prefix(), head.prompt_conjun(), cancel).backward(g.narrow(0, c0, n));
+        }
+        adam_update(true, epoch + 1);
+        at::NoGradGuard ng;
+        text = class_texts();
+    };
+
     auto forward = [&](const Sample& s) {
         auto pf = head.apply(s.base, s.spatial, s.patches);
         pf = pf / pf.norm(2, -1, true).clamp_min(1e-12);
@@ -291,13 +340,13 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
     };
     auto sample_loss = [&](const Sample& s) { return (focal_loss(forward(s), s.target) * s.mask).sum(); };
 
-    const double b1 = 0.9, b2 = 0.999, eps = 1e-8, lr = opt.learning_rate;
     const auto t_train = std::chrono::steady_clock::now();
     int steps_done = 0;
     const int total_steps = steps * std::max(0, epochs - start_epoch);
     for (int epoch = start_epoch; epoch < epochs; ++epoch) {
         const auto order = epoch_order(samples.size(), opt.seed, epoch);
         double epoch_sum = 0;
+        if (opt.train_context) text = text.detach().requires_grad_(true);
         for (int step = 0; step < steps; ++step) {
             if (cancel) cancel->check();
             at::Tensor loss = torch::zeros({});
@@ -311,18 +360,7 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
             for (auto& [n, t] : params)
                 if (t.grad().defined()) t.mutable_grad().zero_();
             loss.backward();
-            {
-                at::NoGradGuard ng;
-                ++adam_t;
-                const double c1 = 1 - std::pow(b1, double(adam_t)), c2 = 1 - std::pow(b2, double(adam_t));
-                for (size_t i = 0; i < params.size(); ++i) {
-                    at::Tensor g = params[i].second.grad();
-                    if (!g.defined()) continue;
-                    adam_m[i].mul_(b1).add_(g, 1 - b1);
-                    adam_v[i].mul_(b2).addcmul_(g, g, 1 - b2);
-                    params[i].second.sub_((adam_m[i] / c1) / ((adam_v[i] / c2).sqrt() + eps) * lr);
-                }
-            }
+            adam_update(false, ++adam_t);
             const double l = loss.item<double>();
             epoch_sum += l;
             ++steps_done;
@@ -339,6 +377,7 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
                 progress(p);
             }
         }
+        context_step(epoch);
         rep.epoch_loss.push_back(epoch_sum / steps);
         ++rep.epochs_run;
         rep.epoch = epoch + 1;
@@ -376,7 +415,8 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
                         {"seed", std::to_string(opt.seed)},
                         {"data_sha256", rep.data_sha256},
                         {"trained_parts", std::string(opt.train_interactor ? "interactor," : "") +
-                                                  (opt.train_decoder ? "decoder," : "") + "scoring"}});
+                                                  (opt.train_decoder ? "decoder," : "") +
+                                                  (opt.train_context ? "context," : "") + "scoring"}});
     return rep;
 }
 

@@ -9,11 +9,16 @@
 // Classes: TrainOptions::classes, else those of the positives. A zero-shot split (rf-uc, nf-uc,
 // uo, uv) removes its unseen classes from the class list, so they never appear as positives (or
 // negatives).
-// Model: logit = exp(s) · cos(head(pair), text) + b per (pair, class), s and b learned with the
-// interactor and decoder residuals; loss: sigmoid focal loss (γ = 2, α = 0.25, Lin et al. 2017)
-// summed over the pairs' classes, divided by the number of positives of the batch; Adam (lr 1e-3).
-// The head file is saved with "scoring": "sigmoid", so the engine scores with these sigmoids.
-// The learned prompt context is not trained (it stays zero: the plain prompts).
+// Model: logit = exp(s) · cos(head(pair), text(context)) + b per (pair, class), s and b learned
+// with the interactor and decoder residuals and the prompt context (CLIP4HOI's
+// "[PREFIX] verb [CONJUN] object", LearnableHead); loss: sigmoid focal loss (γ = 2, α = 0.25,
+// Lin et al. 2017) summed over the pairs' classes, divided by the number of positives of the batch;
+// Adam (lr 1e-3). The head's parts take an Adam step every batch. The prompt context takes one an
+// epoch, from the whole epoch's gradient with respect to the classes' text embeddings: the frozen
+// text tower runs forward and backward once an epoch (in chunks of 64 classes), not at every step,
+// so it costs about one encoding of the class list per epoch.
+// The head file is saved with "scoring": "sigmoid", so the engine scores with these sigmoids, and
+// encodes the prompts with the learned context.
 //
 // Determinism: images are visited in an order drawn from (seed, epoch); with the same seed and
 // thread count the head is byte-identical. A checkpoint (out + ".ckpt") is written after every
@@ -41,7 +46,7 @@ struct TrainOptions {
     bool resume = false;
     float learning_rate = 1e-3f;
     int batch_images = 4;
-    bool train_interactor = true, train_decoder = true;
+    bool train_interactor = true, train_decoder = true, train_context = true;
     std::string cache_dir;                // feature cache ("" = FeatureCache::default_dir())
     int patience = 3;                     // with validation: stop after this many epochs without improvement
 };

@@ -9,6 +9,7 @@
 #include "hoi/explainer.h"
 #include "hoi/few_shot_adapter.h"
 #include "hoi/image_stage.h"
+#include "hoi/learnable_head.h"
 #include "hoi/pair_classifier.h"
 #include "hoi/pair_features.h"
 #include "hoi/pair_stage.h"
@@ -195,6 +196,49 @@ private Q_SLOTS:
         QVERIFY(text.prompt_texts({ride}, {17}, nullptr).cached);
         text.clear();
         QCOMPARE(text.size(), size_t(0));
+    }
+
+    // A learned prompt context: embed_with_context (what `hoi train` differentiates) gives the
+    // embeddings the engine's encoder computes with a head holding that context, a zero context gives
+    // the plain prompts, and the result is differentiable with respect to the context.
+    void textEncoderContext() {
+        HeadShape hs;
+        hs.spatial_dims = kSpatialDims;
+        hs.embed_dim = clip_->embed_dim();
+        hs.text_width = clip_->config().transformer_width;
+        LearnableHead head(hs);
+        torch::manual_seed(3);
+        for (auto& [name, t] : head.named_tensors())
+            if (name.rfind("prompt.", 0) == 0) {
+                at::NoGradGuard ng;
+                t.copy_(torch::randn_like(t) * 0.05);
+            }
+        QVERIFY(!head.prompt_context_is_zero());
+        const auto templates = TextEncoder::checked_templates({"a photo of a {}.", "a picture of a {}"});
+        TextEncoder with(clip_, &head, templates, "off"), plain(clip_, nullptr, templates, "off");
+        const auto& parser = PromptParser::instance();
+        const std::vector<Prompt> prompts = {parser.parse("ride horse"), TextEncoder::no_interaction_prompt(17),
+                                             parser.parse("hold cup")};
+        const PromptTexts engine_rows = with.prompt_texts(prompts, {}, nullptr);
+        const PromptTexts plain_rows = plain.prompt_texts(prompts, {}, nullptr);
+        const at::Tensor trained = plain.embed_with_context(prompts, head.prompt_prefix(), head.prompt_conjun());
+        QCOMPARE(trained.size(0), int64_t(3));
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY2(torch::allclose(trained[i], engine_rows.embeddings[size_t(i)], 1e-4, 1e-5), "the engine's encoding");
+            QVERIFY2(torch::dot(engine_rows.embeddings[size_t(i)], plain_rows.embeddings[size_t(i)]).item<float>() < 0.9999f,
+                     "the context moves the embedding");
+        }
+        const at::Tensor zero =
+            plain.embed_with_context(prompts, torch::zeros_like(head.prompt_prefix()), torch::zeros_like(head.prompt_conjun()));
+        for (int i = 0; i < 3; ++i) QVERIFY(torch::allclose(zero[i], plain_rows.embeddings[size_t(i)], 1e-4, 1e-5));
+        // Differentiable: the gradient reaches the prefix and the conjunction vectors.
+        at::Tensor prefix = head.prompt_prefix().clone().requires_grad_(true);
+        at::Tensor conjun = head.prompt_conjun().clone().requires_grad_(true);
+        const at::Tensor e = plain.embed_with_context(prompts, prefix, conjun);
+        QVERIFY(e.requires_grad());
+        (e * torch::randn_like(e)).sum().backward();
+        QVERIFY(prefix.grad().defined() && prefix.grad().abs().sum().item<float>() > 0);
+        QVERIFY(conjun.grad().defined() && conjun.grad().abs().sum().item<float>() > 0);
     }
 
     // Classifier: per pair a softmax over its applicable prompts and its object's "no interaction"
