@@ -24,12 +24,6 @@ QString stageText(const QString& stage) {
     return names.value(stage, stage);
 }
 
-QString formatDuration(double seconds) {
-    if (seconds < 60) return QObject::tr("%1 s").arg(int(std::ceil(seconds)));
-    const int m = int(seconds / 60), s = int(seconds) % 60;
-    return QObject::tr("%1 min %2 s").arg(m).arg(s);
-}
-
 detect::Detection detectionOf(const annotation::Instance& i) {
     detect::Detection d;
     d.x1 = float(i.box.x1), d.y1 = float(i.box.y1), d.x2 = float(i.box.x2), d.y2 = float(i.box.y2);
@@ -127,9 +121,22 @@ AnalysisController::AnalysisController(Workspace* ws, SelectionModel* selection,
                 break;
             }
     });
+    connect(w, &InferenceWorker::trainingStep, this,
+            [this](int job, const QString& stage, int epoch, int epochs, int step, int steps, double loss, double eta) {
+                if (!jobs_.contains(job)) return;
+                QString text = stage == QLatin1String("train")
+                                   ? tr("Training · epoch %1 of %2 · loss %3").arg(epoch).arg(epochs).arg(loss, 0, 'f', 4)
+                                   : tr("Training · image features %1 of %2").arg(step).arg(steps);
+                if (eta >= 0) text += tr(" · about %1 left").arg(formatDuration(eta));
+                const bool train = stage == QLatin1String("train");
+                const int total = train ? epochs * steps : steps;
+                Q_EMIT progressChanged(text, train ? (epoch - 1) * steps + step : step, std::max(1, total));
+                Q_EMIT trainingStep(stage, epoch, epochs, step, steps, loss, eta);
+            });
     connect(w, &InferenceWorker::trained, this, [this](int, bool ok, bool cancelled, const QString& text) {
         if (ok || cancelled) Q_EMIT message(text, 10000);
         else Q_EMIT warning(tr("Training Failed"), text);
+        Q_EMIT trainingFinished(ok, cancelled, text);
         if (ok) Q_EMIT headTrained(trainingOut_);
     });
     // The labelling loop: every undo-stack step (an edit, its undo or redo) may change the decided

@@ -134,6 +134,10 @@ Q_SIGNALS:
     void madePairScored(hoi::annotation::Id relation);
     // Train on Reviewed Images wrote its head to `path`.
     void headTrained(const QString& path);
+    // The running training's progress (InferenceWorker::trainingStep) and its end (ok: the head was
+    // written; text: what happened, for the person).
+    void trainingStep(const QString& stage, int epoch, int epochs, int step, int steps, double loss, double etaSeconds);
+    void trainingFinished(bool ok, bool cancelled, const QString& text);
 
 private:
     void onImageAnalysed(int job, qint64 image, AnalysisPtr analysis);

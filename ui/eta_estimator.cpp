@@ -1,5 +1,9 @@
 #include "eta_estimator.h"
 
+#include <QObject>
+
+#include <cmath>
+
 namespace hoi::ui {
 
 void EtaEstimator::imageDone(std::int64_t ms) {
@@ -13,6 +17,12 @@ double EtaEstimator::secondsLeft(int remaining) const {
     const double span = double(done_.back() - done_.front()) / 1000.0;
     const double perImage = span / double(done_.size() - 1);
     return perImage * remaining;
+}
+
+QString formatDuration(double seconds) {
+    if (seconds < 60) return QObject::tr("%1 s").arg(int(std::ceil(seconds)));
+    const int m = int(seconds / 60), s = int(seconds) % 60;
+    return QObject::tr("%1 min %2 s").arg(m).arg(s);
 }
 
 } // namespace hoi::ui

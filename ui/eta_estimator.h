@@ -2,6 +2,8 @@
 // Time left in a batch, from a moving window of the most recent images (cached images included),
 // so a batch whose speed changes — results from the cache, then images never seen — is estimated
 // from how fast it goes now, not from its average since the start.
+#include <QString>
+
 #include <cstdint>
 #include <deque>
 
@@ -19,5 +21,8 @@ private:
     int window_;
     std::deque<std::int64_t> done_;
 };
+
+// "42 s", "3 min 5 s": a time left, for the person.
+QString formatDuration(double seconds);
 
 } // namespace hoi::ui

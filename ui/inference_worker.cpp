@@ -1,6 +1,7 @@
 #include "inference_worker.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QMutexLocker>
 
@@ -333,9 +334,14 @@ void InferenceWorker::runTrain(int job, annotation::Project project, QString ima
         learn::TrainOptions o;
         o.out = out.toStdString();
         o.epochs = epochs;
+        // The GUI does not resume: the trainer's checkpoint (OUT.ckpt) is not left beside the project.
+        struct RemoveCheckpoint {
+            QString path;
+            ~RemoveCheckpoint() { QFile::remove(path); }
+        } removeCheckpoint{out + QStringLiteral(".ckpt")};
         const auto report = learn::train_head(*engine_, set, nullptr, o, &cancel_, [&](const learn::TrainProgress& p) {
-            const QString stage = p.stage == "features" ? QStringLiteral("train features") : QStringLiteral("train");
-            Q_EMIT progress(job, stage, tr("epoch %1 of %2").arg(p.epoch).arg(p.epochs), p.step, std::max(1, p.steps));
+            Q_EMIT trainingStep(job, QString::fromStdString(p.stage), p.epoch, p.epochs, p.step, p.steps, p.loss,
+                                p.eta_seconds);
         });
         --running_;
         Q_EMIT trained(job, true, false,

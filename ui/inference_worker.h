@@ -103,7 +103,8 @@ public:
     int submitContributions(qint64 image, AnalysisPtr analysis, int pair, int prompt, int topK = 5);
     // Trains the learnable head (learn/trainer.h, as `hoi train`) on the decided relations of a
     // project (its images under imageDir) and saves it to `out`; epochs 0 = the trainer's default
-    // budget. Progress as "train" stages; cancel() stops it between steps. Answers with trained.
+    // budget. Progress as trainingStep (every image of the feature pass, every optimiser step);
+    // cancel() stops it between steps. Answers with trained.
     int submitTrain(const annotation::Project& project, const QString& imageDir, const QString& out, int epochs);
     // Cancels the running job and every job submitted so far.
     void cancel();
@@ -137,6 +138,10 @@ Q_SIGNALS:
     // An adapter edit was applied (ok) or could not be (ok false: the example is not held); examples:
     // how many the adapter holds now.
     void adapterChanged(int job, quint64 token, bool ok, int examples);
+    // Training progress: stage "features" (step = image of steps) or "train" (epoch of epochs, step
+    // of steps within it, that step's loss); etaSeconds -1 when not known yet.
+    void trainingStep(int job, const QString& stage, int epoch, int epochs, int step, int steps, double loss,
+                      double etaSeconds);
     void contributionsReady(int job, qint64 image, int pair, int prompt, hoi::ui::AdapterContributions contributions);
     // A training job ended: ok with a summary, or not (message: why; cancelled: by cancel()).
     void trained(int job, bool ok, bool cancelled, const QString& message);

@@ -7,6 +7,7 @@
 #include "pairs_panel.h"
 #include "status_panel.h"
 #include "studio_actions.h"
+#include "training_dialog.h"
 #include "plural.h"
 
 #include "clip/model_path.h"
@@ -1079,6 +1080,14 @@ void MainWindow::trainOnReviewed() {
     if (ws_->projectPath().isEmpty() && !save()) return; // the head is saved beside the project
     const QString out = headPath();
     if (out.isEmpty()) return;
+    if (!trainingDialog_) {
+        trainingDialog_ = new TrainingDialog(this);
+        connect(trainingDialog_, &TrainingDialog::cancelRequested, analysis_, &AnalysisController::cancel);
+        connect(analysis_, &AnalysisController::trainingStep, trainingDialog_, &TrainingDialog::addStep);
+        connect(analysis_, &AnalysisController::trainingFinished, trainingDialog_, &TrainingDialog::finish);
+    }
+    trainingDialog_->start();
+    trainingDialog_->show();
     analysis_->train(out, opt_.trainEpochs);
 }
 

@@ -47,6 +47,7 @@ class ImageLoader;
 class ImagesPanel;
 class PairsPanel;
 class StatusPanel;
+class TrainingDialog;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -227,6 +228,7 @@ private:
     ImageCanvas* canvas_ = nullptr;
     PromptBar* promptBar_ = nullptr;
     Banner* banner_ = nullptr;
+    TrainingDialog* trainingDialog_ = nullptr; // Train on Reviewed Images' progress and loss curve
     StudioActions* actions_ = nullptr;
     ImagesPanel* images_ = nullptr;
     PairsPanel* pairs_ = nullptr;

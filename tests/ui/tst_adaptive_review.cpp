@@ -14,6 +14,9 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
+#include <QLineSeries>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest/QtTest>
@@ -22,6 +25,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "agreement_indicator.h"
+#include "training_dialog.h"
 #include "example_thumbnails.h"
 #include "clip/synthetic.h"
 #include "image_canvas.h"
@@ -466,8 +470,19 @@ private Q_SLOTS:
         const auto before = ws->document();
         train->trigger();
         QVERIFY(!w.isIdle()); // on the worker
+        auto* dialog = w.findChild<TrainingDialog*>(QStringLiteral("trainingDialog"));
+        QVERIFY(dialog && dialog->isVisible() && !dialog->isModal());
+        QVERIFY(dialog->running());
         QVERIFY(waitIdle(w));
         QVERIFY2(QFileInfo(w.headPath()).size() > 0, "no head saved");
+        QVERIFY2(!QFileInfo::exists(w.headPath() + ".ckpt"), "the trainer's checkpoint left beside the project");
+        // The progress dialog drew the loss of every step and the epoch's mean, and says what happened.
+        QTRY_VERIFY(!dialog->running());
+        QVERIFY(dialog->stepLoss()->count() >= 1);
+        QCOMPARE(dialog->epochLoss()->count(), 1); // trainEpochs 1
+        QCOMPARE(dialog->progressBar()->value(), dialog->progressBar()->maximum());
+        QVERIFY2(dialog->stageLabel()->text().startsWith(QLatin1String("Trained on")), qPrintable(dialog->stageLabel()->text()));
+        QVERIFY(dialog->closeButton()->isVisible() && !dialog->cancelButton()->isVisible());
         // Training changes none of the person's decisions (scores are model output: the head scores
         // the shown image anew, so predicted pairs may move, come or go, and decided ones get its score).
         const auto decisions = [](const hoi::annotation::Document& d) {
@@ -523,6 +538,41 @@ private Q_SLOTS:
         const auto back = predictedScores();
         for (const auto& [id, score] : untrained)
             if (back.count(id)) QCOMPARE(back.at(id), score);
+    }
+
+    // Cancel in the training dialog stops the training: no head is written, the project keeps the
+    // head it had (none), and the dialog says so.
+    void cancelTraining() {
+        QTemporaryDir dir;
+        MainWindow::Options o = options();
+        o.trainEpochs = 100000; // far longer than the test waits
+        MainWindow w(o);
+        openAndAnalyse(w, dir);
+        Workspace* ws = w.workspace();
+        for (const auto& in : ws->document().interactions())
+            if (in.state == State::Predicted && !in.prompt.empty()) {
+                w.setCurrentImage(in.image);
+                QVERIFY(waitIdle(w));
+                w.selectInteraction(in.id);
+                key(w, Qt::Key_A);
+                QVERIFY(waitIdle(w));
+                break;
+            }
+        QVERIFY(w.saveProject(dir.filePath("p.hoiproj")));
+        w.findChild<QAction*>(QStringLiteral("trainAction"))->trigger();
+        auto* dialog = w.findChild<TrainingDialog*>(QStringLiteral("trainingDialog"));
+        QVERIFY(dialog && dialog->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->stepLoss()->count() > 3, 60000); // training steps are running
+        QVERIFY(dialog->running() && !dialog->etaLabel()->text().isEmpty());
+        QTest::mouseClick(dialog->cancelButton(), Qt::LeftButton);
+        QVERIFY(waitIdle(w));
+        QTRY_VERIFY(!dialog->running());
+        QVERIFY2(dialog->stageLabel()->text().contains(QLatin1String("cancelled")), qPrintable(dialog->stageLabel()->text()));
+        QVERIFY(!QFileInfo::exists(w.headPath()));
+        QVERIFY(!QFileInfo::exists(w.headPath() + ".ckpt"));
+        QVERIFY(!ws->settings().models.count("head"));
+        QVERIFY(w.analysisController()->engineOptions().weights_path.empty());
+        QVERIFY(dialog->closeButton()->isVisible());
     }
 
     // A reopened project learns from its decided pairs as their images are analysed, and the other
