@@ -1,5 +1,7 @@
 #include "agreement_indicator.h"
 
+#include "hoi/scoring.h"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -25,28 +27,8 @@ AgreementIndicator::AgreementIndicator(Workspace* workspace, QWidget* parent) : 
 void AgreementIndicator::scheduleRefresh() { timer_.start(); }
 
 std::optional<double> AgreementIndicator::unadaptedScore(const model::ImageAnalysis& a, int pair, int prompt) {
-    const auto& target = a.score(pair, prompt);
-    if (!target.applies) return std::nullopt;
-    if (target.adapter == 0) return double(target.final);
-    // s_pair_t = e^(l_t + a_t) / Z over the pair's prompts: the applying ones listed in the analysis
-    // and the object's "no interaction" prompt the engine adds (its share: what the listed ones
-    // leave; no adapter term, no person reviews "no interaction"). Without the terms:
-    // s'_t = s_t e^(−a_t) / (Σ_v s_v e^(−a_v) + hidden share).
-    double listed = 0, sum = 0, mine = 0;
-    for (size_t t = 0; t < a.prompts.size(); ++t) {
-        const auto& sc = a.score(pair, int(t));
-        if (!sc.applies) continue;
-        listed += double(sc.s_pair);
-        const double e = double(sc.s_pair) * std::exp(-double(sc.adapter));
-        sum += e;
-        if (int(t) == prompt) mine = e;
-    }
-    sum += std::max(0.0, 1.0 - listed);
-    if (!(sum > 0)) return std::nullopt;
-    const double sPair = mine / sum;
-    const double lambda = a.lambda;
-    const double detector = std::pow(double(target.s_h), lambda) * std::pow(double(target.s_o), lambda);
-    return detector * (a.alpha * sPair + (1.0 - a.alpha) * double(target.s_global));
+    if (const auto s = model::score_without_adapter(a, pair, prompt)) return double(*s);
+    return std::nullopt;
 }
 
 namespace {

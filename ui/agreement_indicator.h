@@ -34,9 +34,9 @@ public:
     explicit AgreementIndicator(Workspace* workspace, QWidget* parent = nullptr);
     // Computes the measures from the workspace (see the file comment).
     static Agreement compute(const Workspace& workspace);
-    // A relation's score with the adapter's term taken out of its pair logit (softmax scoring:
-    // the softmax recomputed from the breakdown's s_pair and term, the engine's hidden "no
-    // interaction" prompt included). nullopt when the prompt does not apply to the pair.
+    // A relation's score with the adapter's terms taken out of the pair logits, in the analysis'
+    // scoring (softmax or a trained head's sigmoids): model::score_without_adapter (hoi/scoring.h).
+    // nullopt when the prompt does not apply to the pair.
     static std::optional<double> unadaptedScore(const model::ImageAnalysis& analysis, int pair, int prompt);
     const Agreement& agreement() const { return agreement_; }
     void refresh();          // now

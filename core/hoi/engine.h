@@ -107,10 +107,16 @@ struct Pair {
     std::vector<float> spatial; // the pair's spatial encoding (see spatial.h for the layout)
 };
 
+// How an analysis turned logits into s_pair and s_global (see the file comment).
+enum class PairScoring {
+    Softmax, // training-free: a softmax over the pair's prompts and its "no interaction" prompt
+    Sigmoid, // a head trained by `hoi train`: each prompt its own sigmoid
+};
+
 struct ScoreBreakdown {
     bool applies = false; // false: the prompt's object is not this pair's (all scores 0)
-    float s_pair = 0;     // softmax of the pair feature's logits
-    float s_global = 0;   // softmax of the image embedding's logits
+    float s_pair = 0;     // softmax (or the trained head's sigmoid) of the pair feature's logits
+    float s_global = 0;   // the same of the image embedding's logits
     float s_h = 0;        // detector score of the human
     float s_o = 0;        // detector score of the object
     float cos_pair = 0;   // raw cosine similarities (for the inspector)
@@ -172,6 +178,10 @@ struct ImageAnalysis {
     // not scored. The inspector shows these, not a sentence rebuilt elsewhere.
     std::vector<std::shared_ptr<const PromptEncoding>> encodings;
     float alpha = 0, lambda = 0;               // the fusion weights the scores were computed with
+    // The scoring of s_pair / s_global; with Sigmoid, the head's e^s and b. A score without the
+    // adapter's term: score_without_adapter (hoi/scoring.h).
+    PairScoring scoring = PairScoring::Softmax;
+    float sigmoid_scale = 0, sigmoid_bias = 0;
 
     std::vector<StageTiming> timings;
     std::vector<std::string> warnings;         // e.g. a prompt truncated to 77 tokens

@@ -38,6 +38,9 @@ void PairClassifier::classify(const at::Tensor& pair_feats, const at::Tensor& gl
     const bool sigmoid = head_ && head_->scoring() == LearnableHead::Scoring::Sigmoid;
     const float sig_scale = sigmoid ? std::exp(head_->score_log_scale().item<float>()) : 0.0f;
     const float sig_bias = sigmoid ? head_->score_bias().item<float>() : 0.0f;
+    a.scoring = sigmoid ? PairScoring::Sigmoid : PairScoring::Softmax;
+    a.sigmoid_scale = sig_scale;
+    a.sigmoid_bias = sig_bias;
     for (size_t p = 0; p < P; ++p) {
         const auto& h = a.detections[static_cast<size_t>(a.pairs[p].human)];
         const auto& o = a.detections[static_cast<size_t>(a.pairs[p].object)];
@@ -66,8 +69,8 @@ void PairClassifier::classify(const at::Tensor& pair_feats, const at::Tensor& gl
         std::vector<float> sp, sg;
         if (sigmoid) { // a trained head's per-class sigmoids (LearnableHead::Scoring::Sigmoid)
             for (size_t k = 0; k < cols.size(); ++k) {
-                sp.push_back(1.0f / (1.0f + std::exp(-(sig_scale * cp[k] + sig_bias + terms[k]))));
-                sg.push_back(1.0f / (1.0f + std::exp(-(sig_scale * cg[k] + sig_bias))));
+                sp.push_back(sigmoid_score(cp[k], sig_scale, sig_bias, terms[k]));
+                sg.push_back(sigmoid_score(cg[k], sig_scale, sig_bias, 0.0f));
             }
         } else {
             if (adapted) { // logits scale·cos + term

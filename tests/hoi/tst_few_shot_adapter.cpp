@@ -1,7 +1,10 @@
 // The few-shot adapter (hoi/few_shot_adapter.h) on a small random-weight CLIP model with the real
 // nanodet detector: an accepted pair raises the score of the same interaction on a re-encoded copy
 // of its image, a rejected one lowers it, unrelated images keep their exact scores, and removing
-// the example (undo) restores the previous scores bit for bit. Also `hoi run --adapt-from`.
+// the example (undo) restores the previous scores bit for bit. The score without the adapter's
+// terms, recomputed from an adapted analysis (score_without_adapter, the agreement indicator's
+// "before learning"), is the engine's score with the adapter emptied, in the training-free softmax
+// scoring and with a trained head's sigmoids. Also `hoi run --adapt-from`.
 #include "test_util.h"
 
 #include "annotation/coco_classes.h"
@@ -9,6 +12,9 @@
 #include "core.h"
 #include "hoi/engine.h"
 #include "hoi/few_shot_adapter.h"
+#include "hoi/learnable_head.h"
+#include "hoi/pairs.h"
+#include "hoi/scoring.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
 #include "io/image.h"
@@ -16,8 +22,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <tuple>
 
 using namespace hoi::model;
 
@@ -187,6 +195,72 @@ private Q_SLOTS:
         QVERIFY(engine.remove_example(id2));
         QVERIFY(same_scores(analyse_copy(), copy0));
         QVERIFY(engine.adapter().empty());
+    }
+
+    // With the adapter emptied, the engine scores every (pair, prompt) of the copy as
+    // score_without_adapter recomputes it from the adapted analysis (to float rounding), in both
+    // scorings: the training-free softmax over the pair's prompts (where a term on one prompt moves
+    // the others too) and a trained head's per-prompt sigmoids (LearnableHead::enable_sigmoid).
+    void scoreWithoutAdapterInBothScorings() {
+        require();
+        HeadShape hs; // the tiny CLIP model's sizes
+        hs.spatial_dims = kSpatialDims;
+        hs.embed_dim = 32;
+        hs.text_width = 64;
+        LearnableHead head(hs);
+        head.enable_sigmoid(std::log(10.0f), -2.0f);
+        const std::string sigmoid_head = tmp_.path().toStdString() + "/sigmoid-head.safetensors";
+        head.save(sigmoid_head, {{"scoring", "sigmoid"}});
+        EngineOptions sigmoid = base();
+        sigmoid.weights_path = sigmoid_head;
+        for (const auto& [name, o, scoring] : {std::tuple{"softmax", base(), PairScoring::Softmax},
+                                               std::tuple{"sigmoid", sigmoid, PairScoring::Sigmoid}}) {
+            qInfo("%s scoring", name);
+            Engine engine(o);
+            const auto ps = engine.parse_prompts(prompts());
+            const ImageAnalysis a = engine.analyse(messi_, ps);
+            QVERIFY(a.scoring == scoring);
+            const int p = ball_pair(a);
+            QVERIFY2(p >= 0, "nanodet finds a person and the ball in messi5.jpg");
+            auto analyse_copy = [&] { return engine.analyse_boxes(copy_, a.detections, ps); };
+            const ImageAnalysis before = analyse_copy();
+            const int q = same_pair(a, p, before);
+            QVERIFY2(q >= 0, "the re-encoded copy has the same pair");
+            // Accept "kick sports ball" and reject "hold sports ball" on the original: terms on two
+            // of the copy's pair's prompts, none on "throw sports ball".
+            engine.add_example(a, p, ps[0], true);
+            engine.add_example(a, p, ps[1], false);
+            const ImageAnalysis adapted = analyse_copy();
+            QVERIFY(adapted.scoring == scoring);
+            QVERIFY(adapted.score(q, 0).adapter > 0);
+            QVERIFY(adapted.score(q, 1).adapter < 0);
+            QCOMPARE(adapted.score(q, 2).adapter, 0.0f);
+            engine.clear_examples();
+            const ImageAnalysis plain = analyse_copy();
+            QVERIFY(same_scores(plain, before));
+            QCOMPARE(plain.scores.size(), adapted.scores.size());
+            int changed = 0;
+            for (int pp = 0; pp < int(plain.pairs.size()); ++pp)
+                for (int t = 0; t < int(plain.prompts.size()); ++t) {
+                    const auto u = score_without_adapter(adapted, pp, t);
+                    if (!plain.score(pp, t).applies) {
+                        QVERIFY(!u);
+                        continue;
+                    }
+                    QVERIFY(u);
+                    const float want = plain.score(pp, t).final;
+                    QVERIFY2(std::abs(*u - want) < 1e-5f,
+                             qPrintable(QStringLiteral("pair %1 prompt %2: %3, the engine without the adapter %4 "
+                                                       "(adapted %5)")
+                                            .arg(pp).arg(t).arg(double(*u), 0, 'g', 9).arg(double(want), 0, 'g', 9)
+                                            .arg(double(adapted.score(pp, t).final), 0, 'g', 9)));
+                    changed += adapted.score(pp, t).final != want;
+                }
+            QVERIFY(changed >= 2);
+            // The prompt without a term: moved by the others' terms under the softmax only.
+            if (scoring == PairScoring::Softmax) QVERIFY(adapted.score(q, 2).final != plain.score(q, 2).final);
+            else QCOMPARE(adapted.score(q, 2).final, plain.score(q, 2).final);
+        }
     }
 
     // hoi run --adapt-from GT: the labelled pair of messi5.jpg lifts "kick ball" when the photo is

@@ -9,7 +9,9 @@
 // - the inspector lists the reviewed examples behind a pair's adapter term (the accepted pair first,
 //   its share equal to the term when it is the only example, its thumbnail; a rejection adds a
 //   negative share, undo takes it out);
-// - the agreement indicator counts the reviewed proposals and ranks them by the current scores.
+// - the agreement indicator counts the reviewed proposals and ranks them by the current scores;
+//   its "before learning" score (the adapter's term taken out) is the score before the review, also
+//   with a head trained by `hoi train`, which scores each prompt with its own sigmoid.
 #include <QAction>
 #include <QFile>
 #include <QFileInfo>
@@ -21,6 +23,8 @@
 #include <QUndoStack>
 #include <QtTest/QtTest>
 
+#include <cmath>
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -28,6 +32,8 @@
 #include "training_dialog.h"
 #include "example_thumbnails.h"
 #include "clip/synthetic.h"
+#include "hoi/learnable_head.h"
+#include "hoi/pairs.h"
 #include "image_canvas.h"
 #include "io/image.h"
 #include "main_window.h"
@@ -259,6 +265,64 @@ private Q_SLOTS:
         QCOMPARE(copyScore(), rejected);
         QCOMPARE(ws->document().interaction(rel)->state, State::Rejected);
         QCOMPARE(ws->undoStack()->count(), 1);
+    }
+
+    // With a trained head's sigmoid scoring (LearnableHead::enable_sigmoid, as `hoi train` saves
+    // it), the indicator's score without the adapter's term is the copy's score before accepting:
+    // the sigmoid without the term, not the softmax it assumed before.
+    void unadaptedScoreWithATrainedHead() {
+        QTemporaryDir dir;
+        MainWindow w(options());
+        openAndAnalyse(w, dir);
+        // The project's head (as Train on Reviewed Images saves it), used: the engine restarts with it.
+        {
+            hoi::model::HeadShape hs; // the tiny CLIP model's sizes
+            hs.spatial_dims = hoi::model::kSpatialDims;
+            hs.embed_dim = 32;
+            hs.text_width = 64;
+            hoi::model::LearnableHead h(hs);
+            h.enable_sigmoid(std::log(5.0f), 1.0f); // scores high enough to be proposed (min_score)
+            h.save(dir.filePath(QStringLiteral("p.head.safetensors")).toStdString(), {{"scoring", "sigmoid"}});
+        }
+        const QString project = dir.filePath(QStringLiteral("p.hoiproj"));
+        QVERIFY(w.saveProject(project));
+        QCOMPARE(w.headPath(), dir.filePath(QStringLiteral("p.head.safetensors")));
+        QVERIFY(w.session()->setProjectHead(w.headPath()));
+        QVERIFY(w.saveProject(project));
+        QVERIFY(w.openPaths({project})); // a project brings its head: the engine restarts with it
+        QVERIFY(waitIdle(w));
+        QCOMPARE(QString::fromStdString(w.analysisController()->engineOptions().weights_path), w.headPath());
+        // Two prompts for the ball (with one, "the softmax with the hidden prompt's share" happens
+        // to equal the sigmoid without the term).
+        w.setPrompts({"kick sports ball", "hold sports ball", "fly kite"});
+        QVERIFY(waitIdle(w));
+        w.analyseAll(); // the images analysed with the untrained head or other prompts are stale
+        QVERIFY(waitIdle(w));
+        Workspace* ws = w.workspace();
+        const Id messi = imageNamed(w, "messi5.jpg"), copy = imageNamed(w, "messi5_q60.jpg");
+        QVERIFY(messi && copy && ws->record(messi) && ws->record(copy));
+        Id rel = 0;
+        int cpair = -1, ct = -1;
+        findKickOnCopy(*ws, messi, copy, &rel, &cpair, &ct);
+        QVERIFY2(rel && cpair >= 0 && ct >= 0, "no kick relation on messi5.jpg matched on the copy");
+        QVERIFY(ws->record(copy)->analysis->scoring == hoi::model::PairScoring::Sigmoid);
+        const float base = ws->record(copy)->analysis->score(cpair, ct).final;
+        QCOMPARE(AgreementIndicator::unadaptedScore(*ws->record(copy)->analysis, cpair, ct).value_or(-1), double(base));
+
+        w.setCurrentImage(messi);
+        QVERIFY(waitIdle(w));
+        w.selectInteraction(rel);
+        key(w, Qt::Key_A);
+        QVERIFY(waitIdle(w));
+        QCOMPARE(w.adapterExamples(), 1);
+        const auto& adapted = *ws->record(copy)->analysis;
+        QVERIFY(adapted.scoring == hoi::model::PairScoring::Sigmoid);
+        QVERIFY(adapted.score(cpair, ct).adapter > 0);
+        QVERIFY2(adapted.score(cpair, ct).final > base, "accepting did not lift the same interaction on the copy");
+        const auto unadapted = AgreementIndicator::unadaptedScore(adapted, cpair, ct);
+        QVERIFY(unadapted);
+        QVERIFY2(std::abs(*unadapted - double(base)) < 1e-5,
+                 qPrintable(QStringLiteral("%1 without the term, %2 before").arg(*unadapted, 0, 'g', 9).arg(double(base), 0, 'g', 9)));
     }
 
     // The inspector's "reviewed examples behind the adapter's term", through the real window.

@@ -8,6 +8,9 @@
 
 #include <imgui.h>
 
+#include <cfloat>
+#include <vector>
+
 namespace hoi::ui {
 
 namespace {
@@ -52,13 +55,6 @@ int imguiButton(Qt::MouseButton b) {
     }
 }
 
-void setModifiers(ImGuiIO& io, Qt::KeyboardModifiers m) {
-    io.KeyCtrl = m & Qt::ControlModifier;
-    io.KeyShift = m & Qt::ShiftModifier;
-    io.KeyAlt = m & Qt::AltModifier;
-    io.KeySuper = m & Qt::MetaModifier;
-}
-
 } // namespace
 
 ImGuiBridge::ImGuiBridge(QWidget* widget) : widget_(widget) {
@@ -80,60 +76,164 @@ ImGuiBridge::~ImGuiBridge() { ImGui::DestroyContext(ctx_); }
 
 void ImGuiBridge::makeCurrent() const { ImGui::SetCurrentContext(ctx_); }
 
+void ImGuiBridge::push(Input input) {
+    // Moves and wheel steps in a row are one event (the queue stays short while no frame runs).
+    if (!queue_.empty() && queue_.back().kind == input.kind) {
+        if (input.kind == Input::MousePos) {
+            queue_.back() = input;
+            return;
+        }
+        if (input.kind == Input::Wheel) {
+            queue_.back().x += input.x;
+            queue_.back().y += input.y;
+            return;
+        }
+    }
+    queue_.push_back(std::move(input));
+}
+
 bool ImGuiBridge::handleEvent(QEvent* event) {
-    makeCurrent();
-    ImGuiIO& io = ImGui::GetIO();
+    auto withModifiers = [](Input in, Qt::KeyboardModifiers m) {
+        in.modifiers = true;
+        in.ctrl = m & Qt::ControlModifier;
+        in.shift = m & Qt::ShiftModifier;
+        in.alt = m & Qt::AltModifier;
+        in.super = m & Qt::MetaModifier;
+        return in;
+    };
     switch (event->type()) {
     case QEvent::MouseMove: {
         auto* e = static_cast<QMouseEvent*>(event);
-        io.MousePos = ImVec2(float(e->position().x()), float(e->position().y()));
+        Input in(Input::MousePos);
+        in.x = float(e->position().x());
+        in.y = float(e->position().y());
+        push(in);
         return true;
     }
     case QEvent::MouseButtonPress:
     case QEvent::MouseButtonDblClick:
     case QEvent::MouseButtonRelease: {
         auto* e = static_cast<QMouseEvent*>(event);
-        io.MousePos = ImVec2(float(e->position().x()), float(e->position().y()));
-        const int b = imguiButton(e->button());
-        if (b >= 0) io.MouseDown[b] = event->type() != QEvent::MouseButtonRelease;
-        setModifiers(io, e->modifiers());
+        Input pos(Input::MousePos);
+        pos.x = float(e->position().x());
+        pos.y = float(e->position().y());
+        push(pos);
+        Input in(Input::MouseButton);
+        in.index = imguiButton(e->button());
+        in.down = event->type() != QEvent::MouseButtonRelease;
+        push(withModifiers(in, e->modifiers()));
         return true;
     }
     case QEvent::Wheel: {
         auto* e = static_cast<QWheelEvent*>(event);
-        io.MouseWheel += float(e->angleDelta().y()) / 120.0f;
-        io.MouseWheelH += float(e->angleDelta().x()) / 120.0f;
+        Input in(Input::Wheel);
+        in.x = float(e->angleDelta().x()) / 120.0f;
+        in.y = float(e->angleDelta().y()) / 120.0f;
+        push(in);
         return true;
     }
-    case QEvent::Leave:
-        io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    case QEvent::Leave: {
+        Input in(Input::MousePos);
+        in.x = in.y = -FLT_MAX;
+        push(in);
         return true;
+    }
     case QEvent::KeyPress:
     case QEvent::KeyRelease: {
         auto* e = static_cast<QKeyEvent*>(event);
         const bool down = event->type() == QEvent::KeyPress;
-        setModifiers(io, e->modifiers());
-        const int k = imguiKey(e->key());
-        if (k >= 0) io.KeysDown[k] = down;
-        if (down && !e->text().isEmpty() && e->text().at(0).isPrint()) io.AddInputCharactersUTF8(e->text().toUtf8().constData());
+        // Auto-repeat: the key stays down (ImGui repeats it itself); only the text comes again.
+        if (!e->isAutoRepeat()) {
+            Input in(Input::Key);
+            in.index = imguiKey(e->key()); // -1: only the modifiers (Ctrl alone, ...)
+            in.down = down;
+            push(withModifiers(in, e->modifiers()));
+        }
+        if (down && !e->text().isEmpty() && e->text().at(0).isPrint()) {
+            Input in(Input::Text);
+            in.text = e->text();
+            push(in);
+        }
         return true;
     }
     case QEvent::FocusIn:
-    case QEvent::FocusOut:
-        io.AddFocusEvent(event->type() == QEvent::FocusIn);
-        if (event->type() == QEvent::FocusOut) {
-            for (bool& k : io.KeysDown) k = false;
-            for (bool& b : io.MouseDown) b = false;
-            io.KeyCtrl = io.KeyShift = io.KeyAlt = io.KeySuper = false;
-        }
+    case QEvent::FocusOut: {
+        Input in(Input::Focus);
+        in.down = event->type() == QEvent::FocusIn;
+        push(in);
         return true;
+    }
     default:
         return false;
     }
 }
 
+void ImGuiBridge::applyQueued() {
+    ImGuiIO& io = ImGui::GetIO();
+    unsigned buttonsChanged = 0;
+    std::vector<bool> keysChanged(IM_ARRAYSIZE(io.KeysDown), false);
+    bool keyChanged = false, moved = false, wheeled = false, typed = false;
+    auto setModifiers = [&io](const Input& in) {
+        if (!in.modifiers) return;
+        io.KeyCtrl = in.ctrl;
+        io.KeyShift = in.shift;
+        io.KeyAlt = in.alt;
+        io.KeySuper = in.super;
+    };
+    while (!queue_.empty()) {
+        const Input& in = queue_.front();
+        switch (in.kind) {
+        case Input::MousePos:
+            if (buttonsChanged || wheeled || keyChanged || typed) return;
+            io.MousePos = ImVec2(in.x, in.y);
+            moved = true;
+            break;
+        case Input::MouseButton:
+            if (in.index >= 0 && io.MouseDown[in.index] != in.down) {
+                if ((buttonsChanged & (1u << in.index)) || wheeled) return;
+                io.MouseDown[in.index] = in.down;
+                buttonsChanged |= 1u << in.index;
+            }
+            setModifiers(in);
+            break;
+        case Input::Wheel:
+            if (moved || buttonsChanged) return;
+            io.MouseWheelH += in.x;
+            io.MouseWheel += in.y;
+            wheeled = true;
+            break;
+        case Input::Key:
+            if (in.index >= 0 && io.KeysDown[in.index] != in.down) {
+                if (keysChanged[size_t(in.index)] || typed || buttonsChanged) return;
+                io.KeysDown[in.index] = in.down;
+                keysChanged[size_t(in.index)] = true;
+                keyChanged = true;
+            }
+            setModifiers(in);
+            break;
+        case Input::Text:
+            if (buttonsChanged || moved || wheeled) return;
+            io.AddInputCharactersUTF8(in.text.toUtf8().constData());
+            typed = true;
+            break;
+        case Input::Focus:
+            // Losing focus releases everything: not in the frame of a press, which it would hide.
+            if (!in.down && (buttonsChanged || keyChanged)) return;
+            io.AddFocusEvent(in.down);
+            if (!in.down) {
+                for (bool& k : io.KeysDown) k = false;
+                for (bool& b : io.MouseDown) b = false;
+                io.KeyCtrl = io.KeyShift = io.KeyAlt = io.KeySuper = false;
+            }
+            break;
+        }
+        queue_.pop_front();
+    }
+}
+
 void ImGuiBridge::newFrame() {
     makeCurrent();
+    applyQueued();
     ImGuiIO& io = ImGui::GetIO();
     const QSize s = widget_ ? widget_->size() : QSize(1, 1);
     const double dpr = widget_ ? widget_->devicePixelRatioF() : 1.0;

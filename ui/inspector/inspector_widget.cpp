@@ -190,6 +190,8 @@ void InspectorWidget::paintGL() {
     bridge_->updateCursor();
     ++frames_;
     Q_EMIT frameRendered();
+    // Input left for later frames (a press and its release given in one go): draw them, then settle.
+    if (bridge_->hasPendingInput()) settleFrames_ = std::max(settleFrames_, 2);
     if (settleFrames_ > 0) {
         --settleFrames_;
         QTimer::singleShot(0, this, qOverload<>(&QWidget::update));

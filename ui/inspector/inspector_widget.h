@@ -6,7 +6,8 @@
 // and the per-stage timings of the image's last analysis.
 //
 // No render loop: the widget repaints on input events, on new data and on resize; after an input
-// event it draws at most two more frames so ImGui's hover/active state settles.
+// event it draws the frames the bridge's queued input needs (a press and its release delivered
+// together take one frame each) and then two more so ImGui's hover/active state settles.
 #include <QOpenGLFunctions>
 #include <QOpenGLWidget>
 #include <memory>
