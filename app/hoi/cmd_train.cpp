@@ -52,6 +52,7 @@ static int cmd_train(std::vector<std::string> argv) {
         .flag("--no-interactor", "do not train the interactor")
         .flag("--no-decoder", "do not train the decoder")
         .flag("--no-context", "do not train the prompt context")
+        .flag("--with-detections", "also train on the detector's boxes matched to the labelled ones (IoU >= 0.5)")
         .flag("--resume", "continue from OUT.ckpt");
     if (!args.parse()) return kOk;
     if (!args.has("--gt")) throw_usage("missing --gt TRAIN (see hoi train --help)");
@@ -73,6 +74,7 @@ static int cmd_train(std::vector<std::string> argv) {
     opt.train_interactor = !args.has("--no-interactor");
     opt.train_decoder = !args.has("--no-decoder");
     opt.train_context = !args.has("--no-context");
+    opt.with_detections = args.has("--with-detections");
     const auto& parser = model::PromptParser::instance();
     if (args.has("--hico")) opt.classes = parser.hico_prompts();
     for (const auto& t : args.all("--prompt")) opt.classes.push_back(parser.parse(t));

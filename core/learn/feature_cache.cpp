@@ -1,5 +1,6 @@
 #include "learn/feature_cache.h"
 
+#include "annotation/coco_classes.h"
 #include "clip/sha256.h"
 #include "clip/text_cache.h"
 #include "io/atomic_file.h"
@@ -12,6 +13,9 @@
 #include <cstring>
 #include <filesystem>
 #include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
 
 namespace fs = std::filesystem;
 
@@ -115,6 +119,51 @@ CachedImage FeatureCache::get(const LabelledImage& image, const CancelFlag* canc
         // a read-only cache folder only costs the next run the CLIP pass
     }
     return c;
+}
+
+std::vector<detect::Detection> FeatureCache::detections(const LabelledImage& image, const CancelFlag* cancel) {
+    const auto& o = engine_.options();
+    const std::string bytes = io::read_file(image.path, io::ImageLimits{}.max_file_bytes);
+    std::ostringstream k;
+    k << "detections|" << clip::sha256_hex(bytes) << '|' << engine_.detector_checksum() << '|' << o.human_threshold
+      << '|' << o.object_threshold;
+    const std::string file = (fs::path(dir_) / (clip::sha256_hex(k.str()) + ".detections.json")).string();
+    std::error_code ec;
+    if (fs::exists(file, ec)) {
+        try {
+            std::vector<detect::Detection> out;
+            for (const auto& j : nlohmann::json::parse(io::read_file(file, 64u << 20))) {
+                detect::Detection d;
+                d.x1 = j.at(0).get<float>();
+                d.y1 = j.at(1).get<float>();
+                d.x2 = j.at(2).get<float>();
+                d.y2 = j.at(3).get<float>();
+                d.class_id = j.at(4).get<int>();
+                d.score = j.at(5).get<float>();
+                if (d.class_id < 0 || d.class_id >= annotation::kCocoClasses || !(d.x2 >= d.x1) || !(d.y2 >= d.y1))
+                    throw std::runtime_error("bad box");
+                d.label = std::string(annotation::coco80_names()[static_cast<size_t>(d.class_id)]);
+                out.push_back(std::move(d));
+            }
+            return out;
+        } catch (const std::exception&) {
+            // unreadable entry: detect again below
+        }
+    }
+    std::vector<detect::Detection> out;
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& d : engine_.analyse(image.path, std::vector<model::Prompt>{}, {}, cancel).detections) {
+        if (d.score < (d.class_id == 0 ? o.human_threshold : o.object_threshold)) continue;
+        out.push_back(d);
+        j.push_back({d.x1, d.y1, d.x2, d.y2, d.class_id, d.score});
+    }
+    fs::create_directories(dir_, ec);
+    try {
+        io::write_file_atomic(file, j.dump());
+    } catch (const Error&) {
+        // a read-only cache folder only costs the next run the detector
+    }
+    return out;
 }
 
 } // namespace hoi::learn

@@ -7,7 +7,8 @@
 // Key: sha256 of (the image file's content hash, the CLIP checksum, the pose model's use, the
 // boxes, the pairs, the box-feature weight). One safetensors file per key in the cache folder
 // ($HOI_FEATURE_CACHE, else clip::TextEmbeddingCache::default_dir()/features); a file that does not
-// load (truncated, another layout) is recomputed and replaced.
+// load (truncated, another layout) is recomputed and replaced. Detections (for --with-detections)
+// are kept as DETKEY.detections.json in the same folder.
 #include "hoi/engine.h"
 #include "learn/labelled_set.h"
 
@@ -33,6 +34,10 @@ public:
     static std::vector<std::pair<int, int>> all_pairs(const LabelledImage& image);
     // Throws hoi::Error(Input) for an unreadable image.
     CachedImage get(const LabelledImage& image, const CancelFlag* cancel = nullptr);
+    // The detector's boxes on the image that the engine would pair (scores at least its human /
+    // object thresholds), kept beside the features (key: the image's content, the detector's
+    // checksum and the thresholds), so a later run does not detect again. Throws as get().
+    std::vector<detect::Detection> detections(const LabelledImage& image, const CancelFlag* cancel = nullptr);
 
 private:
     model::Engine& engine_;

@@ -117,4 +117,28 @@ LabelledSet read_labelled_set(const std::string& path, const std::string& image_
     return set;
 }
 
+MatchedImage add_matched_detections(const LabelledImage& image, const std::vector<detect::Detection>& detections,
+                                    float min_iou) {
+    MatchedImage m;
+    m.image = image;
+    for (int b = 0; b < static_cast<int>(image.boxes.size()); ++b) m.source.push_back(b);
+    for (const auto& d : detections) {
+        int best = -1;
+        float best_iou = min_iou;
+        for (size_t b = 0; b < image.boxes.size(); ++b) {
+            if (image.boxes[b].class_id != d.class_id) continue;
+            const float o = detect::iou(d, image.boxes[b]);
+            if (o >= best_iou && (best < 0 || o > best_iou)) {
+                best = static_cast<int>(b);
+                best_iou = o;
+            }
+        }
+        if (best < 0) continue;
+        m.image.boxes.push_back(d);
+        m.source.push_back(best);
+        ++m.matched;
+    }
+    return m;
+}
+
 } // namespace hoi::learn

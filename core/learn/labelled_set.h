@@ -54,4 +54,18 @@ struct LabelledSet {
 // hoi::Error(Input) for an unreadable or invalid file.
 LabelledSet read_labelled_set(const std::string& path, const std::string& image_dir = "");
 
+// A labelled image with the detector's boxes that match its labelled boxes added (`hoi train
+// --with-detections`): a detection matches the labelled box of its class it overlaps most, when
+// their IoU is at least min_iou; it is added after the labelled boxes. source[i] is the labelled
+// box box i stands for (i itself for the labelled ones). The relations stay on the labelled boxes;
+// a pair (a, b) carries the labels of (source[a], source[b]), and a pair of two boxes of one
+// labelled box is no pair. Unmatched detections are left out (nobody labelled what they show).
+struct MatchedImage {
+    LabelledImage image;
+    std::vector<int> source;
+    std::size_t matched = 0; // detections added
+};
+MatchedImage add_matched_detections(const LabelledImage& image, const std::vector<detect::Detection>& detections,
+                                    float min_iou = 0.5f);
+
 } // namespace hoi::learn

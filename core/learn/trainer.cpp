@@ -61,7 +61,7 @@ nlohmann::json TrainReport::to_json() const {
             {"val_loss", val_loss},         {"stopped_early", stopped_early}, {"images", images},
             {"pairs", pairs},               {"positives", positives},    {"failed_images", failed_images},
             {"skipped", skipped},           {"classes", classes},        {"cache_hits", cache_hits},
-            {"cache_misses", cache_misses}, {"data_sha256", data_sha256}};
+            {"cache_misses", cache_misses}, {"matched_detections", matched_detections}, {"data_sha256", data_sha256}};
 }
 
 TrainReport train_head(model::Engine& engine, const LabelledSet& train, const LabelledSet* validation,
@@ -112,18 +112,24 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
         const auto t0 = std::chrono::steady_clock::now();
         for (size_t i = 0; i < set.images.size(); ++i) {
             if (cancel) cancel->check();
-            const auto& img = set.images[i];
+            // The labelled boxes, and with --with-detections the detector's boxes matched to them;
+            // source: the labelled box each box stands for.
+            MatchedImage m;
             CachedImage ci;
             try {
-                ci = cache.get(img, cancel);
+                m = opt.with_detections ? add_matched_detections(set.images[i], cache.detections(set.images[i], cancel))
+                                        : add_matched_detections(set.images[i], {});
+                ci = cache.get(m.image, cancel);
             } catch (const Error& e) {
                 if (e.kind() != ErrorKind::Input) throw;
                 if (count) {
                     rep.failed_images.push_back(e.what());
-                    rep.skipped["image unreadable"] += img.relations.size();
+                    rep.skipped["image unreadable"] += set.images[i].relations.size();
                 }
                 continue;
             }
+            const LabelledImage& img = m.image;
+            if (count) rep.matched_detections += m.matched;
             if (count) (ci.from_disk ? rep.cache_hits : rep.cache_misses)++;
             const int64_t R = static_cast<int64_t>(ci.pairs.size());
             if (R == 0) continue;
@@ -135,8 +141,14 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
             s.mask = torch::zeros({R, C});
             auto ta = s.target.accessor<float, 2>();
             auto ma = s.mask.accessor<float, 2>();
+            auto source_of = [&](int64_t r) {
+                const auto& [a, b] = ci.pairs[size_t(r)];
+                return std::make_pair(m.source[size_t(a)], m.source[size_t(b)]);
+            };
             for (int64_t r = 0; r < R; ++r) {
                 const int cls = img.boxes[size_t(ci.pairs[size_t(r)].second)].class_id;
+                const auto [sa, sb] = source_of(r);
+                if (sa == sb) continue; // two boxes of one labelled box: no pair
                 for (int64_t c = 0; c < C; ++c) ma[r][c] = classes[size_t(c)].applies_to(cls) ? 1.f : 0.f;
             }
             for (const auto& rel : img.relations) {
@@ -148,7 +160,7 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
                     continue;
                 }
                 for (int64_t r = 0; r < R; ++r)
-                    if (ci.pairs[size_t(r)] == std::make_pair(rel.subject, rel.object) && ta[r][it->second] == 0) {
+                    if (source_of(r) == std::make_pair(rel.subject, rel.object) && ta[r][it->second] == 0) {
                         ta[r][it->second] = 1;
                         s.positives += 1;
                     }
@@ -183,6 +195,7 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
     if (validation) val = prepare(*validation, false, "validation features");
     for (const auto& p : classes) data_hash.update(p.key() + "\n");
     data_hash.update("split=" + opt.split);
+    if (opt.with_detections) data_hash.update("with detections");
     rep.data_sha256 = data_hash.hex();
 
     // ---- the head -------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 // hoi::learn::train_head — trains the learnable head (hoi/learnable_head.h) on labelled relations
 // with CLIP and the detector frozen (`hoi train`).
 //
-// Data: the labelled set's images with their own boxes (ground truth); every person box is paired
-// with every other box (FeatureCache::all_pairs); a pair's target for a class is 1 when a relation
-// of that class on that pair is a positive, else 0 (rejected relations and unlabelled pairs are
-// negatives). Only classes whose object is the pair's object take part (as in scoring).
+// Data: the labelled set's images with their own boxes (ground truth) and, with with_detections,
+// the detector's boxes matched to them; every person box is paired with every other box
+// (FeatureCache::all_pairs); a pair's target for a class is 1 when a relation of that class on the
+// labelled boxes the pair's boxes stand for is a positive, else 0 (rejected relations and
+// unlabelled pairs are negatives); a pair of two boxes of one labelled box is left out. Only classes whose object is the pair's object take part (as in scoring).
 // Classes: TrainOptions::classes, else those of the positives. A zero-shot split (rf-uc, nf-uc,
 // uo, uv) removes its unseen classes from the class list, so they never appear as positives (or
 // negatives).
@@ -47,6 +48,9 @@ struct TrainOptions {
     float learning_rate = 1e-3f;
     int batch_images = 4;
     bool train_interactor = true, train_decoder = true, train_context = true;
+    // Also train on the detector's boxes matched to the labelled ones (IoU >= 0.5, same class;
+    // learn/labelled_set.h add_matched_detections), so the head meets the boxes it will score.
+    bool with_detections = false;
     std::string cache_dir;                // feature cache ("" = FeatureCache::default_dir())
     int patience = 3;                     // with validation: stop after this many epochs without improvement
 };
@@ -75,6 +79,7 @@ struct TrainReport {
     std::map<std::string, std::size_t> skipped; // reason -> relations
     std::vector<std::string> classes;  // the head's classes (prompt texts)
     std::size_t cache_hits = 0, cache_misses = 0;
+    std::size_t matched_detections = 0; // detector boxes added (with_detections)
     std::string data_sha256;
     nlohmann::json to_json() const;
 };

@@ -11,6 +11,7 @@
 #include "hoi/engine.h"
 #include "io/atomic_file.h"
 #include "io/safetensors.h"
+#include "learn/labelled_set.h"
 
 #include <filesystem>
 #include <map>
@@ -212,6 +213,64 @@ private Q_SLOTS:
         double dot = 0;
         for (size_t i = 0; i < a.size(); ++i) dot += double(a[i]) * b[i];
         QVERIFY2(dot < 0.9999, "the trained context changes the prompt's embedding");
+    }
+
+    // add_matched_detections: a detection joins the labelled box of its class it overlaps most
+    // (IoU >= 0.5); another class, too little overlap: left out; the relations stay on the labels.
+    void matchedDetections() {
+        auto box = [](float x1, float y1, float x2, float y2, int cls) {
+            hoi::detect::Detection d;
+            d.x1 = x1, d.y1 = y1, d.x2 = x2, d.y2 = y2, d.class_id = cls, d.score = 1;
+            return d;
+        };
+        hoi::learn::LabelledImage img;
+        img.boxes = {box(0, 0, 100, 200, 0), box(120, 50, 220, 150, 32), box(150, 50, 250, 150, 32)};
+        hoi::learn::LabelledRelation rel;
+        rel.subject = 0;
+        rel.object = 2;
+        img.relations = {rel};
+        const std::vector<hoi::detect::Detection> dets = {
+            box(5, 5, 105, 205, 0),      // the person, shifted: IoU ~0.86
+            box(148, 50, 248, 150, 32),  // the second ball (IoU 0.96; 0.56 with the first)
+            box(0, 0, 100, 200, 17),     // the person's box as a horse: another class
+            box(300, 300, 320, 320, 32), // nothing labelled there
+            box(60, 0, 160, 200, 0)};    // the person, IoU 0.25: too little
+        const auto m = hoi::learn::add_matched_detections(img, dets);
+        QCOMPARE(m.matched, size_t(2));
+        QCOMPARE(int(m.image.boxes.size()), 5);
+        QCOMPARE(m.source, (std::vector<int>{0, 1, 2, 0, 2}));
+        QCOMPARE(m.image.boxes[3].x1, 5.f);
+        QCOMPARE(m.image.boxes[4].x1, 148.f);
+        QCOMPARE(int(m.image.relations.size()), 1);
+        QCOMPARE(m.image.relations[0].object, 2);
+        // Without detections: the image as labelled.
+        const auto none = hoi::learn::add_matched_detections(img, {});
+        QCOMPARE(none.source, (std::vector<int>{0, 1, 2}));
+        QCOMPARE(none.matched, size_t(0));
+    }
+
+    // --with-detections: the detector's boxes (here the very boxes of the labels) join the
+    // labelled ones, and the pairs they make carry the labels.
+    void withDetections() {
+        require();
+        auto r = train(path("det.safetensors"), {"--epochs", "3", "--with-detections"});
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        const auto with = nlohmann::json::parse(r.out);
+        r = train(path("nodet.safetensors"), {"--epochs", "3"});
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        const auto without = nlohmann::json::parse(r.out);
+        QVERIFY(with["matched_detections"].get<int>() > 0);
+        QCOMPARE(without["matched_detections"].get<int>(), 0);
+        QVERIFY(with["pairs"].get<int>() > without["pairs"].get<int>());
+        // Every labelled pair has its duplicates: the positives grow as well.
+        QVERIFY(with["positives"].get<int>() > without["positives"].get<int>());
+        QVERIFY(with["data_sha256"] != without["data_sha256"]);
+        // A second run reads the detections and features from the cache.
+        r = train(path("det2.safetensors"), {"--epochs", "1", "--with-detections"});
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        const auto again = nlohmann::json::parse(r.out);
+        QCOMPARE(again["cache_misses"].get<int>(), 0);
+        QCOMPARE(again["matched_detections"], with["matched_detections"]);
     }
 
     void sameSeedSameBytesAndResume() {
