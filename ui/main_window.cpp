@@ -14,7 +14,6 @@
 #include "studio_actions.h"
 #include "view_settings.h"
 
-#include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDir>
@@ -38,7 +37,6 @@
 #include "export_dialog.h"
 #include "heatmap.h"
 #include "icons.h"
-#include "image_list_model.h"
 #include "io/error.h"
 #include "pair_table_model.h"
 #include "preferences_dialog.h"
@@ -378,8 +376,8 @@ void MainWindow::applyProjectHead() {
 
 // ---- settings ----------------------------------------------------------------------------------
 
-ViewSettings MainWindow::viewSettings() const {
-    return ViewSettings({const_cast<MainWindow*>(this), thresholdSlider(), heatOpacity_, actions_->heatmap, heatSource_,
+ViewSettings MainWindow::viewSettings() {
+    return ViewSettings({this, thresholdSlider(), heatOpacity_, actions_->heatmap, heatSource_,
                          promptBar_, classCombo_});
 }
 

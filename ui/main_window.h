@@ -188,7 +188,7 @@ private:
     // The selected pair changed (or is shown again): canvas, table, heatmap, inspector.
     void showSelection();
     // The views kept between runs (ViewSettings); the review preferences (after Preferences too).
-    ViewSettings viewSettings() const;
+    ViewSettings viewSettings();
     void readReviewPreferences();
     void startEngine();
     // Restarts the engine when the head the project uses (ProjectSession::projectHead) is not the

@@ -4,21 +4,21 @@
 // box takes its class from the dialog (kept in the class box) and a cancelled one adds nothing; a
 // linked person and object become the selected pair, two objects are refused with the reason.
 #include <QAction>
-#include <QApplication>
 #include <QComboBox>
 #include <QInputDialog>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QTableView>
-#include <QTimer>
 #include <QUndoStack>
 #include <QtTest/QtTest>
 #include <functional>
 
+#include "../annotation/annotation_fixtures.h"
 #include "analysis_controller.h"
 #include "annotation_editor.h"
 #include "editing_controller.h"
+#include "gui_test_helpers.h"
 #include "image_canvas.h"
 #include "pair_table_model.h"
 #include "pairs_panel.h"
@@ -29,22 +29,11 @@
 using namespace hoi::ui;
 using hoi::annotation::State;
 
+using hoi::test::make_instance;
+using hoi::test::make_interaction;
+
 namespace {
-
-// Answers the next input dialog once it is shown.
-void answer(std::function<void(QInputDialog*)> fn) {
-    auto* timer = new QTimer;
-    timer->setInterval(10);
-    QObject::connect(timer, &QTimer::timeout, [timer, fn] {
-        if (auto* dlg = qobject_cast<QInputDialog*>(QApplication::activeModalWidget())) {
-            timer->stop();
-            timer->deleteLater();
-            fn(dlg);
-        }
-    });
-    timer->start();
-}
-
+void answer(std::function<void(QInputDialog*)> fn) { hoi::test::answer_modal<QInputDialog>(std::move(fn)); }
 } // namespace
 
 class TestEditingController : public QObject {
@@ -69,28 +58,15 @@ class TestEditingController : public QObject {
             classBox.addItems({"person", "horse", "sports ball"});
             hoi::annotation::Project p = hoi::test::one_image_project();
             image = p.document.images().front().id;
+            auto& doc = p.document;
             auto box = [&](int coco, double x) {
-                hoi::annotation::Instance in;
-                in.image = image;
-                in.box = {x, 10, x + 50, 100};
-                in.cls = hoi::annotation::ObjectClass::coco(coco);
-                return p.document.add_instance(in);
+                return doc.add_instance(make_instance(image, {x, 10, x + 50, 100}, hoi::annotation::ObjectClass::coco(coco)));
             };
             person = box(0, 0);
             horse = box(17, 100);
             ball = box(32, 200);
-            auto pair = [&](Id object, const char* verb, double score) {
-                hoi::annotation::Interaction in;
-                in.image = image;
-                in.subject = person;
-                in.object = object;
-                in.verb = verb;
-                in.score = score;
-                in.state = State::Predicted;
-                return p.document.add_interaction(in);
-            };
-            ride = pair(horse, "ride", 0.6);
-            kick = pair(ball, "kick", 0.4);
+            ride = doc.add_interaction(make_interaction(person, horse, "ride", 0.6));
+            kick = doc.add_interaction(make_interaction(person, ball, "kick", 0.4));
             ws.loadProject(std::move(p), QString(), QDir::tempPath());
             pairs.thresholdSlider()->setValue(0);
             pairs.model()->setImage(image);

@@ -2,9 +2,9 @@
 // settings' detector, thresholds and templates, the CLIP path from --clip first, per-layer
 // attentions off; without settings the given values stay.
 #include <QSettings>
-#include <QStandardPaths>
 #include <QtTest/QtTest>
 
+#include "gui_test_helpers.h"
 #include "engine_settings.h"
 
 using namespace hoi::ui;
@@ -22,13 +22,8 @@ class TestEngineSettings : public QObject {
     }
 
 private Q_SLOTS:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("hoi-test"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_engine_settings"));
-        qunsetenv("HOI_CLIP");
-    }
-    void init() { QSettings().clear(); }
+    void initTestCase() { qunsetenv("HOI_CLIP"); }
+    void init() { hoi::test::use_test_settings(QStringLiteral("tst_engine_settings")); }
     void cleanupTestCase() { QSettings().clear(); }
 
     void givenOptionsStayAsGiven() {

@@ -2,10 +2,10 @@
 // extension; the format, scope and folder of the last export come back (the folder only while it
 // exists); the line that says what was exported and what could not be expressed.
 #include <QSettings>
-#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
 
+#include "gui_test_helpers.h"
 #include "export_dialog.h"
 #include "test_util.h"
 
@@ -16,12 +16,7 @@ using hoi::annotation::Format;
 class TestExportDialog : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("hoi-test"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_export_dialog"));
-    }
-    void init() { QSettings().clear(); }
+    void init() { hoi::test::use_test_settings(QStringLiteral("tst_export_dialog")); }
     void cleanupTestCase() { QSettings().clear(); }
 
     void lastExportComesBack() {

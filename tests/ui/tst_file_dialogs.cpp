@@ -1,15 +1,14 @@
 // FileDialogs without a window: the open filter lists every image extension with projects and
 // annotation files; the suggested project file (its own file, else in the image folder, else home);
 // the .hoiproj suffix; Open Image Folder starts in the last folder and Save suggests the project file.
-#include <QApplication>
 #include <QFileDialog>
 #include <QLineEdit>
 #include <QTemporaryDir>
-#include <QTimer>
 #include <QtTest/QtTest>
 #include <functional>
 
 #include "file_dialogs.h"
+#include "gui_test_helpers.h"
 #include "project_session.h"
 #include "test_util.h"
 #include "workspace.h"
@@ -18,19 +17,7 @@ using namespace hoi::ui;
 
 namespace {
 
-// Answers the next file dialog once it is shown.
-void answer(std::function<void(QFileDialog*)> fn) {
-    auto* timer = new QTimer;
-    timer->setInterval(10);
-    QObject::connect(timer, &QTimer::timeout, [timer, fn] {
-        if (auto* dlg = qobject_cast<QFileDialog*>(QApplication::activeModalWidget())) {
-            timer->stop();
-            timer->deleteLater();
-            fn(dlg);
-        }
-    });
-    timer->start();
-}
+void answer(std::function<void(QFileDialog*)> fn) { hoi::test::answer_modal<QFileDialog>(std::move(fn)); }
 
 ProjectSession::Options noSettings() {
     ProjectSession::Options o;

@@ -7,6 +7,7 @@
 #include <QSlider>
 #include <QtTest/QtTest>
 
+#include "../annotation/annotation_fixtures.h"
 #include "analysis_controller.h"
 #include "annotation_editor.h"
 #include "image_list_model.h"
@@ -18,6 +19,8 @@
 
 using namespace hoi::ui;
 using hoi::annotation::State;
+using hoi::test::make_instance;
+using hoi::test::make_interaction;
 
 class TestReviewNavigator : public QObject {
     Q_OBJECT
@@ -48,28 +51,15 @@ class TestReviewNavigator : public QObject {
             a = image("a.jpg");
             b = image("b.jpg");
             c = image("c.jpg");
+            auto& doc = p.document;
             auto box = [&](Id img, int coco, double x) {
-                hoi::annotation::Instance in;
-                in.image = img;
-                in.box = {x, 10, x + 50, 100};
-                in.cls = hoi::annotation::ObjectClass::coco(coco);
-                return p.document.add_instance(in);
-            };
-            auto pair = [&](Id img, Id subject, Id object, const char* verb, double score) {
-                hoi::annotation::Interaction in;
-                in.image = img;
-                in.subject = subject;
-                in.object = object;
-                in.verb = verb;
-                in.score = score;
-                in.state = State::Predicted;
-                return p.document.add_interaction(in);
+                return doc.add_instance(make_instance(img, {x, 10, x + 50, 100}, hoi::annotation::ObjectClass::coco(coco)));
             };
             const Id person = box(a, 0, 0), horse = box(a, 17, 100);
-            hold = pair(a, person, horse, "hold", 0.5);
-            ride = pair(a, person, horse, "ride", 0.2);
+            hold = doc.add_interaction(make_interaction(person, horse, "hold", 0.5));
+            ride = doc.add_interaction(make_interaction(person, horse, "ride", 0.2));
             const Id player = box(c, 0, 0), ball = box(c, 32, 100);
-            kick = pair(c, player, ball, "kick", 0.9);
+            kick = doc.add_interaction(make_interaction(player, ball, "kick", 0.9));
             ws.loadProject(std::move(p), QString(), QDir::tempPath());
             pairs.thresholdSlider()->setValue(0);
             // As the window does: the pair table follows the current image.

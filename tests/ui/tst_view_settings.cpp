@@ -9,6 +9,7 @@
 #include <QStandardPaths>
 #include <QtTest/QtTest>
 
+#include "gui_test_helpers.h"
 #include "prompt_bar.h"
 #include "view_settings.h"
 
@@ -37,12 +38,7 @@ class TestViewSettings : public QObject {
     };
 
 private Q_SLOTS:
-    void initTestCase() {
-        QStandardPaths::setTestModeEnabled(true);
-        QCoreApplication::setOrganizationName(QStringLiteral("hoi-test"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_view_settings"));
-    }
-    void init() { QSettings().clear(); }
+    void init() { hoi::test::use_test_settings(QStringLiteral("tst_view_settings")); }
     void cleanupTestCase() { QSettings().clear(); }
 
     void nothingSavedKeepsTheDefaults() {
