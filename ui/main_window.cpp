@@ -3,13 +3,13 @@
 #include "banner.h"
 #include "editing_controller.h"
 #include "engine_settings.h"
-#include "image_loader.h"
 #include "images_panel.h"
 #include "inspector_dock.h"
 #include "main_tool_bar.h"
 #include "pairs_panel.h"
 #include "project_opener.h"
 #include "review_navigator.h"
+#include "selection_view.h"
 #include "status_panel.h"
 #include "studio_actions.h"
 #include "view_settings.h"
@@ -53,7 +53,7 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     : QMainWindow(parent), opt_(options), ws_(new Workspace(this)),
       session_(new ProjectSession(ws_, {options.useSettings, options.autosaveMs, options.recovery}, this)),
       selection_(new SelectionModel(ws_, this)), inference_(new InferenceThread(this)),
-      analysis_(new AnalysisController(ws_, selection_, inference_->worker(), this)), presenter_(ws_, analysis_),
+      analysis_(new AnalysisController(ws_, selection_, inference_->worker(), this)),
       editor_(new AnnotationEditor(ws_, analysis_, this)),
       opener_(new ProjectOpener(ws_, session_, selection_, analysis_, this)), dialogs_(this, session_, ws_) {
     setObjectName(QStringLiteral("mainWindow"));
@@ -61,9 +61,15 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     setAcceptDrops(true);
     setDockNestingEnabled(true);
     actions_ = new StudioActions(ws_->undoStack(), this);
-    loader_ = new ImageLoader(this);
-    connect(loader_, &ImageLoader::loaded, this, &MainWindow::onImageLoaded);
     buildUi();
+    view_ = new SelectionView(ws_, selection_, analysis_, {canvas_, pairs_, images_, inspectorDock_}, this);
+    connect(view_, &SelectionView::imageShown, this, &MainWindow::imageShown);
+    connect(view_, &SelectionView::heatmapUpdated, this, &MainWindow::heatmapUpdated);
+    connect(view_, &SelectionView::imageFailed, this, [this](const QString& error) { statusBar()->showMessage(error, 8000); });
+    connect(view_, &SelectionView::stateChanged, this, &MainWindow::updateActions);
+    connect(view_, &SelectionView::settled, this, &MainWindow::checkIdle);
+    connect(inspectorDock_, &InspectorDock::attentionTileClicked, view_, &SelectionView::showTile);
+    connect(inspectorDock_, &InspectorDock::exampleClicked, view_, &SelectionView::select);
     navigator_ = new ReviewNavigator(ws_, selection_, editor_, images_->model(), pairs_, this);
     navigator_->setSelect([this](Id pair) { selectInteraction(pair); });
     connect(navigator_, &ReviewNavigator::message, statusBar(), &QStatusBar::showMessage);
@@ -72,9 +78,9 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     editing_->setPrompts([this] { return promptBar_->parsed(promptBar_->prompts()); });
     connect(editing_, &EditingController::message, statusBar(), &QStatusBar::showMessage);
     connect(editing_, &EditingController::edited, this, &MainWindow::updateActions);
-    connect(editing_, &EditingController::selectedPairEdited, this, [this] {
-        refreshHeatmap();
-        refreshInspector();
+    connect(editing_, &EditingController::selectedPairEdited, view_, [this] {
+        view_->refreshHeatmap();
+        view_->refreshInspector();
     });
     connect(canvas_, &ImageCanvas::boxDrawn, editing_, &EditingController::addBox);
     connect(canvas_, &ImageCanvas::pairLinked, editing_, &EditingController::linkPair);
@@ -97,14 +103,12 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     connect(ws_, &Workspace::analysisApplied, this, [this](Id image) {
         if (!countsTimer_.isActive()) countsTimer_.start(); // a batch refreshes the counts a few times a second
         if (image == currentImage()) {
-            refreshCanvas();
-            refreshHeatmap();
-            refreshInspector();
+            view_->refreshCanvas();
+            view_->refreshHeatmap();
+            view_->refreshInspector();
         }
     });
     connect(ws_->undoStack(), &QUndoStack::indexChanged, this, [this] { updateActions(); });
-    connect(selection_, &SelectionModel::currentImageChanged, this, &MainWindow::showImage);
-    connect(selection_, &SelectionModel::interactionChanged, this, [this] { showSelection(); });
     if (opt_.useSettings) {
         viewSettings().read();
         readReviewPreferences();
@@ -233,11 +237,6 @@ void MainWindow::buildUi() {
 
     // ---- right: inspector ----
     inspectorDock_ = new InspectorDock(this);
-    connect(inspectorDock_, &InspectorDock::attentionTileClicked, this, [this](int layer, int head) {
-        tile_ = {layer, head};
-        refreshHeatmap();
-    });
-    connect(inspectorDock_, &InspectorDock::exampleClicked, this, &MainWindow::selectInteraction);
     addDockWidget(Qt::RightDockWidgetArea, inspectorDock_);
     splitDockWidget(pairsDock, inspectorDock_, Qt::Vertical);
     resizeDocks({imagesDock, pairsDock}, {250, 380}, Qt::Horizontal);
@@ -254,7 +253,6 @@ void MainWindow::buildUi() {
     });
 
     // ---- wiring ----
-    connect(images_, &ImagesPanel::imageChosen, this, &MainWindow::setCurrentImage);
     connect(canvas_, &ImageCanvas::zoomChanged, status_, &StatusPanel::setZoom);
     connect(canvas_, &ImageCanvas::hoverChanged, status_, &StatusPanel::setHover);
     connect(heatOpacity_, &QSlider::valueChanged, this, [this](int v) { canvas_->setHeatmapOpacity(v / 100.0); });
@@ -264,24 +262,10 @@ void MainWindow::buildUi() {
     connect(canvas_, &ImageCanvas::toolChanged, this, [a](ImageCanvas::Tool t) {
         (t == ImageCanvas::Tool::Select ? a->selectTool : t == ImageCanvas::Tool::DrawBox ? a->boxTool : a->linkTool)->setChecked(true);
     });
-    connect(canvas_, &ImageCanvas::pairSelected, this, [this](ItemId id) {
-        if (!syncing_) selection_->selectInteraction(id);
-    });
-    connect(canvas_, &ImageCanvas::boxSelected, this, [this](ItemId id) {
-        if (id && !syncing_) selection_->selectInteraction(0);
-        updateActions();
-    });
     connect(canvas_, &ImageCanvas::pairActivated, this, [this](ItemId) { editVerb(); });
     connect(canvas_, &ImageCanvas::boxGeometryEdited, this, [this](ItemId id, const QRectF&, const QRectF& after) {
         editor_->setBox(id, after);
     });
-    connect(pairTable()->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& i) {
-        if (!syncing_) selection_->selectInteraction(i.isValid() ? pairProxy()->data(i, PairTableModel::IdRole).toLongLong() : 0);
-    });
-    connect(pairTable()->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] { updateActions(); });
-    connect(pairs_, &PairsPanel::filterChanged, this, &MainWindow::refreshCanvas);
-    connect(pairProxy(), &QAbstractItemModel::layoutChanged, this, [this] { syncTableSelection(); });
-    connect(pairProxy(), &QAbstractItemModel::modelReset, this, [this] { syncTableSelection(); });
     connect(promptBar_, &PromptBar::promptsChanged, this, &MainWindow::onPromptsChanged);
     connect(promptBar_, &PromptBar::historyChanged, this, [this](const QStringList& h) {
         if (opt_.useSettings) QSettings().setValue("prompts/history", h);
@@ -331,12 +315,12 @@ void MainWindow::connectAnalysis() {
         selectInteraction(selectedInteraction());
     });
     connect(analysis_, &AnalysisController::relevanceArrived, this, [this](Id image) {
-        if (image == currentImage()) refreshHeatmap();
+        if (image == currentImage()) view_->refreshHeatmap();
     });
     connect(analysis_, &AnalysisController::inspectionArrived, this, [this](Id image) {
         if (image != currentImage()) return;
-        refreshInspector();
-        if (tile_ != AnalysisPresenter::kNoTile) refreshHeatmap();
+        view_->refreshInspector();
+        if (view_->tileShown()) view_->refreshHeatmap();
     });
     connect(analysis_, &AnalysisController::headTrained, this, [this](const QString& path) {
         // The project remembers the head (a change of the project) and scores with it from now on.
@@ -344,10 +328,10 @@ void MainWindow::connectAnalysis() {
         applyProjectHead();
     });
     connect(analysis_, &AnalysisController::contributionsArrived, this, [this](Id image) {
-        if (image == currentImage()) refreshInspector();
+        if (image == currentImage()) view_->refreshInspector();
     });
     connect(analysis_, &AnalysisController::madePairScored, this, [this](Id relation) {
-        if (relation == selectedInteraction()) refreshInspector();
+        if (relation == selectedInteraction()) view_->refreshInspector();
     });
 }
 
@@ -542,37 +526,6 @@ AgreementIndicator* MainWindow::agreementIndicator() const { return status_->agr
 
 void MainWindow::setCurrentImage(Id image) { selection_->setCurrentImage(image); }
 
-void MainWindow::showImage(Id image) {
-    tile_ = AnalysisPresenter::kNoTile;
-    pairModel()->setImage(image);
-    images_->showImage(image);
-    canvas_->setImage(QImage());
-    canvas_->setMessage(image ? tr("Loading %1…").arg(ws_->imagePath(image)) : QString());
-    updateActions();
-    if (!image) {
-        loader_->cancel(); // an image still loading is not shown
-        refreshInspector();
-        checkIdle();
-        return;
-    }
-    loader_->load(image, ws_->imagePath(image));
-}
-
-void MainWindow::onImageLoaded(Id image, const QImage& img, const QString& error) {
-    canvas_->setImage(img);
-    canvas_->setMessage(img.isNull() ? tr("%1 cannot be shown:\n%2").arg(ws_->imagePath(image), error) : QString());
-    if (img.isNull()) {
-        ws_->setImageError(image, error);
-        statusBar()->showMessage(error, 8000);
-    }
-    refreshCanvas();
-    refreshHeatmap();
-    refreshInspector();
-    Q_EMIT imageShown(image);
-    if (!img.isNull()) analysis_->imageShown(image);
-    checkIdle();
-}
-
 void MainWindow::nextImage() { navigator_->nextImage(); }
 void MainWindow::previousImage() { navigator_->previousImage(); }
 
@@ -586,9 +539,9 @@ void MainWindow::analyseAll() {
 void MainWindow::cancelAnalysis() { analysis_->cancel(); }
 void MainWindow::onPromptsChanged(const QStringList& prompts) {
     if (!syncing_) setSettingsPrompts(prompts);
-    analysis_->promptsChanged(!loader_->loading() && !canvas_->imageSize().isEmpty());
+    analysis_->promptsChanged(view_->imageReady());
 }
-bool MainWindow::isIdle() const { return !analysis_->busy() && !loader_->loading(); }
+bool MainWindow::isIdle() const { return !analysis_->busy() && !view_->loading(); }
 
 void MainWindow::whenIdle(std::function<void()> fn) {
     if (isIdle()) fn();
@@ -606,62 +559,17 @@ void MainWindow::checkIdle() {
 // ---- document changes --------------------------------------------------------------------------
 
 void MainWindow::onDocumentChanged(const annotation::Change& c) {
-    using K = annotation::Change::Kind;
     if (ws_->applying()) {
         session_->scheduleAutosave();
         return; // one refresh on analysisApplied
     }
-    const Id current = currentImage();
-    if (c.kind == K::Reset) {
-        selection_->validate();
-        refreshCanvas();
-    } else if (c.image == current || (c.kind == K::ImageChanged && c.id == current)) {
-        selection_->validate();
-        refreshCanvas();
-        if (c.kind == K::InteractionChanged && c.id == selectedInteraction()) refreshInspector();
-    }
+    view_->documentChanged(c);
     images_->updateCounts();
     updateActions();
     session_->scheduleAutosave();
 }
 
-void MainWindow::refreshCanvas() {
-    if (!currentImage() || canvas_->imageSize().isEmpty()) {
-        canvas_->setContent({}, {});
-        return;
-    }
-    const auto content = presenter_.canvas(
-        currentImage(), selectedInteraction(), [this](const annotation::Interaction& in) { return pairProxy()->accepts(in); },
-        [this](Id id) { return pairModel()->instanceName(id); });
-    syncing_ = true;
-    canvas_->setContent(content.boxes, content.pairs);
-    if (selectedInteraction()) canvas_->setSelectedPair(selectedInteraction());
-    syncing_ = false;
-    syncTableSelection();
-}
-void MainWindow::syncTableSelection() {
-    const bool was = syncing_;
-    syncing_ = true;
-    pairs_->showPair(selectedInteraction());
-    syncing_ = was;
-}
-
-void MainWindow::selectInteraction(Id interaction) {
-    const Id before = selection_->selectedInteraction();
-    selection_->selectInteraction(interaction);
-    if (selection_->selectedInteraction() == before) showSelection(); // the same pair: shown again
-}
-
-void MainWindow::showSelection() {
-    syncing_ = true;
-    canvas_->setSelectedPair(selectedInteraction());
-    syncing_ = false;
-    syncTableSelection();
-    tile_ = AnalysisPresenter::kNoTile;
-    refreshHeatmap();
-    refreshInspector();
-    updateActions();
-}
+void MainWindow::selectInteraction(Id interaction) { view_->select(interaction); }
 bool MainWindow::selectBestPair() { return navigator_->selectBestPair(); }
 
 void MainWindow::setPrompts(const QStringList& prompts) {
@@ -670,32 +578,13 @@ void MainWindow::setPrompts(const QStringList& prompts) {
 }
 
 void MainWindow::setHeatmapSource(HeatmapSource s) {
-    heatmapSource_ = s;
     const int idx = s == HeatmapSource::Relevance ? 1 : 0;
     if (heatSource_->currentIndex() != idx) heatSource_->setCurrentIndex(idx);
-    tile_ = AnalysisPresenter::kNoTile;
-    refreshHeatmap();
+    view_->setHeatmapSource(s);
 }
 
-// ---- heatmap and inspector ---------------------------------------------------------------------
+const InspectorData& MainWindow::inspectorData() const { return view_->inspectorData(); }
 
-void MainWindow::refreshHeatmap() {
-    const auto map = presenter_.heatmap(currentImage(), selectedInteraction(), heatmapSource_, tile_);
-    if (map) {
-        Grid g;
-        g.rows = map->grid_h;
-        g.cols = map->grid_w;
-        g.values = map->weights;
-        canvas_->setHeatmap(heatmapImage(g), QRectF(map->frame_x, map->frame_y, map->frame_size, map->frame_size));
-    } else {
-        canvas_->setHeatmap(QImage());
-    }
-    Q_EMIT heatmapUpdated();
-}
-void MainWindow::refreshInspector() {
-    inspectorData_ = presenter_.inspector(currentImage(), selectedInteraction(), [this](Id id) { return pairModel()->instanceName(id); });
-    inspectorDock_->setData(inspectorData_);
-}
 // ---- editing -----------------------------------------------------------------------------------
 
 void MainWindow::acceptSelected() { navigator_->reviewSelected(State::Accepted); }

@@ -3,10 +3,9 @@
 // pair list (right) and the inspector (right, below), a toolbar, menus and a status bar with the
 // analysis progress. It owns the Workspace (document + undo stack) and the InferenceThread, puts
 // the parts together (StudioActions, MainToolBar, ImagesPanel, PairsPanel, InspectorDock,
-// StatusPanel, Banner, ImageLoader, the canvas, the prompt bar) and wires them to ProjectSession,
-// ProjectOpener, SelectionModel, ReviewNavigator, EditingController, AnalysisController,
-// AnalysisPresenter and AnnotationEditor; FileDialogs, EngineSettings and ViewSettings do its
-// dialogs and settings.
+// StatusPanel, Banner, the canvas, the prompt bar) and wires them to ProjectSession, ProjectOpener,
+// SelectionModel, SelectionView, ReviewNavigator, EditingController, AnalysisController and
+// AnnotationEditor; FileDialogs, EngineSettings and ViewSettings do its dialogs and settings.
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
@@ -46,7 +45,6 @@ class EvaluationDialog;
 class AgreementIndicator;
 class StudioActions;
 class Banner;
-class ImageLoader;
 class ImagesPanel;
 class PairsPanel;
 class StatusPanel;
@@ -54,6 +52,7 @@ class InspectorDock;
 class ProjectOpener;
 class ReviewNavigator;
 class EditingController;
+class SelectionView;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -109,7 +108,7 @@ public:
     QSlider* thresholdSlider() const;
     InferenceWorker* worker() const { return inference_->worker(); }
     QWidget* inspectorWidget() const;
-    const InspectorData& inspectorData() const { return inspectorData_; }
+    const InspectorData& inspectorData() const;
     QString bannerText() const;
     bool bannerVisible() const;
     bool engineReady() const { return analysis_->engineReady(); }
@@ -182,11 +181,6 @@ private:
     void connectActions();
     void showPreferences();
     void connectAnalysis();
-    // The current image changed: its pairs, its file (loaded off the GUI thread), then the views.
-    void showImage(Id image);
-    void onImageLoaded(Id image, const QImage& pixels, const QString& error);
-    // The selected pair changed (or is shown again): canvas, table, heatmap, inspector.
-    void showSelection();
     // The views kept between runs (ViewSettings); the review preferences (after Preferences too).
     ViewSettings viewSettings();
     void readReviewPreferences();
@@ -200,10 +194,6 @@ private:
     void updateTitle();
     void updateActions();
     void showBanner(const QString& html, bool warning);
-    void refreshCanvas();
-    void refreshHeatmap();
-    void refreshInspector();
-    void syncTableSelection();
     void onDocumentChanged(const annotation::Change& c);
     void onPromptsChanged(const QStringList& prompts);
     void checkIdle();
@@ -214,12 +204,12 @@ private:
     SelectionModel* selection_;
     InferenceThread* inference_;
     AnalysisController* analysis_;
-    AnalysisPresenter presenter_;
     AnnotationEditor* editor_;
     ProjectOpener* opener_;
     FileDialogs dialogs_;
     ReviewNavigator* navigator_ = nullptr;
     EditingController* editing_ = nullptr;
+    SelectionView* view_ = nullptr;
     ImageCanvas* canvas_ = nullptr;
     PromptBar* promptBar_ = nullptr;
     Banner* banner_ = nullptr;
@@ -238,11 +228,7 @@ private:
     QMenu* recentMenu_ = nullptr;
 
     bool syncing_ = false;
-    ImageLoader* loader_ = nullptr;
     QTimer countsTimer_;
-    HeatmapSource heatmapSource_ = HeatmapSource::Attention;
-    std::pair<int, int> tile_ = AnalysisPresenter::kNoTile; // inspector tile shown on the canvas (layer, head)
-    InspectorData inspectorData_;
     QList<std::function<void()>> idleCallbacks_;
 };
 
