@@ -104,13 +104,7 @@ private Q_SLOTS:
         Fixture f;
         // A HICO-DET file naming the folder's two images.
         hoi::annotation::Project p;
-        for (const char* name : {"a.png", "b.png"}) {
-            hoi::annotation::Image img;
-            img.file_name = name;
-            img.width = 40;
-            img.height = 30;
-            p.document.add_image(img);
-        }
+        for (const char* name : {"a.png", "b.png"}) p.document.add_image({0, name, 40, 30, false});
         const QString file = f.dir.filePath("anno.json");
         hoi::io::write_file_atomic(file.toStdString(), hoi::annotation::export_text(p, hoi::annotation::Format::Hico));
         QVERIFY(f.opener.open({file, f.images()}));

@@ -41,16 +41,9 @@ class TestReviewNavigator : public QObject {
 
         Fixture() {
             hoi::annotation::Project p;
-            auto image = [&](const char* name) {
-                hoi::annotation::Image img;
-                img.file_name = name;
-                img.width = 400;
-                img.height = 300;
-                return p.document.add_image(img);
-            };
-            a = image("a.jpg");
-            b = image("b.jpg");
-            c = image("c.jpg");
+            a = p.document.add_image({0, "a.jpg", 400, 300, false});
+            b = p.document.add_image({0, "b.jpg", 400, 300, false});
+            c = p.document.add_image({0, "c.jpg", 400, 300, false});
             auto& doc = p.document;
             auto box = [&](Id img, int coco, double x) {
                 return doc.add_instance(make_instance(img, {x, 10, x + 50, 100}, hoi::annotation::ObjectClass::coco(coco)));

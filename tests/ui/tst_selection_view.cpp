@@ -56,15 +56,8 @@ class TestSelectionView : public QObject {
             bad.write("not an image");
             bad.close();
             hoi::annotation::Project p;
-            auto image = [&](const char* name) {
-                hoi::annotation::Image im;
-                im.file_name = name;
-                im.width = 400;
-                im.height = 300;
-                return p.document.add_image(im);
-            };
-            a = image("a.png");
-            b = image("b.png");
+            a = p.document.add_image({0, "a.png", 400, 300, false});
+            b = p.document.add_image({0, "b.png", 400, 300, false});
             auto& doc = p.document;
             const Id person = doc.add_instance(make_instance(a, {0, 10, 50, 100}, hoi::annotation::ObjectClass::coco(0)));
             const Id horse = doc.add_instance(make_instance(a, {100, 10, 150, 100}, hoi::annotation::ObjectClass::coco(17)));
