@@ -219,4 +219,21 @@ QString ExportDialog::doneText(const annotation::ExportReport& r) const {
     return msg;
 }
 
+QString ExportDialog::suggestedBase(const QString& projectPath, const QString& imageDir) {
+    QString base = projectPath.isEmpty() ? QDir(imageDir).filePath("annotations") : projectPath;
+    if (base.endsWith(QLatin1String(".hoiproj"))) base.chop(8);
+    return base;
+}
+
+QString ExportDialog::run(const annotation::Project& project, const QString& projectPath, const QString& imageDir,
+                          bool remember, QWidget* parent) {
+    const QString base = suggestedBase(projectPath, imageDir);
+    ExportDialog dlg(project, base + ".json", parent);
+    if (remember) dlg.restoreSettings(base); // the last export's format, scope and folder
+    if (dlg.exec() != QDialog::Accepted) return QString();
+    const annotation::ExportReport r = dlg.write();
+    if (remember) dlg.rememberSettings();
+    return dlg.doneText(r);
+}
+
 } // namespace hoi::ui

@@ -34,6 +34,14 @@ public:
     annotation::ExportReport write() const;
 
     static QString extension(annotation::Format format);
+    // The file an export suggests, without its extension: the project file's (".hoiproj" dropped),
+    // else annotations in the image folder.
+    static QString suggestedBase(const QString& projectPath, const QString& imageDir);
+    // File ▸ Export: the dialog for the project at suggestedBase (with `remember`, the last export's
+    // choices come back and this one's are kept), then the file written. Returns what was done
+    // (doneText; "" when cancelled); throws hoi::Error when the file cannot be written.
+    static QString run(const annotation::Project& project, const QString& projectPath, const QString& imageDir,
+                       bool remember, QWidget* parent = nullptr);
     // The last export's format, scope and folder; the file is base's name (base: the project file
     // or image folder's annotations, without an extension) in that folder when it still exists,
     // else base itself, with the format's extension.

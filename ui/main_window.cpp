@@ -16,7 +16,6 @@
 
 #include <QCloseEvent>
 #include <QComboBox>
-#include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QItemSelectionModel>
@@ -32,7 +31,6 @@
 #include <QVBoxLayout>
 #include <cstdio>
 
-#include "annotation/formats.h"
 #include "evaluation_dialog.h"
 #include "export_dialog.h"
 #include "heatmap.h"
@@ -497,16 +495,9 @@ void MainWindow::dropEvent(QDropEvent* e) {
 
 void MainWindow::exportAnnotations() {
     if (ws_->document().empty()) return;
-    const annotation::Project project = ws_->toProject();
-    QString base = ws_->projectPath().isEmpty() ? QDir(ws_->imageDir()).filePath("annotations") : ws_->projectPath();
-    if (base.endsWith(QLatin1String(".hoiproj"))) base.chop(8);
-    ExportDialog dlg(project, base + ".json", this);
-    if (opt_.useSettings) dlg.restoreSettings(base); // the last export's format, scope and folder
-    if (dlg.exec() != QDialog::Accepted) return;
     try {
-        const annotation::ExportReport r = dlg.write();
-        if (opt_.useSettings) dlg.rememberSettings();
-        statusBar()->showMessage(dlg.doneText(r), 10000);
+        const QString done = ExportDialog::run(ws_->toProject(), ws_->projectPath(), ws_->imageDir(), opt_.useSettings, this);
+        if (!done.isEmpty()) statusBar()->showMessage(done, 10000);
     } catch (const std::exception& e) {
         showError(tr("Export"), errorMessage(e));
     }
@@ -525,7 +516,6 @@ AgreementIndicator* MainWindow::agreementIndicator() const { return status_->agr
 // ---- current image -----------------------------------------------------------------------------
 
 void MainWindow::setCurrentImage(Id image) { selection_->setCurrentImage(image); }
-
 void MainWindow::nextImage() { navigator_->nextImage(); }
 void MainWindow::previousImage() { navigator_->previousImage(); }
 
@@ -569,6 +559,8 @@ void MainWindow::onDocumentChanged(const annotation::Change& c) {
     session_->scheduleAutosave();
 }
 
+// ---- the selection and its views (SelectionView) -----------------------------------------------
+
 void MainWindow::selectInteraction(Id interaction) { view_->select(interaction); }
 bool MainWindow::selectBestPair() { return navigator_->selectBestPair(); }
 
@@ -585,7 +577,7 @@ void MainWindow::setHeatmapSource(HeatmapSource s) {
 
 const InspectorData& MainWindow::inspectorData() const { return view_->inspectorData(); }
 
-// ---- editing -----------------------------------------------------------------------------------
+// ---- review, navigation and edits (ReviewNavigator, EditingController) -------------------------
 
 void MainWindow::acceptSelected() { navigator_->reviewSelected(State::Accepted); }
 void MainWindow::rejectSelected() { navigator_->reviewSelected(State::Rejected); }

@@ -1,6 +1,7 @@
 // ExportDialog's remembered settings without a window: a first export suggests base + the format's
 // extension; the format, scope and folder of the last export come back (the folder only while it
-// exists); the line that says what was exported and what could not be expressed.
+// exists); the line that says what was exported and what could not be expressed; the suggested
+// file; File ▸ Export's flow (cancelled: nothing written; accepted: the file and the choices kept).
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QtTest/QtTest>
@@ -60,6 +61,32 @@ private Q_SLOTS:
         r.instances_skipped = 2;
         QCOMPARE(dlg.doneText(r),
                  QStringLiteral("Exported 1 interaction to a.json. 1 relation and 2 boxes could not be expressed."));
+    }
+
+    void suggestedFile() {
+        QCOMPARE(ExportDialog::suggestedBase("/p/mine.hoiproj", "/images"), QStringLiteral("/p/mine"));
+        QCOMPARE(ExportDialog::suggestedBase("", "/images"), QStringLiteral("/images/annotations"));
+    }
+
+    void runWritesTheChosenFileAndRemembersIt() {
+        const hoi::annotation::Project project = hoi::test::one_image_project();
+        QTemporaryDir dir;
+        hoi::test::answer_modal<ExportDialog>([](ExportDialog* dlg) { dlg->reject(); });
+        QCOMPARE(ExportDialog::run(project, QString(), dir.path(), true), QString()); // cancelled
+        QVERIFY(!QFileInfo::exists(dir.filePath("annotations.json")));
+
+        QString suggested;
+        hoi::test::answer_modal<ExportDialog>([&](ExportDialog* dlg) {
+            suggested = dlg->path();
+            dlg->setFormat(Format::Csv);
+            dlg->setPath(dir.filePath("out.csv"));
+            dlg->accept();
+        });
+        const QString done = ExportDialog::run(project, QString(), dir.path(), true);
+        QCOMPARE(suggested, dir.filePath("annotations.json"));
+        QCOMPARE(done, QStringLiteral("Exported 0 interactions to out.csv."));
+        QVERIFY(QFileInfo::exists(dir.filePath("out.csv")));
+        QCOMPARE(QSettings().value("export/format").toInt(), int(Format::Csv)); // remembered
     }
 };
 
