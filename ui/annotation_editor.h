@@ -3,7 +3,7 @@
 // accept / reject, change a verb, delete, mark an image reviewed, draw a box, link two boxes into
 // a pair. Each keeps the model's view of the pair in step (a made or re-verbed pair gets the
 // score the analysis already has for it, or is sent to the model for one). Dialogs and navigation
-// stay in the window; this class has no widgets and is tested alone.
+// are EditingController's and ReviewNavigator's; this class has no widgets and is tested alone.
 #include <QList>
 #include <QObject>
 #include <QRectF>

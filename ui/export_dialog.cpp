@@ -5,12 +5,14 @@
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
+#include <QDir>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
 #include <QVBoxLayout>
 
 #include "icons.h"
@@ -188,6 +190,50 @@ QString ExportDialog::previewText() const {
 
 annotation::ExportReport ExportDialog::write() const {
     return annotation::export_file(project_, path().toStdString(), format(), options());
+}
+
+void ExportDialog::restoreSettings(const QString& base) {
+    QSettings st;
+    if (st.contains("export/format")) setFormat(Format(st.value("export/format").toInt()));
+    setScope(annotation::ExportScope(st.value("export/scope", 0).toInt()));
+    const QString dir = st.value("export/dir").toString();
+    if (!dir.isEmpty() && QFileInfo(dir).isDir())
+        setPath(QDir(dir).filePath(QFileInfo(base).fileName() + extension(format())));
+    else
+        setPath(base + extension(format()));
+}
+
+void ExportDialog::rememberSettings() const {
+    QSettings st;
+    st.setValue("export/format", int(format()));
+    st.setValue("export/scope", int(options().scope));
+    st.setValue("export/dir", QFileInfo(path()).absolutePath());
+}
+
+QString ExportDialog::doneText(const annotation::ExportReport& r) const {
+    QString msg = tr("Exported %1 to %2.").arg(counted(r.interactions, "interaction", "interactions")).arg(QFileInfo(path()).fileName());
+    if (r.interactions_lost() + r.instances_lost() > 0)
+        msg += QLatin1Char(' ') + tr("%1 and %2 could not be expressed.")
+                                      .arg(counted(int(r.interactions_lost()), "relation", "relations"))
+                                      .arg(counted(int(r.instances_lost()), "box", "boxes"));
+    return msg;
+}
+
+QString ExportDialog::suggestedBase(const QString& projectPath, const QString& imageDir) {
+    QString base = projectPath.isEmpty() ? QDir(imageDir).filePath("annotations") : projectPath;
+    if (base.endsWith(QLatin1String(".hoiproj"))) base.chop(8);
+    return base;
+}
+
+QString ExportDialog::run(const annotation::Project& project, const QString& projectPath, const QString& imageDir,
+                          bool remember, QWidget* parent) {
+    const QString base = suggestedBase(projectPath, imageDir);
+    ExportDialog dlg(project, base + ".json", parent);
+    if (remember) dlg.restoreSettings(base); // the last export's format, scope and folder
+    if (dlg.exec() != QDialog::Accepted) return QString();
+    const annotation::ExportReport r = dlg.write();
+    if (remember) dlg.rememberSettings();
+    return dlg.doneText(r);
 }
 
 } // namespace hoi::ui

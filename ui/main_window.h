@@ -2,9 +2,10 @@
 // HOI Studio's main window: the image list (left), the canvas with the prompt bar (centre), the
 // pair list (right) and the inspector (right, below), a toolbar, menus and a status bar with the
 // analysis progress. It owns the Workspace (document + undo stack) and the InferenceThread, puts
-// the parts together (StudioActions, MainToolBar, ImagesPanel, PairsPanel, StatusPanel, Banner,
-// ImageLoader, the canvas, the prompt bar, the inspector) and wires them to ProjectSession, SelectionModel,
-// AnalysisController, AnalysisPresenter and AnnotationEditor.
+// the parts together (StudioActions, MainToolBar, ImagesPanel, PairsPanel, InspectorDock,
+// StatusPanel, Banner, the canvas, the prompt bar) and wires them to ProjectSession, ProjectOpener,
+// SelectionModel, SelectionView, ReviewNavigator, EditingController, AnalysisController and
+// AnnotationEditor; FileDialogs, EngineSettings and ViewSettings do its dialogs and settings.
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
@@ -21,6 +22,8 @@
 #include "analysis_controller.h"
 #include "analysis_presenter.h"
 #include "annotation_editor.h"
+#include "file_dialogs.h"
+#include "view_settings.h"
 #include "inspector_data.h"
 #include "project_session.h"
 #include "selection_model.h"
@@ -38,16 +41,19 @@ namespace hoi::ui {
 class PromptBar;
 class PairTableModel;
 class PairFilterProxy;
-class InspectorWidget;
 class EvaluationDialog;
 class AgreementIndicator;
 class StudioActions;
 class Banner;
-class ImageLoader;
 class ImagesPanel;
 class PairsPanel;
 class StatusPanel;
 class TrainingDialog;
+class InspectorDock;
+class ProjectOpener;
+class ReviewNavigator;
+class EditingController;
+class SelectionView;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -102,8 +108,8 @@ public:
     QListView* imageList() const;
     QSlider* thresholdSlider() const;
     InferenceWorker* worker() const { return inference_->worker(); }
-    QWidget* inspectorWidget() const { return inspector_; }
-    const InspectorData& inspectorData() const { return inspectorData_; }
+    QWidget* inspectorWidget() const;
+    const InspectorData& inspectorData() const;
     QString bannerText() const;
     bool bannerVisible() const;
     bool engineReady() const { return analysis_->engineReady(); }
@@ -163,29 +169,22 @@ protected:
 private:
     // The project as saving or autosave writes it, with the prompt bar and score filter synced in.
     annotation::Project projectToWrite(const QString& path);
-    // Shows a project just read (a file or a recovery): the document, its prompts and score filter,
-    // its first image; restored = unsaved changes brought back (the project is modified).
-    void adoptProject(annotation::Project project, const QString& path, const QString& baseDir, bool restored);
+    // What ProjectOpener reports: a project was loaded; withSettings: its prompts and score filter
+    // are shown. Then its trained head and the title.
+    void connectOpener();
+    void showProjectSettings(bool withSettings);
     // The workspace settings' prompts, as the prompt bar lists them.
     void setSettingsPrompts(const QStringList& prompts);
     // An error message box, or a line on stderr when the window is not interactive.
     void showError(const QString& title, const QString& text, bool warning = false);
     void buildUi();
-    // What the actions do (StudioActions makes them) and the File ▸ Open dialogs.
+    // What the actions do (StudioActions makes them).
     void connectActions();
-    void openWithDialog();
-    void openFolderWithDialog();
-    void importWithDialog();
-    void saveAsWithDialog();
     void showPreferences();
     void connectAnalysis();
-    // The current image changed: its pairs, its file (loaded off the GUI thread), then the views.
-    void showImage(Id image);
-    void onImageLoaded(Id image, const QImage& pixels, const QString& error);
-    // The selected pair changed (or is shown again): canvas, table, heatmap, inspector.
-    void showSelection();
-    void readSettings();
-    void writeSettings();
+    // The views kept between runs (ViewSettings); the review preferences (after Preferences too).
+    ViewSettings viewSettings();
+    void readReviewPreferences();
     void startEngine();
     // Restarts the engine when the head the project uses (ProjectSession::projectHead) is not the
     // one it runs with.
@@ -196,26 +195,9 @@ private:
     void updateTitle();
     void updateActions();
     void showBanner(const QString& html, bool warning);
-    void refreshCanvas();
-    void refreshHeatmap();
-    void refreshInspector();
-    void syncTableSelection();
     void onDocumentChanged(const annotation::Change& c);
     void onPromptsChanged(const QStringList& prompts);
     void checkIdle();
-    bool openProjectFile(const QString& path);
-    // File ▸ Open Recent: projects, annotation files and image folders, newest first.
-    void fillRecentMenu();
-    // Shows an imported annotation file (unsaved, modified) with its image folder.
-    bool importAnnotations(annotation::Project project, const QString& path, const QString& imageDir);
-    Id instanceAtDetection(Id image, int detection) const;
-    void setSelectedState(annotation::State state);
-    void stepPair(int step);
-    QList<Id> selectedPairs() const; // the pair table's selected rows (the current pair when none)
-    // Changes the verb of relations (one undo step), each with the model's score of its new verb.
-    void setVerb(const QList<Id>& relations, const QString& verb);
-    void addBox(const QRectF& rect);
-    void linkPair(Id subject, Id object);
 
     Options opt_;
     Workspace* ws_;
@@ -223,8 +205,12 @@ private:
     SelectionModel* selection_;
     InferenceThread* inference_;
     AnalysisController* analysis_;
-    AnalysisPresenter presenter_;
     AnnotationEditor* editor_;
+    ProjectOpener* opener_;
+    FileDialogs dialogs_;
+    ReviewNavigator* navigator_ = nullptr;
+    EditingController* editing_ = nullptr;
+    SelectionView* view_ = nullptr;
     ImageCanvas* canvas_ = nullptr;
     PromptBar* promptBar_ = nullptr;
     Banner* banner_ = nullptr;
@@ -236,8 +222,7 @@ private:
     QComboBox* classCombo_ = nullptr;
     QComboBox* heatSource_ = nullptr;
     QSlider* heatOpacity_ = nullptr;
-    QWidget* inspector_ = nullptr;
-    QDockWidget* inspectorDock_ = nullptr;
+    InspectorDock* inspectorDock_ = nullptr;
 
     bool engineStarted_ = false;
     QPointer<EvaluationDialog> evalDialog_;
@@ -245,13 +230,8 @@ private:
     QMenu* recentMenu_ = nullptr;
 
     bool syncing_ = false;
-    ImageLoader* loader_ = nullptr;
     QTimer countsTimer_;
-    HeatmapSource heatmapSource_ = HeatmapSource::Attention;
-    std::pair<int, int> tile_ = AnalysisPresenter::kNoTile; // inspector tile shown on the canvas (layer, head)
-    InspectorData inspectorData_;
     QList<std::function<void()>> idleCallbacks_;
-    bool advanceAfterReview_ = true; // A / R move to the next pair (preference review/advance)
 };
 
 } // namespace hoi::ui

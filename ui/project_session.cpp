@@ -254,4 +254,13 @@ void ProjectSession::addRecent(const QString& path) {
     recent_ = list;
 }
 
+QString ProjectSession::lastFolder() const {
+    return opt_.useSettings ? QSettings().value("paths/last_folder").toString() : lastFolder_;
+}
+
+void ProjectSession::setLastFolder(const QString& folder) {
+    if (opt_.useSettings) QSettings().setValue("paths/last_folder", folder);
+    lastFolder_ = folder;
+}
+
 } // namespace hoi::ui

@@ -1,9 +1,10 @@
 #pragma once
 // The project file of a workspace and everything that keeps it safe: reading a project (with the
 // recovery file of a session that did not end normally), importing annotation files, saving,
-// debounced autosave to the recovery file, the untitled session's recovery, the recent-files list
-// and the files kept beside a project (the trained head). No widgets: questions go through the
-// `ask` function the window supplies, and failures come back as messages, so tests drive it alone.
+// debounced autosave to the recovery file, the untitled session's recovery, the recent-files list,
+// the folder the file dialogs start in and the files kept beside a project (the trained head). No
+// widgets: questions go through the `ask` function the window supplies, and failures come back as
+// messages, so tests drive it alone.
 #include <QObject>
 #include <QString>
 #include <QStringList>
@@ -93,6 +94,9 @@ public:
     // ---- recent files --------------------------------------------------------------------------
     QStringList recentPaths() const; // newest first, at most 10
     void addRecent(const QString& path);
+    // The folder the file dialogs start in: the last one something was opened from.
+    QString lastFolder() const;
+    void setLastFolder(const QString& folder);
 
 Q_SIGNALS:
     void autosaveFailed(const QString& message);
@@ -107,6 +111,7 @@ private:
     QTimer autosave_;
     bool untitledPending_ = false;
     QStringList recent_; // without settings
+    QString lastFolder_; // without settings
 };
 
 } // namespace hoi::ui

@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QMenu>
 #include <QMenuBar>
 #include <QUndoStack>
@@ -145,6 +146,38 @@ StudioActions::Menus StudioActions::fillMenuBar(QMenuBar* bar, const QList<QDock
     help->addAction(about);
     m.all = {file, edit, tools, view, analysis, help};
     return m;
+}
+
+void StudioActions::fillRecentMenu(QMenu* menu, const QStringList& paths, const std::function<void(const QString&)>& open) {
+    menu->clear();
+    for (const QString& p : paths) {
+        QAction* a = menu->addAction(QFileInfo(p).fileName().isEmpty() ? p : QFileInfo(p).fileName());
+        a->setToolTip(p);
+        a->setStatusTip(p);
+        a->setEnabled(QFileInfo::exists(p));
+        connect(a, &QAction::triggered, menu, [open, p] { open(p); });
+    }
+    if (paths.isEmpty()) menu->addAction(tr("No recent files"))->setEnabled(false);
+}
+
+void StudioActions::update(const Availability& can) {
+    save->setEnabled(can.document);
+    saveAs->setEnabled(can.document);
+    exportAnnotations->setEnabled(can.document);
+    accept->setEnabled(can.pair);
+    reject->setEnabled(can.pair);
+    editVerb->setEnabled(can.pair || can.selectedRows);
+    remove->setEnabled(can.pair || can.box);
+    nextPair->setEnabled(can.rows);
+    previousPair->setEnabled(can.rows);
+    reviewed->setEnabled(can.image);
+    reviewed->setChecked(can.image && can.reviewed);
+    // The button shows the state: a ticked box and "Reviewed" once marked, an empty box before.
+    reviewed->setIcon(icon(can.image && can.reviewed ? "reviewed" : "state-none"));
+    reviewed->setIconText(can.image && can.reviewed ? tr("Reviewed") : tr("Mark Image Reviewed"));
+    analyse->setEnabled(can.engineReady && can.image);
+    analyseAll->setEnabled(can.engineReady && can.document);
+    cancel->setEnabled(can.busy);
 }
 
 } // namespace hoi::ui

@@ -4,6 +4,8 @@
 // window so their shortcuts work wherever the focus is inside it; the window connects what they do.
 #include <QList>
 #include <QObject>
+#include <QStringList>
+#include <functional>
 
 class QAction;
 class QActionGroup;
@@ -42,6 +44,25 @@ public:
     };
     // Fills the menu bar; the View menu ends with the docks' toggle actions.
     Menus fillMenuBar(QMenuBar* bar, const QList<QDockWidget*>& docks) const;
+    // File ▸ Open Recent from the paths, newest first: each shown by its file name with the path as
+    // its tip (disabled when it is gone), opened by `open`; "No recent files" when there are none.
+    static void fillRecentMenu(QMenu* menu, const QStringList& paths, const std::function<void(const QString&)>& open);
+
+    // What can be done now (the window gathers it after each change). The trained-head action is the window's.
+    struct Availability {
+        bool document = false;      // the workspace has images
+        bool pair = false;          // a pair is selected
+        bool box = false;           // a box is selected on the canvas
+        bool selectedRows = false;  // the pair table has selected rows
+        bool rows = false;          // the pair table shows rows
+        bool image = false;         // an image is current
+        bool reviewed = false;      // ... and marked reviewed
+        bool engineReady = false;
+        bool busy = false;          // an analysis job is queued or running
+    };
+    // Enables the actions that can act; the Reviewed action shows the image's state (checked, a
+    // ticked box and "Reviewed" once marked, an empty box and "Mark Image Reviewed" before).
+    void update(const Availability& can);
 };
 
 } // namespace hoi::ui

@@ -361,6 +361,14 @@ private Q_SLOTS:
         QCOMPARE(r.count(QStringLiteral("/tmp/r5.hoiproj")), 1);
         QVERIFY(!r.contains(QStringLiteral("/tmp/r0.hoiproj")));
     }
+
+    void lastFolderIsRemembered() {
+        Workspace ws;
+        ProjectSession s(&ws, options(Policy::Discard));
+        QVERIFY(s.lastFolder().isEmpty());
+        s.setLastFolder(QStringLiteral("/tmp/images"));
+        QCOMPARE(s.lastFolder(), QStringLiteral("/tmp/images"));
+    }
 };
 
 QTEST_MAIN(TestProjectSession)

@@ -10,6 +10,7 @@
 #include <QMainWindow>
 #include <QMenu>
 #include <QMenuBar>
+#include <QTemporaryDir>
 #include <QUndoStack>
 #include <QtTest/QtTest>
 
@@ -114,6 +115,60 @@ private Q_SLOTS:
         QVERIFY(analysis.contains(a->evaluate));
         QVERIFY(menus.all[1]->actions().contains(a->preferences));
         QVERIFY(menus.all[5]->actions().contains(a->shortcuts));
+    }
+
+    void recentMenuListsThePaths() {
+        QTemporaryDir dir;
+        const QString there = dir.filePath("a.hoiproj");
+        QFile(there).open(QIODevice::WriteOnly);
+        const QString gone = dir.filePath("gone.json");
+        QMenu menu;
+        QString opened;
+        StudioActions::fillRecentMenu(&menu, {there, gone, dir.path()}, [&](const QString& p) { opened = p; });
+        const QList<QAction*> items = menu.actions();
+        QCOMPARE(items.size(), 3);
+        QCOMPARE(items[0]->text(), QStringLiteral("a.hoiproj"));
+        QCOMPARE(items[0]->toolTip(), there);
+        QVERIFY(items[0]->isEnabled());
+        QVERIFY(!items[1]->isEnabled()); // the file is gone
+        QCOMPARE(items[2]->text(), QFileInfo(dir.path()).fileName());
+        items[0]->trigger();
+        QCOMPARE(opened, there);
+        StudioActions::fillRecentMenu(&menu, {}, [](const QString&) {});
+        QCOMPARE(menu.actions().size(), 1);
+        QCOMPARE(menu.actions()[0]->text(), QStringLiteral("No recent files"));
+        QVERIFY(!menu.actions()[0]->isEnabled());
+    }
+
+    void availabilityEnablesTheActions() {
+        QMainWindow window;
+        QUndoStack stack;
+        StudioActions a(&stack, &window);
+        a.update({});
+        for (QAction* act : {a.save, a.saveAs, a.exportAnnotations, a.accept, a.reject, a.editVerb, a.remove, a.nextPair,
+                             a.previousPair, a.reviewed, a.analyse, a.analyseAll, a.cancel})
+            QVERIFY2(!act->isEnabled(), qPrintable(act->text()));
+        QCOMPARE(a.reviewed->iconText(), QStringLiteral("Mark Image Reviewed"));
+
+        StudioActions::Availability can;
+        can.document = can.image = can.reviewed = can.box = can.selectedRows = true;
+        a.update(can);
+        QVERIFY(a.save->isEnabled() && a.exportAnnotations->isEnabled());
+        QVERIFY(!a.accept->isEnabled());
+        QVERIFY(a.editVerb->isEnabled()); // the selected rows
+        QVERIFY(a.remove->isEnabled());   // the selected box
+        QVERIFY(!a.nextPair->isEnabled());
+        QVERIFY(a.reviewed->isEnabled() && a.reviewed->isChecked());
+        QCOMPARE(a.reviewed->iconText(), QStringLiteral("Reviewed"));
+        QVERIFY(!a.analyse->isEnabled()); // no engine yet
+
+        can = {};
+        can.document = can.image = can.pair = can.rows = can.engineReady = can.busy = true;
+        a.update(can);
+        QVERIFY(a.accept->isEnabled() && a.reject->isEnabled() && a.editVerb->isEnabled() && a.remove->isEnabled());
+        QVERIFY(a.nextPair->isEnabled() && a.previousPair->isEnabled());
+        QVERIFY(!a.reviewed->isChecked());
+        QVERIFY(a.analyse->isEnabled() && a.analyseAll->isEnabled() && a.cancel->isEnabled());
     }
 };
 
