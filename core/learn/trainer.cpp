@@ -242,7 +242,10 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
     // context (context = true, once an epoch); t counts the updates of that kind.
     auto adam_update = [&](bool context, std::int64_t t) {
         constexpr double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-        const double lr = opt.learning_rate;
+        // The head's parts warm up linearly over their first kWarmupSteps steps: Adam's first steps
+        // move every weight by about the full rate, and on the zero-initialised residuals that
+        // would throw the pair features far off before the moments settle.
+        const double lr = context ? opt.learning_rate : opt.learning_rate * std::min(1.0, double(t) / kWarmupSteps);
         at::NoGradGuard ng;
         const double c1 = 1 - std::pow(b1, double(t)), c2 = 1 - std::pow(b2, double(t));
         for (size_t i = 0; i < params.size(); ++i) {

@@ -14,10 +14,11 @@
 // with the interactor and decoder residuals and the prompt context (CLIP4HOI's
 // "[PREFIX] verb [CONJUN] object", LearnableHead); loss: sigmoid focal loss (γ = 2, α = 0.25,
 // Lin et al. 2017) summed over the pairs' classes, divided by the number of positives of the batch;
-// Adam (lr 1e-3). The head's parts take an Adam step every batch. The prompt context takes one an
-// epoch, from the whole epoch's gradient with respect to the classes' text embeddings: the frozen
-// text tower runs forward and backward once an epoch (in chunks of 64 classes), not at every step,
-// so it costs about one encoding of the class list per epoch.
+// Adam (lr 1e-3, warmed up over the first kWarmupSteps steps). The head's parts take an Adam
+// step every batch. The prompt context takes one an epoch, from the whole epoch's gradient with
+// respect to the classes' text embeddings: the frozen text tower runs forward and backward once
+// an epoch (in chunks of 64 classes), not at every step, so it costs about two encodings of the
+// class list per epoch.
 // The head file is saved with "scoring": "sigmoid", so the engine scores with these sigmoids, and
 // encodes the prompts with the learned context.
 //
@@ -58,6 +59,8 @@ struct TrainOptions {
 // images are 5 steps an epoch: 200 epochs); with validation, until the validation loss has not
 // improved for `patience` epochs (at most max(100, that budget)).
 constexpr int kDefaultEpochs = 30;
+// The learning rate of the head's parts rises linearly over their first steps (warm-up).
+constexpr int kWarmupSteps = 50;
 constexpr int kMinSteps = 1000;
 
 struct TrainProgress {
