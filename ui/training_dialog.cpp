@@ -118,7 +118,8 @@ void TrainingDialog::addStep(const QString& stage, int epoch, int epochs, int st
         ++epochSteps_;
         stepLoss_->append(epoch - 1 + double(step) / std::max(1, steps), loss);
         maxLoss_ = std::max(maxLoss_, loss);
-        axisX_->setRange(0, std::max(1, epochs));
+        // The axis grows with the epochs run (training may stop long before its budget).
+        axisX_->setRange(0, std::max(1, epoch));
         axisY_->setRange(0, maxLoss_ > 0 ? maxLoss_ * 1.05 : 1);
         stage_->setText(tr("Epoch %1 of %2, step %3 of %4 · loss %5")
                             .arg(epoch)

@@ -58,7 +58,7 @@ std::string json_str(const nlohmann::json& j) { return j.dump(); }
 
 nlohmann::json TrainReport::to_json() const {
     return {{"epochs_run", epochs_run},     {"epochs", epoch},           {"epoch_loss", epoch_loss},
-            {"val_loss", val_loss},         {"stopped_early", stopped_early}, {"images", images},
+            {"val_loss", val_loss},         {"stopped_early", stopped_early}, {"stop_reason", stop_reason}, {"images", images},
             {"pairs", pairs},               {"positives", positives},    {"failed_images", failed_images},
             {"skipped", skipped},           {"classes", classes},        {"cache_hits", cache_hits},
             {"cache_misses", cache_misses}, {"matched_detections", matched_detections}, {"data_sha256", data_sha256}};
@@ -358,6 +358,7 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
 
     const auto t_train = std::chrono::steady_clock::now();
     int steps_done = 0;
+    auto last_checkpoint = std::chrono::steady_clock::now();
     const int total_steps = steps * std::max(0, epochs - start_epoch);
     for (int epoch = start_epoch; epoch < epochs; ++epoch) {
         const auto order = epoch_order(samples.size(), opt.seed, epoch);
@@ -413,9 +414,17 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
                 ++bad_epochs;
             }
         }
-        save_checkpoint(epoch + 1);
-        if (early_stop && bad_epochs >= opt.patience) {
+        // Without an epoch count, a set learnt down to kConvergedLoss stops: its pairs come out right.
+        const bool converged = opt.epochs == 0 && val.empty() && rep.epoch_loss.back() < kConvergedLoss;
+        const bool stop = converged || (early_stop && bad_epochs >= opt.patience);
+        if (stop || epoch + 1 == epochs ||
+            std::chrono::steady_clock::now() - last_checkpoint >= std::chrono::seconds(kCheckpointSeconds)) {
+            save_checkpoint(epoch + 1);
+            last_checkpoint = std::chrono::steady_clock::now();
+        }
+        if (stop) {
             rep.stopped_early = true;
+            rep.stop_reason = converged ? "converged" : "validation";
             break;
         }
     }

@@ -23,8 +23,9 @@
 // encodes the prompts with the learned context.
 //
 // Determinism: images are visited in an order drawn from (seed, epoch); with the same seed and
-// thread count the head is byte-identical. A checkpoint (out + ".ckpt") is written after every
-// epoch; resume continues from it and gives the same head as an uninterrupted run.
+// thread count the head is byte-identical. A checkpoint (out + ".ckpt") is written at epoch ends
+// (kCheckpointSeconds apart, and after the last); resume continues from it and gives the same head
+// as an uninterrupted run.
 // Cancellation (Ctrl-C) is checked between steps: Error(Cancelled), the last checkpoint kept.
 #include "hoi/engine.h"
 #include "learn/labelled_set.h"
@@ -61,6 +62,12 @@ struct TrainOptions {
 constexpr int kDefaultEpochs = 30;
 // The learning rate of the head's parts rises linearly over their first steps (warm-up).
 constexpr int kWarmupSteps = 50;
+// Without an epoch count or validation, training stops once an epoch's mean loss is below this
+// (per positive: the labelled pairs come out right), before the budget's end.
+constexpr double kConvergedLoss = 1e-3;
+// A checkpoint is written after an epoch when this many seconds passed since the last one, and
+// after the last epoch (so small sets with many short epochs do not write one every epoch).
+constexpr int kCheckpointSeconds = 30;
 constexpr int kMinSteps = 1000;
 
 struct TrainProgress {
@@ -77,6 +84,7 @@ struct TrainReport {
     std::vector<double> epoch_loss;  // mean training loss of every epoch (all, with resume)
     std::vector<double> val_loss;
     bool stopped_early = false;
+    std::string stop_reason;         // "converged", "validation" (stopped early) or "" (the budget ran out)
     std::size_t images = 0, pairs = 0, positives = 0;
     std::vector<std::string> failed_images; // "path: reason"
     std::map<std::string, std::size_t> skipped; // reason -> relations
