@@ -327,7 +327,7 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
     };
 
     // The context's text embeddings (for the loaded checkpoint's context on resume).
-    if (opt.train_context) {
+    if (opt.train_context && start_epoch > 0) {
         at::NoGradGuard ng;
         text = class_texts();
     }
