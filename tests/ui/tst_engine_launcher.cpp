@@ -1,0 +1,99 @@
+// EngineLauncher without a window: the engine starts with the project's trained head when its
+// file is there, says when it is missing (and starts with the untrained one); once started it
+// follows the head the project uses (Use Trained Head, a finished training), restarting only when
+// that head is not the one it runs with; before the start nothing is started.
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest/QtTest>
+
+#include "analysis_controller.h"
+#include "engine_launcher.h"
+#include "project_session.h"
+#include "selection_model.h"
+#include "workspace.h"
+
+using namespace hoi::ui;
+
+class TestEngineLauncher : public QObject {
+    Q_OBJECT
+
+    struct Fixture {
+        QTemporaryDir dir;
+        Workspace ws;
+        ProjectSession session{&ws, {false, 60000, ProjectSession::RecoveryPolicy::Discard}};
+        SelectionModel sel{&ws};
+        InferenceThread thread; // never started: the loads are only asked for
+        AnalysisController analysis{&ws, &sel, thread.worker()};
+        EngineLauncher engine{&analysis, &session, EngineSettings({{}, true, false, {}})};
+        QSignalSpy starting{&engine, &EngineLauncher::starting};
+        QSignalSpy missing{&engine, &EngineLauncher::headMissing};
+        QSignalSpy changed{&engine, &EngineLauncher::headChanged};
+        Fixture() {
+            hoi::annotation::Project p;
+            ws.loadProject(std::move(p), dir.filePath("p.hoiproj"), dir.path());
+        }
+        QString head() const { return dir.filePath("p.head.safetensors"); }
+        void writeHead() {
+            QFile f(head());
+            f.open(QIODevice::WriteOnly);
+            f.write("head");
+        }
+        std::string running() const { return analysis.engineOptions().weights_path; }
+    };
+
+private Q_SLOTS:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void startsWithTheProjectsHead() {
+        Fixture f;
+        QCOMPARE(f.session.headPath(), f.head());
+        QVERIFY(!f.engine.headAvailable() && !f.engine.usesHead());
+        f.engine.followProjectHead(); // not started: nothing to follow
+        QCOMPARE(f.starting.count(), 0);
+        f.writeHead();
+        QVERIFY(f.engine.headAvailable() && !f.engine.usesHead());
+        f.session.setProjectHead(f.head());
+        f.engine.start();
+        QCOMPARE(f.starting.count(), 1);
+        QCOMPARE(f.missing.count(), 0);
+        QCOMPARE(QString::fromStdString(f.running()), f.head());
+    }
+
+    void aMissingHeadIsSaid() {
+        Fixture f;
+        f.session.setProjectHead(f.head()); // not there
+        QVERIFY(f.engine.usesHead() && f.engine.headAvailable());
+        f.engine.start();
+        QCOMPARE(f.missing.count(), 1);
+        QCOMPARE(f.missing.last().at(0).toString(), f.head());
+        QVERIFY(f.running().empty());
+    }
+
+    void followsTheHeadTheProjectUses() {
+        Fixture f;
+        f.writeHead();
+        f.engine.start();
+        QVERIFY(f.running().empty());
+        f.engine.useHead(true);
+        QCOMPARE(f.starting.count(), 2);
+        QCOMPARE(QString::fromStdString(f.running()), f.head());
+        QVERIFY(f.engine.usesHead());
+        QVERIFY(f.ws.isModified()); // a change of the project
+        QCOMPARE(f.ws.settings().models.at("head"), std::string("p.head.safetensors"));
+        f.engine.followProjectHead(); // the head it runs with: no restart
+        QCOMPARE(f.starting.count(), 2);
+        f.engine.useHead(false);
+        QCOMPARE(f.starting.count(), 3);
+        QVERIFY(f.running().empty() && !f.engine.usesHead());
+        QVERIFY(f.engine.headAvailable()); // the file is still there
+        // A finished training: the project uses the head it wrote.
+        Q_EMIT f.analysis.headTrained(f.head());
+        QCOMPARE(f.starting.count(), 4);
+        QCOMPARE(QString::fromStdString(f.running()), f.head());
+        QVERIFY(f.changed.count() >= 4);
+    }
+};
+
+QTEST_MAIN(TestEngineLauncher)
+#include "tst_engine_launcher.moc"

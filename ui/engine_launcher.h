@@ -1,0 +1,49 @@
+#pragma once
+// Starting the engine (AnalysisController::startEngine) with the options EngineSettings resolves
+// and the trained head the project uses (ProjectSession::projectHead) when its file is there; a
+// missing head is said and the untrained one scores. Once started, the engine follows the head the
+// project uses: Use Trained Head, a finished training (AnalysisController::headTrained) and another
+// project restart it when that head is not the one it runs with. No widgets.
+#include <QObject>
+#include <QString>
+
+#include "engine_settings.h"
+
+namespace hoi::ui {
+
+class AnalysisController;
+class ProjectSession;
+
+class EngineLauncher : public QObject {
+    Q_OBJECT
+public:
+    EngineLauncher(AnalysisController* analysis, ProjectSession* session, EngineSettings settings,
+                   QObject* parent = nullptr);
+
+    // Starts (or restarts: Preferences changed the models) the engine.
+    void start();
+    // Use Trained Head: the project uses the head beside it (on) or the untrained one.
+    void useHead(bool on);
+    // Restarts a started engine when the project's head is not the one it runs with.
+    void followProjectHead();
+    // Use Trained Head can be switched: the head beside the project is there, or the project uses one.
+    bool headAvailable() const;
+    bool usesHead() const; // the project uses a trained head
+
+Q_SIGNALS:
+    void starting();                       // the models are loading
+    void headMissing(const QString& path); // the project's head is not there: the untrained one scores
+    void headChanged();                    // the project's head was followed (availability may differ)
+
+private:
+    // The head file the engine should load: the project's, when it exists ("" otherwise).
+    QString engineHead() const;
+    void setProjectHead(const QString& path);
+
+    AnalysisController* analysis_;
+    ProjectSession* session_;
+    EngineSettings settings_;
+    bool started_ = false;
+};
+
+} // namespace hoi::ui
