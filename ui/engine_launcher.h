@@ -3,7 +3,8 @@
 // and the trained head the project uses (ProjectSession::projectHead) when its file is there; a
 // missing head is said and the untrained one scores. Once started, the engine follows the head the
 // project uses: Use Trained Head, a finished training (AnalysisController::headTrained) and another
-// project restart it when that head is not the one it runs with. No widgets.
+// project restart it when that head is not the one it runs with. What the banner says of the
+// engine (a missing head, why a model failed, what works without CLIP) goes out as signals; no widgets.
 #include <QObject>
 #include <QString>
 
@@ -32,7 +33,8 @@ public:
 
 Q_SIGNALS:
     void starting();                       // the models are loading
-    void headMissing(const QString& path); // the project's head is not there: the untrained one scores
+    void banner(const QString& html);      // a warning for the banner above the canvas
+    void bannerCleared();                  // the engine loaded with CLIP: nothing to warn about
     void headChanged();                    // the project's head was followed (availability may differ)
 
 private:
@@ -44,6 +46,7 @@ private:
     ProjectSession* session_;
     EngineSettings settings_;
     bool started_ = false;
+    QString failure_; // why the last start failed (HTML), kept in the banner beside what still works
 };
 
 } // namespace hoi::ui

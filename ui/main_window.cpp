@@ -105,12 +105,6 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
             [this](const QString& m) { statusBar()->showMessage(tr("Autosave failed: %1").arg(m), 8000); });
     connect(ws_, &Workspace::changed, this, &MainWindow::onDocumentChanged);
     connect(ws_, &Workspace::modifiedChanged, this, [this] { updateTitle(); });
-    countsTimer_.setSingleShot(true);
-    countsTimer_.setInterval(150);
-    connect(&countsTimer_, &QTimer::timeout, images_, &ImagesPanel::updateCounts);
-    connect(ws_, &Workspace::analysisApplied, this, [this] {
-        if (!countsTimer_.isActive()) countsTimer_.start(); // a batch refreshes the counts a few times a second
-    });
     connect(ws_->undoStack(), &QUndoStack::indexChanged, this, [this] { updateActions(); });
     if (opt_.useSettings) {
         viewSettings().read();
@@ -280,20 +274,10 @@ void MainWindow::connectAnalysis() {
         p.parsed = promptBar_->parsed(p.texts);
         return p;
     });
-    connect(analysis_, &AnalysisController::engineLoaded, this, [this](bool hasClip, const QString& desc) {
+    connect(analysis_, &AnalysisController::engineLoaded, this, [this](bool, const QString& desc) {
         status_->setEngineText(desc);
-        const QString until = tr("Until then HOI Studio detects people and objects and you can annotate pairs by hand.");
-        if (!hasClip && analysis_->engineFailed()) // keep the reason CLIP failed, which the banner shows
-            showBanner(bannerText() + QStringLiteral("<br>") + until, true);
-        else if (!hasClip)
-            showBanner(tr("Open-vocabulary scoring needs the CLIP model — run <code>hoi models fetch clip-vit-b32</code>. ") + until,
-                       true);
-        else if (!analysis_->engineFailed())
-            banner_->hide();
         updateActions();
     });
-    connect(analysis_, &AnalysisController::engineLoadFailed, this,
-            [this](const QString& message) { showBanner(message.toHtmlEscaped(), true); });
     connect(analysis_, &AnalysisController::progressChanged, status_, &StatusPanel::setProgress);
     connect(analysis_, &AnalysisController::jobStarted, this, &MainWindow::updateActions);
     connect(analysis_, &AnalysisController::jobEnded, this, [this] {
@@ -309,11 +293,8 @@ void MainWindow::connectAnalysis() {
         if (!opt_.engineOverride || title == tr("Training Failed")) showError(title, text, true);
     });
     connect(engine_, &EngineLauncher::starting, status_, [this] { status_->setEngineText(tr("Loading models…")); });
-    connect(engine_, &EngineLauncher::headMissing, this, [this](const QString& head) {
-        showBanner(tr("The project's trained head %1 is missing: scoring with the untrained one.")
-                       .arg(QFileInfo(head).fileName().toHtmlEscaped()),
-                   true);
-    });
+    connect(engine_, &EngineLauncher::banner, banner_, &Banner::showMessage);
+    connect(engine_, &EngineLauncher::bannerCleared, banner_, &QWidget::hide);
     connect(engine_, &EngineLauncher::headChanged, this, &MainWindow::updateActions);
 }
 
@@ -513,9 +494,6 @@ void MainWindow::trainOnReviewed() { training_->train(); }
 
 // ---- chrome ------------------------------------------------------------------------------------
 
-void MainWindow::showBanner(const QString& html, bool) {
-    banner_->showMessage(html);
-}
 
 QString MainWindow::bannerText() const { return banner_->text(); }
 bool MainWindow::bannerVisible() const { return banner_->isVisible() || (!banner_->isHidden()); }

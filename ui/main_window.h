@@ -188,7 +188,6 @@ private:
     void readReviewPreferences();
     void updateTitle();
     void updateActions();
-    void showBanner(const QString& html, bool warning);
     void onDocumentChanged(const annotation::Change& c);
     void checkIdle();
 
@@ -224,7 +223,6 @@ private:
     QList<QMenu*> menus_;
     QMenu* recentMenu_ = nullptr;
 
-    QTimer countsTimer_;
     QList<std::function<void()>> idleCallbacks_;
 };
 

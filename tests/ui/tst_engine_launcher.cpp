@@ -1,7 +1,8 @@
 // EngineLauncher without a window: the engine starts with the project's trained head when its
 // file is there, says when it is missing (and starts with the untrained one); once started it
 // follows the head the project uses (Use Trained Head, a finished training), restarting only when
-// that head is not the one it runs with; before the start nothing is started.
+// that head is not the one it runs with; before the start nothing is started. The banner keeps why
+// a model failed beside what works without CLIP, and is cleared when CLIP loads.
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -27,7 +28,7 @@ class TestEngineLauncher : public QObject {
         AnalysisController analysis{&ws, &sel, thread.worker()};
         EngineLauncher engine{&analysis, &session, EngineSettings({{}, true, false, {}})};
         QSignalSpy starting{&engine, &EngineLauncher::starting};
-        QSignalSpy missing{&engine, &EngineLauncher::headMissing};
+        QSignalSpy banner{&engine, &EngineLauncher::banner};
         QSignalSpy changed{&engine, &EngineLauncher::headChanged};
         Fixture() {
             hoi::annotation::Project p;
@@ -56,7 +57,7 @@ private Q_SLOTS:
         f.session.setProjectHead(f.head());
         f.engine.start();
         QCOMPARE(f.starting.count(), 1);
-        QCOMPARE(f.missing.count(), 0);
+        QCOMPARE(f.banner.count(), 0);
         QCOMPARE(QString::fromStdString(f.running()), f.head());
     }
 
@@ -65,8 +66,9 @@ private Q_SLOTS:
         f.session.setProjectHead(f.head()); // not there
         QVERIFY(f.engine.usesHead() && f.engine.headAvailable());
         f.engine.start();
-        QCOMPARE(f.missing.count(), 1);
-        QCOMPARE(f.missing.last().at(0).toString(), f.head());
+        QCOMPARE(f.banner.count(), 1);
+        QCOMPARE(f.banner.last().at(0).toString(),
+                 QStringLiteral("The project's trained head p.head.safetensors is missing: scoring with the untrained one."));
         QVERIFY(f.running().empty());
     }
 
@@ -92,6 +94,26 @@ private Q_SLOTS:
         QCOMPARE(f.starting.count(), 4);
         QCOMPARE(QString::fromStdString(f.running()), f.head());
         QVERIFY(f.changed.count() >= 4);
+    }
+
+    void theBannerSaysWhatWorks() {
+        Fixture f;
+        QSignalSpy cleared(&f.engine, &EngineLauncher::bannerCleared);
+        f.engine.start();
+        Q_EMIT f.thread.worker()->engineReady(false, QStringLiteral("NanoDet"));
+        QCOMPARE(f.banner.count(), 1);
+        QVERIFY(f.banner.last().at(0).toString().startsWith(QStringLiteral("Open-vocabulary scoring needs the CLIP model")));
+        // CLIP failed: its reason stays, with what works until then.
+        f.engine.start();
+        Q_EMIT f.thread.worker()->engineFailed(QStringLiteral("CLIP <weights> unreadable"));
+        Q_EMIT f.thread.worker()->engineReady(false, QStringLiteral("NanoDet"));
+        QCOMPARE(f.banner.count(), 3);
+        QCOMPARE(f.banner.at(1).at(0).toString(), QStringLiteral("CLIP &lt;weights&gt; unreadable"));
+        QVERIFY(f.banner.last().at(0).toString().startsWith(QStringLiteral("CLIP &lt;weights&gt; unreadable<br>Until then")));
+        QCOMPARE(cleared.count(), 0);
+        f.engine.start();
+        Q_EMIT f.thread.worker()->engineReady(true, QStringLiteral("NanoDet + CLIP"));
+        QCOMPARE(cleared.count(), 1);
     }
 };
 
