@@ -167,14 +167,6 @@ void MainWindow::connectActions() {
                               "<p>Detector: NanoDet; interaction scores: CLIP with free-form prompts.</p>")
                                .arg(QStringLiteral(HOI_VERSION)));
     });
-    connect(a->zoomIn, &QAction::triggered, canvas_, &ImageCanvas::zoomIn);
-    connect(a->zoomOut, &QAction::triggered, canvas_, &ImageCanvas::zoomOut);
-    connect(a->zoomFit, &QAction::triggered, canvas_, &ImageCanvas::zoomToFit);
-    connect(a->zoomActual, &QAction::triggered, canvas_, &ImageCanvas::zoomActualSize);
-    connect(a->heatmap, &QAction::toggled, canvas_, &ImageCanvas::setHeatmapVisible);
-    connect(a->selectTool, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::Select); });
-    connect(a->boxTool, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::DrawBox); });
-    connect(a->linkTool, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::Link); });
 }
 
 void MainWindow::showPreferences() {
@@ -211,7 +203,7 @@ void MainWindow::buildUi() {
     classCombo_ = tb->classBox();
     heatSource_ = tb->heatmapSource();
     heatOpacity_ = tb->heatmapOpacity();
-    canvas_->setHeatmapOpacity(0.65);
+    tb->drive(canvas_);
 
     // ---- left: images ----
     auto* imagesDock = new QDockWidget(tr("Images"), this);
@@ -247,12 +239,8 @@ void MainWindow::buildUi() {
     // ---- wiring ----
     connect(canvas_, &ImageCanvas::zoomChanged, status_, &StatusPanel::setZoom);
     connect(canvas_, &ImageCanvas::hoverChanged, status_, &StatusPanel::setHover);
-    connect(heatOpacity_, &QSlider::valueChanged, this, [this](int v) { canvas_->setHeatmapOpacity(v / 100.0); });
     connect(heatSource_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) {
         setHeatmapSource(i == 1 ? HeatmapSource::Relevance : HeatmapSource::Attention);
-    });
-    connect(canvas_, &ImageCanvas::toolChanged, this, [a](ImageCanvas::Tool t) {
-        (t == ImageCanvas::Tool::Select ? a->selectTool : t == ImageCanvas::Tool::DrawBox ? a->boxTool : a->linkTool)->setChecked(true);
     });
     connect(canvas_, &ImageCanvas::pairActivated, this, [this](ItemId) { editVerb(); });
     connect(canvas_, &ImageCanvas::boxGeometryEdited, this, [this](ItemId id, const QRectF&, const QRectF& after) {
@@ -339,7 +327,7 @@ void MainWindow::showProjectSettings(bool withSettings) {
     updateTitle();
 }
 
-// ---- saving ------------------------------------------------------------------------------------
+// ---- errors and saving (ProjectSaver) ----------------------------------------------------------
 
 void MainWindow::showError(const QString& title, const QString& text, bool warning) {
     if (!opt_.interactive) {
@@ -493,7 +481,6 @@ void MainWindow::toggleReviewed() { editing_->toggleReviewed(); }
 void MainWindow::trainOnReviewed() { training_->train(); }
 
 // ---- chrome ------------------------------------------------------------------------------------
-
 
 QString MainWindow::bannerText() const { return banner_->text(); }
 bool MainWindow::bannerVisible() const { return banner_->isVisible() || (!banner_->isHidden()); }

@@ -4,8 +4,9 @@
 // analysis progress. It owns the Workspace (document + undo stack) and the InferenceThread, puts
 // the parts together (StudioActions, MainToolBar, ImagesPanel, PairsPanel, InspectorDock,
 // StatusPanel, Banner, the canvas, the prompt bar) and wires them to ProjectSession, ProjectOpener,
-// SelectionModel, SelectionView, ReviewNavigator, EditingController, AnalysisController and
-// AnnotationEditor; FileDialogs, EngineSettings and ViewSettings do its dialogs and settings.
+// ProjectSaver, ProjectSettingsSync, SelectionModel, SelectionView, ReviewNavigator,
+// EditingController, AnalysisController, EngineLauncher, TrainingController and AnnotationEditor;
+// FileDialogs, ExportDialog and ViewSettings do its dialogs and settings.
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>

@@ -5,27 +5,17 @@
 // a model failed beside what works without CLIP, and is cleared when CLIP loads.
 #include <QFile>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QtTest/QtTest>
 
-#include "analysis_controller.h"
 #include "engine_launcher.h"
-#include "project_session.h"
-#include "selection_model.h"
-#include "workspace.h"
+#include "workspace_parts.h"
 
 using namespace hoi::ui;
 
 class TestEngineLauncher : public QObject {
     Q_OBJECT
 
-    struct Fixture {
-        QTemporaryDir dir;
-        Workspace ws;
-        ProjectSession session{&ws, {false, 60000, ProjectSession::RecoveryPolicy::Discard}};
-        SelectionModel sel{&ws};
-        InferenceThread thread; // never started: the loads are only asked for
-        AnalysisController analysis{&ws, &sel, thread.worker()};
+    struct Fixture : hoi::test::WorkspaceParts { // the loads are only asked for
         EngineLauncher engine{&analysis, &session, EngineSettings({{}, true, false, {}})};
         QSignalSpy starting{&engine, &EngineLauncher::starting};
         QSignalSpy banner{&engine, &EngineLauncher::banner};

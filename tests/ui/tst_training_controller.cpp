@@ -6,12 +6,9 @@
 #include <QWidget>
 #include <QtTest/QtTest>
 
-#include "analysis_controller.h"
 #include "project_saver.h"
-#include "project_session.h"
-#include "selection_model.h"
 #include "training_controller.h"
-#include "workspace.h"
+#include "workspace_parts.h"
 
 using namespace hoi::ui;
 
@@ -21,16 +18,12 @@ private Q_SLOTS:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
 
     void needsTheClipModel() {
-        Workspace ws;
-        ProjectSession session(&ws, {false, 60000, ProjectSession::RecoveryPolicy::Discard});
-        SelectionModel sel(&ws);
-        InferenceThread thread; // never started: no engine
-        AnalysisController analysis(&ws, &sel, thread.worker());
-        ProjectSaver saver(&ws, &session);
+        hoi::test::WorkspaceParts p; // no engine
+        ProjectSaver saver(&p.ws, &p.session);
         int chosen = 0;
         saver.setHooks({nullptr, [&] { ++chosen; return QString(); }});
         QWidget parent;
-        TrainingController training(&analysis, &session, &saver, &parent, 1);
+        TrainingController training(&p.analysis, &p.session, &saver, &parent, 1);
         QSignalSpy errors(&training, &TrainingController::error);
         QVERIFY(!training.train());
         QCOMPARE(errors.count(), 1);
@@ -39,7 +32,7 @@ private Q_SLOTS:
         QCOMPARE(errors.last().at(2).toBool(), true);
         QCOMPARE(chosen, 0);
         QVERIFY(!training.dialog());
-        QVERIFY(!analysis.busy());
+        QVERIFY(!p.analysis.busy());
     }
 };
 
