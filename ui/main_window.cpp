@@ -120,6 +120,7 @@ MainWindow::~MainWindow() {
     // Jobs may still deliver signals while the thread stops: disconnect first.
     inference_->worker()->disconnect(this);
     analysis_->disconnect(this);
+    analysis_->disconnect(view_); // the views follow the analysis
     // The workspace is destroyed first (the first child): nothing may hear its undo stack or its
     // document signals while it goes (the controller, the models, the indicator would read it).
     ws_->undoStack()->disconnect();
