@@ -246,6 +246,13 @@ EvaluationDialog::EvaluationDialog(std::function<annotation::Document()> project
     updateSourceWidgets();
 }
 
+const annotation::Image* EvaluationDialog::imageNamed(const annotation::Document& document, const QString& fileName) {
+    if (const annotation::Image* img = document.image_by_file(fileName.toStdString())) return img;
+    for (const auto& i : document.images())
+        if (QFileInfo(QString::fromStdString(i.file_name)).fileName() == fileName) return &i;
+    return nullptr;
+}
+
 EvaluationDialog::~EvaluationDialog() {
     // A running evaluation owns copies of its inputs; let it finish without us.
     watcher_.disconnect(this);

@@ -60,6 +60,10 @@ public:
     QChartView* chartView() const { return chart_; }
     QTreeWidget* errorList() const { return errors_; }
 
+    // The image of a document that openImageRequested's file name names: its file, or (ground truth
+    // may name files without their folder) the first whose file has that name; nullptr when none.
+    static const annotation::Image* imageNamed(const annotation::Document& document, const QString& fileName);
+
 Q_SIGNALS:
     // An evaluation ended (ok = false: errorText() says why).
     void finished(bool ok);

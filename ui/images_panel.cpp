@@ -32,6 +32,12 @@ ImagesPanel::ImagesPanel(Workspace* workspace, QAction* analyseAll, QWidget* par
         analyseAllButton->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
         il->addWidget(analyseAllButton);
     }
+    countsTimer_.setSingleShot(true);
+    countsTimer_.setInterval(150);
+    connect(&countsTimer_, &QTimer::timeout, this, &ImagesPanel::updateCounts);
+    connect(ws_, &Workspace::analysisApplied, this, [this] {
+        if (!countsTimer_.isActive()) countsTimer_.start();
+    });
     connect(list_->selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& i) {
         if (i.isValid() && !showing_) Q_EMIT imageChosen(model_->idAt(i.row()));
     });

@@ -1,7 +1,9 @@
 #pragma once
 // The Images dock's content: the workspace's images ("imageList": ImageListModel with its
 // delegate), a line of counts under it ("countsLabel": images, analysed, reviewed, pairs,
-// accepted) and a button for the given Analyse All action.
+// accepted: refreshed at most a few times a second while analyses arrive) and a button for the
+// given Analyse All action.
+#include <QTimer>
 #include <QWidget>
 
 #include "annotation/document.h"
@@ -40,6 +42,7 @@ private:
     QListView* list_;
     QLabel* countsLabel_;
     bool showing_ = false;
+    QTimer countsTimer_; // a batch's analyses refresh the counts a few times a second
 };
 
 } // namespace hoi::ui

@@ -5,11 +5,12 @@
 #include <QSlider>
 
 #include "annotation/coco_classes.h"
+#include "image_canvas.h"
 #include "studio_actions.h"
 
 namespace hoi::ui {
 
-MainToolBar::MainToolBar(const StudioActions* a, QWidget* parent) : QToolBar(tr("Main"), parent) {
+MainToolBar::MainToolBar(const StudioActions* a, QWidget* parent) : QToolBar(tr("Main"), parent), a_(a) {
     setObjectName(QStringLiteral("mainToolBar"));
     setIconSize(QSize(20, 20));
     setMovable(false);
@@ -45,6 +46,23 @@ MainToolBar::MainToolBar(const StudioActions* a, QWidget* parent) : QToolBar(tr(
     heatmapOpacity_->setFixedWidth(90);
     heatmapOpacity_->setToolTip(tr("Heatmap opacity"));
     addWidget(heatmapOpacity_);
+}
+
+void MainToolBar::drive(ImageCanvas* canvas) {
+    using Tool = ImageCanvas::Tool;
+    connect(a_->zoomIn, &QAction::triggered, canvas, &ImageCanvas::zoomIn);
+    connect(a_->zoomOut, &QAction::triggered, canvas, &ImageCanvas::zoomOut);
+    connect(a_->zoomFit, &QAction::triggered, canvas, &ImageCanvas::zoomToFit);
+    connect(a_->zoomActual, &QAction::triggered, canvas, &ImageCanvas::zoomActualSize);
+    connect(a_->heatmap, &QAction::toggled, canvas, &ImageCanvas::setHeatmapVisible);
+    connect(a_->selectTool, &QAction::triggered, canvas, [canvas] { canvas->setTool(Tool::Select); });
+    connect(a_->boxTool, &QAction::triggered, canvas, [canvas] { canvas->setTool(Tool::DrawBox); });
+    connect(a_->linkTool, &QAction::triggered, canvas, [canvas] { canvas->setTool(Tool::Link); });
+    connect(canvas, &ImageCanvas::toolChanged, this, [a = a_](Tool t) {
+        (t == Tool::Select ? a->selectTool : t == Tool::DrawBox ? a->boxTool : a->linkTool)->setChecked(true);
+    });
+    canvas->setHeatmapOpacity(0.65);
+    connect(heatmapOpacity_, &QSlider::valueChanged, canvas, [canvas](int v) { canvas->setHeatmapOpacity(v / 100.0); });
 }
 
 } // namespace hoi::ui

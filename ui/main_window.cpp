@@ -2,17 +2,19 @@
 #include "agreement_indicator.h"
 #include "banner.h"
 #include "editing_controller.h"
-#include "engine_settings.h"
+#include "engine_launcher.h"
 #include "images_panel.h"
 #include "inspector_dock.h"
 #include "main_tool_bar.h"
 #include "pairs_panel.h"
 #include "project_opener.h"
+#include "project_saver.h"
+#include "project_settings_sync.h"
 #include "review_navigator.h"
 #include "selection_view.h"
 #include "status_panel.h"
 #include "studio_actions.h"
-#include "training_dialog.h"
+#include "training_controller.h"
 #include "view_settings.h"
 
 #include <QCloseEvent>
@@ -54,7 +56,11 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
       selection_(new SelectionModel(ws_, this)), inference_(new InferenceThread(this)),
       analysis_(new AnalysisController(ws_, selection_, inference_->worker(), this)),
       editor_(new AnnotationEditor(ws_, analysis_, this)),
-      opener_(new ProjectOpener(ws_, session_, selection_, analysis_, this)), dialogs_(this, session_, ws_) {
+      opener_(new ProjectOpener(ws_, session_, selection_, analysis_, this)),
+      saver_(new ProjectSaver(ws_, session_, this)),
+      engine_(new EngineLauncher(analysis_, session_,
+                                 EngineSettings({opt_.engine, opt_.engineOverride, opt_.useSettings, opt_.clipPath}), this)),
+      dialogs_(this, session_, ws_) {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowIcon(icon("app"));
     setAcceptDrops(true);
@@ -86,27 +92,19 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     connect(pairModel(), &PairTableModel::verbEdited, editing_, [this](Id id, const QString& verb) { editing_->setVerb({id}, verb); });
     connectActions();
     connectOpener();
+    connectSaver();
     connectAnalysis();
+    training_ = new TrainingController(analysis_, session_, saver_, this, opt_.trainEpochs, this);
+    connect(training_, &TrainingController::error, this, &MainWindow::showError);
     session_->setAsk([this](const QString& title, const QString& text) {
         return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes) ==
                QMessageBox::Yes;
     });
-    session_->setSnapshot([this](const QString& path) { return projectToWrite(path); });
+    session_->setSnapshot([this](const QString& path) { return settingsSync_->projectToWrite(path); });
     connect(session_, &ProjectSession::autosaveFailed, this,
             [this](const QString& m) { statusBar()->showMessage(tr("Autosave failed: %1").arg(m), 8000); });
     connect(ws_, &Workspace::changed, this, &MainWindow::onDocumentChanged);
     connect(ws_, &Workspace::modifiedChanged, this, [this] { updateTitle(); });
-    countsTimer_.setSingleShot(true);
-    countsTimer_.setInterval(150);
-    connect(&countsTimer_, &QTimer::timeout, images_, &ImagesPanel::updateCounts);
-    connect(ws_, &Workspace::analysisApplied, this, [this](Id image) {
-        if (!countsTimer_.isActive()) countsTimer_.start(); // a batch refreshes the counts a few times a second
-        if (image == currentImage()) {
-            view_->refreshCanvas();
-            view_->refreshHeatmap();
-            view_->refreshInspector();
-        }
-    });
     connect(ws_->undoStack(), &QUndoStack::indexChanged, this, [this] { updateActions(); });
     if (opt_.useSettings) {
         viewSettings().read();
@@ -115,13 +113,14 @@ MainWindow::MainWindow(const Options& options, QWidget* parent)
     updateTitle();
     updateActions();
     images_->updateCounts();
-    if (opt_.loadModels) startEngine();
+    if (opt_.loadModels) engine_->start();
 }
 
 MainWindow::~MainWindow() {
     // Jobs may still deliver signals while the thread stops: disconnect first.
     inference_->worker()->disconnect(this);
     analysis_->disconnect(this);
+    analysis_->disconnect(view_); // the views follow the analysis
     // The workspace is destroyed first (the first child): nothing may hear its undo stack or its
     // document signals while it goes (the controller, the models, the indicator would read it).
     ws_->undoStack()->disconnect();
@@ -142,10 +141,8 @@ void MainWindow::connectActions() {
         if (const QString file = dialogs_.importFile(); !file.isEmpty())
             opener_->import(file, [this](const QString& f) { return dialogs_.imageFolderOf(f); });
     });
-    connect(a->save, &QAction::triggered, this, &MainWindow::save);
-    connect(a->saveAs, &QAction::triggered, this, [this] {
-        if (const QString p = dialogs_.saveProject(); !p.isEmpty()) saveProject(p);
-    });
+    connect(a->save, &QAction::triggered, saver_, &ProjectSaver::save);
+    connect(a->saveAs, &QAction::triggered, saver_, &ProjectSaver::saveAs);
     connect(a->exportAnnotations, &QAction::triggered, this, &MainWindow::exportAnnotations);
     connect(a->quit, &QAction::triggered, this, &QWidget::close);
     connect(a->accept, &QAction::triggered, this, &MainWindow::acceptSelected);
@@ -163,10 +160,7 @@ void MainWindow::connectActions() {
     connect(a->cancel, &QAction::triggered, this, &MainWindow::cancelAnalysis);
     connect(a->evaluate, &QAction::triggered, this, &MainWindow::showEvaluation);
     connect(a->train, &QAction::triggered, this, &MainWindow::trainOnReviewed);
-    connect(a->useHead, &QAction::triggered, this, [this](bool on) {
-        session_->setProjectHead(on ? headPath() : QString());
-        applyProjectHead();
-    });
+    connect(a->useHead, &QAction::triggered, engine_, &EngineLauncher::useHead);
     connect(a->shortcuts, &QAction::triggered, this, &MainWindow::showShortcuts);
     connect(a->about, &QAction::triggered, this, [this] {
         QMessageBox::about(this, tr("About HOI Studio"),
@@ -174,14 +168,6 @@ void MainWindow::connectActions() {
                               "<p>Detector: NanoDet; interaction scores: CLIP with free-form prompts.</p>")
                                .arg(QStringLiteral(HOI_VERSION)));
     });
-    connect(a->zoomIn, &QAction::triggered, canvas_, &ImageCanvas::zoomIn);
-    connect(a->zoomOut, &QAction::triggered, canvas_, &ImageCanvas::zoomOut);
-    connect(a->zoomFit, &QAction::triggered, canvas_, &ImageCanvas::zoomToFit);
-    connect(a->zoomActual, &QAction::triggered, canvas_, &ImageCanvas::zoomActualSize);
-    connect(a->heatmap, &QAction::toggled, canvas_, &ImageCanvas::setHeatmapVisible);
-    connect(a->selectTool, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::Select); });
-    connect(a->boxTool, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::DrawBox); });
-    connect(a->linkTool, &QAction::triggered, this, [this] { canvas_->setTool(ImageCanvas::Tool::Link); });
 }
 
 void MainWindow::showPreferences() {
@@ -192,7 +178,7 @@ void MainWindow::showPreferences() {
     if (reload && opt_.useSettings) {
         // New models: analyses made with the old ones are re-done when their images are shown.
         banner_->hide();
-        startEngine();
+        engine_->start();
     }
 }
 
@@ -218,7 +204,7 @@ void MainWindow::buildUi() {
     classCombo_ = tb->classBox();
     heatSource_ = tb->heatmapSource();
     heatOpacity_ = tb->heatmapOpacity();
-    canvas_->setHeatmapOpacity(0.65);
+    tb->drive(canvas_);
 
     // ---- left: images ----
     auto* imagesDock = new QDockWidget(tr("Images"), this);
@@ -254,18 +240,16 @@ void MainWindow::buildUi() {
     // ---- wiring ----
     connect(canvas_, &ImageCanvas::zoomChanged, status_, &StatusPanel::setZoom);
     connect(canvas_, &ImageCanvas::hoverChanged, status_, &StatusPanel::setHover);
-    connect(heatOpacity_, &QSlider::valueChanged, this, [this](int v) { canvas_->setHeatmapOpacity(v / 100.0); });
     connect(heatSource_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int i) {
         setHeatmapSource(i == 1 ? HeatmapSource::Relevance : HeatmapSource::Attention);
-    });
-    connect(canvas_, &ImageCanvas::toolChanged, this, [a](ImageCanvas::Tool t) {
-        (t == ImageCanvas::Tool::Select ? a->selectTool : t == ImageCanvas::Tool::DrawBox ? a->boxTool : a->linkTool)->setChecked(true);
     });
     connect(canvas_, &ImageCanvas::pairActivated, this, [this](ItemId) { editVerb(); });
     connect(canvas_, &ImageCanvas::boxGeometryEdited, this, [this](ItemId id, const QRectF&, const QRectF& after) {
         editor_->setBox(id, after);
     });
-    connect(promptBar_, &PromptBar::promptsChanged, this, &MainWindow::onPromptsChanged);
+    // The settings take the prompts before the analysis hears of them.
+    settingsSync_ = new ProjectSettingsSync(ws_, promptBar_, thresholdSlider(), this);
+    connect(promptBar_, &PromptBar::promptsChanged, this, [this] { analysis_->promptsChanged(view_->imageReady()); });
     connect(promptBar_, &PromptBar::historyChanged, this, [this](const QStringList& h) {
         if (opt_.useSettings) QSettings().setValue("prompts/history", h);
     });
@@ -279,20 +263,10 @@ void MainWindow::connectAnalysis() {
         p.parsed = promptBar_->parsed(p.texts);
         return p;
     });
-    connect(analysis_, &AnalysisController::engineLoaded, this, [this](bool hasClip, const QString& desc) {
+    connect(analysis_, &AnalysisController::engineLoaded, this, [this](bool, const QString& desc) {
         status_->setEngineText(desc);
-        const QString until = tr("Until then HOI Studio detects people and objects and you can annotate pairs by hand.");
-        if (!hasClip && analysis_->engineFailed()) // keep the reason CLIP failed, which the banner shows
-            showBanner(bannerText() + QStringLiteral("<br>") + until, true);
-        else if (!hasClip)
-            showBanner(tr("Open-vocabulary scoring needs the CLIP model — run <code>hoi models fetch clip-vit-b32</code>. ") + until,
-                       true);
-        else if (!analysis_->engineFailed())
-            banner_->hide();
         updateActions();
     });
-    connect(analysis_, &AnalysisController::engineLoadFailed, this,
-            [this](const QString& message) { showBanner(message.toHtmlEscaped(), true); });
     connect(analysis_, &AnalysisController::progressChanged, status_, &StatusPanel::setProgress);
     connect(analysis_, &AnalysisController::jobStarted, this, &MainWindow::updateActions);
     connect(analysis_, &AnalysisController::jobEnded, this, [this] {
@@ -307,54 +281,10 @@ void MainWindow::connectAnalysis() {
         // Tests with their own engine see the skipped images in the status bar, not in a box.
         if (!opt_.engineOverride || title == tr("Training Failed")) showError(title, text, true);
     });
-    connect(analysis_, &AnalysisController::analysisMerged, this, [this](Id image) {
-        if (image != currentImage()) return;
-        // The views follow the merge: the pair is shown again (none, when the merge removed it),
-        // which refreshes the heatmap and the inspector once.
-        selectInteraction(selectedInteraction());
-    });
-    connect(analysis_, &AnalysisController::relevanceArrived, this, [this](Id image) {
-        if (image == currentImage()) view_->refreshHeatmap();
-    });
-    connect(analysis_, &AnalysisController::inspectionArrived, this, [this](Id image) {
-        if (image != currentImage()) return;
-        view_->refreshInspector();
-        if (view_->tileShown()) view_->refreshHeatmap();
-    });
-    connect(analysis_, &AnalysisController::headTrained, this, [this](const QString& path) {
-        // The project remembers the head (a change of the project) and scores with it from now on.
-        session_->setProjectHead(path);
-        applyProjectHead();
-    });
-    connect(analysis_, &AnalysisController::contributionsArrived, this, [this](Id image) {
-        if (image == currentImage()) view_->refreshInspector();
-    });
-    connect(analysis_, &AnalysisController::madePairScored, this, [this](Id relation) {
-        if (relation == selectedInteraction()) view_->refreshInspector();
-    });
-}
-
-void MainWindow::startEngine() {
-    const model::EngineOptions eo =
-        EngineSettings({opt_.engine, opt_.engineOverride, opt_.useSettings, opt_.clipPath}).resolve(engineHead());
-    const QString wanted = session_->projectHead();
-    if (!wanted.isEmpty() && eo.weights_path.empty())
-        showBanner(tr("The project's trained head %1 is missing: scoring with the untrained one.")
-                       .arg(QFileInfo(wanted).fileName().toHtmlEscaped()),
-                   true);
-    status_->setEngineText(tr("Loading models…"));
-    engineStarted_ = true;
-    analysis_->startEngine(eo);
-}
-
-QString MainWindow::engineHead() const {
-    const QString head = session_->projectHead();
-    return !head.isEmpty() && QFileInfo(head).isFile() ? head : QString();
-}
-
-void MainWindow::applyProjectHead() {
-    if (engineStarted_ && engineHead().toStdString() != analysis_->engineOptions().weights_path) startEngine();
-    updateActions();
+    connect(engine_, &EngineLauncher::starting, status_, [this] { status_->setEngineText(tr("Loading models…")); });
+    connect(engine_, &EngineLauncher::banner, banner_, &Banner::showMessage);
+    connect(engine_, &EngineLauncher::bannerCleared, banner_, &QWidget::hide);
+    connect(engine_, &EngineLauncher::headChanged, this, &MainWindow::updateActions);
 }
 
 // ---- settings ----------------------------------------------------------------------------------
@@ -382,7 +312,7 @@ bool MainWindow::start(const QStringList& inputs) {
 bool MainWindow::offerUntitledRecovery() { return opener_->offerUntitledRecovery(); }
 
 void MainWindow::connectOpener() {
-    opener_->setHooks({[this] { return maybeSave(); }, [this] { return promptBar_->chips(); }});
+    opener_->setHooks({[this] { return saver_->mayDiscard(); }, [this] { return promptBar_->chips(); }});
     connect(opener_, &ProjectOpener::error, this, &MainWindow::showError);
     connect(opener_, &ProjectOpener::message, statusBar(), &QStatusBar::showMessage);
     connect(opener_, &ProjectOpener::projectLoaded, this, &MainWindow::showProjectSettings);
@@ -393,21 +323,12 @@ void MainWindow::connectOpener() {
 }
 
 void MainWindow::showProjectSettings(bool withSettings) {
-    if (withSettings && !ws_->settings().prompts.empty()) {
-        QStringList p;
-        for (const auto& s : ws_->settings().prompts) p << QString::fromStdString(s);
-        // 600 prompts = the HICO preset.
-        if (p.size() == PromptBar::hicoPrompts().size()) p = QStringList{QLatin1String(PromptBar::kHicoPreset)};
-        promptBar_->setChips(p);
-    }
-    // The project's score filter comes back with it (saving writes what the slider shows).
-    if (auto it = ws_->settings().thresholds.find("pair"); withSettings && it != ws_->settings().thresholds.end())
-        thresholdSlider()->setValue(int(std::lround(it->second * 100)));
-    applyProjectHead(); // the project's trained head (or none) before its first image is analysed
+    if (withSettings) settingsSync_->showSettings();
+    engine_->followProjectHead(); // the project's trained head (or none) before its first image is analysed
     updateTitle();
 }
 
-// ---- saving ------------------------------------------------------------------------------------
+// ---- errors and saving (ProjectSaver) ----------------------------------------------------------
 
 void MainWindow::showError(const QString& title, const QString& text, bool warning) {
     if (!opt_.interactive) {
@@ -418,60 +339,33 @@ void MainWindow::showError(const QString& title, const QString& text, bool warni
     else QMessageBox::critical(this, title, text);
 }
 
-void MainWindow::setSettingsPrompts(const QStringList& prompts) {
-    ws_->settings().prompts.clear();
-    for (const QString& p : prompts) ws_->settings().prompts.push_back(p.toStdString());
+void MainWindow::connectSaver() {
+    ProjectSaver::Hooks hooks{nullptr, [this] { return dialogs_.saveProject(); }};
+    if (opt_.askOnClose)
+        hooks.askToSave = [this] {
+            const auto answer = QMessageBox::warning(this, tr("Unsaved Changes"),
+                                                     tr("The annotations have been modified.\nSave your changes?"),
+                                                     QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
+            return answer == QMessageBox::Save      ? ProjectSaver::Answer::Save
+                   : answer == QMessageBox::Discard ? ProjectSaver::Answer::Discard
+                                                    : ProjectSaver::Answer::Cancel;
+        };
+    saver_->setHooks(hooks);
+    connect(saver_, &ProjectSaver::error, this, &MainWindow::showError);
+    connect(saver_, &ProjectSaver::message, statusBar(), &QStatusBar::showMessage);
+    connect(saver_, &ProjectSaver::saved, this, &MainWindow::updateTitle);
 }
 
-annotation::Project MainWindow::projectToWrite(const QString& path) {
-    // What the window shows that the project keeps: the prompts and the score filter (a saved file
-    // and a recovery file alike, so a restored session has the prompts it was analysed with).
-    syncing_ = true;
-    setSettingsPrompts(promptBar_->prompts());
-    ws_->settings().thresholds["pair"] = thresholdSlider()->value() / 100.0;
-    syncing_ = false;
-    return ws_->toProject(path);
-}
-
-bool MainWindow::saveProject(const QString& path) {
-    QString error;
-    if (!session_->save(path, &error)) {
-        showError(tr("Save Project"), error);
-        return false;
-    }
-    statusBar()->showMessage(tr("Saved %1").arg(QFileInfo(path).fileName()), 5000);
-    updateTitle();
-    return true;
-}
-
-bool MainWindow::save() {
-    if (ws_->projectPath().isEmpty()) {
-        const QString p = dialogs_.saveProject();
-        return !p.isEmpty() && saveProject(p);
-    }
-    return saveProject(ws_->projectPath());
-}
+bool MainWindow::saveProject(const QString& path) { return saver_->saveTo(path); }
+bool MainWindow::save() { return saver_->save(); }
 
 void MainWindow::autosaveNow() {
     QString error;
     if (!session_->autosaveNow(&error)) statusBar()->showMessage(tr("Autosave failed: %1").arg(error), 8000);
 }
 
-bool MainWindow::maybeSave() {
-    if (!ws_->isModified() || ws_->document().empty() || !opt_.askOnClose) return true;
-    const auto answer = QMessageBox::warning(this, tr("Unsaved Changes"),
-                                             tr("The annotations have been modified.\nSave your changes?"),
-                                             QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel);
-    if (answer == QMessageBox::Save) return save();
-    if (answer == QMessageBox::Discard) {
-        session_->discardRecovery();
-        return true;
-    }
-    return false;
-}
-
 void MainWindow::closeEvent(QCloseEvent* e) {
-    if (!maybeSave()) {
+    if (!saver_->mayDiscard()) {
         e->ignore();
         return;
     }
@@ -528,10 +422,6 @@ void MainWindow::analyseAll() {
         statusBar()->showMessage(tr("Every image is analysed with the current prompts."), 5000);
 }
 void MainWindow::cancelAnalysis() { analysis_->cancel(); }
-void MainWindow::onPromptsChanged(const QStringList& prompts) {
-    if (!syncing_) setSettingsPrompts(prompts);
-    analysis_->promptsChanged(view_->imageReady());
-}
 bool MainWindow::isIdle() const { return !analysis_->busy() && !view_->loading(); }
 
 void MainWindow::whenIdle(std::function<void()> fn) {
@@ -589,30 +479,9 @@ void MainWindow::editVerb() { editing_->editVerb(); }
 void MainWindow::deleteSelected() { editing_->deleteSelected(); }
 void MainWindow::toggleReviewed() { editing_->toggleReviewed(); }
 
-void MainWindow::trainOnReviewed() {
-    if (!analysis_->engineReady() || !analysis_->hasClip()) {
-        showError(tr("Train on Reviewed Images"), tr("Training needs the CLIP model."), true);
-        return;
-    }
-    if (ws_->projectPath().isEmpty() && !save()) return; // the head is saved beside the project
-    const QString out = headPath();
-    if (out.isEmpty()) return;
-    if (!trainingDialog_) {
-        trainingDialog_ = new TrainingDialog(this);
-        connect(trainingDialog_, &TrainingDialog::cancelRequested, analysis_, &AnalysisController::cancel);
-        connect(analysis_, &AnalysisController::trainingStep, trainingDialog_, &TrainingDialog::addStep);
-        connect(analysis_, &AnalysisController::trainingFinished, trainingDialog_, &TrainingDialog::finish);
-    }
-    trainingDialog_->start();
-    trainingDialog_->show();
-    analysis_->train(out, opt_.trainEpochs);
-}
+void MainWindow::trainOnReviewed() { training_->train(); }
 
 // ---- chrome ------------------------------------------------------------------------------------
-
-void MainWindow::showBanner(const QString& html, bool) {
-    banner_->showMessage(html);
-}
 
 QString MainWindow::bannerText() const { return banner_->text(); }
 bool MainWindow::bannerVisible() const { return banner_->isVisible() || (!banner_->isHidden()); }
@@ -638,22 +507,15 @@ void MainWindow::updateActions() {
     can.busy = analysis_->busy();
     actions_->update(can);
     canvas_->setEditable(img != nullptr);
-    const StudioActions* a = actions_;
-    {
-        const bool has = !headPath().isEmpty() && QFileInfo(headPath()).isFile();
-        a->useHead->setEnabled(has || !session_->projectHead().isEmpty());
-        a->useHead->setChecked(!session_->projectHead().isEmpty());
-    }
+    actions_->useHead->setEnabled(engine_->headAvailable());
+    actions_->useHead->setChecked(engine_->usesHead());
 }
 
 void MainWindow::showEvaluation() {
     if (!evalDialog_) {
         evalDialog_ = new EvaluationDialog([this] { return ws_->document(); }, this);
         connect(evalDialog_, &EvaluationDialog::openImageRequested, this, [this](const QString& name) {
-            const annotation::Image* img = ws_->document().image_by_file(name.toStdString());
-            for (const auto& i : ws_->document().images()) // ground truth may name files without their folder
-                if (!img && QFileInfo(QString::fromStdString(i.file_name)).fileName() == name) img = &i;
-            if (img) setCurrentImage(img->id);
+            if (const annotation::Image* img = EvaluationDialog::imageNamed(ws_->document(), name)) setCurrentImage(img->id);
             else statusBar()->showMessage(tr("%1 is not an image of this project").arg(name), 5000);
         });
     }

@@ -4,8 +4,9 @@
 // analysis progress. It owns the Workspace (document + undo stack) and the InferenceThread, puts
 // the parts together (StudioActions, MainToolBar, ImagesPanel, PairsPanel, InspectorDock,
 // StatusPanel, Banner, the canvas, the prompt bar) and wires them to ProjectSession, ProjectOpener,
-// SelectionModel, SelectionView, ReviewNavigator, EditingController, AnalysisController and
-// AnnotationEditor; FileDialogs, EngineSettings and ViewSettings do its dialogs and settings.
+// ProjectSaver, ProjectSettingsSync, SelectionModel, SelectionView, ReviewNavigator,
+// EditingController, AnalysisController, EngineLauncher, TrainingController and AnnotationEditor;
+// FileDialogs, ExportDialog and ViewSettings do its dialogs and settings.
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QPointer>
@@ -48,7 +49,10 @@ class Banner;
 class ImagesPanel;
 class PairsPanel;
 class StatusPanel;
-class TrainingDialog;
+class TrainingController;
+class ProjectSaver;
+class EngineLauncher;
+class ProjectSettingsSync;
 class InspectorDock;
 class ProjectOpener;
 class ReviewNavigator;
@@ -167,14 +171,12 @@ protected:
     void dropEvent(QDropEvent* e) override;
 
 private:
-    // The project as saving or autosave writes it, with the prompt bar and score filter synced in.
-    annotation::Project projectToWrite(const QString& path);
     // What ProjectOpener reports: a project was loaded; withSettings: its prompts and score filter
     // are shown. Then its trained head and the title.
     void connectOpener();
     void showProjectSettings(bool withSettings);
-    // The workspace settings' prompts, as the prompt bar lists them.
-    void setSettingsPrompts(const QStringList& prompts);
+    // Save, Save As and "Save your changes?" (ProjectSaver): the question, the file, the results.
+    void connectSaver();
     // An error message box, or a line on stderr when the window is not interactive.
     void showError(const QString& title, const QString& text, bool warning = false);
     void buildUi();
@@ -185,18 +187,9 @@ private:
     // The views kept between runs (ViewSettings); the review preferences (after Preferences too).
     ViewSettings viewSettings();
     void readReviewPreferences();
-    void startEngine();
-    // Restarts the engine when the head the project uses (ProjectSession::projectHead) is not the
-    // one it runs with.
-    void applyProjectHead();
-    // The head file the engine should load: the project's, when it exists ("" otherwise).
-    QString engineHead() const;
-    bool maybeSave();
     void updateTitle();
     void updateActions();
-    void showBanner(const QString& html, bool warning);
     void onDocumentChanged(const annotation::Change& c);
-    void onPromptsChanged(const QStringList& prompts);
     void checkIdle();
 
     Options opt_;
@@ -207,6 +200,10 @@ private:
     AnalysisController* analysis_;
     AnnotationEditor* editor_;
     ProjectOpener* opener_;
+    ProjectSaver* saver_;
+    EngineLauncher* engine_;
+    ProjectSettingsSync* settingsSync_ = nullptr;
+    TrainingController* training_ = nullptr;
     FileDialogs dialogs_;
     ReviewNavigator* navigator_ = nullptr;
     EditingController* editing_ = nullptr;
@@ -214,7 +211,6 @@ private:
     ImageCanvas* canvas_ = nullptr;
     PromptBar* promptBar_ = nullptr;
     Banner* banner_ = nullptr;
-    TrainingDialog* trainingDialog_ = nullptr; // Train on Reviewed Images' progress and loss curve
     StudioActions* actions_ = nullptr;
     ImagesPanel* images_ = nullptr;
     PairsPanel* pairs_ = nullptr;
@@ -224,13 +220,10 @@ private:
     QSlider* heatOpacity_ = nullptr;
     InspectorDock* inspectorDock_ = nullptr;
 
-    bool engineStarted_ = false;
     QPointer<EvaluationDialog> evalDialog_;
     QList<QMenu*> menus_;
     QMenu* recentMenu_ = nullptr;
 
-    bool syncing_ = false;
-    QTimer countsTimer_;
     QList<std::function<void()>> idleCallbacks_;
 };
 

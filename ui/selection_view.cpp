@@ -23,6 +23,7 @@ SelectionView::SelectionView(Workspace* ws, SelectionModel* selection, AnalysisC
     connect(loader_, &ImageLoader::loaded, this, &SelectionView::onImageLoaded);
     connect(selection_, &SelectionModel::currentImageChanged, this, &SelectionView::showImage);
     connect(selection_, &SelectionModel::interactionChanged, this, [this] { showSelection(); });
+    followAnalysis();
     connect(v_.images, &ImagesPanel::imageChosen, selection_, &SelectionModel::setCurrentImage);
     connect(v_.canvas, &ImageCanvas::pairSelected, this, [this](ItemId id) {
         if (!syncing_) selection_->selectInteraction(id);
@@ -157,6 +158,35 @@ void SelectionView::refreshInspector() {
     inspectorData_ = presenter_.inspector(selection_->currentImage(), selection_->selectedInteraction(),
                                           [this](Id id) { return v_.pairs->model()->instanceName(id); });
     v_.inspector->setData(inspectorData_);
+}
+
+void SelectionView::followAnalysis() {
+    const auto current = [this](Id image) { return image == selection_->currentImage(); };
+    connect(ws_, &Workspace::analysisApplied, this, [this, current](Id image) {
+        if (!current(image)) return;
+        refreshCanvas();
+        refreshHeatmap();
+        refreshInspector();
+    });
+    // After a merge the pair is shown again (none, when the merge removed it), which refreshes the
+    // heatmap and the inspector once.
+    connect(analysis_, &AnalysisController::analysisMerged, this, [this, current](Id image) {
+        if (current(image)) select(selection_->selectedInteraction());
+    });
+    connect(analysis_, &AnalysisController::relevanceArrived, this, [this, current](Id image) {
+        if (current(image)) refreshHeatmap();
+    });
+    connect(analysis_, &AnalysisController::inspectionArrived, this, [this, current](Id image) {
+        if (!current(image)) return;
+        refreshInspector();
+        if (tileShown()) refreshHeatmap();
+    });
+    connect(analysis_, &AnalysisController::contributionsArrived, this, [this, current](Id image) {
+        if (current(image)) refreshInspector();
+    });
+    connect(analysis_, &AnalysisController::madePairScored, this, [this](Id relation) {
+        if (relation == selection_->selectedInteraction()) refreshInspector();
+    });
 }
 
 } // namespace hoi::ui

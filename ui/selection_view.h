@@ -5,7 +5,9 @@
 // and current row, the image list's current row, the heatmap of the selected pair (its attention,
 // its relevance map or an inspector tile) and the inspector's values (AnalysisPresenter makes them
 // all). A pick in the canvas or the table selects through the SelectionModel; the views' echoes of
-// what is shown here are ignored, so nothing loops.
+// what is shown here are ignored, so nothing loops. The views follow the analysis: an analysis
+// applied to or merged into the current image, its relevance maps, inspection and adapter
+// contributions as they arrive, a made pair's score.
 #include <QObject>
 #include <utility>
 
@@ -67,6 +69,8 @@ Q_SIGNALS:
     void settled();
 
 private:
+    // The views refreshed as the analysis of the current image (or its selected pair) arrives.
+    void followAnalysis();
     void showImage(Id image);
     void onImageLoaded(Id image, const QImage& pixels, const QString& error);
     void showSelection();

@@ -1,7 +1,7 @@
 // Analysis ▸ Evaluate… (ui/evaluation_dialog.h): the real dialog on small hand-made HICO-DET files
 // shows what eval::evaluate computes (mAP, per-class rows, curves, false positives and misses),
 // runs off the GUI thread, reports unreadable files, and asks to open an image when a false
-// positive or a miss is activated.
+// positive or a miss is activated (and which image of the project that names).
 #include <QtTest/QtTest>
 #include <QtWidgets>
 #include <QChartView>
@@ -317,6 +317,19 @@ private Q_SLOTS:
         QVERIFY(runAndWait(d, &ok));
         QVERIFY(!ok);
         QVERIFY2(d.errorText().contains("reviewed"), qPrintable(d.errorText()));
+    }
+
+    // The image a false positive or miss names: by its file, else by the file's name alone (ground
+    // truth names files without their folder); none for a file the project does not have.
+    void imageNamedByGroundTruth() {
+        ann::Document doc;
+        const ann::Id a = doc.add_image({0, "a.jpg", 640, 480, false});
+        const ann::Id b = doc.add_image({0, "sub/b.png", 320, 240, true});
+        QCOMPARE(EvaluationDialog::imageNamed(doc, "a.jpg")->id, a);
+        QCOMPARE(EvaluationDialog::imageNamed(doc, "sub/b.png")->id, b);
+        QCOMPARE(EvaluationDialog::imageNamed(doc, "b.png")->id, b);
+        QVERIFY(!EvaluationDialog::imageNamed(doc, "c.jpg"));
+        QVERIFY(!EvaluationDialog::imageNamed(doc, "other/a.jpg"));
     }
 };
 

@@ -1,6 +1,6 @@
 // ImagesPanel without a window: the counts line under the list (images, analysed, reviewed, pairs,
 // accepted), the list following the window's image without echoing it back, a person's choice
-// reported, and the Analyse All button.
+// reported, and the Analyse All button; analyses arriving refresh the counts.
 #include <QAction>
 #include <QLabel>
 #include <QListView>
@@ -65,6 +65,13 @@ private Q_SLOTS:
         // An image with boxes counts as analysed; the rejected pair is a pair, not an accepted one.
         QCOMPARE(panel.countsLabel()->text(), QStringLiteral("2 images · 2 analysed · 1 reviewed\n2 pairs · 1 accepted"));
         QCOMPARE(panel.findChild<QLabel*>("countsLabel"), panel.countsLabel());
+        // Analyses arriving refresh the counts (debounced).
+        ws.setImageError(panel.model()->idAt(0), QStringLiteral("unreadable"));
+        const QString after = ImagesPanel::countsText(ws.counts()); // a failed image is not analysed
+        QVERIFY(panel.countsLabel()->text() != after);
+        Q_EMIT ws.analysisApplied(panel.model()->idAt(0));
+        Q_EMIT ws.analysisApplied(panel.model()->idAt(1));
+        QTRY_COMPARE(panel.countsLabel()->text(), after);
 
         QCOMPARE(panel.findChild<QListView*>("imageList"), panel.list());
         QCOMPARE(panel.list()->model(), panel.model());

@@ -17,19 +17,14 @@
 #include "selection_model.h"
 #include "test_util.h"
 #include "workspace.h"
+#include "workspace_parts.h"
 
 using namespace hoi::ui;
 
 class TestProjectOpener : public QObject {
     Q_OBJECT
 
-    struct Fixture {
-        QTemporaryDir dir;
-        Workspace ws;
-        ProjectSession session{&ws, {false, 60000, ProjectSession::RecoveryPolicy::Discard}};
-        SelectionModel sel{&ws};
-        InferenceThread thread; // never started
-        AnalysisController analysis{&ws, &sel, thread.worker()};
+    struct Fixture : hoi::test::WorkspaceParts {
         ProjectOpener opener{&ws, &session, &sel, &analysis};
         QSignalSpy errors{&opener, &ProjectOpener::error};
         QSignalSpy messages{&opener, &ProjectOpener::message};

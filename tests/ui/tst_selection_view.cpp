@@ -2,7 +2,7 @@
 // with its pairs in the table; a pick on the canvas or in the table selects through the
 // SelectionModel and the other view follows; selecting the selected pair shows it again; an image
 // that cannot be read says why (on the canvas, in the workspace and in a signal); no image settles
-// at once.
+// at once; the views follow what the analysis delivers for the current image.
 #include <QAction>
 #include <QFile>
 #include <QImage>
@@ -121,6 +121,29 @@ private Q_SLOTS:
         f.view.select(f.ride); // not a change of the model: shown again all the same
         QCOMPARE(heatmap.count(), once + 1);
         QVERIFY(state.count() >= 2);
+        QVERIFY(f.view.inspectorData().hasPair);
+    }
+
+    // What the analysis delivers for the current image (or its selected pair) is shown; another
+    // image's is not.
+    void theViewsFollowTheAnalysis() {
+        Fixture f;
+        QVERIFY(f.show(f.a));
+        f.view.select(f.ride);
+        QSignalSpy heatmap(&f.view, &SelectionView::heatmapUpdated);
+        Q_EMIT f.analysis.relevanceArrived(f.b);
+        Q_EMIT f.analysis.analysisMerged(f.b);
+        Q_EMIT f.ws.analysisApplied(f.b);
+        QCOMPARE(heatmap.count(), 0);
+        Q_EMIT f.analysis.relevanceArrived(f.a);
+        QCOMPARE(heatmap.count(), 1);
+        Q_EMIT f.analysis.analysisMerged(f.a); // the pair shown again
+        QCOMPARE(heatmap.count(), 2);
+        QCOMPARE(f.canvas.selectedPair(), f.ride);
+        Q_EMIT f.ws.analysisApplied(f.a);
+        QCOMPARE(heatmap.count(), 3);
+        Q_EMIT f.analysis.inspectionArrived(f.a); // no inspector tile on the canvas: no new heatmap
+        QCOMPARE(heatmap.count(), 3);
         QVERIFY(f.view.inspectorData().hasPair);
     }
 

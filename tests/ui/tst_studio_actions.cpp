@@ -1,7 +1,7 @@
 // StudioActions on a bare window: every action exists with its shortcut (added to the window, so
 // keys work), the object names tests and the window look up, undo / redo following the undo
 // stack, the exclusive tools, the menu bar it fills (the View menu ending with the docks) and the
-// toolbar made from them (MainToolBar).
+// toolbar made from them (MainToolBar) and driving a canvas.
 #include <QAction>
 #include <QActionGroup>
 #include <QComboBox>
@@ -14,6 +14,7 @@
 #include <QUndoStack>
 #include <QtTest/QtTest>
 
+#include "image_canvas.h"
 #include "main_tool_bar.h"
 #include "studio_actions.h"
 
@@ -93,6 +94,16 @@ private Q_SLOTS:
         QCOMPARE(tb->heatmapSource()->count(), 2);
         QCOMPARE(window.findChild<QSlider*>("heatmapOpacity"), tb->heatmapOpacity());
         QCOMPARE(tb->heatmapOpacity()->value(), 65);
+
+        // Driving a canvas: a tool chosen is the canvas's, and the canvas's tool is the one shown.
+        ImageCanvas canvas;
+        tb->drive(&canvas);
+        a->boxTool->trigger();
+        QCOMPARE(canvas.tool(), ImageCanvas::Tool::DrawBox);
+        a->linkTool->trigger();
+        QCOMPARE(canvas.tool(), ImageCanvas::Tool::Link);
+        canvas.setTool(ImageCanvas::Tool::Select);
+        QVERIFY(a->selectTool->isChecked() && !a->linkTool->isChecked());
     }
 
     void menuBar() {
