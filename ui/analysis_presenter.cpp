@@ -2,6 +2,8 @@
 
 #include <QFileInfo>
 
+#include <cmath>
+
 #include "analysis_controller.h"
 #include "clip/tokenizer.h"
 #include "example_thumbnails.h"
@@ -121,6 +123,24 @@ InspectorData AnalysisPresenter::inspector(Id image, Id relation, const NameOf& 
         d.cosGlobal = sc.cos_global;
         d.alpha = a.alpha;
         d.lambda = a.lambda;
+        // What was computed: a trained head's sigmoid or the training-free softmax (never assumed).
+        d.sigmoid = a.scoring == model::PairScoring::Sigmoid;
+        if (d.sigmoid) {
+            d.sigmoidScale = a.sigmoid_scale;
+            d.sigmoidBias = a.sigmoid_bias;
+            // Plain ASCII and Latin-1 only: the inspector's font has no Greek letters or minus sign.
+            const QString logit = QStringLiteral("%1 · cos %2 %3")
+                                      .arg(double(a.sigmoid_scale), 0, 'g', 4)
+                                      .arg(a.sigmoid_bias < 0 ? QLatin1Char('-') : QLatin1Char('+'))
+                                      .arg(std::abs(double(a.sigmoid_bias)), 0, 'g', 4);
+            d.pairScoreText = QObject::tr("the trained head's sigmoid of the pair feature's logit: sigmoid(%1%2)")
+                                  .arg(logit, sc.adapter != 0 ? QObject::tr(" + adapter term") : QString());
+            d.globalScoreText =
+                QObject::tr("the trained head's sigmoid of the whole-image embedding's logit: sigmoid(%1)").arg(logit);
+        } else {
+            d.pairScoreText = QObject::tr("softmax of the pair feature's logits over the pair's prompts and \"no interaction\"");
+            d.globalScoreText = QObject::tr("softmax of the whole-image embedding's logits over the pair's prompts and \"no interaction\"");
+        }
         // The sentences and token ids the engine encoded (its templates), not rebuilt here.
         if (size_t(prompt) < a.encodings.size() && a.encodings[size_t(prompt)]) {
             const model::PromptEncoding& e = *a.encodings[size_t(prompt)];

@@ -27,6 +27,12 @@ struct InspectorData {
     float sGlobal = 0, sPair = 0, sH = 0, sO = 0, final = 0, cosPair = 0, cosGlobal = 0;
     float alpha = 0, lambda = 0; // the fusion weights of the analysis (ImageAnalysis::alpha, lambda)
     float adapter = 0; // the few-shot adapter's term on the pair logit (0: no reviewed example of the class)
+    // How the analysis turned logits into sGlobal and sPair (ImageAnalysis::scoring), in words for the
+    // score bars: the training-free softmax over the pair's prompts, or a trained head's own sigmoid
+    // per prompt with its scale e^s and bias b.
+    bool sigmoid = false;
+    float sigmoidScale = 0, sigmoidBias = 0;
+    QString pairScoreText, globalScoreText; // "softmax of the pair feature's logits over ..." / "σ(...)"
     // The reviewed examples contributing most to `adapter`, largest |term| first (the few-shot
     // adapter's examples of the prompt's class that are near this pair).
     struct Example {

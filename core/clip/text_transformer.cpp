@@ -1,6 +1,10 @@
 // The whole CLIP network and its text tower: token embedding, causal transformer, ln_final,
 // the feature at the <|endoftext|> position, text_projection.
 #include "clip/clip_modules.h"
+#include "clip/attention_kernel.h"
+#include "clip/cpu_features.h"
+
+#include <cmath>
 
 #include <limits>
 
@@ -29,11 +33,40 @@ at::Tensor ClipNetImpl::encode_text(const at::Tensor& ids, const at::Tensor& eot
     if (residual.defined()) tok = tok + residual;
     auto x = tok + positional_embedding.narrow(0, 0, L).unsqueeze(0);
     auto mask = causal_mask.narrow(0, 0, L).narrow(1, 0, L).contiguous(); // once, not in every block
-    x = transformer->forward(x, mask);
-    // Only the <|endoftext|> rows are needed after the transformer (ln_final is per token).
-    auto rows = x.reshape({B * L, config.transformer_width})
-                    .index_select(0, at::arange(B, eot.options()).mul_(L).add_(eot));
-    rows = at::layer_norm(rows, {config.transformer_width}, ln_final->weight, ln_final->bias, 1e-5);
+    const int64_t W = config.transformer_width;
+    const auto eot_rows = at::arange(B, eot.options()).mul_(L).add_(eot);
+    at::Tensor rows;
+    if (!transformer->blocks.empty() && clip::use_inference_kernels({&x, &mask})) {
+        // Inference: only the <|endoftext|> rows are needed after the transformer, and after the
+        // last block's attention no row depends on another, so that block's out_proj, ln_2 and MLP
+        // run on those B rows alone (one prompt: 1 row instead of L; 1/12 of the text tower's
+        // products). Every kernel computes a row the same way whatever the row count (packed_linear.h,
+        // attention_kernel.h; layer norm and the residual adds are per row), so the result is the
+        // same to the bit as running the whole block (MultiheadAttentionImpl::forward's inference
+        // path, whose steps are repeated here) and selecting the rows after it.
+        x = transformer->forward(x, mask, transformer->layers - 1).contiguous();
+        const auto& last = transformer->blocks.back();
+        const auto& attn = last->attn;
+        const int64_t H = attn->heads, hd = W / H;
+        const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+        const auto qkv = attn->project_in(at::layer_norm(x, last->ln_1->options.normalized_shape(), last->ln_1->weight,
+                                                         last->ln_1->bias, last->ln_1->options.eps()))
+                             .contiguous();
+        auto logits = at::empty({B * H, L, L}, qkv.options());
+        attention_logits(qkv.data_ptr<float>(), B, L, H, hd, static_cast<float>(scale), mask.data_ptr<float>(),
+                         logits.data_ptr<float>());
+        auto w = at::softmax(logits, -1);
+        auto o = at::empty({B, L, W}, qkv.options());
+        attention_values(w.data_ptr<float>(), qkv.data_ptr<float>(), B, L, H, hd, o.data_ptr<float>());
+        const auto o_eot = o.view({B * L, W}).index_select(0, eot_rows);
+        const auto x_eot = x.view({B * L, W}).index_select(0, eot_rows);
+        rows = last->forward_mlp(x_eot + attn->out_proj->forward(o_eot));
+    } else {
+        x = transformer->forward(x, mask);
+        // Only the <|endoftext|> rows are needed after the transformer (ln_final is per token).
+        rows = x.reshape({B * L, W}).index_select(0, eot_rows);
+    }
+    rows = at::layer_norm(rows, {W}, ln_final->weight, ln_final->bias, 1e-5);
     return at::mm(rows, text_projection);
 }
 

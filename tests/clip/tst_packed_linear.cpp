@@ -292,6 +292,39 @@ private Q_SLOTS:
         QCOMPARE(i, params_before.size());
     }
 
+    void textTowerLastBlockOnTheEndRowsIsExact() {
+        // In inference the text tower runs its last block's out_proj, ln_2 and MLP on the
+        // <|endoftext|> rows alone (text_transformer.cpp): the same bits as the whole block on every
+        // row and the rows picked after it, on every code path and with one thread or all.
+        auto net = nn::ClipNet(tiny_vit_config());
+        assign_weights(*net, synthetic_weights(tiny_vit_config(), 23), "tiny");
+        nn::pack_for_inference(*net);
+        at::InferenceMode im;
+        auto ids = torch::randint(1, 1000, {3, 9}, torch::kLong);
+        auto eot = torch::tensor({8, 3, 6}, torch::kLong);
+        const int64_t B = 3, L = 9, W = net->config.transformer_width;
+        auto whole = [&] {
+            auto x = at::embedding(net->token_embedding->weight, ids) + net->positional_embedding.narrow(0, 0, L).unsqueeze(0);
+            x = net->transformer->forward(x, net->causal_mask.narrow(0, 0, L).narrow(1, 0, L).contiguous());
+            auto rows = x.reshape({B * L, W}).index_select(0, at::arange(B, eot.options()).mul_(L).add_(eot));
+            rows = at::layer_norm(rows, {W}, net->ln_final->weight, net->ln_final->bias, 1e-5);
+            return at::mm(rows, net->text_projection);
+        };
+        const int threads = at::get_num_threads();
+        for (KernelPath path : available_kernel_paths()) {
+            set_packed_linear_path(path);
+            for (int t : {1, threads}) {
+                at::set_num_threads(t);
+                QVERIFY2(torch::equal(net->encode_text(ids, eot), whole()), kernel_path_name(path));
+                // One prompt on its own (same length): its row in the batch.
+                QVERIFY2(torch::equal(net->encode_text(ids.narrow(0, 1, 1).contiguous(), eot.narrow(0, 1, 1))[0], whole()[1]),
+                         kernel_path_name(path));
+            }
+        }
+        at::set_num_threads(threads);
+        set_packed_linear_path(std::nullopt);
+    }
+
     void packedModelRunsUnderAutograd() {
         // Relevance maps and prompt learning differentiate through the towers: the released
         // weights are unpacked for those passes, and gradients reach the input.

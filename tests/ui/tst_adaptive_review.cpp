@@ -308,6 +308,26 @@ private Q_SLOTS:
         QVERIFY(ws->record(copy)->analysis->scoring == hoi::model::PairScoring::Sigmoid);
         const float base = ws->record(copy)->analysis->score(cpair, ct).final;
         QCOMPARE(AgreementIndicator::unadaptedScore(*ws->record(copy)->analysis, cpair, ct).value_or(-1), double(base));
+        // The inspector says what was computed: the head's sigmoid with its scale and bias, no softmax.
+        {
+            w.setCurrentImage(messi);
+            QVERIFY(waitIdle(w));
+            w.selectInteraction(rel);
+            QVERIFY(waitIdle(w));
+            const InspectorData& d = w.inspectorData();
+            const auto& a = *ws->record(messi)->analysis;
+            QVERIFY(d.scored);
+            QVERIFY(d.sigmoid);
+            QCOMPARE(d.sigmoidScale, a.sigmoid_scale);
+            QCOMPARE(d.sigmoidBias, a.sigmoid_bias);
+            QCOMPARE(d.sigmoidScale, 5.0f); // e^log 5
+            QCOMPARE(d.sigmoidBias, 1.0f);
+            for (const QString& t : {d.pairScoreText, d.globalScoreText}) {
+                QVERIFY2(t.contains(QStringLiteral("sigmoid(5 · cos + 1")), qPrintable(t));
+                QVERIFY2(!t.contains(QStringLiteral("softmax")), qPrintable(t));
+            }
+            QVERIFY2(!d.pairScoreText.contains(QStringLiteral("adapter")), qPrintable(d.pairScoreText)); // no example yet
+        }
 
         w.setCurrentImage(messi);
         QVERIFY(waitIdle(w));
@@ -323,6 +343,25 @@ private Q_SLOTS:
         QVERIFY(unadapted);
         QVERIFY2(std::abs(*unadapted - double(base)) < 1e-5,
                  qPrintable(QStringLiteral("%1 without the term, %2 before").arg(*unadapted, 0, 'g', 9).arg(double(base), 0, 'g', 9)));
+        // On the copy the head's sigmoid now has the adapter's term in it, and the inspector says so.
+        {
+            Id onCopy = 0;
+            for (const auto* in : ws->document().interactions_of(copy))
+                if (ws->scoreSource(in->id).pair == cpair && ws->scoreSource(in->id).prompt == ct) {
+                    onCopy = in->id;
+                    break;
+                }
+            QVERIFY2(onCopy, "the copy's kick pair has no relation");
+            w.setCurrentImage(copy);
+            QVERIFY(waitIdle(w));
+            w.selectInteraction(onCopy);
+            QVERIFY(waitIdle(w));
+            const InspectorData& d = w.inspectorData();
+            QVERIFY(d.sigmoid);
+            QCOMPARE(d.adapter, ws->record(copy)->analysis->score(cpair, ct).adapter);
+            QVERIFY2(d.pairScoreText.contains(QStringLiteral("sigmoid(5 · cos + 1 + adapter term)")), qPrintable(d.pairScoreText));
+            QVERIFY2(!d.globalScoreText.contains(QStringLiteral("adapter")), qPrintable(d.globalScoreText));
+        }
     }
 
     // The inspector's "reviewed examples behind the adapter's term", through the real window.
@@ -356,6 +395,10 @@ private Q_SLOTS:
         {
             const InspectorData& d = inspectCopy();
             QVERIFY(d.scored);
+            // Training-free scoring: the inspector says softmax.
+            QVERIFY(!d.sigmoid);
+            QVERIFY2(d.pairScoreText.startsWith(QStringLiteral("softmax")), qPrintable(d.pairScoreText));
+            QVERIFY2(d.globalScoreText.startsWith(QStringLiteral("softmax")), qPrintable(d.globalScoreText));
             QCOMPARE(d.adapterExamples, 0);
             QVERIFY(d.examples.isEmpty());
             QVERIFY(!d.examplesPending);

@@ -285,8 +285,9 @@ void InspectorWidget::drawUi() {
 
         if (ImGui::CollapsingHeader("Score", ImGuiTreeNodeFlags_DefaultOpen)) {
             if (d.scored) {
-                scoreBar("global", d.sGlobal, rgb(136, 34, 106), "softmax of the whole-image embedding's logits");
-                scoreBar("pairwise", d.sPair, rgb(186, 54, 85), "softmax of the pair feature's logits");
+                const QByteArray globalText = d.globalScoreText.toUtf8(), pairText = d.pairScoreText.toUtf8();
+                scoreBar("global", d.sGlobal, rgb(136, 34, 106), globalText.constData());
+                scoreBar("pairwise", d.sPair, rgb(186, 54, 85), pairText.constData());
                 scoreBar("human", d.sH, rgb(61, 139, 253), "detector score of the human (prior)");
                 scoreBar("object", d.sO, rgb(253, 126, 20), "detector score of the object (prior)");
                 ImGui::Separator();
@@ -294,6 +295,12 @@ void InspectorWidget::drawUi() {
                 ImGui::TextDisabled("final = s_h^%.1f s_o^%.1f (%.2f s_pair + %.2f s_global)", d.lambda, d.lambda,
                                     d.alpha, 1 - d.alpha);
                 ImGui::TextDisabled("cos pair %.3f   cos global %.3f", d.cosPair, d.cosGlobal);
+                // What computed s_pair and s_global (the analysis' scoring).
+                if (d.sigmoid)
+                    ImGui::TextDisabled("trained head: s = sigmoid(%.4g cos %+.4g), each prompt on its own", d.sigmoidScale,
+                                        d.sigmoidBias);
+                else
+                    ImGui::TextDisabled("s = softmax of logit_scale cos over the pair's prompts");
                 if (d.adapter != 0)
                     ImGui::TextDisabled("learned from your reviews: %+.3f on the pair logit (before s_pair)", d.adapter);
                 drawExamples();
