@@ -113,6 +113,14 @@ class TestAdaptiveReview : public QObject {
         w.canvas()->setFocus();
         QTest::keyClick(w.canvas(), Qt::Key(k), mods);
     }
+    // Shows the image, selects the relation and accepts it (A), waiting for the worker each time.
+    static void acceptOn(MainWindow& w, Id image, Id relation) {
+        w.setCurrentImage(image);
+        QVERIFY(waitIdle(w));
+        w.selectInteraction(relation);
+        key(w, Qt::Key_A);
+        QVERIFY(waitIdle(w));
+    }
     static Id imageNamed(const MainWindow& w, const std::string& name) {
         const auto* img = w.workspace()->document().image_by_file(name);
         return img ? img->id : 0;
@@ -329,11 +337,7 @@ private Q_SLOTS:
             QVERIFY2(!d.pairScoreText.contains(QStringLiteral("adapter")), qPrintable(d.pairScoreText)); // no example yet
         }
 
-        w.setCurrentImage(messi);
-        QVERIFY(waitIdle(w));
-        w.selectInteraction(rel);
-        key(w, Qt::Key_A);
-        QVERIFY(waitIdle(w));
+        acceptOn(w, messi, rel);
         QCOMPARE(w.adapterExamples(), 1);
         const auto& adapted = *ws->record(copy)->analysis;
         QVERIFY(adapted.scoring == hoi::model::PairScoring::Sigmoid);
@@ -405,11 +409,7 @@ private Q_SLOTS:
         }
 
         // Accept on the original: it is the copy's one example, its share the whole term.
-        w.setCurrentImage(messi);
-        QVERIFY(waitIdle(w));
-        w.selectInteraction(rel);
-        key(w, Qt::Key_A);
-        QVERIFY(waitIdle(w));
+        acceptOn(w, messi, rel);
         QCOMPARE(w.adapterExamples(), 1);
         {
             const InspectorData& d = inspectCopy();
@@ -658,11 +658,7 @@ private Q_SLOTS:
         Workspace* ws = w.workspace();
         for (const auto& in : ws->document().interactions())
             if (in.state == State::Predicted && !in.prompt.empty()) {
-                w.setCurrentImage(in.image);
-                QVERIFY(waitIdle(w));
-                w.selectInteraction(in.id);
-                key(w, Qt::Key_A);
-                QVERIFY(waitIdle(w));
+                acceptOn(w, in.image, in.id);
                 break;
             }
         QVERIFY(w.saveProject(dir.filePath("p.hoiproj")));
@@ -697,11 +693,7 @@ private Q_SLOTS:
             findKickOnCopy(*ws, messi, copy, &rel, &cpair, &ct);
             QVERIFY(rel && cpair >= 0);
             QCOMPARE(ws->document().interaction(rel)->state, State::Predicted);
-            w.setCurrentImage(messi);
-            QVERIFY(waitIdle(w));
-            w.selectInteraction(rel);
-            key(w, Qt::Key_A);
-            QVERIFY(waitIdle(w));
+            acceptOn(w, messi, rel);
             learned = ws->record(copy)->analysis->score(cpair, ct).final;
             QVERIFY(w.saveProject(dir.filePath("p.hoiproj")));
         }

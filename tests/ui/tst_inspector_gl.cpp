@@ -86,16 +86,22 @@ QPoint findTile(const QImage& shot, int from) {
 }
 } // namespace
 
+// Shows the widget and waits for its first frame; skips the test without an OpenGL 3 context.
+#define SHOW_INSPECTOR_OR_SKIP(w)                                                                        \
+    do {                                                                                                 \
+        (w).resize(420, 900);                                                                            \
+        (w).show();                                                                                      \
+        QVERIFY(QTest::qWaitForWindowExposed(&(w)));                                                     \
+        QTRY_VERIFY_WITH_TIMEOUT((w).framesRendered() > 0, 10000);                                       \
+        if (!(w).glReady()) QSKIP("no OpenGL 3 context (run under xvfb-run with Mesa)");                 \
+    } while (false)
+
 class TestInspectorGl : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void rendersOnDemandAndTakesInput() {
         InspectorWidget w;
-        w.resize(420, 900);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QTRY_VERIFY_WITH_TIMEOUT(w.framesRendered() > 0, 10000);
-        if (!w.glReady()) QSKIP("no OpenGL 3 context (run under xvfb-run with Mesa)");
+        SHOW_INSPECTOR_OR_SKIP(w);
         QSignalSpy frames(&w, &InspectorWidget::frameRendered);
         w.setData(sample());
         QTRY_VERIFY_WITH_TIMEOUT(frames.count() > 0, 5000);
@@ -144,11 +150,7 @@ private Q_SLOTS:
 
     void exampleThumbnailsOpenTheirExample() {
         InspectorWidget w;
-        w.resize(420, 900);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QTRY_VERIFY_WITH_TIMEOUT(w.framesRendered() > 0, 10000);
-        if (!w.glReady()) QSKIP("no OpenGL 3 context (run under xvfb-run with Mesa)");
+        SHOW_INSPECTOR_OR_SKIP(w);
         InspectorData d = sample();
         d.adapter = 0.35f;
         d.adapterExamples = 2;
@@ -203,11 +205,7 @@ private Q_SLOTS:
     // each; before, ImGui saw the button up in both frames and the click was lost).
     void clickInOneGoReachesImGui() {
         InspectorWidget w;
-        w.resize(420, 900);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QTRY_VERIFY_WITH_TIMEOUT(w.framesRendered() > 0, 10000);
-        if (!w.glReady()) QSKIP("no OpenGL 3 context (run under xvfb-run with Mesa)");
+        SHOW_INSPECTOR_OR_SKIP(w);
         QSignalSpy frames(&w, &InspectorWidget::frameRendered);
         w.setData(withExamples());
         QTRY_VERIFY_WITH_TIMEOUT(frames.count() > 0, 5000);
