@@ -1,4 +1,5 @@
 #include "inference_worker.h"
+#include "plural.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -345,11 +346,13 @@ void InferenceWorker::runTrain(int job, annotation::Project project, QString ima
         });
         --running_;
         Q_EMIT trained(job, true, false,
-                       tr("Trained on %1 images (%2 positives) for %3 epochs: %4")
-                           .arg(report.images)
-                           .arg(report.positives)
-                           .arg(report.epochs_run)
-                           .arg(out));
+                       tr("Trained on %1 (%2) for %3%4: %5")
+                           .arg(counted(qint64(report.images), "image", "images"),
+                                counted(qint64(report.positives), "positive", "positives"),
+                                counted(report.epochs_run, "epoch", "epochs"),
+                                report.stop_reason == "converged" ? tr(", when the reviewed pairs came out right")
+                                                                  : QString(),
+                                out));
         Q_EMIT jobFinished(job, false);
     } catch (const std::exception& e) {
         const bool c = dynamic_cast<const hoi::Error*>(&e) && static_cast<const hoi::Error&>(e).kind() == ErrorKind::Cancelled;

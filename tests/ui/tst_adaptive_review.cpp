@@ -588,7 +588,9 @@ private Q_SLOTS:
         QVERIFY(dialog->stepLoss()->count() >= 1);
         QCOMPARE(dialog->epochLoss()->count(), 1); // trainEpochs 1
         QCOMPARE(dialog->progressBar()->value(), dialog->progressBar()->maximum());
-        QVERIFY2(dialog->stageLabel()->text().startsWith(QLatin1String("Trained on")), qPrintable(dialog->stageLabel()->text()));
+        QVERIFY2(dialog->stageLabel()->text().startsWith(QLatin1String("Trained on")) &&
+                     dialog->stageLabel()->text().contains(QLatin1String("positives) for 1 epoch: ")),
+                 qPrintable(dialog->stageLabel()->text()));
         QVERIFY(dialog->closeButton()->isVisible() && !dialog->cancelButton()->isVisible());
         // Training changes none of the person's decisions (scores are model output: the head scores
         // the shown image anew, so predicted pairs may move, come or go, and decided ones get its score).
