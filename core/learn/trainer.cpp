@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <limits>
 #include <random>
@@ -304,26 +305,37 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
             load("adam_v." + params[i].first, adam_v[i]);
         }
     }
-    auto save_checkpoint = [&](int epoch) {
-        std::vector<at::Tensor> keep;
-        std::vector<io::StTensorOut> out;
-        auto put = [&](const std::string& name, const at::Tensor& t) {
-            keep.push_back(t.detach().contiguous());
-            out.push_back({name, io::StDtype::F32, keep.back().sizes().vec(),
-                           std::string_view(reinterpret_cast<const char*>(keep.back().data_ptr<float>()),
-                                            size_t(keep.back().numel()) * sizeof(float))});
-        };
-        keep.reserve(64);
-        for (auto& [n, t] : head.named_tensors()) put("head." + n, t);
+    // The state at the end of the last completed epoch, in memory (a copy, cheap next to an epoch);
+    // written as the checkpoint kCheckpointSeconds apart, after the last epoch and when cancelled,
+    // so an interrupted run resumes from its last completed epoch without a file every epoch.
+    struct Snapshot {
+        std::vector<std::pair<std::string, at::Tensor>> tensors;
+        std::map<std::string, std::string> metadata;
+        bool written = true; // nothing to write yet
+    } snapshot;
+    auto take_snapshot = [&](int epoch) {
+        snapshot.tensors.clear();
+        for (auto& [n, t] : head.named_tensors()) snapshot.tensors.emplace_back("head." + n, t.detach().clone());
         for (size_t i = 0; i < params.size(); ++i) {
-            put("adam_m." + params[i].first, adam_m[i]);
-            put("adam_v." + params[i].first, adam_v[i]);
+            snapshot.tensors.emplace_back("adam_m." + params[i].first, adam_m[i].clone());
+            snapshot.tensors.emplace_back("adam_v." + params[i].first, adam_v[i].clone());
         }
         nlohmann::json hist = {{"loss", rep.epoch_loss}, {"val", rep.val_loss}, {"bad_epochs", bad_epochs}};
         if (std::isfinite(best_val)) hist["best_val"] = best_val;
-        io::write_safetensors(ckpt, out, {{"format", "hoi-studio-train-checkpoint"}, {"run", run_id},
-                                          {"epoch", std::to_string(epoch)}, {"adam_t", std::to_string(adam_t)},
-                                          {"history", hist.dump()}});
+        snapshot.metadata = {{"format", "hoi-studio-train-checkpoint"}, {"run", run_id},
+                             {"epoch", std::to_string(epoch)}, {"adam_t", std::to_string(adam_t)},
+                             {"history", hist.dump()}};
+        snapshot.written = false;
+    };
+    auto write_snapshot = [&] {
+        if (snapshot.written) return;
+        std::vector<io::StTensorOut> out;
+        for (const auto& [name, t] : snapshot.tensors)
+            out.push_back({name, io::StDtype::F32, t.sizes().vec(),
+                           std::string_view(reinterpret_cast<const char*>(t.data_ptr<float>()),
+                                            size_t(t.numel()) * sizeof(float))});
+        io::write_safetensors(ckpt, out, snapshot.metadata);
+        snapshot.written = true;
     };
 
     // The context's text embeddings (for the loaded checkpoint's context on resume).
@@ -360,6 +372,19 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
     int steps_done = 0;
     auto last_checkpoint = std::chrono::steady_clock::now();
     const int total_steps = steps * std::max(0, epochs - start_epoch);
+    // Cancelled (Ctrl-C, the GUI's Cancel) mid-epoch: the last completed epoch is still written.
+    struct WriteOnUnwind {
+        std::function<void()> write;
+        int exceptions = std::uncaught_exceptions();
+        ~WriteOnUnwind() {
+            if (std::uncaught_exceptions() <= exceptions) return;
+            try {
+                write();
+            } catch (...) {
+                // the cancellation is what the caller hears about
+            }
+        }
+    } write_on_unwind{write_snapshot};
     for (int epoch = start_epoch; epoch < epochs; ++epoch) {
         const auto order = epoch_order(samples.size(), opt.seed, epoch);
         double epoch_sum = 0;
@@ -417,9 +442,10 @@ TrainReport train_head(model::Engine& engine, const LabelledSet& train, const La
         // Without an epoch count, a set learnt down to kConvergedLoss stops: its pairs come out right.
         const bool converged = opt.epochs == 0 && val.empty() && rep.epoch_loss.back() < kConvergedLoss;
         const bool stop = converged || (early_stop && bad_epochs >= opt.patience);
+        take_snapshot(epoch + 1);
         if (stop || epoch + 1 == epochs ||
             std::chrono::steady_clock::now() - last_checkpoint >= std::chrono::seconds(kCheckpointSeconds)) {
-            save_checkpoint(epoch + 1);
+            write_snapshot();
             last_checkpoint = std::chrono::steady_clock::now();
         }
         if (stop) {

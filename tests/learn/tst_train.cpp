@@ -13,6 +13,9 @@
 #include "io/safetensors.h"
 #include "learn/labelled_set.h"
 
+#include <QProcess>
+
+#include <csignal>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -312,6 +315,40 @@ private Q_SLOTS:
         r = train(path("c.safetensors"), {"--epochs", "4", "--seed", "10", "--batch", "2", "--resume"});
         QCOMPARE(r.exit_code, 2);
         QVERIFY(r.err.find("another run") != std::string::npos);
+    }
+
+    // Ctrl-C mid-run (SIGINT to the real process): exit 130, the checkpoint holds the last completed
+    // epoch (checkpoints are otherwise written 30 s apart), and the same command with --resume
+    // gives the same head as an uninterrupted run.
+    void interruptThenResume() {
+        require();
+        const QStringList args{"--epochs", "300", "--seed", "4", "--batch", "2"};
+        auto r = train(path("whole.safetensors"), args);
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        const std::string out = path("cut.safetensors");
+        QProcess p;
+        p.start(q(hoi::test::bin_path("hoi")),
+                QStringList{"train", "--gt", q(gt_), "--images", q(images_), "--clip", q(clip_), "--out", q(out),
+                            "--cache-dir", q(cache_)} + args);
+        QVERIFY(p.waitForStarted());
+        QByteArray err;
+        while (!err.contains("epoch 20/") && p.state() == QProcess::Running) {
+            p.waitForReadyRead(100);
+            err += p.readAllStandardError();
+        }
+        QVERIFY2(err.contains("epoch 20/"), err.constData());
+        ::kill(static_cast<pid_t>(p.processId()), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        err += p.readAllStandardError();
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(err.contains("--resume"), err.constData());
+        QVERIFY(!fs::exists(out));
+        const int held = std::stoi(hoi::io::SafetensorsFile::open(out + ".ckpt")->metadata().at("epoch"));
+        QVERIFY2(held >= 19 && held < 300, qPrintable(QString::number(held)));
+        r = train(out, args + QStringList{"--resume"});
+        QVERIFY2(r.exit_code == 0, r.err.c_str());
+        QCOMPARE(nlohmann::json::parse(r.out)["epochs_run"].get<int>(), 300 - held);
+        QCOMPARE(hoi::io::read_file(out), hoi::io::read_file(path("whole.safetensors")));
     }
 
     void splitNeverTrainsUnseen() {
