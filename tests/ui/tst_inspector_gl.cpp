@@ -151,14 +151,7 @@ private Q_SLOTS:
     void exampleThumbnailsOpenTheirExample() {
         InspectorWidget w;
         SHOW_INSPECTOR_OR_SKIP(w);
-        InspectorData d = sample();
-        d.adapter = 0.35f;
-        d.adapterExamples = 2;
-        QImage green(96, 72, QImage::Format_RGB888), magenta(72, 72, QImage::Format_RGB888);
-        green.fill(QColor(0, 255, 0));
-        magenta.fill(QColor(255, 0, 255));
-        d.examples = {{11, green, "person 1 — kick — sports ball 1 (messi5.jpg)", 0.45f, 0.98f, true},
-                      {12, magenta, "person 2 — kick — sports ball 1 (messi5_q40.jpg)", -0.10f, 0.91f, false}};
+        InspectorData d = withExamples();
         QSignalSpy frames(&w, &InspectorWidget::frameRendered);
         w.setData(d);
         QTRY_VERIFY_WITH_TIMEOUT(frames.count() > 0, 5000);
