@@ -71,8 +71,15 @@ private Q_SLOTS:
         FileDialogs dialogs(nullptr, &session, &ws);
         QString suggested;
         answer([&](QFileDialog* dlg) {
+            // The dialog fills its file list and selection as its folder loads: wait for the name
+            // (under load the first look came before it; the test failed once in a full ctest run).
+            QTest::qWaitFor([&] { return dlg->selectedFiles().value(0).endsWith(QLatin1String(".hoiproj")); }, 5000);
             suggested = dlg->selectedFiles().value(0);
-            dlg->selectFile(QStringLiteral("mine"));
+            // Typed, as a person does (selectFile() raced with the folder's loading, which put the
+            // suggested name back).
+            auto* name = dlg->findChild<QLineEdit*>(QStringLiteral("fileNameEdit"));
+            QVERIFY(name);
+            name->setText(QStringLiteral("mine"));
             static_cast<QDialog*>(dlg)->accept(); // QFileDialog's own accept() takes the typed name
         });
         const QString chosen = dialogs.saveProject();
