@@ -157,17 +157,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(frames.count() > 0, 5000);
         const QImage shot = w.grabFramebuffer();
         shot.save(QStringLiteral(HOI_TEST_BINARY_DIR "/inspector-examples.png"));
-        auto find = [&](const QColor& want) {
-            for (int y = 0; y < shot.height(); ++y)
-                for (int x = 0; x < shot.width(); ++x) {
-                    const QColor c = shot.pixelColor(x, y);
-                    if (std::abs(c.red() - want.red()) < 8 && std::abs(c.green() - want.green()) < 8 &&
-                        std::abs(c.blue() - want.blue()) < 8)
-                        return QPoint(x + 6, y + 6);
-                }
-            return QPoint(-1, -1);
-        };
-        const QPoint g = find(QColor(0, 255, 0)), m = find(QColor(255, 0, 255));
+        const QPoint g = findColour(shot, QColor(0, 255, 0)), m = findColour(shot, QColor(255, 0, 255));
         QVERIFY2(g.x() >= 0 && m.x() >= 0, "the thumbnails are not drawn");
         QVERIFY(g.y() < m.y()); // in the order given (largest |term| first)
         QSignalSpy opened(&w, &InspectorWidget::exampleClicked);
