@@ -124,11 +124,10 @@ AnalysisController::AnalysisController(Workspace* ws, SelectionModel* selection,
     connect(w, &InferenceWorker::trainingStep, this,
             [this](int job, const QString& stage, int epoch, int epochs, int step, int steps, double loss, double eta) {
                 if (!jobs_.contains(job)) return;
-                QString text = stage == QLatin1String("train")
-                                   ? tr("Training · epoch %1 of %2 · loss %3").arg(epoch).arg(epochs).arg(loss, 0, 'f', 4)
-                                   : tr("Training · image features %1 of %2").arg(step).arg(steps);
-                if (eta >= 0) text += tr(" · about %1 left").arg(formatDuration(eta));
                 const bool train = stage == QLatin1String("train");
+                QString text = train ? tr("Training · epoch %1 of %2 · loss %3").arg(epoch).arg(epochs).arg(loss, 0, 'f', 4)
+                     : tr("Training · image features %1 of %2").arg(step).arg(steps);
+                if (eta >= 0) text += tr(" · about %1 left").arg(formatDuration(eta));
                 const int total = train ? epochs * steps : steps;
                 Q_EMIT progressChanged(text, train ? (epoch - 1) * steps + step : step, std::max(1, total));
                 Q_EMIT trainingStep(stage, epoch, epochs, step, steps, loss, eta);
