@@ -2,6 +2,7 @@
 #include "bench.h"
 
 #include "clip/clip_model.h"
+#include "clip/text_prefix_cache.h"
 #include "clip/packed_linear.h"
 #include "clip/synthetic.h"
 #include "clip/tokenizer.h"
@@ -12,12 +13,14 @@
 
 namespace hoi::bench {
 
-double block_flops(double T, double W) {
-    return 2 * T * W * 3 * W      // q, k, v
-           + 2 * 2 * T * T * W    // q k^T and attention x v
-           + 2 * T * W * W        // out_proj
-           + 2 * 2 * T * W * 4 * W; // c_fc and c_proj
+// A block whose Q query rows attend to T keys (Q = T: the whole block).
+double block_flops(double Q, double T, double W) {
+    return 2 * Q * W * 3 * W      // q, k, v
+           + 2 * 2 * Q * T * W    // q k^T and attention x v
+           + 2 * Q * W * W        // out_proj
+           + 2 * 2 * Q * W * 4 * W; // c_fc and c_proj
 }
+double block_flops(double T, double W) { return block_flops(T, T, W); }
 
 double clip_image_flops(const clip::ClipConfig& c) {
     if (c.vit) {
@@ -64,6 +67,15 @@ namespace {
 
 double text_flops(const clip::ClipConfig& c, double B, double L) {
     return B * (c.transformer_layers * block_flops(L, c.transformer_width) + 2.0 * c.transformer_width * c.embed_dim);
+}
+
+// One prompt of L tokens whose first P rows come from a recent prompt (clip/text_prefix_cache.h):
+// every block but the last computes rows P..L-1; the last one their keys and values, then the
+// <|endoftext|> row alone.
+double text_flops_reusing(const clip::ClipConfig& c, double L, double P) {
+    const double W = c.transformer_width, n = L - P;
+    return (c.transformer_layers - 1) * block_flops(n, L, W) + 2 * n * W * 3 * W + block_flops(1, L, W) -
+           2 * W * 3 * W + 2.0 * W * c.embed_dim;
 }
 
 // ms against the compute floor (flops / matrix-product rate) and, when weight_bytes is given,
@@ -120,9 +132,39 @@ nlohmann::json bench_clip(Context& ctx) {
     nlohmann::json text;
     text["prompt_tokens_mean"] = tokens_sum / 64;
     const double text_bytes = static_cast<double>(model->text_matrix_bytes());
-    text["1_prompt_cut"] = measure(ctx, [&] { model->encode_text(one, true); }, text_flops(c, 1, len1), text_bytes);
-    text["1_prompt_full"] =
-        measure(ctx, [&] { model->encode_text(one, false); }, text_flops(c, 1, c.context_length), text_bytes);
+    // One new prompt, as a person typing prompts has it: the template's opening ("<|startoftext|> a
+    // photo of a person") is in the tower's recent states, the verb is new (a different word at
+    // every call, more of them than the states hold). 1_prompt_cold: nothing reused.
+    auto& states = model->text_states();
+    const int64_t opening = 6, words = 400;
+    int call = 0;
+    auto next_prompt = [&] {
+        auto ids = one[0];
+        ids[opening] = 1000 + (call++ % words); // the verb's position: another single-token word
+        return std::vector<std::vector<int>>{ids};
+    };
+    states.clear();
+    model->encode_text(next_prompt(), true);
+    const auto reused_before = states.rows_reused();
+    const int calls_before = call;
+    text["1_prompt_cut"] = measure(ctx, [&] { model->encode_text(next_prompt(), true); },
+                                   text_flops_reusing(c, len1, opening), text_bytes);
+    text["1_prompt_cut"]["rows_reused_per_prompt"] =
+        static_cast<double>(states.rows_reused() - reused_before) / std::max(1, call - calls_before);
+    text["1_prompt_cold"] = measure(
+        ctx,
+        [&] {
+            states.clear();
+            model->encode_text(next_prompt(), true);
+        },
+        text_flops(c, 1, len1), text_bytes);
+    text["1_prompt_full"] = measure(
+        ctx,
+        [&] {
+            states.clear();
+            model->encode_text(one, false);
+        },
+        text_flops(c, 1, c.context_length), text_bytes);
     text["64_prompts_cut"] = measure(ctx, [&] { model->encode_text(prompts, true); }, text_flops(c, 64, longest), text_bytes);
     text["64_prompts_full"] =
         measure(ctx, [&] { model->encode_text(prompts, false); }, text_flops(c, 64, c.context_length), text_bytes);

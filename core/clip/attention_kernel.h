@@ -11,11 +11,15 @@
 
 namespace hoi::clip {
 
-// logits [B*H, T, T] = scale * q k^T (+ mask [T, T], additive, when not null).
-void attention_logits(const float* qkv, int64_t B, int64_t T, int64_t H, int64_t hd, float scale, const float* mask,
-                      float* logits);
+// Query rows [q0, q1) (q1 < 0: T) of each item attend to all T keys; Q = q1 - q0. A row's result
+// is the same to the bit whichever rows are computed with it.
 
-// out [B, T, W] = probs [B*H, T, T] x v, each head written into its columns.
-void attention_values(const float* probs, const float* qkv, int64_t B, int64_t T, int64_t H, int64_t hd, float* out);
+// logits [B*H, Q, T] = scale * q k^T (+ mask [T, T], additive, when not null).
+void attention_logits(const float* qkv, int64_t B, int64_t T, int64_t H, int64_t hd, float scale, const float* mask,
+                      float* logits, int64_t q0 = 0, int64_t q1 = -1);
+
+// out [B, Q, W] = probs [B*H, Q, T] x v, each head written into its columns.
+void attention_values(const float* probs, const float* qkv, int64_t B, int64_t T, int64_t H, int64_t hd, float* out,
+                      int64_t q0 = 0, int64_t q1 = -1);
 
 } // namespace hoi::clip

@@ -231,6 +231,8 @@ at::Tensor ClipModel::encode_text(const std::vector<std::vector<int>>& tokens, c
     return impl_->net->encode_text(ids, eot_t, res);
 }
 
+TextPrefixCache& ClipModel::text_states() const { return *impl_->net->text_prefixes; }
+
 MaskedQueries ClipModel::encode_masked_queries(const ImageFeatures& f, const at::Tensor& masks) const {
     if (!f.last_block_input.defined()) throw_input("encode_masked_queries: the image features are empty");
     const int64_t N = static_cast<int64_t>(f.grid_h) * f.grid_w;

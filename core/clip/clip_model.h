@@ -19,6 +19,8 @@
 
 namespace hoi::clip {
 
+class TextPrefixCache;
+
 class ClipModel {
 public:
     // Loads an OpenAI .pt (TorchScript) archive or a .safetensors file (OpenCLIP or HF layout),
@@ -68,6 +70,9 @@ public:
     // mode on) gives a result in its graph (prompt-context training); otherwise runs under InferenceMode.
     at::Tensor encode_text(const std::vector<std::vector<int>>& tokens, const at::Tensor& residual,
                            bool cut_to_longest = true) const;
+    // The text tower's states of recent prompts, reused by prompts that begin the same way
+    // (text_prefix_cache.h): for tests and measurements (rows reused, clear).
+    TextPrefixCache& text_states() const;
 
     // The attention mask on the last block. masks: [Q, N] bool over the patch grid (row-major).
     // For each query q the class token (ViT) / mean token (RN attnpool) is re-run through the last

@@ -6,6 +6,7 @@
 // attention logits) instead of the generic nn modules. Not part of the public API.
 #include "clip/clip_types.h"
 #include "clip/packed_linear.h"
+#include "clip/text_prefix_cache.h"
 
 #include <torch/torch.h>
 
@@ -165,6 +166,9 @@ struct ClipNetImpl : torch::nn::Module {
     // residual: [B, L, W] added to the token embeddings, or undefined.
     at::Tensor encode_text(const at::Tensor& ids, const at::Tensor& eot, const at::Tensor& residual = at::Tensor()) const;
     ClipConfig config;
+    // Recent prompts' states (see text_prefix_cache.h), used once the text tower's weights are
+    // packed (and so fixed); pack_for_inference empties it.
+    std::shared_ptr<TextPrefixCache> text_prefixes = std::make_shared<TextPrefixCache>();
     VisionTransformer visual_vit{nullptr};
     ModifiedResNet visual_rn{nullptr};
     Transformer transformer{nullptr};
@@ -172,6 +176,10 @@ struct ClipNetImpl : torch::nn::Module {
     at::Tensor positional_embedding, text_projection, logit_scale;
     torch::nn::LayerNorm ln_final{nullptr};
     at::Tensor causal_mask; // [context, context] 0 / -inf above the diagonal
+
+private:
+    // One prompt's inference pass, x [1, L, W] the tower's input: rows [eot] after the last block.
+    at::Tensor encode_one_prompt(const at::Tensor& x, int64_t eot, const at::Tensor& mask) const;
 };
 TORCH_MODULE(ClipNet);
 

@@ -36,7 +36,10 @@ at::Tensor ClipNetImpl::encode_text(const at::Tensor& ids, const at::Tensor& eot
     const int64_t W = config.transformer_width;
     const auto eot_rows = at::arange(B, eot.options()).mul_(L).add_(eot);
     at::Tensor rows;
-    if (!transformer->blocks.empty() && clip::use_inference_kernels({&x, &mask})) {
+    const bool packed = !transformer->blocks.empty() && transformer->blocks.front()->attn->in_proj_packed.defined();
+    if (B == 1 && packed && clip::use_inference_kernels({&x, &mask})) {
+        rows = encode_one_prompt(x, eot[0].item<int64_t>(), mask);
+    } else if (!transformer->blocks.empty() && clip::use_inference_kernels({&x, &mask})) {
         // Inference: only the <|endoftext|> rows are needed after the transformer, and after the
         // last block's attention no row depends on another, so that block's out_proj, ln_2 and MLP
         // run on those B rows alone (one prompt: 1 row instead of L; 1/12 of the text tower's
@@ -68,6 +71,44 @@ at::Tensor ClipNetImpl::encode_text(const at::Tensor& ids, const at::Tensor& eot
     }
     rows = at::layer_norm(rows, {W}, ln_final->weight, ln_final->bias, 1e-5);
     return at::mm(rows, text_projection);
+}
+
+at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, const at::Tensor& mask) const {
+    // The batch path's steps (MultiheadAttentionImpl::forward's inference path, the last block on
+    // the <|endoftext|> row), on the rows after the longest opening shared with a recent prompt:
+    // that prompt's keys and values stand in for the opening's rows. Each kernel computes a row the
+    // same way whatever rows are computed with it, so the result is the same to the bit as the
+    // whole pass (tst_clip_model::textPrefixReuseIsExact).
+    const int64_t L = x.size(1), W = config.transformer_width;
+    const auto input = x[0].contiguous();
+    const auto [from, P] = text_prefixes->longest_prefix(input, eot); // the <|endoftext|> row is always computed
+    auto entry = std::make_shared<TextPrefixCache::Entry>();
+    entry->input = input;
+    auto h = input.narrow(0, P, L - P).unsqueeze(0); // [1, L - P, W]: the rows this pass computes
+    const float* m = mask.data_ptr<float>();
+    for (size_t l = 0; l < transformer->blocks.size(); ++l) {
+        const auto& blk = transformer->blocks[l];
+        const auto& attn = blk->attn;
+        const bool last = l + 1 == transformer->blocks.size();
+        const int64_t H = attn->heads, hd = W / H;
+        const auto ln1 = at::layer_norm(h, blk->ln_1->options.normalized_shape(), blk->ln_1->weight, blk->ln_1->bias,
+                                        blk->ln_1->options.eps());
+        auto qkv = at::empty({L, 3 * W}, input.options());
+        if (P > 0) qkv.narrow(0, 0, P).copy_(from->qkv[l].narrow(0, 0, P));
+        qkv.narrow(0, P, L - P).copy_(attn->project_in(ln1)[0]);
+        entry->qkv.push_back(qkv);
+        // The last block's queries: the <|endoftext|> row alone (no row depends on another after it).
+        const int64_t q0 = last ? eot : P, q1 = last ? eot + 1 : L;
+        auto logits = at::empty({H, q1 - q0, L}, input.options());
+        attention_logits(qkv.data_ptr<float>(), 1, L, H, hd, static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd))),
+                         m, logits.data_ptr<float>(), q0, q1);
+        auto w = at::softmax(logits, -1);
+        auto o = at::empty({1, q1 - q0, W}, input.options());
+        attention_values(w.data_ptr<float>(), qkv.data_ptr<float>(), 1, L, H, hd, o.data_ptr<float>(), q0, q1);
+        h = blk->forward_mlp(h.narrow(1, q0 - P, q1 - q0) + attn->out_proj->forward(o));
+    }
+    text_prefixes->insert(std::move(entry));
+    return h.reshape({1, W});
 }
 
 } // namespace hoi::clip::nn

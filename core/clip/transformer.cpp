@@ -200,9 +200,11 @@ void pack_for_inference(torch::nn::Module& net) {
         packed = PackedLinear::pack(weight);
         weight.set_data(at::empty({0}, weight.options()));
     });
-    for (const auto& m : net.modules())
+    for (const auto& m : net.modules()) {
         if (auto* v = dynamic_cast<VisionTransformerImpl*>(m.get()); v && !v->patch_packed.defined())
             v->patch_packed = PackedLinear::pack(v->conv1->weight.view({v->width, -1}));
+        if (auto* c = dynamic_cast<ClipNetImpl*>(m.get())) c->text_prefixes->clear();
+    }
 }
 
 void for_each_dense_parameter(const torch::nn::Module& net,

@@ -4,7 +4,9 @@
 
 #include "clip/clip_model.h"
 #include "clip/clip_modules.h"
+#include "clip/packed_linear.h"
 #include "clip/synthetic.h"
+#include "clip/text_prefix_cache.h"
 #include "clip/weights.h"
 #include "core.h"
 #include "io/atomic_file.h"
@@ -323,6 +325,40 @@ private Q_SLOTS:
         } catch (const Error& e) {
             QVERIFY(QString(e.what()).contains("60000"));
         }
+    }
+
+    // A prompt that begins like a recent one takes that prompt's keys and values for the shared
+    // rows (text_prefix_cache.h) and computes only its own: the result must be the bits of the
+    // whole pass (a batch of two runs the whole pass), on every kernel path, with and without a
+    // context residual; a residual that differs in the opening must not reuse the plain rows.
+    void textPrefixReuseIsExact() {
+        const std::vector<int> a = {49406, 320, 1125, 539, 320, 2533, 49407};
+        const std::vector<int> b = {49406, 320, 1125, 539, 320, 1000, 49407};
+        auto& states = vit_->text_states();
+        auto r = torch::zeros({1, 7, 64});
+        r[0][1].normal_(0, 0.5); // a learned context word in the opening
+        for (auto path : available_kernel_paths()) {
+            set_packed_linear_path(path);
+            const QString name = kernel_path_name(path);
+            const auto whole = vit_->encode_text({a, b})[1];
+            const auto whole_r = vit_->encode_text({a, b}, torch::cat({r, r}))[1];
+            states.clear();
+            QVERIFY2(torch::equal(vit_->encode_text({b})[0], whole), qPrintable(name + ": a cold prompt"));
+            states.clear();
+            vit_->encode_text({a});
+            const auto before = states.rows_reused();
+            QVERIFY2(torch::equal(vit_->encode_text({b})[0], whole), qPrintable(name + ": after a prompt sharing 5 rows"));
+            QCOMPARE(states.rows_reused() - before, int64_t{5});
+            // The same opening under a context: only the <|startoftext|> row is the same.
+            const auto before_r = states.rows_reused();
+            QVERIFY2(torch::equal(vit_->encode_text({b}, r)[0], whole_r), qPrintable(name + ": with a context"));
+            QCOMPARE(states.rows_reused() - before_r, int64_t{1});
+            // The same prompt again: every row but <|endoftext|>'s is reused.
+            const auto before_again = states.rows_reused();
+            QVERIFY2(torch::equal(vit_->encode_text({b})[0], whole), qPrintable(name + ": the same prompt again"));
+            QCOMPARE(states.rows_reused() - before_again, int64_t{6});
+        }
+        set_packed_linear_path(std::nullopt);
     }
 
     // Prompt context: vectors added to token embeddings. Zero gives the plain bits; a vector before
