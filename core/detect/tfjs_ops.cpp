@@ -5,6 +5,8 @@
 
 #include "io/error.h"
 
+#include <ATen/Parallel.h>
+
 #include <cmath>
 #include <limits>
 #include <map>
@@ -24,36 +26,41 @@ namespace {
 // own im2col path partly by at::get_num_threads() (1x1 filters on one thread go to ATen), and the
 // two sum in different orders: boxes and scores then changed in the 6th digit with HOI_THREADS.
 // oneDNN's forward convolution splits work over output pixels and channels, never over the sum.
+// It runs on channels-last (NHWC) memory: TF.js graphs are NHWC, so the activations already are,
+// and the output comes back NHWC. With NCHW memory oneDNN reorders every activation to its blocked
+// layout and back around each convolution (on CenterNet that took longer than the convolutions).
 Tensor conv2d_fixed_order(const Tensor& x, const Tensor& w, const Tensor& b, torch::IntArrayRef stride,
                           torch::IntArrayRef pad, torch::IntArrayRef dil, int64_t groups) {
 #if AT_MKLDNN_ENABLED()
     if (at::hasMKLDNN() && x.scalar_type() == torch::kFloat && w.scalar_type() == torch::kFloat)
-        return at::mkldnn_convolution(x.contiguous(), w.contiguous(),
+        return at::mkldnn_convolution(x.contiguous(at::MemoryFormat::ChannelsLast),
+                                      w.contiguous(at::MemoryFormat::ChannelsLast),
                                       b.defined() ? c10::optional<Tensor>(b.contiguous()) : c10::nullopt, pad, stride,
                                       dil, groups);
 #endif
     return torch::conv2d(x, w, b, stride, pad, dil, groups);
 }
 
-struct Lerp {
-    Tensor lo, hi;   // int64 source indices
-    Tensor frac;     // float fractions
+// One output coordinate of a bilinear resize: the two source indices it blends and the weight of
+// the second (TensorFlow's legacy / align_corners / half_pixel_centers rules).
+struct Tap {
+    int64_t lo = 0, hi = 0;
+    float frac = 0;
 };
 
-Lerp bilinear_axis(int64_t in, int64_t out, bool align_corners, bool half_pixel) {
+std::vector<Tap> bilinear_axis(int64_t in, int64_t out, bool align_corners, bool half_pixel) {
     const double ratio = (align_corners && out > 1) ? static_cast<double>(in - 1) / static_cast<double>(out - 1)
                                                     : static_cast<double>(in) / static_cast<double>(out);
-    std::vector<int64_t> lo(static_cast<size_t>(out)), hi(static_cast<size_t>(out));
-    std::vector<float> fr(static_cast<size_t>(out));
+    std::vector<Tap> taps(static_cast<size_t>(out));
     for (int64_t o = 0; o < out; ++o) {
         const double src = half_pixel ? ratio * (static_cast<double>(o) + 0.5) - 0.5 : ratio * static_cast<double>(o);
         const double fl = std::max(0.0, std::floor(src));
-        lo[static_cast<size_t>(o)] = std::min<int64_t>(in - 1, static_cast<int64_t>(fl));
-        hi[static_cast<size_t>(o)] = std::min<int64_t>(in - 1, static_cast<int64_t>(std::ceil(src)));
-        hi[static_cast<size_t>(o)] = std::max<int64_t>(0, hi[static_cast<size_t>(o)]);
-        fr[static_cast<size_t>(o)] = static_cast<float>(src - fl);
+        Tap& t = taps[static_cast<size_t>(o)];
+        t.lo = std::min<int64_t>(in - 1, static_cast<int64_t>(fl));
+        t.hi = std::max<int64_t>(0, std::min<int64_t>(in - 1, static_cast<int64_t>(std::ceil(src))));
+        t.frac = static_cast<float>(src - fl);
     }
-    return {torch::tensor(lo, torch::kLong), torch::tensor(hi, torch::kLong), torch::tensor(fr, torch::kFloat)};
+    return taps;
 }
 
 } // namespace
@@ -65,40 +72,57 @@ Tensor tf_resize_bilinear(const Tensor& nhwc, int64_t out_h, int64_t out_w, bool
                                      half_pixel_centers);
 }
 
+// One pass over the output, rows spread over ATen's threads: every output value is its own sum of
+// four terms (no reduction across threads, so the result does not depend on the thread count).
+// (As tensor ops, 4 gathers and 3 lerps, it made 7 passes over the output and was CenterNet's
+// costliest op after the convolutions.)
 Tensor tf_resize_bilinear_padded(const Tensor& nhwc, int64_t canvas_h, int64_t canvas_w, int64_t top, int64_t left,
                                  int64_t out_h, int64_t out_w, bool align_corners, bool half_pixel_centers) {
     TORCH_CHECK(nhwc.dim() == 4, "resize expects a 4-D NHWC tensor");
     TORCH_CHECK(out_h > 0 && out_w > 0, "resize to an empty size");
-    const Tensor x = nhwc.scalar_type() == torch::kFloat ? nhwc : nhwc.to(torch::kFloat);
-    const int64_t H = x.size(1), W = x.size(2);
+    const Tensor x = (nhwc.scalar_type() == torch::kFloat ? nhwc : nhwc.to(torch::kFloat)).contiguous();
+    const int64_t N = x.size(0), H = x.size(1), W = x.size(2), C = x.size(3);
     TORCH_CHECK(H > 0 && W > 0 && top >= 0 && left >= 0 && top + H <= canvas_h && left + W <= canvas_w,
                 "the image must lie inside the canvas");
-    const Lerp ry = bilinear_axis(canvas_h, out_h, align_corners, half_pixel_centers);
-    const Lerp rx = bilinear_axis(canvas_w, out_w, align_corners, half_pixel_centers);
-    // Canvas indices -> image indices, and whether they fall on the image (else the padding's zero).
-    auto on_image = [](const Tensor& canvas_idx, int64_t offset, int64_t size) {
-        const Tensor i = canvas_idx - offset;
-        const Tensor inside = (i >= 0) & (i < size);
-        return std::make_pair(i.clamp(0, size - 1), inside);
+    // Canvas indices -> image indices; -1 where they fall on the padding (whose value is zero).
+    auto on_image = [](std::vector<Tap> taps, int64_t offset, int64_t size) {
+        for (auto& t : taps) {
+            t.lo = t.lo - offset >= 0 && t.lo - offset < size ? t.lo - offset : -1;
+            t.hi = t.hi - offset >= 0 && t.hi - offset < size ? t.hi - offset : -1;
+        }
+        return taps;
     };
-    const auto [ylo, ylo_in] = on_image(ry.lo, top, H);
-    const auto [yhi, yhi_in] = on_image(ry.hi, top, H);
-    const auto [xlo, xlo_in] = on_image(rx.lo, left, W);
-    const auto [xhi, xhi_in] = on_image(rx.hi, left, W);
-    // One corner of every output pixel, [N, OH, OW, C]; the larger axis is selected first, so the
-    // intermediate never holds more than the output's rows or columns of the image.
-    auto corner = [&](const Tensor& yi, const Tensor& y_in, const Tensor& xi, const Tensor& x_in) {
-        Tensor g = H * out_w <= out_h * W ? x.index_select(2, xi).index_select(1, yi)
-                                          : x.index_select(1, yi).index_select(2, xi);
-        const Tensor inside = (y_in.view({1, out_h, 1, 1}) & x_in.view({1, 1, out_w, 1}));
-        return inside.all().item<bool>() ? g : g.masked_fill(inside.logical_not(), 0.0f);
-    };
-    const Tensor fx = rx.frac.view({1, 1, out_w, 1});
-    const Tensor tl = corner(ylo, ylo_in, xlo, xlo_in), tr = corner(ylo, ylo_in, xhi, xhi_in);
-    const Tensor bl = corner(yhi, yhi_in, xlo, xlo_in), br = corner(yhi, yhi_in, xhi, xhi_in);
-    const Tensor upper = tl + (tr - tl) * fx;
-    const Tensor lower = bl + (br - bl) * fx;
-    return upper + (lower - upper) * ry.frac.view({1, out_h, 1, 1});
+    const auto ry = on_image(bilinear_axis(canvas_h, out_h, align_corners, half_pixel_centers), top, H);
+    const auto rx = on_image(bilinear_axis(canvas_w, out_w, align_corners, half_pixel_centers), left, W);
+    Tensor y = torch::empty({N, out_h, out_w, C}, x.options());
+    const std::vector<float> zeros(static_cast<size_t>(C), 0.0f);
+    const float* src = x.data_ptr<float>();
+    float* dst = y.data_ptr<float>();
+    const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, out_w * C));
+    at::parallel_for(0, N * out_h, grain, [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) {
+            const int64_t n = r / out_h;
+            const Tap& ty = ry[static_cast<size_t>(r % out_h)];
+            const float* image = src + n * H * W * C;
+            auto pixel = [&](int64_t yi, int64_t xi) {
+                return yi >= 0 && xi >= 0 ? image + (yi * W + xi) * C : zeros.data();
+            };
+            float* out = dst + r * out_w * C;
+            const float fy = ty.frac;
+            for (int64_t o = 0; o < out_w; ++o, out += C) {
+                const Tap& tx = rx[static_cast<size_t>(o)];
+                const float *tl = pixel(ty.lo, tx.lo), *tr = pixel(ty.lo, tx.hi);
+                const float *bl = pixel(ty.hi, tx.lo), *br = pixel(ty.hi, tx.hi);
+                const float fx = tx.frac;
+                for (int64_t c = 0; c < C; ++c) {
+                    const float upper = tl[c] + (tr[c] - tl[c]) * fx;
+                    const float lower = bl[c] + (br[c] - bl[c]) * fx;
+                    out[c] = upper + (lower - upper) * fy;
+                }
+            }
+        }
+    });
+    return y;
 }
 
 Tensor tf_resize_nearest(const Tensor& nhwc, int64_t out_h, int64_t out_w, bool align_corners,
@@ -262,7 +286,8 @@ struct ConvSpec {
 Tensor prepare_filter(const Tensor& f, bool depthwise) {
     TORCH_CHECK(f.dim() == 4, "a convolution filter must be 4-D, got ", f.sizes());
     Tensor w = f.to(torch::kFloat);
-    if (!depthwise) return w.permute({3, 2, 0, 1}).contiguous(); // [KH,KW,IC,OC] -> [OC,IC,KH,KW]
+    // [KH,KW,IC,OC] -> [OC,IC,KH,KW], channels-last as conv2d_fixed_order runs it
+    if (!depthwise) return w.permute({3, 2, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast);
     // [KH,KW,IC,M] -> [IC,M,KH,KW] -> [IC*M,1,KH,KW]
     return w.permute({2, 3, 0, 1}).contiguous().reshape({f.size(2) * f.size(3), 1, f.size(0), f.size(1)});
 }

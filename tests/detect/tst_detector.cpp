@@ -12,6 +12,7 @@
 #include "test_util.h"
 
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -543,6 +544,51 @@ private Q_SLOTS:
                 QVERIFY2(torch::equal(a, b), qPrintable(QString("top %1 left %2 out %3").arg(top).arg(left).arg(out)));
             }
         }
+    }
+
+    void resizeMatchesTensorFlowFormula() {
+        // TensorFlow's bilinear resize written out per pixel (the legacy, align_corners and
+        // half_pixel_centers source coordinates), against the runner's kernel: same bits, for an
+        // input that is a strided view, on one thread and on two.
+        torch::manual_seed(11);
+        const auto base = torch::rand({2, 13, 5, 9}) * 255; // [N,C,H,W]: its NHWC view [2,5,9,13] is strided
+        const auto x = base.permute({0, 2, 3, 1});
+        auto reference = [&](int64_t oh, int64_t ow, bool ac, bool hp) {
+            auto taps = [&](int64_t in, int64_t out, int64_t o) {
+                const double r = (ac && out > 1) ? double(in - 1) / double(out - 1) : double(in) / double(out);
+                const double src = hp ? r * (o + 0.5) - 0.5 : r * o;
+                const double fl = std::max(0.0, std::floor(src));
+                return std::make_tuple(std::min<int64_t>(in - 1, int64_t(fl)),
+                                       std::max<int64_t>(0, std::min<int64_t>(in - 1, int64_t(std::ceil(src)))),
+                                       float(src - fl));
+            };
+            auto y = torch::empty({2, oh, ow, 13});
+            auto xa = x.accessor<float, 4>();
+            auto ya = y.accessor<float, 4>();
+            for (int64_t n = 0; n < 2; ++n)
+                for (int64_t i = 0; i < oh; ++i)
+                    for (int64_t j = 0; j < ow; ++j)
+                        for (int64_t c = 0; c < 13; ++c) {
+                            const auto [y0, y1, fy] = taps(5, oh, i);
+                            const auto [x0, x1, fx] = taps(9, ow, j);
+                            const float upper = xa[n][y0][x0][c] + (xa[n][y0][x1][c] - xa[n][y0][x0][c]) * fx;
+                            const float lower = xa[n][y1][x0][c] + (xa[n][y1][x1][c] - xa[n][y1][x0][c]) * fx;
+                            ya[n][i][j][c] = upper + (lower - upper) * fy;
+                        }
+            return y;
+        };
+        const int threads = at::get_num_threads();
+        for (auto [ac, hp] : std::vector<std::pair<bool, bool>>{{false, false}, {true, false}, {false, true}})
+            for (auto [oh, ow] : std::vector<std::pair<int64_t, int64_t>>{{5, 9}, {10, 18}, {3, 4}, {1, 1}, {17, 40}}) {
+                const auto want = reference(oh, ow, ac, hp);
+                for (int t : {1, 2}) {
+                    at::set_num_threads(t);
+                    const auto got = hoi::detect::tf_resize_bilinear(x, oh, ow, ac, hp);
+                    QVERIFY2(torch::equal(got, want), qPrintable(QString("%1x%2 align_corners %3 half_pixel %4 threads %5")
+                                                                         .arg(oh).arg(ow).arg(ac).arg(hp).arg(t)));
+                }
+            }
+        at::set_num_threads(threads);
     }
 
     void panoramaPose() {
