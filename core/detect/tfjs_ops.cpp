@@ -394,10 +394,10 @@ Compiled compile_conv(const NodeDef& def, bool depthwise, bool fused) {
         case Act::None: break;
         case Act::Relu: y.relu_(); break;
         case Act::Relu6: y.clamp_(0, 6); break;
-        case Act::Elu: y = torch::elu(y); break;
+        case Act::Elu: torch::elu_(y); break;
         case Act::Sigmoid: y.sigmoid_(); break;
         case Act::Tanh: y.tanh_(); break;
-        case Act::LeakyRelu: y = torch::leaky_relu(y, c.alpha); break;
+        case Act::LeakyRelu: torch::leaky_relu_(y, c.alpha); break;
         case Act::Prelu: {
             Tensor alpha = pconst.defined() ? pconst : in[3].to(torch::kFloat).flatten();
             if (alpha.numel() == 1) alpha = alpha.expand({y.size(1)}).contiguous();

@@ -546,6 +546,71 @@ private Q_SLOTS:
         }
     }
 
+    void biasAndActivationFoldIntoConvolutions() {
+        // conv -> Add(bias) -> Transpose -> LeakyRelu (NanoDet's pattern) and depthwise ->
+        // BiasAdd -> Relu6 run as fused convolutions; every node keeps its TensorFlow value.
+        torch::manual_seed(3);
+        const auto w1 = torch::randn({3, 3, 3, 4}), b1 = torch::randn({4});
+        const auto w2 = torch::randn({3, 3, 3, 2}), b2 = torch::randn({6});
+        json nodes = json::array();
+        json weights = json::array();
+        std::string bin;
+        auto constant = [&](const std::string& name, const torch::Tensor& t, bool is_int = false) {
+            nodes.push_back({{"name", name}, {"op", "Const"}, {"attr", {{"dtype", {{"type", is_int ? "DT_INT32" : "DT_FLOAT"}}}}}});
+            weights.push_back({{"name", name}, {"shape", t.sizes().vec()}, {"dtype", is_int ? "int32" : "float32"}});
+            const auto c = t.to(is_int ? torch::kInt : torch::kFloat).contiguous();
+            bin.append(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.nbytes()));
+        };
+        const json conv_attr = {{"strides", {{"list", {{"i", {"1", "1", "1", "1"}}}}}},
+                                {"padding", {{"s", "U0FNRQ=="}}}, // SAME
+                                {"data_format", {{"s", "TkhXQw=="}}}}; // NHWC
+        nodes.push_back({{"name", "x"}, {"op", "Placeholder"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
+        constant("w1", w1);
+        constant("b1", b1);
+        constant("w2", w2);
+        constant("b2", b2);
+        constant("perm", torch::tensor({0, 3, 1, 2}), true);
+        nodes.push_back({{"name", "conv"}, {"op", "Conv2D"}, {"input", {"x", "w1"}}, {"attr", conv_attr}});
+        nodes.push_back({{"name", "add"}, {"op", "Add"}, {"input", {"conv", "b1"}}});
+        nodes.push_back({{"name", "t"}, {"op", "Transpose"}, {"input", {"add", "perm"}}});
+        nodes.push_back({{"name", "y"}, {"op", "LeakyRelu"}, {"input", {"t"}}, {"attr", {{"alpha", {{"f", 0.25}}}}}});
+        nodes.push_back({{"name", "dw"}, {"op", "DepthwiseConv2dNative"}, {"input", {"x", "w2"}}, {"attr", conv_attr}});
+        nodes.push_back({{"name", "badd"}, {"op", "BiasAdd"}, {"input", {"dw", "b2"}}});
+        nodes.push_back({{"name", "z"}, {"op", "Relu6"}, {"input", {"badd"}}});
+        QTemporaryDir dir;
+        write_file(dir.path().toStdString() + "/g.bin", bin);
+        const std::string p = dir.path().toStdString() + "/g.json";
+        write_file(p, json({{"format", "graph-model"},
+                            {"modelTopology", {{"node", nodes}}},
+                            {"weightsManifest", {{{"paths", {"g.bin"}}, {"weights", weights}}}}})
+                              .dump());
+        hoi::detect::TfjsGraph g(p);
+        const auto ops = g.op_counts();
+        QVERIFY2(!ops.count("LeakyRelu") && !ops.count("Add") && !ops.count("BiasAdd") && !ops.count("Relu6"),
+                 "the bias adds and activations are folded");
+
+        const auto x = torch::randn({1, 6, 7, 3});
+        const auto xn = x.permute({0, 3, 1, 2});
+        const auto conv = torch::conv2d(xn, w1.permute({3, 2, 0, 1}), {}, 1, 1);           // NCHW
+        const auto dw = torch::conv2d(xn, w2.permute({2, 3, 0, 1}).reshape({6, 1, 3, 3}), {}, 1, 1, 1, 3);
+        const std::map<std::string, torch::Tensor> want = {
+                {"conv", conv.permute({0, 2, 3, 1})},
+                {"add", (conv + b1.view({1, 4, 1, 1})).permute({0, 2, 3, 1})},
+                {"t", conv + b1.view({1, 4, 1, 1})},
+                {"y", torch::leaky_relu(conv + b1.view({1, 4, 1, 1}), 0.25)},
+                {"dw", dw.permute({0, 2, 3, 1})},
+                {"badd", (dw + b2.view({1, 6, 1, 1})).permute({0, 2, 3, 1})},
+                {"z", (dw + b2.view({1, 6, 1, 1})).clamp(0, 6).permute({0, 2, 3, 1})}};
+        for (const auto& outputs : std::vector<std::vector<std::string>>{{"y", "z"}, {"conv", "add", "t", "dw", "badd"}}) {
+            const auto got = g.run({{"x", x}}, outputs);
+            for (size_t i = 0; i < outputs.size(); ++i) {
+                const auto& w = want.at(outputs[i]);
+                QCOMPARE(got[i].sizes().vec(), w.sizes().vec());
+                QVERIFY2((got[i] - w).abs().max().item<float>() < 1e-4f, outputs[i].c_str());
+            }
+        }
+    }
+
     void resizeMatchesTensorFlowFormula() {
         // TensorFlow's bilinear resize written out per pixel (the legacy, align_corners and
         // half_pixel_centers source coordinates), against the runner's kernel: same bits, for an
