@@ -611,6 +611,42 @@ private Q_SLOTS:
         }
     }
 
+    void topKOnLongRows() {
+        // TopKV2 splits long rows over the threads: TensorFlow's answer (values descending, equal
+        // values by index) whatever the thread count, with ties inside and across the parts.
+        json nodes = json::array();
+        nodes.push_back({{"name", "x"}, {"op", "Placeholder"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
+        nodes.push_back({{"name", "k"}, {"op", "Const"}, {"attr", {{"dtype", {{"type", "DT_INT32"}}}}}});
+        nodes.push_back({{"name", "y"}, {"op", "TopKV2"}, {"input", {"x", "k"}}});
+        const int32_t k = 100;
+        QTemporaryDir dir;
+        write_file(dir.path().toStdString() + "/g.bin", std::string(reinterpret_cast<const char*>(&k), 4));
+        const std::string p = dir.path().toStdString() + "/g.json";
+        write_file(p, json({{"format", "graph-model"},
+                            {"modelTopology", {{"node", nodes}}},
+                            {"weightsManifest", {{{"paths", {"g.bin"}},
+                                                  {"weights", {{{"name", "k"}, {"shape", json::array()}, {"dtype", "int32"}}}}}}}})
+                              .dump());
+        hoi::detect::TfjsGraph g(p);
+        torch::manual_seed(7);
+        const int64_t n = 300000;
+        auto sparse = torch::zeros({2, n});
+        sparse.view({-1}).index_put_({torch::randint(0, 2 * n, {400})}, torch::rand({400}));
+        auto tied = torch::zeros({1, n});
+        tied.narrow(1, n / 2 - 150, 300).fill_(1); // 300 equal maxima across the middle of the row
+        const int threads = at::get_num_threads();
+        for (const auto& x : {torch::rand({1, n}), sparse, tied, torch::rand({3, 70000})}) {
+            auto [sv, si] = x.sort(/*stable=*/true, -1, /*descending=*/true);
+            for (int t : {1, 2}) {
+                at::set_num_threads(t);
+                const auto out = g.run({{"x", x}}, {"y:0", "y:1"});
+                QVERIFY(torch::equal(out[0], sv.narrow(-1, 0, k)));
+                QVERIFY(torch::equal(out[1], si.narrow(-1, 0, k).to(torch::kInt)));
+            }
+        }
+        at::set_num_threads(threads);
+    }
+
     void resizeMatchesTensorFlowFormula() {
         // TensorFlow's bilinear resize written out per pixel (the legacy, align_corners and
         // half_pixel_centers source coordinates), against the runner's kernel: same bits, for an
