@@ -1,5 +1,5 @@
 #pragma once
-// The built-in detectors on the TF.js graph runner (internal; includes torch).
+// The built-in detectors and the pose model on the TF.js graph runner (internal; includes torch).
 //  - NanoDet (416x416, NCHW RGB/255): 3 levels (strides 8/16/32) of sigmoid class scores [1,n,80]
 //    and distribution box regression [1,n,44] = 4 sides (left, top, right, bottom) x 11 bins;
 //    distance = softmax expectation x stride from the anchor-point centre ((col+0.5)*stride).
@@ -69,6 +69,31 @@ public:
 private:
     std::string detections_;
     int size_ = 512;
+};
+
+// MoveNet MultiPose (PoseEstimator's model; pose_estimator.cpp): input [1,S,S,3] int32, the image
+// zero-padded to a centred square and resized; output [1,6,56] = per person 17 x (y, x, score)
+// normalised to the padded square, then ymin, xmin, ymax, xmax, score.
+class MoveNet {
+public:
+    explicit MoveNet(const std::string& model_json); // throws hoi::Error(Model)
+    int input_size() const { return size_; }
+    const TfjsGraph& graph() const { return graph_; }
+    // The model input for an image (exactly what PoseEstimator::estimate feeds the graph).
+    torch::Tensor preprocess(const cv::Mat& rgb8) const;
+    // The raw [1,N,56] output.
+    torch::Tensor run_raw(const torch::Tensor& input) const;
+    // Raw output -> poses in an image of width x height, best score first, above score_threshold.
+    std::vector<Pose> decode(const torch::Tensor& output, int width, int height, float score_threshold) const;
+    // FLOPs of one forward pass (conv / matmul nodes).
+    double flops() const;
+
+private:
+    struct Square { int side = 0, top = 0, left = 0; }; // the padded square, and the image's place in it
+    static Square square(int width, int height);
+    TfjsGraph graph_;
+    std::string input_, output_;
+    int size_ = 256;
 };
 
 // Picks NanoDet or CenterNet decoding from the graph's signature; throws hoi::Error(Model) for

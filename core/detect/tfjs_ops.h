@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace hoi::detect::tfjs {
@@ -35,6 +36,10 @@ struct Compiled {
 // Validates the node's attributes and returns its kernel; throws hoi::Error(Model) naming the node
 // for an unknown op, an unsupported attribute value or a wrong number of inputs.
 Compiled compile(const NodeDef& node);
+
+// The m largest values along the last dimension, descending, and their int64 indices (as
+// Tensor::topk; which of equal values at the m-th place is unspecified). tfjs_kernels.cpp.
+std::tuple<torch::Tensor, torch::Tensor> largest(const torch::Tensor& x, int64_t m);
 
 // The ops the table knows.
 std::vector<std::string> supported_ops();

@@ -12,6 +12,7 @@
 #include "test_util.h"
 
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -543,6 +544,152 @@ private Q_SLOTS:
                 QVERIFY2(torch::equal(a, b), qPrintable(QString("top %1 left %2 out %3").arg(top).arg(left).arg(out)));
             }
         }
+    }
+
+    void biasAndActivationFoldIntoConvolutions() {
+        // conv -> Add(bias) -> Transpose -> LeakyRelu (NanoDet's pattern) and depthwise ->
+        // BiasAdd -> Relu6 run as fused convolutions; every node keeps its TensorFlow value.
+        torch::manual_seed(3);
+        const auto w1 = torch::randn({3, 3, 3, 4}), b1 = torch::randn({4});
+        const auto w2 = torch::randn({3, 3, 3, 2}), b2 = torch::randn({6});
+        json nodes = json::array();
+        json weights = json::array();
+        std::string bin;
+        auto constant = [&](const std::string& name, const torch::Tensor& t, bool is_int = false) {
+            nodes.push_back({{"name", name}, {"op", "Const"}, {"attr", {{"dtype", {{"type", is_int ? "DT_INT32" : "DT_FLOAT"}}}}}});
+            weights.push_back({{"name", name}, {"shape", t.sizes().vec()}, {"dtype", is_int ? "int32" : "float32"}});
+            const auto c = t.to(is_int ? torch::kInt : torch::kFloat).contiguous();
+            bin.append(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.nbytes()));
+        };
+        const json conv_attr = {{"strides", {{"list", {{"i", {"1", "1", "1", "1"}}}}}},
+                                {"padding", {{"s", "U0FNRQ=="}}}, // SAME
+                                {"data_format", {{"s", "TkhXQw=="}}}}; // NHWC
+        nodes.push_back({{"name", "x"}, {"op", "Placeholder"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
+        constant("w1", w1);
+        constant("b1", b1);
+        constant("w2", w2);
+        constant("b2", b2);
+        constant("perm", torch::tensor({0, 3, 1, 2}), true);
+        nodes.push_back({{"name", "conv"}, {"op", "Conv2D"}, {"input", {"x", "w1"}}, {"attr", conv_attr}});
+        nodes.push_back({{"name", "add"}, {"op", "Add"}, {"input", {"conv", "b1"}}});
+        nodes.push_back({{"name", "t"}, {"op", "Transpose"}, {"input", {"add", "perm"}}});
+        nodes.push_back({{"name", "y"}, {"op", "LeakyRelu"}, {"input", {"t"}}, {"attr", {{"alpha", {{"f", 0.25}}}}}});
+        nodes.push_back({{"name", "dw"}, {"op", "DepthwiseConv2dNative"}, {"input", {"x", "w2"}}, {"attr", conv_attr}});
+        nodes.push_back({{"name", "badd"}, {"op", "BiasAdd"}, {"input", {"dw", "b2"}}});
+        nodes.push_back({{"name", "z"}, {"op", "Relu6"}, {"input", {"badd"}}});
+        QTemporaryDir dir;
+        write_file(dir.path().toStdString() + "/g.bin", bin);
+        const std::string p = dir.path().toStdString() + "/g.json";
+        write_file(p, json({{"format", "graph-model"},
+                            {"modelTopology", {{"node", nodes}}},
+                            {"weightsManifest", {{{"paths", {"g.bin"}}, {"weights", weights}}}}})
+                              .dump());
+        hoi::detect::TfjsGraph g(p);
+        const auto ops = g.op_counts();
+        QVERIFY2(!ops.count("LeakyRelu") && !ops.count("Add") && !ops.count("BiasAdd") && !ops.count("Relu6"),
+                 "the bias adds and activations are folded");
+
+        const auto x = torch::randn({1, 6, 7, 3});
+        const auto xn = x.permute({0, 3, 1, 2});
+        const auto conv = torch::conv2d(xn, w1.permute({3, 2, 0, 1}), {}, 1, 1);           // NCHW
+        const auto dw = torch::conv2d(xn, w2.permute({2, 3, 0, 1}).reshape({6, 1, 3, 3}), {}, 1, 1, 1, 3);
+        const std::map<std::string, torch::Tensor> want = {
+                {"conv", conv.permute({0, 2, 3, 1})},
+                {"add", (conv + b1.view({1, 4, 1, 1})).permute({0, 2, 3, 1})},
+                {"t", conv + b1.view({1, 4, 1, 1})},
+                {"y", torch::leaky_relu(conv + b1.view({1, 4, 1, 1}), 0.25)},
+                {"dw", dw.permute({0, 2, 3, 1})},
+                {"badd", (dw + b2.view({1, 6, 1, 1})).permute({0, 2, 3, 1})},
+                {"z", (dw + b2.view({1, 6, 1, 1})).clamp(0, 6).permute({0, 2, 3, 1})}};
+        for (const auto& outputs : std::vector<std::vector<std::string>>{{"y", "z"}, {"conv", "add", "t", "dw", "badd"}}) {
+            const auto got = g.run({{"x", x}}, outputs);
+            for (size_t i = 0; i < outputs.size(); ++i) {
+                const auto& w = want.at(outputs[i]);
+                QCOMPARE(got[i].sizes().vec(), w.sizes().vec());
+                QVERIFY2((got[i] - w).abs().max().item<float>() < 1e-4f, outputs[i].c_str());
+            }
+        }
+    }
+
+    void topKOnLongRows() {
+        // TopKV2 splits long rows over the threads: TensorFlow's answer (values descending, equal
+        // values by index) whatever the thread count, with ties inside and across the parts.
+        json nodes = json::array();
+        nodes.push_back({{"name", "x"}, {"op", "Placeholder"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
+        nodes.push_back({{"name", "k"}, {"op", "Const"}, {"attr", {{"dtype", {{"type", "DT_INT32"}}}}}});
+        nodes.push_back({{"name", "y"}, {"op", "TopKV2"}, {"input", {"x", "k"}}});
+        const int32_t k = 100;
+        QTemporaryDir dir;
+        write_file(dir.path().toStdString() + "/g.bin", std::string(reinterpret_cast<const char*>(&k), 4));
+        const std::string p = dir.path().toStdString() + "/g.json";
+        write_file(p, json({{"format", "graph-model"},
+                            {"modelTopology", {{"node", nodes}}},
+                            {"weightsManifest", {{{"paths", {"g.bin"}},
+                                                  {"weights", {{{"name", "k"}, {"shape", json::array()}, {"dtype", "int32"}}}}}}}})
+                              .dump());
+        hoi::detect::TfjsGraph g(p);
+        torch::manual_seed(7);
+        const int64_t n = 300000;
+        auto sparse = torch::zeros({2, n});
+        sparse.view({-1}).index_put_({torch::randint(0, 2 * n, {400})}, torch::rand({400}));
+        auto tied = torch::zeros({1, n});
+        tied.narrow(1, n / 2 - 150, 300).fill_(1); // 300 equal maxima across the middle of the row
+        const int threads = at::get_num_threads();
+        for (const auto& x : {torch::rand({1, n}), sparse, tied, torch::rand({3, 70000})}) {
+            auto [sv, si] = x.sort(/*stable=*/true, -1, /*descending=*/true);
+            for (int t : {1, 2}) {
+                at::set_num_threads(t);
+                const auto out = g.run({{"x", x}}, {"y:0", "y:1"});
+                QVERIFY(torch::equal(out[0], sv.narrow(-1, 0, k)));
+                QVERIFY(torch::equal(out[1], si.narrow(-1, 0, k).to(torch::kInt)));
+            }
+        }
+        at::set_num_threads(threads);
+    }
+
+    void resizeMatchesTensorFlowFormula() {
+        // TensorFlow's bilinear resize written out per pixel (the legacy, align_corners and
+        // half_pixel_centers source coordinates), against the runner's kernel: same bits, for an
+        // input that is a strided view, on one thread and on two.
+        torch::manual_seed(11);
+        const auto base = torch::rand({2, 13, 5, 9}) * 255; // [N,C,H,W]: its NHWC view [2,5,9,13] is strided
+        const auto x = base.permute({0, 2, 3, 1});
+        auto reference = [&](int64_t oh, int64_t ow, bool ac, bool hp) {
+            auto taps = [&](int64_t in, int64_t out, int64_t o) {
+                const double r = (ac && out > 1) ? double(in - 1) / double(out - 1) : double(in) / double(out);
+                const double src = hp ? r * (o + 0.5) - 0.5 : r * o;
+                const double fl = std::max(0.0, std::floor(src));
+                return std::make_tuple(std::min<int64_t>(in - 1, int64_t(fl)),
+                                       std::max<int64_t>(0, std::min<int64_t>(in - 1, int64_t(std::ceil(src)))),
+                                       float(src - fl));
+            };
+            auto y = torch::empty({2, oh, ow, 13});
+            auto xa = x.accessor<float, 4>();
+            auto ya = y.accessor<float, 4>();
+            for (int64_t n = 0; n < 2; ++n)
+                for (int64_t i = 0; i < oh; ++i)
+                    for (int64_t j = 0; j < ow; ++j)
+                        for (int64_t c = 0; c < 13; ++c) {
+                            const auto [y0, y1, fy] = taps(5, oh, i);
+                            const auto [x0, x1, fx] = taps(9, ow, j);
+                            const float upper = xa[n][y0][x0][c] + (xa[n][y0][x1][c] - xa[n][y0][x0][c]) * fx;
+                            const float lower = xa[n][y1][x0][c] + (xa[n][y1][x1][c] - xa[n][y1][x0][c]) * fx;
+                            ya[n][i][j][c] = upper + (lower - upper) * fy;
+                        }
+            return y;
+        };
+        const int threads = at::get_num_threads();
+        for (auto [ac, hp] : std::vector<std::pair<bool, bool>>{{false, false}, {true, false}, {false, true}})
+            for (auto [oh, ow] : std::vector<std::pair<int64_t, int64_t>>{{5, 9}, {10, 18}, {3, 4}, {1, 1}, {17, 40}}) {
+                const auto want = reference(oh, ow, ac, hp);
+                for (int t : {1, 2}) {
+                    at::set_num_threads(t);
+                    const auto got = hoi::detect::tf_resize_bilinear(x, oh, ow, ac, hp);
+                    QVERIFY2(torch::equal(got, want), qPrintable(QString("%1x%2 align_corners %3 half_pixel %4 threads %5")
+                                                                         .arg(oh).arg(ow).arg(ac).arg(hp).arg(t)));
+                }
+            }
+        at::set_num_threads(threads);
     }
 
     void panoramaPose() {

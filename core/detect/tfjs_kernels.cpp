@@ -1,0 +1,137 @@
+// Kernels of the TF.js runner written by hand for ATen's threads (at::parallel_for). This file is
+// built with OpenMP flags (core/detect/CMakeLists.txt): at::parallel_for is a header template and,
+// in a file built without them, runs every range on the calling thread.
+#include "detect/tfjs_graph.h"
+#include "detect/tfjs_ops.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#ifndef _OPENMP
+#error "tfjs_kernels.cpp needs OpenMP flags: without them at::parallel_for runs everything on one thread"
+#endif
+
+namespace hoi::detect {
+
+using torch::Tensor;
+
+namespace {
+
+// One output coordinate of a bilinear resize: the two source indices it blends and the weight of
+// the second (TensorFlow's legacy / align_corners / half_pixel_centers rules).
+struct Tap {
+    int64_t lo = 0, hi = 0;
+    float frac = 0;
+};
+
+std::vector<Tap> bilinear_axis(int64_t in, int64_t out, bool align_corners, bool half_pixel) {
+    const double ratio = (align_corners && out > 1) ? static_cast<double>(in - 1) / static_cast<double>(out - 1)
+                                                    : static_cast<double>(in) / static_cast<double>(out);
+    std::vector<Tap> taps(static_cast<size_t>(out));
+    for (int64_t o = 0; o < out; ++o) {
+        const double src = half_pixel ? ratio * (static_cast<double>(o) + 0.5) - 0.5 : ratio * static_cast<double>(o);
+        const double fl = std::max(0.0, std::floor(src));
+        Tap& t = taps[static_cast<size_t>(o)];
+        t.lo = std::min<int64_t>(in - 1, static_cast<int64_t>(fl));
+        t.hi = std::max<int64_t>(0, std::min<int64_t>(in - 1, static_cast<int64_t>(std::ceil(src))));
+        t.frac = static_cast<float>(src - fl);
+    }
+    return taps;
+}
+
+} // namespace
+
+Tensor tf_resize_bilinear(const Tensor& nhwc, int64_t out_h, int64_t out_w, bool align_corners,
+                          bool half_pixel_centers) {
+    TORCH_CHECK(nhwc.dim() == 4, "resize expects a 4-D NHWC tensor");
+    return tf_resize_bilinear_padded(nhwc, nhwc.size(1), nhwc.size(2), 0, 0, out_h, out_w, align_corners,
+                                     half_pixel_centers);
+}
+
+// One pass over the output, rows spread over ATen's threads: every output value is its own sum of
+// four terms (no reduction across threads, so the result does not depend on the thread count).
+// (As tensor ops, 4 gathers and 3 lerps, it made 7 passes over the output and was CenterNet's
+// costliest op after the convolutions.)
+Tensor tf_resize_bilinear_padded(const Tensor& nhwc, int64_t canvas_h, int64_t canvas_w, int64_t top, int64_t left,
+                                 int64_t out_h, int64_t out_w, bool align_corners, bool half_pixel_centers) {
+    TORCH_CHECK(nhwc.dim() == 4, "resize expects a 4-D NHWC tensor");
+    TORCH_CHECK(out_h > 0 && out_w > 0, "resize to an empty size");
+    const Tensor x = (nhwc.scalar_type() == torch::kFloat ? nhwc : nhwc.to(torch::kFloat)).contiguous();
+    const int64_t N = x.size(0), H = x.size(1), W = x.size(2), C = x.size(3);
+    TORCH_CHECK(H > 0 && W > 0 && top >= 0 && left >= 0 && top + H <= canvas_h && left + W <= canvas_w,
+                "the image must lie inside the canvas");
+    // Canvas indices -> image indices; -1 where they fall on the padding (whose value is zero).
+    auto on_image = [](std::vector<Tap> taps, int64_t offset, int64_t size) {
+        for (auto& t : taps) {
+            t.lo = t.lo - offset >= 0 && t.lo - offset < size ? t.lo - offset : -1;
+            t.hi = t.hi - offset >= 0 && t.hi - offset < size ? t.hi - offset : -1;
+        }
+        return taps;
+    };
+    const auto ry = on_image(bilinear_axis(canvas_h, out_h, align_corners, half_pixel_centers), top, H);
+    const auto rx = on_image(bilinear_axis(canvas_w, out_w, align_corners, half_pixel_centers), left, W);
+    Tensor y = torch::empty({N, out_h, out_w, C}, x.options());
+    const std::vector<float> zeros(static_cast<size_t>(C), 0.0f);
+    const float* src = x.data_ptr<float>();
+    float* dst = y.data_ptr<float>();
+    const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, out_w * C));
+    at::parallel_for(0, N * out_h, grain, [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) {
+            const int64_t n = r / out_h;
+            const Tap& ty = ry[static_cast<size_t>(r % out_h)];
+            const float* image = src + n * H * W * C;
+            auto pixel = [&](int64_t yi, int64_t xi) {
+                return yi >= 0 && xi >= 0 ? image + (yi * W + xi) * C : zeros.data();
+            };
+            float* out = dst + r * out_w * C;
+            const float fy = ty.frac;
+            for (int64_t o = 0; o < out_w; ++o, out += C) {
+                const Tap& tx = rx[static_cast<size_t>(o)];
+                const float *tl = pixel(ty.lo, tx.lo), *tr = pixel(ty.lo, tx.hi);
+                const float *bl = pixel(ty.hi, tx.lo), *br = pixel(ty.hi, tx.hi);
+                const float fx = tx.frac;
+                for (int64_t c = 0; c < C; ++c) {
+                    const float upper = tl[c] + (tr[c] - tl[c]) * fx;
+                    const float lower = bl[c] + (br[c] - bl[c]) * fx;
+                    out[c] = upper + (lower - upper) * fy;
+                }
+            }
+        }
+    });
+    return y;
+}
+
+namespace tfjs {
+
+// The m largest values along the last dimension, in descending order, with their indices (which of
+// equal values at the m-th place is unspecified, as with topk). Long rows (CenterNet's 1.3 million
+// scores) are split over ATen's threads: the m largest of each part, then the m largest of those;
+// a selection, no arithmetic, so the values do not depend on the split. (One topk on one thread
+// was 8 % of CenterNet's forward pass on 2 cores.)
+std::tuple<Tensor, Tensor> largest(const Tensor& x, int64_t m) {
+    constexpr int64_t kMinPart = 1 << 15;
+    const int64_t n = x.size(-1);
+    const int64_t parts = std::min<int64_t>(at::get_num_threads(), n / std::max(kMinPart, m));
+    if (parts < 2 || x.dim() == 0) return x.topk(m, -1, true, true);
+    const Tensor rows = x.reshape({-1, n});
+    const int64_t len = (n + parts - 1) / parts;
+    std::vector<Tensor> values(static_cast<size_t>(parts)), indices(static_cast<size_t>(parts));
+    at::parallel_for(0, parts, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t p = begin; p < end; ++p) {
+            const int64_t start = p * len, size = std::min(len, n - start);
+            auto [v, i] = rows.narrow(1, start, size).topk(std::min(m, size), 1, true, true);
+            values[static_cast<size_t>(p)] = v;
+            indices[static_cast<size_t>(p)] = i + start;
+        }
+    });
+    auto [v, pick] = torch::cat(values, 1).topk(m, 1, true, true);
+    std::vector<int64_t> shape = x.sizes().vec();
+    shape.back() = m;
+    return {v.reshape(shape), torch::cat(indices, 1).gather(1, pick).reshape(shape)};
+}
+
+} // namespace tfjs
+} // namespace hoi::detect
