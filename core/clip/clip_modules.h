@@ -59,6 +59,11 @@ struct MultiheadAttentionImpl : torch::nn::Module {
                        at::Tensor* attn = nullptr) const;
     // x [..., W] -> q | k | v [..., 3W].
     at::Tensor project_in(const at::Tensor& x) const { return linear(x, in_proj_packed, in_proj_weight, in_proj_bias); }
+    // Inference: the attention of query rows [q0, q1) (q1 < 0: T) of a contiguous in_proj output qkv
+    // [B, T, 3W] over all T keys (attention_kernel.h), before out_proj: [B, Q, W]. Fills *weights
+    // with the softmax [B*H, Q, T] when given.
+    at::Tensor attend(const at::Tensor& qkv, const at::Tensor& mask, int64_t q0 = 0, int64_t q1 = -1,
+                      at::Tensor* weights = nullptr) const;
     int width, heads;
     at::Tensor in_proj_weight, in_proj_bias;
     PackedLinear in_proj_packed; // set by pack_for_inference

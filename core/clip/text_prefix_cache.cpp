@@ -48,9 +48,4 @@ void TextPrefixCache::clear() {
     bytes_ = 0;
 }
 
-size_t TextPrefixCache::size() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return entries_.size();
-}
-
 } // namespace hoi::clip

@@ -37,7 +37,6 @@ public:
     // Keeps the entry, dropping the oldest ones beyond the capacity.
     void insert(std::shared_ptr<const Entry> entry);
     void clear();
-    size_t size() const;
     // Rows taken from entries instead of computed, since construction.
     int64_t rows_reused() const { return rows_reused_.load(); }
 

@@ -1,10 +1,7 @@
 // The whole CLIP network and its text tower: token embedding, causal transformer, ln_final,
 // the feature at the <|endoftext|> position, text_projection.
 #include "clip/clip_modules.h"
-#include "clip/attention_kernel.h"
 #include "clip/cpu_features.h"
-
-#include <cmath>
 
 #include <limits>
 
@@ -36,10 +33,10 @@ at::Tensor ClipNetImpl::encode_text(const at::Tensor& ids, const at::Tensor& eot
     const int64_t W = config.transformer_width;
     const auto eot_rows = at::arange(B, eot.options()).mul_(L).add_(eot);
     at::Tensor rows;
-    const bool packed = !transformer->blocks.empty() && transformer->blocks.front()->attn->in_proj_packed.defined();
-    if (B == 1 && packed && clip::use_inference_kernels({&x, &mask})) {
+    const bool inference = !transformer->blocks.empty() && clip::use_inference_kernels({&x, &mask});
+    if (inference && B == 1 && transformer->blocks.front()->attn->in_proj_packed.defined()) {
         rows = encode_one_prompt(x, eot[0].item<int64_t>(), mask);
-    } else if (!transformer->blocks.empty() && clip::use_inference_kernels({&x, &mask})) {
+    } else if (inference) {
         // Inference: only the <|endoftext|> rows are needed after the transformer, and after the
         // last block's attention no row depends on another, so that block's out_proj, ln_2 and MLP
         // run on those B rows alone (one prompt: 1 row instead of L; 1/12 of the text tower's
@@ -50,17 +47,10 @@ at::Tensor ClipNetImpl::encode_text(const at::Tensor& ids, const at::Tensor& eot
         x = transformer->forward(x, mask, transformer->layers - 1).contiguous();
         const auto& last = transformer->blocks.back();
         const auto& attn = last->attn;
-        const int64_t H = attn->heads, hd = W / H;
-        const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
         const auto qkv = attn->project_in(at::layer_norm(x, last->ln_1->options.normalized_shape(), last->ln_1->weight,
                                                          last->ln_1->bias, last->ln_1->options.eps()))
                              .contiguous();
-        auto logits = at::empty({B * H, L, L}, qkv.options());
-        attention_logits(qkv.data_ptr<float>(), B, L, H, hd, static_cast<float>(scale), mask.data_ptr<float>(),
-                         logits.data_ptr<float>());
-        auto w = at::softmax(logits, -1);
-        auto o = at::empty({B, L, W}, qkv.options());
-        attention_values(w.data_ptr<float>(), qkv.data_ptr<float>(), B, L, H, hd, o.data_ptr<float>());
+        const auto o = attn->attend(qkv, mask);
         const auto o_eot = o.view({B * L, W}).index_select(0, eot_rows);
         const auto x_eot = x.view({B * L, W}).index_select(0, eot_rows);
         rows = last->forward_mlp(x_eot + attn->out_proj->forward(o_eot));
@@ -85,12 +75,10 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
     auto entry = std::make_shared<TextPrefixCache::Entry>();
     entry->input = input;
     auto h = input.narrow(0, P, L - P).unsqueeze(0); // [1, L - P, W]: the rows this pass computes
-    const float* m = mask.data_ptr<float>();
     for (size_t l = 0; l < transformer->blocks.size(); ++l) {
         const auto& blk = transformer->blocks[l];
         const auto& attn = blk->attn;
         const bool last = l + 1 == transformer->blocks.size();
-        const int64_t H = attn->heads, hd = W / H;
         const auto ln1 = at::layer_norm(h, blk->ln_1->options.normalized_shape(), blk->ln_1->weight, blk->ln_1->bias,
                                         blk->ln_1->options.eps());
         auto qkv = at::empty({L, 3 * W}, input.options());
@@ -99,12 +87,7 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
         entry->qkv.push_back(qkv);
         // The last block's queries: the <|endoftext|> row alone (no row depends on another after it).
         const int64_t q0 = last ? eot : P, q1 = last ? eot + 1 : L;
-        auto logits = at::empty({H, q1 - q0, L}, input.options());
-        attention_logits(qkv.data_ptr<float>(), 1, L, H, hd, static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd))),
-                         m, logits.data_ptr<float>(), q0, q1);
-        auto w = at::softmax(logits, -1);
-        auto o = at::empty({1, q1 - q0, W}, input.options());
-        attention_values(w.data_ptr<float>(), qkv.data_ptr<float>(), 1, L, H, hd, o.data_ptr<float>(), q0, q1);
+        const auto o = attn->attend(qkv.unsqueeze(0), mask, q0, q1);
         h = blk->forward_mlp(h.narrow(1, q0 - P, q1 - q0) + attn->out_proj->forward(o));
     }
     text_prefixes->insert(std::move(entry));

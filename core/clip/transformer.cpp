@@ -96,15 +96,9 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
     if (record != AttnRecord::Graph && clip::use_inference_kernels({&qkv, &mask}) &&
         (!mask.defined() || (mask.dim() == 2 && mask.size(0) == T && mask.size(1) == T))) {
         // Inference: the products straight from qkv (see attention_kernel.h).
-        const auto qc = qkv.contiguous();
-        const auto mc = mask.defined() ? mask.contiguous() : at::Tensor();
-        auto logits = at::empty({B * H, T, T}, qc.options());
-        attention_logits(qc.data_ptr<float>(), B, T, H, hd, static_cast<float>(scale),
-                         mc.defined() ? mc.data_ptr<float>() : nullptr, logits.data_ptr<float>());
-        auto w = at::softmax(logits, -1);
+        at::Tensor w;
+        auto o = attend(qkv.contiguous(), mask.defined() ? mask.contiguous() : at::Tensor(), 0, -1, &w);
         if (record == AttnRecord::Weights && attn) *attn = w.view({B, H, T, T});
-        auto o = at::empty({B, T, width}, qc.options());
-        attention_values(w.data_ptr<float>(), qc.data_ptr<float>(), B, T, H, hd, o.data_ptr<float>());
         return out_proj->forward(o);
     }
     // q, k, v as [B*H, T, hd] for autograd (relevance maps) and other mask shapes.
@@ -130,6 +124,21 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
     }
     auto o = at::bmm(w, v).view({B, H, T, hd}).permute({0, 2, 1, 3}).reshape({B, T, width});
     return out_proj->forward(o);
+}
+
+at::Tensor MultiheadAttentionImpl::attend(const at::Tensor& qkv, const at::Tensor& mask, int64_t q0, int64_t q1,
+                                          at::Tensor* weights) const {
+    const int64_t B = qkv.size(0), T = qkv.size(1), H = heads, hd = width / heads;
+    if (q1 < 0) q1 = T;
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
+    auto logits = at::empty({B * H, q1 - q0, T}, qkv.options());
+    attention_logits(qkv.data_ptr<float>(), B, T, H, hd, scale, mask.defined() ? mask.data_ptr<float>() : nullptr,
+                     logits.data_ptr<float>(), q0, q1);
+    auto w = at::softmax(logits, -1);
+    auto o = at::empty({B, q1 - q0, width}, qkv.options());
+    attention_values(w.data_ptr<float>(), qkv.data_ptr<float>(), B, T, H, hd, o.data_ptr<float>(), q0, q1);
+    if (weights) *weights = w;
+    return o;
 }
 
 MlpImpl::MlpImpl(int width) {
