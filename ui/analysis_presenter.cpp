@@ -137,9 +137,11 @@ InspectorData AnalysisPresenter::inspector(Id image, Id relation, const NameOf& 
                                   .arg(logit, sc.adapter != 0 ? QObject::tr(" + adapter term") : QString());
             d.globalScoreText =
                 QObject::tr("the trained head's sigmoid of the whole-image embedding's logit: sigmoid(%1)").arg(logit);
+            d.scoringText = QObject::tr("trained head: s = sigmoid(%1), each prompt on its own").arg(logit);
         } else {
             d.pairScoreText = QObject::tr("softmax of the pair feature's logits over the pair's prompts and \"no interaction\"");
             d.globalScoreText = QObject::tr("softmax of the whole-image embedding's logits over the pair's prompts and \"no interaction\"");
+            d.scoringText = QObject::tr("s = softmax of logit_scale cos over the pair's prompts");
         }
         // The sentences and token ids the engine encoded (its templates), not rebuilt here.
         if (size_t(prompt) < a.encodings.size() && a.encodings[size_t(prompt)]) {

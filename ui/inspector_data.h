@@ -32,7 +32,9 @@ struct InspectorData {
     // per prompt with its scale e^s and bias b.
     bool sigmoid = false;
     float sigmoidScale = 0, sigmoidBias = 0;
-    QString pairScoreText, globalScoreText; // "softmax of the pair feature's logits over ..." / "σ(...)"
+    // The same in words, formatted once by the presenter: the score bars' tooltips ("softmax of the
+    // pair feature's logits over ..." / "... sigmoid(5 · cos + 1)") and the line under them.
+    QString pairScoreText, globalScoreText, scoringText;
     // The reviewed examples contributing most to `adapter`, largest |term| first (the few-shot
     // adapter's examples of the prompt's class that are near this pair).
     struct Example {

@@ -330,7 +330,7 @@ private Q_SLOTS:
             QCOMPARE(d.sigmoidBias, a.sigmoid_bias);
             QCOMPARE(d.sigmoidScale, 5.0f); // e^log 5
             QCOMPARE(d.sigmoidBias, 1.0f);
-            for (const QString& t : {d.pairScoreText, d.globalScoreText}) {
+            for (const QString& t : {d.pairScoreText, d.globalScoreText, d.scoringText}) {
                 QVERIFY2(t.contains(QStringLiteral("sigmoid(5 · cos + 1")), qPrintable(t));
                 QVERIFY2(!t.contains(QStringLiteral("softmax")), qPrintable(t));
             }

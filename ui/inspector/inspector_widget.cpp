@@ -296,11 +296,7 @@ void InspectorWidget::drawUi() {
                                     d.alpha, 1 - d.alpha);
                 ImGui::TextDisabled("cos pair %.3f   cos global %.3f", d.cosPair, d.cosGlobal);
                 // What computed s_pair and s_global (the analysis' scoring).
-                if (d.sigmoid)
-                    ImGui::TextDisabled("trained head: s = sigmoid(%.4g cos %+.4g), each prompt on its own", d.sigmoidScale,
-                                        d.sigmoidBias);
-                else
-                    ImGui::TextDisabled("s = softmax of logit_scale cos over the pair's prompts");
+                ImGui::TextDisabled("%s", d.scoringText.toUtf8().constData());
                 if (d.adapter != 0)
                     ImGui::TextDisabled("learned from your reviews: %+.3f on the pair logit (before s_pair)", d.adapter);
                 drawExamples();
