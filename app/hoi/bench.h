@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "detect/detector.h"
+#include "detect/tfjs_graph.h"
 
 namespace hoi::clip {
 class ClipModel;
@@ -67,6 +68,10 @@ double clip_image_flops(const clip::ClipConfig& c);
 // FLOPs of one pre-LN residual block over T tokens of width W (2*M*N*K per matrix product,
 // attention products included);
 double block_flops(double T, double W);
+// The floors of a detector's or the pose model's graph (bench_detect.cpp): "gflops", "floor_ms"
+// (its FLOPs at the matrix-product rate, the compute floor), "memory_floor_ms" (the bytes its nodes
+// read and write at the read rate) and "roofline_floor_ms" (node by node the longer of the two).
+nlohmann::json graph_floors(const detect::TfjsGraph::Cost& cost, const Context& ctx);
 // which code path of the CLIP panel kernel ran the products since `before`
 // (packed_linear_calls()): {"kernel": widest path used, "kernel_calls": {path: products}}.
 nlohmann::json kernel_paths_since(const std::array<uint64_t, 3>& before);

@@ -12,11 +12,18 @@
 
 namespace hoi::bench {
 
+nlohmann::json graph_floors(const detect::TfjsGraph::Cost& cost, const Context& ctx) {
+    nlohmann::json r = {{"gflops", cost.flops / 1e9}, {"mbytes_moved", cost.bytes / 1e6}};
+    if (ctx.gemm_gflops > 0) r["floor_ms"] = cost.flops / (ctx.gemm_gflops * 1e6);
+    if (ctx.read_gbps > 0) r["memory_floor_ms"] = cost.bytes / (ctx.read_gbps * 1e6);
+    if (ctx.gemm_gflops > 0 && ctx.read_gbps > 0) r["roofline_floor_ms"] = cost.floor_ms(ctx.gemm_gflops, ctx.read_gbps);
+    return r;
+}
+
 static nlohmann::json bench_detect(Context& ctx) {
     nlohmann::json out = nlohmann::json::object();
     cv::Mat image(480, 640, CV_8UC3);
     cv::randu(image, cv::Scalar::all(0), cv::Scalar::all(255));
-    const double rate = ctx.gemm_gflops;
     for (const std::string name : {"nanodet", "centernet"}) {
         const auto path = std::filesystem::path(ctx.models_dir) / (name + ".json");
         if (!std::filesystem::exists(path)) {
@@ -25,7 +32,6 @@ static nlohmann::json bench_detect(Context& ctx) {
         }
         const auto det = detect::make_detector(path.string());
         const auto* tdet = dynamic_cast<const detect::TfjsDetector*>(det.get());
-        const double flops = tdet ? tdet->flops() : 0;
         const double ms = time_ms([&] { det->detect(image); }, ctx.repeats, 2);
         double forward_ms = 0;
         if (tdet) {
@@ -33,11 +39,10 @@ static nlohmann::json bench_detect(Context& ctx) {
             torch::InferenceMode guard;
             forward_ms = time_ms([&] { tdet->run_raw(input); }, ctx.repeats, 1);
         }
-        nlohmann::json r = {{"input", std::to_string(det->input_width()) + "x" + std::to_string(det->input_height())},
-                            {"ms_per_image", ms},
-                            {"forward_ms", forward_ms},
-                            {"gflops", flops / 1e9}};
-        if (rate > 0) r["floor_ms"] = flops / (rate * 1e9) * 1e3;
+        nlohmann::json r = tdet ? graph_floors(tdet->cost(), ctx) : nlohmann::json::object();
+        r["input"] = std::to_string(det->input_width()) + "x" + std::to_string(det->input_height());
+        r["ms_per_image"] = ms;
+        r["forward_ms"] = forward_ms;
         if (name == "nanodet") r["target_ms"] = 60;
         out[name] = r;
     }
@@ -47,16 +52,14 @@ static nlohmann::json bench_detect(Context& ctx) {
         const detect::PoseEstimator pe(pose_path.string());
         const double ms = time_ms([&] { pe.estimate(image); }, ctx.repeats, 2);
         const detect::MoveNet net(pose_path.string());
-        const double flops = net.flops();
         const auto input = net.preprocess(image);
         torch::InferenceMode guard;
         const double forward_ms = time_ms([&] { net.run_raw(input); }, ctx.repeats, 1);
         const std::string size = std::to_string(net.input_size());
-        nlohmann::json r = {{"input", size + "x" + size},
-                            {"ms_per_image", ms},
-                            {"forward_ms", forward_ms},
-                            {"gflops", flops / 1e9}};
-        if (rate > 0) r["floor_ms"] = flops / (rate * 1e9) * 1e3;
+        nlohmann::json r = graph_floors(net.cost(), ctx);
+        r["input"] = size + "x" + size;
+        r["ms_per_image"] = ms;
+        r["forward_ms"] = forward_ms;
         out["movenet-multipose"] = r;
     }
     return out;

@@ -41,9 +41,9 @@ Tensor MoveNet::preprocess(const cv::Mat& rgb8) const {
 
 Tensor MoveNet::run_raw(const Tensor& input) const { return graph_.run({{input_, input}}, {output_})[0]; }
 
-double MoveNet::flops() const {
+TfjsGraph::Cost MoveNet::cost() const {
     const cv::Mat probe(size_, size_, CV_8UC3, cv::Scalar(128, 128, 128));
-    return graph_.count_flops({{input_, preprocess(probe)}});
+    return graph_.cost({{input_, preprocess(probe)}});
 }
 
 std::vector<Pose> MoveNet::decode(const Tensor& output, int width, int height, float score_threshold) const {

@@ -59,9 +59,9 @@ std::vector<Tensor> TfjsDetector::run_raw(const Tensor& input) const {
     return graph_.run({{input_node_, input}}, output_refs());
 }
 
-double TfjsDetector::flops() const {
+TfjsGraph::Cost TfjsDetector::cost() const {
     cv::Mat probe(input_height(), input_width(), CV_8UC3, cv::Scalar(128, 128, 128));
-    return graph_.count_flops({{input_node_, preprocess(probe)}});
+    return graph_.cost({{input_node_, preprocess(probe)}});
 }
 
 std::vector<Detection> TfjsDetector::detect(const cv::Mat& rgb8, const DetectorOptions& opt) const {

@@ -30,8 +30,8 @@ public:
     virtual std::vector<Detection> decode(const std::vector<torch::Tensor>& outputs, int width, int height,
                                           float score_threshold) const = 0;
     std::vector<torch::Tensor> run_raw(const torch::Tensor& input) const;
-    // FLOPs of one forward pass (conv / matmul nodes).
-    double flops() const;
+    // What one forward pass at the input size asks of the machine (TfjsGraph::cost).
+    TfjsGraph::Cost cost() const;
 
 protected:
     TfjsGraph graph_;
@@ -85,8 +85,8 @@ public:
     torch::Tensor run_raw(const torch::Tensor& input) const;
     // Raw output -> poses in an image of width x height, best score first, above score_threshold.
     std::vector<Pose> decode(const torch::Tensor& output, int width, int height, float score_threshold) const;
-    // FLOPs of one forward pass (conv / matmul nodes).
-    double flops() const;
+    // What one forward pass asks of the machine (TfjsGraph::cost).
+    TfjsGraph::Cost cost() const;
 
 private:
     struct Square { int side = 0, top = 0, left = 0; }; // the padded square, and the image's place in it

@@ -286,6 +286,63 @@ void fold_bias_and_activation(std::vector<Raw>& raw, std::map<std::string, int>&
     }
 }
 
+// Folds TensorFlow's hard-swish, y = Mul(Mul(x, 1/6), Relu6(Add(x, 3))) (MobileNetV3: CenterNet's
+// 20 chains), into one node: four passes over the activation map become one, with the same four
+// operations per value (tfjs::hard_swish). The chain's last Mul keeps its name; the other three
+// nodes run only if asked for as outputs.
+void fold_hard_swish(std::vector<Raw>& raw, const std::map<std::string, int>& raw_index,
+                     const std::map<std::string, Tensor>& weights) {
+    auto node_of = [](const std::string& ref) {
+        const auto colon = ref.rfind(':');
+        return colon == std::string::npos ? ref : ref.substr(0, colon);
+    };
+    auto at = [&](const std::string& ref) -> Raw* {
+        const auto colon = ref.rfind(':');
+        if (colon != std::string::npos && ref.substr(colon + 1) != "0") return nullptr;
+        auto it = raw_index.find(node_of(ref));
+        return it == raw_index.end() ? nullptr : &raw[static_cast<size_t>(it->second)];
+    };
+    auto scalar_const = [&](const std::string& ref) {
+        const Raw* r = at(ref);
+        if (!r || r->op != "Const") return false;
+        auto w = weights.find(r->name);
+        return w != weights.end() && w->second.scalar_type() == torch::kFloat && w->second.numel() == 1;
+    };
+    std::map<std::string, int> readers;
+    for (const auto& r : raw)
+        for (const auto& in : r.inputs) ++readers[node_of(in)];
+    auto only_reader = [&](const Raw& r) { return readers[r.name] == 1; };
+    // The operand of a two-input node that is not a scalar constant, and the constant, if so.
+    auto split = [&](const Raw& r, std::string& value, std::string& constant) {
+        if (r.inputs.size() != 2) return false;
+        for (int side = 0; side < 2; ++side)
+            if (scalar_const(r.inputs[static_cast<size_t>(1 - side)]) && !scalar_const(r.inputs[static_cast<size_t>(side)])) {
+                value = r.inputs[static_cast<size_t>(side)];
+                constant = r.inputs[static_cast<size_t>(1 - side)];
+                return true;
+            }
+        return false;
+    };
+    for (auto& mul : raw) {
+        if (mul.op != "Mul" || mul.inputs.size() != 2) continue;
+        for (int side = 0; side < 2; ++side) {
+            Raw* scaled = at(mul.inputs[static_cast<size_t>(side)]);
+            Raw* relu6 = at(mul.inputs[static_cast<size_t>(1 - side)]);
+            if (!scaled || !relu6 || scaled->op != "Mul" || relu6->op != "Relu6" || relu6->inputs.size() != 1 ||
+                !only_reader(*scaled) || !only_reader(*relu6))
+                continue;
+            Raw* add = at(relu6->inputs[0]);
+            if (!add || (add->op != "Add" && add->op != "AddV2") || !only_reader(*add)) continue;
+            std::string x1, scale, x2, shift;
+            if (!split(*scaled, x1, scale) || !split(*add, x2, shift) || x1 != x2) continue;
+            mul.op = "_HoiHardSwish";
+            mul.inputs = {x1, scale, shift};
+            mul.attr = json::object();
+            break;
+        }
+    }
+}
+
 } // namespace
 
 TfjsGraph::~TfjsGraph() = default;
@@ -438,6 +495,7 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) try : path_(model_json_
     }
 
     fold_bias_and_activation(raw, raw_index, weights, model);
+    fold_hard_swish(raw, raw_index, weights);
 
     // Topological order (Kahn; stable in file order).
     const int n = static_cast<int>(raw.size());
@@ -603,16 +661,44 @@ std::vector<Tensor> TfjsGraph::run(const std::map<std::string, Tensor>& inputs,
     return execute(inputs, outputs, nullptr);
 }
 
-double TfjsGraph::count_flops(const std::map<std::string, Tensor>& inputs) const {
-    std::vector<std::string> outs;
-    for (const auto& o : outputs_) outs.push_back(o.node + ":" + std::to_string(o.output_index));
-    double flops = 0;
-    execute(inputs, outs, &flops);
-    return flops;
+TfjsGraph::Cost TfjsGraph::cost(const std::map<std::string, Tensor>& inputs, std::vector<std::string> outputs) const {
+    if (outputs.empty())
+        for (const auto& o : outputs_) outputs.push_back(o.node + ":" + std::to_string(o.output_index));
+    Cost c;
+    execute(inputs, outputs, &c);
+    return c;
 }
 
+double TfjsGraph::Cost::floor_ms(double gflops, double gbps) const {
+    double ms = 0;
+    for (const auto& [f, b] : nodes)
+        ms += std::max(gflops > 0 ? f / (gflops * 1e6) : 0.0, gbps > 0 ? b / (gbps * 1e6) : 0.0);
+    return ms;
+}
+
+namespace {
+// The bytes a node moves: each input read once and each output written once, except outputs that
+// share an input's memory (Reshape, Identity, ...), which move nothing.
+double bytes_moved(const std::vector<Tensor>& in, const std::vector<Tensor>& out) {
+    auto bytes = [](const Tensor& t) { return t.defined() ? static_cast<double>(t.numel() * t.element_size()) : 0.0; };
+    double b = 0;
+    bool any_new = false;
+    for (const auto& o : out) {
+        bool view = false;
+        for (const auto& i : in) view = view || (o.defined() && i.defined() && o.is_alias_of(i));
+        if (!view) {
+            b += bytes(o);
+            any_new = true;
+        }
+    }
+    if (any_new)
+        for (const auto& i : in) b += bytes(i);
+    return b;
+}
+} // namespace
+
 std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inputs,
-                                       const std::vector<std::string>& outputs, double* flops) const {
+                                       const std::vector<std::string>& outputs, Cost* cost) const {
     torch::NoGradGuard no_grad;
     const fs::path jp(path_);
     const std::string where = jp.filename().string();
@@ -648,9 +734,12 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
 
     Values values(n);
     std::vector<Tensor> args;
-    // HOI_TFJS_PROFILE=1: time per op type, printed to stderr after the run.
-    static const bool profile = std::getenv("HOI_TFJS_PROFILE") != nullptr;
+    // HOI_TFJS_PROFILE=1: time per op type, printed to stderr after the run; =nodes: per node too
+    // (name, op, first output's shape, ms), one line each.
+    static const char* profile_env = std::getenv("HOI_TFJS_PROFILE");
+    static const bool profile = profile_env != nullptr, profile_nodes = profile && std::string(profile_env) == "nodes";
     std::map<std::string, double> profile_ms;
+    std::string node_lines;
     for (size_t k = 0; k < n; ++k) {
         if (!needed[k]) continue;
         const Node& node = *nodes_[k];
@@ -685,13 +774,27 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
             args.push_back(src[static_cast<size_t>(idx)]);
         }
         try {
+            double node_flops = 0;
             if (profile) {
                 const auto t0 = std::chrono::steady_clock::now();
-                values[k] = node.kernel(args, flops);
+                values[k] = node.kernel(args, cost ? &node_flops : nullptr);
                 const auto t1 = std::chrono::steady_clock::now();
-                profile_ms[node.op] += std::chrono::duration<double, std::milli>(t1 - t0).count();
+                const double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+                profile_ms[node.op] += ms;
+                if (profile_nodes) {
+                    const auto& v = values[k];
+                    node_lines += "  " + node.name + " " + node.op + " " +
+                                  (v.empty() || !v[0].defined() ? std::string("-") : tfjs_shape_text(v[0].sizes().vec())) +
+                                  " " + std::to_string(ms) + "\n";
+                }
             } else {
-                values[k] = node.kernel(args, flops);
+                values[k] = node.kernel(args, cost ? &node_flops : nullptr);
+            }
+            if (cost) {
+                const double b = bytes_moved(args, values[k]);
+                cost->flops += node_flops;
+                cost->bytes += b;
+                cost->nodes.push_back({node_flops, b});
             }
         } catch (const Error&) {
             throw;
@@ -708,7 +811,7 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
     if (profile) {
         std::string line = where + " profile (ms):";
         for (const auto& [op, ms] : profile_ms) line += " " + op + "=" + std::to_string(ms);
-        std::fprintf(stderr, "%s\n", line.c_str());
+        std::fprintf(stderr, "%s%s\n", node_lines.c_str(), line.c_str());
     }
     std::vector<Tensor> out;
     for (const auto& [k, idx] : wanted) {

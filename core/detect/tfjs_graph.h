@@ -46,9 +46,20 @@ public:
     const std::string& checksum() const { return checksum_; }
     const std::string& path() const { return path_; }
 
-    // Multiply-accumulate FLOPs (2 per MAC) of the conv / matmul nodes for the given inputs
-    // (runs the graph once and counts from the actual shapes).
-    double count_flops(const std::map<std::string, torch::Tensor>& inputs) const;
+    // What one forward pass asks of the machine, counted node by node from the actual shapes (runs
+    // the graph once): multiply-accumulate FLOPs (2 per MAC) of the conv / matmul nodes, and the
+    // bytes each node reads and writes (its inputs, weights included, and its outputs; a node whose
+    // output is a view of its input moves nothing).
+    struct Cost {
+        double flops = 0, bytes = 0;
+        std::vector<std::pair<double, double>> nodes; // per node run: flops, bytes
+        // The sum of the nodes' floors, each the longer of its FLOPs at gflops and its bytes at gbps
+        // (a roofline per node: a depthwise convolution or an Add waits on memory, a wide 1x1
+        // convolution on arithmetic).
+        double floor_ms(double gflops, double gbps) const;
+    };
+    // outputs as for run(); none: the signature's outputs.
+    Cost cost(const std::map<std::string, torch::Tensor>& inputs, std::vector<std::string> outputs = {}) const;
 
     struct Node;
     using Values = std::vector<std::vector<torch::Tensor>>;
@@ -62,7 +73,7 @@ private:
     std::vector<std::vector<torch::Tensor>> constants_; // per node; non-empty for constants
 
     std::vector<torch::Tensor> execute(const std::map<std::string, torch::Tensor>& inputs,
-                                       const std::vector<std::string>& outputs, double* flops) const;
+                                       const std::vector<std::string>& outputs, Cost* cost) const;
 };
 
 // TensorFlow's image resizes on an NHWC float tensor (exact TF / TF.js CPU semantics).

@@ -6,6 +6,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -133,5 +135,52 @@ std::tuple<Tensor, Tensor> largest(const Tensor& x, int64_t m) {
     return {v.reshape(shape), torch::cat(indices, 1).gather(1, pick).reshape(shape)};
 }
 
+
+namespace {
+// m = x * c; r = clamp(x + a, 0, 6) (NaN stays NaN); y = m * r. The AVX2 loop and the scalar one
+// do the same operations (max(t, 0) gives +0 for t = -0 in both).
+inline float hard_swish1(float v, float c, float a) {
+    const float m = v * c, t = v + a;
+    float r = t > 0.f ? t : 0.f;
+    r = r < 6.f ? r : 6.f;
+    return m * (t != t ? t : r);
+}
+
+__attribute__((target("avx2"))) void hard_swish_avx2(const float* x, float* y, int64_t n, float c, float a) {
+    const __m256 vc = _mm256_set1_ps(c), va = _mm256_set1_ps(a), zero = _mm256_setzero_ps(), six = _mm256_set1_ps(6.f);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_loadu_ps(x + i);
+        const __m256 m = _mm256_mul_ps(v, vc), t = _mm256_add_ps(v, va);
+        __m256 r = _mm256_min_ps(_mm256_max_ps(t, zero), six);
+        r = _mm256_blendv_ps(r, t, _mm256_cmp_ps(t, t, _CMP_UNORD_Q));
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(m, r));
+    }
+    for (; i < n; ++i) y[i] = hard_swish1(x[i], c, a);
+}
+} // namespace
+
+Tensor hard_swish(const Tensor& x, const Tensor& scale, const Tensor& shift) {
+    TORCH_CHECK(x.scalar_type() == torch::kFloat && scale.scalar_type() == torch::kFloat &&
+                        shift.scalar_type() == torch::kFloat,
+                "hard-swish needs float32 values");
+    TORCH_CHECK(scale.numel() == 1 && shift.numel() == 1, "hard-swish needs a single scale and shift");
+    const Tensor xc = x.contiguous();
+    Tensor y = torch::empty_like(xc);
+    const float c = scale.item<float>(), a = shift.item<float>();
+    const float* src = xc.data_ptr<float>();
+    float* dst = y.data_ptr<float>();
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    at::parallel_for(0, xc.numel(), 16384, [&](int64_t b, int64_t e) {
+        if (avx2) {
+            hard_swish_avx2(src + b, dst + b, e - b, c, a);
+        } else {
+            for (int64_t i = b; i < e; ++i) dst[i] = hard_swish1(src[i], c, a);
+        }
+    });
+    return y;
+}
+
 } // namespace tfjs
+
 } // namespace hoi::detect

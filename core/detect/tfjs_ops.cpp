@@ -650,6 +650,13 @@ std::map<std::string, Factory>& table() {
             return one([f](const std::vector<Tensor>& in, double*) -> std::vector<Tensor> { return {f(in[0], in[1])}; });
         };
     }
+    // The runner's own op (fold_hard_swish in tfjs_graph.cpp): x, scale, shift.
+    t["_HoiHardSwish"] = [](const NodeDef& d) {
+        Attrs(d).inputs(3);
+        return one([](const std::vector<Tensor>& in, double*) -> std::vector<Tensor> {
+            return {hard_swish(in[0], in[1], in[2])};
+        });
+    };
     t["AddN"] = [](const NodeDef& d) {
         Attrs(d).inputs_at_least(1);
         return one([](const std::vector<Tensor>& in, double*) -> std::vector<Tensor> {

@@ -41,6 +41,12 @@ Compiled compile(const NodeDef& node);
 // Tensor::topk; which of equal values at the m-th place is unspecified). tfjs_kernels.cpp.
 std::tuple<torch::Tensor, torch::Tensor> largest(const torch::Tensor& x, int64_t m);
 
+// TensorFlow's hard-swish chain, Mul(x, scale) * Relu6(Add(x, shift)), in one pass: each value
+// goes through the same four float operations in the same order (the same bits as the four
+// nodes; AVX2 where the CPU has it, which does not change them). scale and shift are one-value
+// float tensors. tfjs_kernels.cpp.
+torch::Tensor hard_swish(const torch::Tensor& x, const torch::Tensor& scale, const torch::Tensor& shift);
+
 // The ops the table knows.
 std::vector<std::string> supported_ops();
 

@@ -611,6 +611,91 @@ private Q_SLOTS:
         }
     }
 
+    void hardSwishChainRunsAsOnePass() {
+        // MobileNetV3's hard-swish as TensorFlow writes it, Mul(Mul(x, 1/6), Relu6(Add(x, 3))), runs
+        // as one node with the same bits as the four (edge values included); its inner nodes can
+        // still be read.
+        json nodes = json::array(), weights = json::array();
+        std::string bin;
+        auto constant = [&](const std::string& name, float v) {
+            nodes.push_back({{"name", name}, {"op", "Const"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
+            weights.push_back({{"name", name}, {"shape", json::array()}, {"dtype", "float32"}});
+            bin.append(reinterpret_cast<const char*>(&v), sizeof(v));
+        };
+        nodes.push_back({{"name", "x"}, {"op", "Placeholder"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
+        constant("sixth", 1.0f / 6.0f);
+        constant("three", 3.0f);
+        nodes.push_back({{"name", "mul"}, {"op", "Mul"}, {"input", {"x", "sixth"}}});
+        nodes.push_back({{"name", "add"}, {"op", "AddV2"}, {"input", {"three", "x"}}});
+        nodes.push_back({{"name", "relu6"}, {"op", "Relu6"}, {"input", {"add"}}});
+        nodes.push_back({{"name", "y"}, {"op", "Mul"}, {"input", {"relu6", "mul"}}});
+        QTemporaryDir dir;
+        write_file(dir.path().toStdString() + "/g.bin", bin);
+        const std::string p = dir.path().toStdString() + "/g.json";
+        write_file(p, json({{"format", "graph-model"},
+                            {"modelTopology", {{"node", nodes}}},
+                            {"weightsManifest", {{{"paths", {"g.bin"}}, {"weights", weights}}}}})
+                              .dump());
+        const hoi::detect::TfjsGraph g(p);
+        QVERIFY(g.op_counts().count("_HoiHardSwish"));
+        torch::manual_seed(5);
+        auto x = torch::randn({1, 37, 29, 15}) * 5; // an odd count: the vector loop's scalar tail runs too
+        const float edges[] = {-3.f, 3.f, -0.f, 0.f, 6.f, -6.f, 1e30f, -1e30f, INFINITY, -INFINITY, NAN, -2.9999998f};
+        const int64_t n = x.numel();
+        for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); ++i) {
+            x.view(-1)[static_cast<int64_t>(i) * 7] = edges[i];
+            x.view(-1)[n - 1 - static_cast<int64_t>(i)] = edges[i];
+        }
+        const auto got = g.run({{"x", x}}, {"y", "add"});
+        const auto want = torch::clamp(torch::tensor(3.0f) + x, 0, 6) * (x * torch::tensor(1.0f / 6.0f));
+        QVERIFY(torch::equal(got[0].view(torch::kInt), want.view(torch::kInt))); // bit for bit, NaN included
+        QVERIFY(torch::equal(got[1].view(torch::kInt), (x + 3.0f).view(torch::kInt)));
+    }
+
+    void graphCostCountsWorkAndBytes() {
+        // What `hoi bench` divides by the machine's rates: a 1x1 convolution's FLOPs and the bytes
+        // it reads (input, filter) and writes; a Reshape (a view of its input) moves nothing; an
+        // Add reads both operands and writes its sum. The floor takes, node by node, the longer of
+        // the arithmetic and the memory time.
+        json nodes = json::array(), weights = json::array();
+        std::string bin;
+        auto constant = [&](const std::string& name, const torch::Tensor& t, bool is_int) {
+            nodes.push_back({{"name", name}, {"op", "Const"}, {"attr", {{"dtype", {{"type", is_int ? "DT_INT32" : "DT_FLOAT"}}}}}});
+            weights.push_back({{"name", name}, {"shape", t.sizes().vec()}, {"dtype", is_int ? "int32" : "float32"}});
+            const auto c = t.to(is_int ? torch::kInt : torch::kFloat).contiguous();
+            bin.append(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.nbytes()));
+        };
+        nodes.push_back({{"name", "x"}, {"op", "Placeholder"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
+        constant("w", torch::randn({1, 1, 2, 3}), false);
+        constant("shape", torch::tensor({1, 48}), true);
+        constant("c", torch::randn({48}), false);
+        nodes.push_back({{"name", "conv"}, {"op", "Conv2D"}, {"input", {"x", "w"}},
+                         {"attr", {{"strides", {{"list", {{"i", {"1", "1", "1", "1"}}}}}}, {"padding", {{"s", "VkFMSUQ="}}}}}}); // VALID
+        nodes.push_back({{"name", "flat"}, {"op", "Reshape"}, {"input", {"conv", "shape"}}});
+        nodes.push_back({{"name", "sum"}, {"op", "AddV2"}, {"input", {"flat", "c"}}});
+        QTemporaryDir dir;
+        write_file(dir.path().toStdString() + "/g.bin", bin);
+        const std::string p = dir.path().toStdString() + "/g.json";
+        write_file(p, json({{"format", "graph-model"},
+                            {"modelTopology", {{"node", nodes}}},
+                            {"weightsManifest", {{{"paths", {"g.bin"}}, {"weights", weights}}}}})
+                              .dump());
+        const hoi::detect::TfjsGraph g(p);
+        const auto cost = g.cost({{"x", torch::randn({1, 4, 4, 2})}}, {"sum"});
+        QCOMPARE(cost.flops, 2.0 * 48 * 2);                 // 48 outputs, 2 multiply-adds each
+        const double conv_bytes = 4.0 * (32 + 6 + 48), add_bytes = 4.0 * (48 + 48 + 48);
+        QCOMPARE(cost.nodes.size(), size_t{3});
+        QCOMPARE(cost.nodes[0].second, conv_bytes);
+        QCOMPARE(cost.nodes[1].second, 0.0);                // the Reshape is a view
+        QCOMPARE(cost.nodes[2].second, add_bytes);
+        QCOMPARE(cost.bytes, conv_bytes + add_bytes);
+        // At 0.001 GFLOP/s and 1 GB/s the convolution waits on arithmetic (0.192 ms against
+        // 0.000344 ms of memory), the Add on memory (0.000576 ms).
+        QVERIFY(qAbs(cost.floor_ms(0.001, 1.0) - (0.192 + 0.000576)) < 1e-12);
+        // At 1000 GFLOP/s both wait on memory.
+        QVERIFY(qAbs(cost.floor_ms(1000, 1.0) - (conv_bytes + add_bytes) / 1e6) < 1e-12);
+    }
+
     void topKOnLongRows() {
         // TopKV2 splits long rows over the threads: TensorFlow's answer (values descending, equal
         // values by index) whatever the thread count, with ties inside and across the parts.

@@ -1,6 +1,7 @@
 // `hoi bench`: a quick run of the clip and engine sections gives the JSON scripts read, with every
 // existing field kept (fields are added, never renamed) and the structure of the measurements
-// (which rows a new prompt reuses, which floors the full pipeline is compared with). No timing is
+// (which rows a new prompt reuses, which floors the full pipeline is compared with: compute floors
+// and rooflines). No timing is
 // asserted: speed is what `hoi bench` reports, not what a test decides.
 #include <QtTest>
 
@@ -46,18 +47,30 @@ private Q_SLOTS:
         for (const char* k : {"full_pipeline_ms", "full_vs_floors", "sum_of_stage_floors_ms", "sum_of_stage_medians_ms",
                               "requery_ms", "requery_cached_prompt_ms", "peak_rss_mib", "rss_after_model_mib",
                               "text_600_prompts_first_time_ms", "text_600_prompts_from_disk_ms", "sum_of_compute_floors_ms",
-                              "full_vs_compute_floors"})
+                              "full_vs_compute_floors", "sum_of_roofline_floors_ms", "full_vs_roofline_floors"})
             QVERIFY2(e.contains(k) && e[k].get<double>() > 0, k);
         QCOMPARE(e["target_full_vs_floors"].get<double>(), 1.3);
         // The detector's and the pose model's stages carry their graphs' compute floors, which the
         // compute-floor sum counts in place of their measured time.
         const auto& stages = e["stages"];
-        double with_graph_floors = 0;
+        // The roofline sum counts them at their rooflines (node by node the longer of arithmetic and
+        // memory time), which are never below their compute floors.
+        double with_graph_floors = 0, with_rooflines = 0;
         for (const auto& [name, s] : stages.items()) {
             const bool graph = name == "detect" || name == "pose";
-            if (graph) QVERIFY2(s.contains("floor_ms") && s["floor_ms"].get<double>() > 0, name.c_str());
+            if (graph) {
+                QVERIFY2(s.contains("floor_ms") && s["floor_ms"].get<double>() > 0, name.c_str());
+                QVERIFY2(s.contains("roofline_floor_ms") &&
+                                 s["roofline_floor_ms"].get<double>() >= s["floor_ms"].get<double>(),
+                         name.c_str());
+            }
             with_graph_floors += s.contains("floor_ms") ? s["floor_ms"].get<double>() : s["ms"].get<double>();
+            with_rooflines += graph ? s["roofline_floor_ms"].get<double>()
+                                    : s.contains("floor_ms") ? s["floor_ms"].get<double>() : s["ms"].get<double>();
         }
+        QVERIFY(qAbs(with_rooflines - e["sum_of_roofline_floors_ms"].get<double>()) < 1e-6 * with_rooflines);
+        QVERIFY(qAbs(e["full_vs_roofline_floors"].get<double>() -
+                     e["full_pipeline_ms"].get<double>() / e["sum_of_roofline_floors_ms"].get<double>()) < 1e-9);
         QVERIFY(stages.contains("detect") && stages.contains("pose"));
         QVERIFY(qAbs(with_graph_floors - e["sum_of_compute_floors_ms"].get<double>()) < 1e-6 * with_graph_floors);
         QVERIFY(qAbs(e["full_vs_compute_floors"].get<double>() -
