@@ -136,6 +136,34 @@ std::string write_tiny_graph(const QTemporaryDir& dir, const std::string& op, co
     return p;
 }
 
+// A hand-made TF.js graph: a float placeholder "x", constants (float32 or int32 tensors) and nodes,
+// written as g.json + g.bin into a folder.
+struct GraphFile {
+    json nodes = json::array({{{"name", "x"}, {"op", "Placeholder"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}}});
+    json weights = json::array();
+    std::string bin;
+    void constant(const std::string& name, const torch::Tensor& t) {
+        const bool is_int = !t.is_floating_point();
+        nodes.push_back({{"name", name}, {"op", "Const"}, {"attr", {{"dtype", {{"type", is_int ? "DT_INT32" : "DT_FLOAT"}}}}}});
+        weights.push_back({{"name", name}, {"shape", t.sizes().vec()}, {"dtype", is_int ? "int32" : "float32"}});
+        const auto c = t.to(is_int ? torch::kInt : torch::kFloat).contiguous();
+        bin.append(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.nbytes()));
+    }
+    void node(const std::string& name, const std::string& op, const std::vector<std::string>& inputs,
+              const json& attr = json::object()) {
+        nodes.push_back({{"name", name}, {"op", op}, {"input", inputs}, {"attr", attr}});
+    }
+    std::string write(const QTemporaryDir& dir) const {
+        write_file(dir.path().toStdString() + "/g.bin", bin);
+        const std::string p = dir.path().toStdString() + "/g.json";
+        write_file(p, json({{"format", "graph-model"},
+                            {"modelTopology", {{"node", nodes}}},
+                            {"weightsManifest", {{{"paths", {"g.bin"}}, {"weights", weights}}}}})
+                              .dump());
+        return p;
+    }
+};
+
 class TestDetector : public QObject {
     Q_OBJECT
 
@@ -552,38 +580,24 @@ private Q_SLOTS:
         torch::manual_seed(3);
         const auto w1 = torch::randn({3, 3, 3, 4}), b1 = torch::randn({4});
         const auto w2 = torch::randn({3, 3, 3, 2}), b2 = torch::randn({6});
-        json nodes = json::array();
-        json weights = json::array();
-        std::string bin;
-        auto constant = [&](const std::string& name, const torch::Tensor& t, bool is_int = false) {
-            nodes.push_back({{"name", name}, {"op", "Const"}, {"attr", {{"dtype", {{"type", is_int ? "DT_INT32" : "DT_FLOAT"}}}}}});
-            weights.push_back({{"name", name}, {"shape", t.sizes().vec()}, {"dtype", is_int ? "int32" : "float32"}});
-            const auto c = t.to(is_int ? torch::kInt : torch::kFloat).contiguous();
-            bin.append(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.nbytes()));
-        };
+        GraphFile gf;
         const json conv_attr = {{"strides", {{"list", {{"i", {"1", "1", "1", "1"}}}}}},
                                 {"padding", {{"s", "U0FNRQ=="}}}, // SAME
                                 {"data_format", {{"s", "TkhXQw=="}}}}; // NHWC
-        nodes.push_back({{"name", "x"}, {"op", "Placeholder"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
-        constant("w1", w1);
-        constant("b1", b1);
-        constant("w2", w2);
-        constant("b2", b2);
-        constant("perm", torch::tensor({0, 3, 1, 2}), true);
-        nodes.push_back({{"name", "conv"}, {"op", "Conv2D"}, {"input", {"x", "w1"}}, {"attr", conv_attr}});
-        nodes.push_back({{"name", "add"}, {"op", "Add"}, {"input", {"conv", "b1"}}});
-        nodes.push_back({{"name", "t"}, {"op", "Transpose"}, {"input", {"add", "perm"}}});
-        nodes.push_back({{"name", "y"}, {"op", "LeakyRelu"}, {"input", {"t"}}, {"attr", {{"alpha", {{"f", 0.25}}}}}});
-        nodes.push_back({{"name", "dw"}, {"op", "DepthwiseConv2dNative"}, {"input", {"x", "w2"}}, {"attr", conv_attr}});
-        nodes.push_back({{"name", "badd"}, {"op", "BiasAdd"}, {"input", {"dw", "b2"}}});
-        nodes.push_back({{"name", "z"}, {"op", "Relu6"}, {"input", {"badd"}}});
+        gf.constant("w1", w1);
+        gf.constant("b1", b1);
+        gf.constant("w2", w2);
+        gf.constant("b2", b2);
+        gf.constant("perm", torch::tensor({0, 3, 1, 2}));
+        gf.node("conv", "Conv2D", {"x", "w1"}, conv_attr);
+        gf.node("add", "Add", {"conv", "b1"});
+        gf.node("t", "Transpose", {"add", "perm"});
+        gf.node("y", "LeakyRelu", {"t"}, {{"alpha", {{"f", 0.25}}}});
+        gf.node("dw", "DepthwiseConv2dNative", {"x", "w2"}, conv_attr);
+        gf.node("badd", "BiasAdd", {"dw", "b2"});
+        gf.node("z", "Relu6", {"badd"});
         QTemporaryDir dir;
-        write_file(dir.path().toStdString() + "/g.bin", bin);
-        const std::string p = dir.path().toStdString() + "/g.json";
-        write_file(p, json({{"format", "graph-model"},
-                            {"modelTopology", {{"node", nodes}}},
-                            {"weightsManifest", {{{"paths", {"g.bin"}}, {"weights", weights}}}}})
-                              .dump());
+        const std::string p = gf.write(dir);
         hoi::detect::TfjsGraph g(p);
         const auto ops = g.op_counts();
         QVERIFY2(!ops.count("LeakyRelu") && !ops.count("Add") && !ops.count("BiasAdd") && !ops.count("Relu6"),
@@ -615,27 +629,15 @@ private Q_SLOTS:
         // MobileNetV3's hard-swish as TensorFlow writes it, Mul(Mul(x, 1/6), Relu6(Add(x, 3))), runs
         // as one node with the same bits as the four (edge values included); its inner nodes can
         // still be read.
-        json nodes = json::array(), weights = json::array();
-        std::string bin;
-        auto constant = [&](const std::string& name, float v) {
-            nodes.push_back({{"name", name}, {"op", "Const"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
-            weights.push_back({{"name", name}, {"shape", json::array()}, {"dtype", "float32"}});
-            bin.append(reinterpret_cast<const char*>(&v), sizeof(v));
-        };
-        nodes.push_back({{"name", "x"}, {"op", "Placeholder"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
-        constant("sixth", 1.0f / 6.0f);
-        constant("three", 3.0f);
-        nodes.push_back({{"name", "mul"}, {"op", "Mul"}, {"input", {"x", "sixth"}}});
-        nodes.push_back({{"name", "add"}, {"op", "AddV2"}, {"input", {"three", "x"}}});
-        nodes.push_back({{"name", "relu6"}, {"op", "Relu6"}, {"input", {"add"}}});
-        nodes.push_back({{"name", "y"}, {"op", "Mul"}, {"input", {"relu6", "mul"}}});
+        GraphFile gf;
+        gf.constant("sixth", torch::tensor(1.0f / 6.0f));
+        gf.constant("three", torch::tensor(3.0f));
+        gf.node("mul", "Mul", {"x", "sixth"});
+        gf.node("add", "AddV2", {"three", "x"});
+        gf.node("relu6", "Relu6", {"add"});
+        gf.node("y", "Mul", {"relu6", "mul"});
         QTemporaryDir dir;
-        write_file(dir.path().toStdString() + "/g.bin", bin);
-        const std::string p = dir.path().toStdString() + "/g.json";
-        write_file(p, json({{"format", "graph-model"},
-                            {"modelTopology", {{"node", nodes}}},
-                            {"weightsManifest", {{{"paths", {"g.bin"}}, {"weights", weights}}}}})
-                              .dump());
+        const std::string p = gf.write(dir);
         const hoi::detect::TfjsGraph g(p);
         QVERIFY(g.op_counts().count("_HoiHardSwish"));
         torch::manual_seed(5);
@@ -657,29 +659,16 @@ private Q_SLOTS:
         // it reads (input, filter) and writes; a Reshape (a view of its input) moves nothing; an
         // Add reads both operands and writes its sum. The floor takes, node by node, the longer of
         // the arithmetic and the memory time.
-        json nodes = json::array(), weights = json::array();
-        std::string bin;
-        auto constant = [&](const std::string& name, const torch::Tensor& t, bool is_int) {
-            nodes.push_back({{"name", name}, {"op", "Const"}, {"attr", {{"dtype", {{"type", is_int ? "DT_INT32" : "DT_FLOAT"}}}}}});
-            weights.push_back({{"name", name}, {"shape", t.sizes().vec()}, {"dtype", is_int ? "int32" : "float32"}});
-            const auto c = t.to(is_int ? torch::kInt : torch::kFloat).contiguous();
-            bin.append(static_cast<const char*>(c.data_ptr()), static_cast<size_t>(c.nbytes()));
-        };
-        nodes.push_back({{"name", "x"}, {"op", "Placeholder"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
-        constant("w", torch::randn({1, 1, 2, 3}), false);
-        constant("shape", torch::tensor({1, 48}), true);
-        constant("c", torch::randn({48}), false);
-        nodes.push_back({{"name", "conv"}, {"op", "Conv2D"}, {"input", {"x", "w"}},
-                         {"attr", {{"strides", {{"list", {{"i", {"1", "1", "1", "1"}}}}}}, {"padding", {{"s", "VkFMSUQ="}}}}}}); // VALID
-        nodes.push_back({{"name", "flat"}, {"op", "Reshape"}, {"input", {"conv", "shape"}}});
-        nodes.push_back({{"name", "sum"}, {"op", "AddV2"}, {"input", {"flat", "c"}}});
+        GraphFile gf;
+        gf.constant("w", torch::randn({1, 1, 2, 3}));
+        gf.constant("shape", torch::tensor({1, 48}));
+        gf.constant("c", torch::randn({48}));
+        gf.node("conv", "Conv2D", {"x", "w"},
+                {{"strides", {{"list", {{"i", {"1", "1", "1", "1"}}}}}}, {"padding", {{"s", "VkFMSUQ="}}}}); // VALID
+        gf.node("flat", "Reshape", {"conv", "shape"});
+        gf.node("sum", "AddV2", {"flat", "c"});
         QTemporaryDir dir;
-        write_file(dir.path().toStdString() + "/g.bin", bin);
-        const std::string p = dir.path().toStdString() + "/g.json";
-        write_file(p, json({{"format", "graph-model"},
-                            {"modelTopology", {{"node", nodes}}},
-                            {"weightsManifest", {{{"paths", {"g.bin"}}, {"weights", weights}}}}})
-                              .dump());
+        const std::string p = gf.write(dir);
         const hoi::detect::TfjsGraph g(p);
         const auto cost = g.cost({{"x", torch::randn({1, 4, 4, 2})}}, {"sum"});
         QCOMPARE(cost.flops, 2.0 * 48 * 2);                 // 48 outputs, 2 multiply-adds each
@@ -699,19 +688,12 @@ private Q_SLOTS:
     void topKOnLongRows() {
         // TopKV2 splits long rows over the threads: TensorFlow's answer (values descending, equal
         // values by index) whatever the thread count, with ties inside and across the parts.
-        json nodes = json::array();
-        nodes.push_back({{"name", "x"}, {"op", "Placeholder"}, {"attr", {{"dtype", {{"type", "DT_FLOAT"}}}}}});
-        nodes.push_back({{"name", "k"}, {"op", "Const"}, {"attr", {{"dtype", {{"type", "DT_INT32"}}}}}});
-        nodes.push_back({{"name", "y"}, {"op", "TopKV2"}, {"input", {"x", "k"}}});
-        const int32_t k = 100;
+        const int64_t k = 100;
+        GraphFile gf;
+        gf.constant("k", torch::tensor(k, torch::kInt));
+        gf.node("y", "TopKV2", {"x", "k"});
         QTemporaryDir dir;
-        write_file(dir.path().toStdString() + "/g.bin", std::string(reinterpret_cast<const char*>(&k), 4));
-        const std::string p = dir.path().toStdString() + "/g.json";
-        write_file(p, json({{"format", "graph-model"},
-                            {"modelTopology", {{"node", nodes}}},
-                            {"weightsManifest", {{{"paths", {"g.bin"}},
-                                                  {"weights", {{{"name", "k"}, {"shape", json::array()}, {"dtype", "int32"}}}}}}}})
-                              .dump());
+        const std::string p = gf.write(dir);
         hoi::detect::TfjsGraph g(p);
         torch::manual_seed(7);
         const int64_t n = 300000;
