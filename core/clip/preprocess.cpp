@@ -1,14 +1,21 @@
 // CLIP preprocessing with PIL's resampling (Pillow's libImaging/Resample.c, 8 bits per channel).
+// Rows are spread over ATen's threads (each output row is its own integer sums, so the result does
+// not depend on the thread count); the file is built with OpenMP flags (core/clip/CMakeLists.txt).
 #include "clip/preprocess.h"
 
 #include "io/error.h"
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
+
+#ifndef _OPENMP
+#error "preprocess.cpp needs OpenMP flags: without them at::parallel_for runs everything on one thread"
+#endif
 
 namespace hoi::clip {
 
@@ -126,35 +133,41 @@ cv::Mat resize_bicubic_pil_padded(const cv::Mat& rgb8, int canvas_w, int canvas_
         else std::copy(fill.begin(), fill.end(), &fill_row[3 * static_cast<size_t>(xx)]);
     }
     cv::Mat tmp(y_last - y_first, out_w, CV_8UC3);
-    for (int y = 0; y < tmp.rows; ++y) {
-        uint8_t* out = tmp.ptr<uint8_t>(y);
-        std::copy(fill_row.begin(), fill_row.end(), out);
-        const int iy = y + y_first - top;
-        if (iy < 0 || iy >= in_h) continue;
-        const uint8_t* in = rgb8.ptr<uint8_t>(iy);
-        if (!need_h) {
-            std::copy(in, in + 3 * in_w, out + 3 * left);
-            continue;
+    at::parallel_for(0, tmp.rows, 16, [&](int64_t y0, int64_t y1) {
+        for (int y = static_cast<int>(y0); y < y1; ++y) {
+            uint8_t* out = tmp.ptr<uint8_t>(y);
+            std::copy(fill_row.begin(), fill_row.end(), out);
+            const int iy = y + y_first - top;
+            if (iy < 0 || iy >= in_h) continue;
+            const uint8_t* in = rgb8.ptr<uint8_t>(iy);
+            if (!need_h) {
+                std::copy(in, in + 3 * in_w, out + 3 * left);
+                continue;
+            }
+            const auto pixel = [&](int x) { return x >= left && x < left + in_w ? in + 3 * (x - left) : fill.data(); };
+            const auto inside = [&](int x) { return in + 3 * (x - left); }; // taps all in the image
+            for (int xx = 0; xx < width; ++xx) {
+                const auto [xmin, n] = ch.bounds[static_cast<size_t>(xx)];
+                if (xmin >= left && xmin + n <= left + in_w) resample(xx, inside, out + 3 * xx);
+                else if (xmin < left + in_w && xmin + n > left) resample(xx, pixel, out + 3 * xx);
+            }
         }
-        const auto pixel = [&](int x) { return x >= left && x < left + in_w ? in + 3 * (x - left) : fill.data(); };
-        for (int xx = 0; xx < width; ++xx) {
-            const auto [xmin, n] = ch.bounds[static_cast<size_t>(xx)];
-            if (xmin < left + in_w && xmin + n > left) resample(xx, pixel, out + 3 * xx);
-        }
-    }
+    });
     if (!need_v) return tmp;
 
     cv::Mat out(height, out_w, CV_8UC3);
-    for (int yy = 0; yy < height; ++yy) {
-        const auto [ymin, n] = vbounds[static_cast<size_t>(yy)];
-        const int32_t* k = &cv_.k[static_cast<size_t>(yy) * static_cast<size_t>(cv_.ksize)];
-        uint8_t* o = out.ptr<uint8_t>(yy);
-        for (int xx = 0; xx < out_w * 3; ++xx) {
-            int64_t s = 1 << (kPrecisionBits - 1);
-            for (int y = 0; y < n; ++y) s += int64_t{tmp.ptr<uint8_t>(y + ymin)[xx]} * k[y];
-            o[xx] = clip8(s);
+    at::parallel_for(0, height, 16, [&](int64_t y0, int64_t y1) {
+        for (int yy = static_cast<int>(y0); yy < y1; ++yy) {
+            const auto [ymin, n] = vbounds[static_cast<size_t>(yy)];
+            const int32_t* k = &cv_.k[static_cast<size_t>(yy) * static_cast<size_t>(cv_.ksize)];
+            uint8_t* o = out.ptr<uint8_t>(yy);
+            for (int xx = 0; xx < out_w * 3; ++xx) {
+                int64_t s = 1 << (kPrecisionBits - 1);
+                for (int y = 0; y < n; ++y) s += int64_t{tmp.ptr<uint8_t>(y + ymin)[xx]} * k[y];
+                o[xx] = clip8(s);
+            }
         }
-    }
+    });
     return out;
 }
 
@@ -184,17 +197,19 @@ at::Tensor normalised_crop(const cv::Mat& resized, int top, int left, int size) 
     at::Tensor out = torch::empty({3, size, size}, torch::kFloat32);
     float* dst = out.data_ptr<float>();
     const size_t plane = static_cast<size_t>(size) * static_cast<size_t>(size);
-    for (int y = 0; y < size; ++y) {
-        const uint8_t* row = resized.ptr<uint8_t>(top + y) + 3 * left;
-        for (int x = 0; x < size; ++x) {
-            for (int c = 0; c < 3; ++c) {
-                // ToTensor (x / 255) then Normalize ((x - mean) / std), in float32 as torchvision.
-                const float v = static_cast<float>(row[3 * x + c]) / 255.0f;
-                dst[static_cast<size_t>(c) * plane + static_cast<size_t>(y) * static_cast<size_t>(size) +
-                    static_cast<size_t>(x)] = (v - kClipMean[static_cast<size_t>(c)]) / kClipStd[static_cast<size_t>(c)];
+    at::parallel_for(0, size, 32, [&](int64_t y0, int64_t y1) {
+        for (int y = static_cast<int>(y0); y < y1; ++y) {
+            const uint8_t* row = resized.ptr<uint8_t>(top + y) + 3 * left;
+            for (int x = 0; x < size; ++x) {
+                for (int c = 0; c < 3; ++c) {
+                    // ToTensor (x / 255) then Normalize ((x - mean) / std), in float32 as torchvision.
+                    const float v = static_cast<float>(row[3 * x + c]) / 255.0f;
+                    dst[static_cast<size_t>(c) * plane + static_cast<size_t>(y) * static_cast<size_t>(size) +
+                        static_cast<size_t>(x)] = (v - kClipMean[static_cast<size_t>(c)]) / kClipStd[static_cast<size_t>(c)];
+                }
             }
         }
-    }
+    });
     return out;
 }
 

@@ -1,6 +1,8 @@
 // CLIP preprocessing: PIL-compatible bicubic resize, center crop, normalisation.
 #include <QtTest>
 
+#include <ATen/Parallel.h>
+
 #include "clip/preprocess.h"
 #include "io/error.h"
 #include "test_util.h"
@@ -220,6 +222,19 @@ private Q_SLOTS:
             const at::Tensor t = preprocess_padded_square(cv::Mat(h, w, CV_8UC3, cv::Scalar(200, 10, 30)), 224);
             QCOMPARE(t.sizes().vec(), (std::vector<int64_t>{3, 224, 224}));
         }
+    }
+
+    void threads_do_not_change_bytes() {
+        // Rows are spread over ATen's threads: one thread and two give the same bytes.
+        const cv::Mat img = random_image(640, 424, 9);
+        const int before = at::get_num_threads();
+        at::set_num_threads(1);
+        const at::Tensor a = preprocess_padded_square(img, 224), b = preprocess(img, 224);
+        at::set_num_threads(2);
+        const at::Tensor c = preprocess_padded_square(img, 224), d = preprocess(img, 224);
+        at::set_num_threads(before);
+        QVERIFY(at::equal(a, c));
+        QVERIFY(at::equal(b, d));
     }
 
     void shorter_side() {
