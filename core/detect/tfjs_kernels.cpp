@@ -137,6 +137,68 @@ std::tuple<Tensor, Tensor> largest(const Tensor& x, int64_t m) {
 
 
 namespace {
+// One row of max_over_axis on columns [0, n - n % 8): the same choice as its scalar loop.
+__attribute__((target("avx2"))) int64_t max_rows_avx2(const float* row, float* v, int32_t* r, int64_t n, int32_t k) {
+    const __m256i kk = _mm256_set1_epi32(k);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 w = _mm256_loadu_ps(row + i), cur = _mm256_loadu_ps(v + i);
+        const __m256 take = _mm256_and_ps(_mm256_cmp_ps(cur, cur, _CMP_ORD_Q),
+                                          _mm256_or_ps(_mm256_cmp_ps(w, cur, _CMP_GT_OQ), _mm256_cmp_ps(w, w, _CMP_UNORD_Q)));
+        _mm256_storeu_ps(v + i, _mm256_blendv_ps(cur, w, take));
+        const __m256i old = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + i));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(r + i),
+                            _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(old), _mm256_castsi256_ps(kk), take)));
+    }
+    return i;
+}
+} // namespace
+
+std::pair<Tensor, Tensor> max_over_axis(const Tensor& x, int64_t axis, bool keepdim) {
+    TORCH_CHECK(x.scalar_type() == torch::kFloat && axis >= 0 && axis + 1 < x.dim() && x.size(axis) > 0,
+                "max_over_axis: a float tensor and an axis before its last");
+    const Tensor xc = x.contiguous();
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= xc.size(d);
+    for (int64_t d = axis + 1; d < xc.dim(); ++d) inner *= xc.size(d);
+    const int64_t rows = xc.size(axis);
+    auto sizes = xc.sizes().vec();
+    if (keepdim) sizes[static_cast<size_t>(axis)] = 1;
+    else sizes.erase(sizes.begin() + axis);
+    Tensor values = torch::empty(sizes, xc.options()), index = torch::empty(sizes, xc.options().dtype(torch::kLong));
+    const float* src = xc.data_ptr<float>();
+    float* best = values.data_ptr<float>();
+    int64_t* at_row = index.data_ptr<int64_t>();
+    // Row by row (the memory in order), each thread on its own columns: a column keeps the first
+    // row holding its largest value (a NaN, once seen, stays). Row numbers are kept as int32 while
+    // scanning (AVX2 compares eight columns at once where the CPU has it).
+    TORCH_CHECK(rows < (int64_t{1} << 31), "max_over_axis: too many rows");
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    at::parallel_for(0, outer * inner, 2048, [&](int64_t b, int64_t e) {
+        std::vector<int32_t> r32;
+        for (int64_t j = b; j < e;) {
+            const int64_t o = j / inner, i0 = j % inner, i1 = std::min(inner, i0 + (e - j)), n = i1 - i0;
+            const float* block = src + o * rows * inner + i0;
+            float* v = best + o * inner + i0;
+            r32.assign(static_cast<size_t>(n), 0);
+            std::copy(block, block + n, v);
+            for (int64_t k = 1; k < rows; ++k) {
+                const int64_t done = avx2 ? max_rows_avx2(block + k * inner, v, r32.data(), n, static_cast<int32_t>(k)) : 0;
+                for (int64_t i = done; i < n; ++i) {
+                    const float w = block[k * inner + i], cur = v[i];
+                    const bool take = cur == cur && (w > cur || w != w);
+                    v[i] = take ? w : cur;
+                    r32[static_cast<size_t>(i)] = take ? static_cast<int32_t>(k) : r32[static_cast<size_t>(i)];
+                }
+            }
+            std::copy(r32.begin(), r32.end(), at_row + o * inner + i0);
+            j += n;
+        }
+    });
+    return {values, index};
+}
+
+namespace {
 // m = x * c; r = clamp(x + a, 0, 6) (NaN stays NaN); y = m * r. The AVX2 loop and the scalar one
 // do the same operations (max(t, 0) gives +0 for t = -0 in both).
 inline float hard_swish1(float v, float c, float a) {

@@ -47,6 +47,12 @@ std::tuple<torch::Tensor, torch::Tensor> largest(const torch::Tensor& x, int64_t
 // float tensors. tfjs_kernels.cpp.
 torch::Tensor hard_swish(const torch::Tensor& x, const torch::Tensor& scale, const torch::Tensor& shift);
 
+// The maximum of a float tensor along one axis that is not its last, and the index of its first
+// occurrence (NaN counts as the largest and the first NaN wins, as in ATen's amax / argmax): one
+// pass over the rows instead of ATen's strided reduction (MoveNet's ArgMax over 4096 rows of 102
+// took half a millisecond). Exact (a selection). keepdim as in amax. tfjs_kernels.cpp.
+std::pair<torch::Tensor, torch::Tensor> max_over_axis(const torch::Tensor& x, int64_t axis, bool keepdim);
+
 // The ops the table knows.
 std::vector<std::string> supported_ops();
 

@@ -654,6 +654,36 @@ private Q_SLOTS:
         QVERIFY(torch::equal(got[1].view(torch::kInt), (x + 3.0f).view(torch::kInt)));
     }
 
+    void maxAndArgMaxOverInnerAxes() {
+        // Max and ArgMax over an axis before the last (MoveNet's ArgMax over 4096 rows of 102 scores)
+        // give ATen's answers: ties go to the first row, NaN is the largest and the first NaN wins.
+        GraphFile gf;
+        gf.constant("axis0", torch::tensor(0, torch::kInt));
+        gf.constant("axis1", torch::tensor(1, torch::kInt));
+        gf.node("argmax0", "ArgMax", {"x", "axis0"}, {{"output_type", {{"type", "DT_INT32"}}}});
+        gf.node("argmax1", "ArgMax", {"x", "axis1"});
+        gf.node("max1", "Max", {"x", "axis1"}, {{"keep_dims", {{"b", true}}}});
+        gf.node("max0", "Max", {"x", "axis0"});
+        QTemporaryDir dir;
+        const hoi::detect::TfjsGraph g(gf.write(dir));
+        torch::manual_seed(11);
+        auto x = torch::randint(0, 5, {301, 7, 13}).to(torch::kFloat); // many ties
+        x[17][3][4] = NAN;
+        x[250][3][4] = NAN;
+        x[40][2][5] = INFINITY;
+        x[9][6][12] = NAN;
+        const auto got = g.run({{"x", x}}, {"argmax0", "argmax1", "max1", "max0"});
+        QVERIFY(torch::equal(got[0], x.argmax(0).to(torch::kInt)));
+        QVERIFY(torch::equal(got[1], x.argmax(1)));
+        QCOMPARE(got[0][3][4].item<int>(), 17);
+        auto same = [](const torch::Tensor& a, const torch::Tensor& b) {
+            return a.sizes() == b.sizes() && torch::equal(a.isnan(), b.isnan()) &&
+                   torch::equal(a.nan_to_num(0), b.nan_to_num(0));
+        };
+        QVERIFY(same(got[2], x.amax(1, true)));
+        QVERIFY(same(got[3], x.amax(0)));
+    }
+
     void graphCostCountsWorkAndBytes() {
         // What `hoi bench` divides by the machine's rates: a 1x1 convolution's FLOPs and the bytes
         // it reads (input, filter) and writes; a Reshape (a view of its input) moves nothing; an
