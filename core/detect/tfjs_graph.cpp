@@ -171,6 +171,12 @@ struct Raw {
     json attr;
 };
 
+// The node an input reference ("node" or "node:k") names.
+std::string node_of(const std::string& ref) {
+    const auto colon = ref.rfind(':');
+    return colon == std::string::npos ? ref : ref.substr(0, colon);
+}
+
 // Folds a bias Add, and an activation behind it, into the convolution before them. NanoDet's
 // converter writes Conv2D, Add(bias), Transpose (to NCHW), LeakyRelu 26 times: two more passes over
 // each activation map, a tenth of its forward pass on 2 cores. A fused convolution
@@ -185,10 +191,6 @@ void fold_bias_and_activation(std::vector<Raw>& raw, std::map<std::string, int>&
     static const std::map<std::string, std::string> activations = {
             {"Relu", "UmVsdQ=="}, {"Relu6", "UmVsdTY="}, {"LeakyRelu", "TGVha3lSZWx1"},
             {"Elu", "RWx1"},      {"Sigmoid", "U2lnbW9pZA=="}, {"Tanh", "VGFuaA=="}};
-    auto node_of = [](const std::string& ref) {
-        const auto colon = ref.rfind(':');
-        return colon == std::string::npos ? ref : ref.substr(0, colon);
-    };
     // The node whose output 0 `ref` names (-1 for another output or an unknown node).
     auto output0 = [&](const std::string& ref) {
         const auto colon = ref.rfind(':');
@@ -292,10 +294,6 @@ void fold_bias_and_activation(std::vector<Raw>& raw, std::map<std::string, int>&
 // nodes run only if asked for as outputs.
 void fold_hard_swish(std::vector<Raw>& raw, const std::map<std::string, int>& raw_index,
                      const std::map<std::string, Tensor>& weights) {
-    auto node_of = [](const std::string& ref) {
-        const auto colon = ref.rfind(':');
-        return colon == std::string::npos ? ref : ref.substr(0, colon);
-    };
     auto at = [&](const std::string& ref) -> Raw* {
         const auto colon = ref.rfind(':');
         if (colon != std::string::npos && ref.substr(colon + 1) != "0") return nullptr;
