@@ -107,6 +107,15 @@ nlohmann::json bench_engine(Context& ctx) {
     if (const auto* t = dynamic_cast<const detect::TfjsDetector*>(detector.get())) graph_cost["detect"] = t->cost();
     const auto& c = clip_model->config();
     const double gflops = ctx.gemm_gflops > 0 ? ctx.gemm_gflops : 0;
+    // A graph stage's floors into its entry: {compute floor, roofline floor}.
+    auto graph_stage = [&](nlohmann::json& s, const detect::TfjsGraph::Cost& cost) {
+        const auto f = graph_floors(cost, ctx);
+        const double floor = f["floor_ms"].get<double>(), roofline = f.value("roofline_floor_ms", floor);
+        s["floor_ms"] = floor;
+        s["gflop"] = f["gflops"];
+        s["roofline_floor_ms"] = roofline;
+        return std::pair{floor, roofline};
+    };
     for (auto& [name, v] : stage_ms) {
         std::sort(v.begin(), v.end());
         const double med = v[v.size() / 2];
@@ -130,13 +139,10 @@ nlohmann::json bench_engine(Context& ctx) {
             sum_compute_floor += std::max(floor, 0.0);
             sum_roofline_floor += std::max(floor, 0.0);
         } else if (auto g = graph_cost.find(name); g != graph_cost.end() && gflops > 0) {
-            const auto f = graph_floors(g->second, ctx);
-            s["floor_ms"] = f["floor_ms"];
-            s["gflop"] = f["gflops"];
-            s["roofline_floor_ms"] = f.value("roofline_floor_ms", f["floor_ms"].get<double>());
+            const auto [floor, roofline] = graph_stage(s, g->second);
             sum_floor += med; // as before: the detector's and pose model's measured time
-            sum_compute_floor += s["floor_ms"].get<double>();
-            sum_roofline_floor += s["roofline_floor_ms"].get<double>();
+            sum_compute_floor += floor;
+            sum_roofline_floor += roofline;
         } else {
             sum_floor += med; // detector, pose, load: their measured time is their floor here
             sum_compute_floor += med; // load, read, pairs, text: no products to count
@@ -186,11 +192,8 @@ nlohmann::json bench_engine(Context& ctx) {
     if (const auto pose = std::filesystem::path(ctx.models_dir) / "movenet-multipose.json";
         engine.has_pose() && gflops > 0 && std::filesystem::exists(pose) && out["stages"].contains("pose")) {
         auto& s = out["stages"]["pose"];
-        const auto f = graph_floors(detect::MoveNet(pose.string()).cost(), ctx);
-        const double floor = f["floor_ms"].get<double>(), roofline = f.value("roofline_floor_ms", floor);
-        s["floor_ms"] = floor;
-        s["gflop"] = f["gflops"];
-        s["roofline_floor_ms"] = roofline;
+        const auto [floor, roofline] = graph_stage(s, detect::MoveNet(pose.string()).cost());
+        // The loop counted the pose stage's measured time in both sums.
         sum_compute_floor += floor - s["ms"].get<double>();
         sum_roofline_floor += roofline - s["ms"].get<double>();
     }

@@ -177,6 +177,25 @@ std::string node_of(const std::string& ref) {
     return colon == std::string::npos ? ref : ref.substr(0, colon);
 }
 
+// The node whose output 0 `ref` names (-1 for another output or an unknown node).
+int output0(const std::map<std::string, int>& raw_index, const std::string& ref) {
+    const auto colon = ref.rfind(':');
+    if (colon != std::string::npos && ref.substr(colon + 1) != "0") return -1;
+    auto it = raw_index.find(node_of(ref));
+    return it == raw_index.end() ? -1 : it->second;
+}
+
+// Readers of each node; a signature output counts as one.
+std::map<std::string, int> readers_of(const std::vector<Raw>& raw, const json& model) {
+    std::map<std::string, int> readers;
+    for (const auto& r : raw)
+        for (const auto& in : r.inputs) ++readers[node_of(in)];
+    if (model.contains("signature") && model["signature"].contains("outputs"))
+        for (auto it = model["signature"]["outputs"].begin(); it != model["signature"]["outputs"].end(); ++it)
+            ++readers[node_of(it.value().value("name", it.key()))];
+    return readers;
+}
+
 // Folds a bias Add, and an activation behind it, into the convolution before them. NanoDet's
 // converter writes Conv2D, Add(bias), Transpose (to NCHW), LeakyRelu 26 times: two more passes over
 // each activation map, a tenth of its forward pass on 2 cores. A fused convolution
@@ -191,28 +210,11 @@ void fold_bias_and_activation(std::vector<Raw>& raw, std::map<std::string, int>&
     static const std::map<std::string, std::string> activations = {
             {"Relu", "UmVsdQ=="}, {"Relu6", "UmVsdTY="}, {"LeakyRelu", "TGVha3lSZWx1"},
             {"Elu", "RWx1"},      {"Sigmoid", "U2lnbW9pZA=="}, {"Tanh", "VGFuaA=="}};
-    // The node whose output 0 `ref` names (-1 for another output or an unknown node).
-    auto output0 = [&](const std::string& ref) {
-        const auto colon = ref.rfind(':');
-        if (colon != std::string::npos && ref.substr(colon + 1) != "0") return -1;
-        auto it = raw_index.find(node_of(ref));
-        return it == raw_index.end() ? -1 : it->second;
-    };
     auto const_tensor = [&](const std::string& ref) -> const Tensor* {
-        const int i = output0(ref);
+        const int i = output0(raw_index, ref);
         if (i < 0 || raw[static_cast<size_t>(i)].op != "Const") return nullptr;
         auto w = weights.find(raw[static_cast<size_t>(i)].name);
         return w == weights.end() ? nullptr : &w->second;
-    };
-    // Readers of each node; a signature output counts as one.
-    std::map<std::string, int> readers;
-    auto count_readers = [&] {
-        readers.clear();
-        for (const auto& r : raw)
-            for (const auto& in : r.inputs) ++readers[node_of(in)];
-        if (model.contains("signature") && model["signature"].contains("outputs"))
-            for (auto it = model["signature"]["outputs"].begin(); it != model["signature"]["outputs"].end(); ++it)
-                ++readers[node_of(it.value().value("name", it.key()))];
     };
     auto nhwc = [&](const Raw& r) {
         return !r.attr.contains("data_format") || r.attr["data_format"].value("s", "") == kNhwc;
@@ -225,12 +227,12 @@ void fold_bias_and_activation(std::vector<Raw>& raw, std::map<std::string, int>&
         return ops;
     };
 
-    count_readers();
+    auto readers = readers_of(raw, model);
     for (auto& add : raw) {
         if ((add.op != "Add" && add.op != "AddV2" && add.op != "BiasAdd") || add.inputs.size() != 2) continue;
         if (add.op == "BiasAdd" && !nhwc(add)) continue;
         for (size_t side = 0; side < (add.op == "BiasAdd" ? 1u : 2u); ++side) {
-            const int c = output0(add.inputs[side]);
+            const int c = output0(raw_index, add.inputs[side]);
             const Tensor* bias = const_tensor(add.inputs[1 - side]);
             if (c < 0 || !bias) continue;
             const Raw& conv = raw[static_cast<size_t>(c)];
@@ -251,17 +253,17 @@ void fold_bias_and_activation(std::vector<Raw>& raw, std::map<std::string, int>&
         }
     }
 
-    count_readers();
+    readers = readers_of(raw, model);
     const size_t n = raw.size(); // fused nodes are appended; they are not activations
     for (size_t a = 0; a < n; ++a) {
         auto act = activations.find(raw[a].op);
         if (act == activations.end() || raw[a].inputs.size() != 1) continue;
-        int f = output0(raw[a].inputs[0]);
+        int f = output0(raw_index, raw[a].inputs[0]);
         int transpose = -1;
         if (f >= 0 && raw[static_cast<size_t>(f)].op == "Transpose" && raw[static_cast<size_t>(f)].inputs.size() == 2 &&
             readers[raw[static_cast<size_t>(f)].name] == 1) {
             transpose = f;
-            f = output0(raw[static_cast<size_t>(f)].inputs[0]);
+            f = output0(raw_index, raw[static_cast<size_t>(f)].inputs[0]);
         }
         if (f < 0) continue;
         const Raw& conv = raw[static_cast<size_t>(f)];
@@ -293,12 +295,10 @@ void fold_bias_and_activation(std::vector<Raw>& raw, std::map<std::string, int>&
 // operations per value (tfjs::hard_swish). The chain's last Mul keeps its name; the other three
 // nodes run only if asked for as outputs.
 void fold_hard_swish(std::vector<Raw>& raw, const std::map<std::string, int>& raw_index,
-                     const std::map<std::string, Tensor>& weights) {
+                     const std::map<std::string, Tensor>& weights, const json& model) {
     auto at = [&](const std::string& ref) -> Raw* {
-        const auto colon = ref.rfind(':');
-        if (colon != std::string::npos && ref.substr(colon + 1) != "0") return nullptr;
-        auto it = raw_index.find(node_of(ref));
-        return it == raw_index.end() ? nullptr : &raw[static_cast<size_t>(it->second)];
+        const int i = output0(raw_index, ref);
+        return i < 0 ? nullptr : &raw[static_cast<size_t>(i)];
     };
     auto scalar_const = [&](const std::string& ref) {
         const Raw* r = at(ref);
@@ -306,9 +306,7 @@ void fold_hard_swish(std::vector<Raw>& raw, const std::map<std::string, int>& ra
         auto w = weights.find(r->name);
         return w != weights.end() && w->second.scalar_type() == torch::kFloat && w->second.numel() == 1;
     };
-    std::map<std::string, int> readers;
-    for (const auto& r : raw)
-        for (const auto& in : r.inputs) ++readers[node_of(in)];
+    auto readers = readers_of(raw, model);
     auto only_reader = [&](const Raw& r) { return readers[r.name] == 1; };
     // The operand of a two-input node that is not a scalar constant, and the constant, if so.
     auto split = [&](const Raw& r, std::string& value, std::string& constant) {
@@ -493,7 +491,7 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) try : path_(model_json_
     }
 
     fold_bias_and_activation(raw, raw_index, weights, model);
-    fold_hard_swish(raw, raw_index, weights);
+    fold_hard_swish(raw, raw_index, weights, model);
 
     // Topological order (Kahn; stable in file order).
     const int n = static_cast<int>(raw.size());

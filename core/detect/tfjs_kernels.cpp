@@ -137,6 +137,11 @@ std::tuple<Tensor, Tensor> largest(const Tensor& x, int64_t m) {
 
 
 namespace {
+bool cpu_has_avx2() {
+    static const bool yes = __builtin_cpu_supports("avx2");
+    return yes;
+}
+
 // One row of max_over_axis on columns [0, n - n % 8): the same choice as its scalar loop.
 __attribute__((target("avx2"))) int64_t max_rows_avx2(const float* row, float* v, int32_t* r, int64_t n, int32_t k) {
     const __m256i kk = _mm256_set1_epi32(k);
@@ -154,9 +159,12 @@ __attribute__((target("avx2"))) int64_t max_rows_avx2(const float* row, float* v
 }
 } // namespace
 
+bool max_over_axis_applies(const Tensor& x, int64_t axis) {
+    return x.scalar_type() == torch::kFloat && axis >= 0 && axis + 1 < x.dim() && x.size(axis) > 0;
+}
+
 std::pair<Tensor, Tensor> max_over_axis(const Tensor& x, int64_t axis, bool keepdim) {
-    TORCH_CHECK(x.scalar_type() == torch::kFloat && axis >= 0 && axis + 1 < x.dim() && x.size(axis) > 0,
-                "max_over_axis: a float tensor and an axis before its last");
+    TORCH_CHECK(max_over_axis_applies(x, axis), "max_over_axis: a float tensor and an axis before its last");
     const Tensor xc = x.contiguous();
     int64_t outer = 1, inner = 1;
     for (int64_t d = 0; d < axis; ++d) outer *= xc.size(d);
@@ -173,7 +181,7 @@ std::pair<Tensor, Tensor> max_over_axis(const Tensor& x, int64_t axis, bool keep
     // row holding its largest value (a NaN, once seen, stays). Row numbers are kept as int32 while
     // scanning (AVX2 compares eight columns at once where the CPU has it).
     TORCH_CHECK(rows < (int64_t{1} << 31), "max_over_axis: too many rows");
-    static const bool avx2 = __builtin_cpu_supports("avx2");
+    const bool avx2 = cpu_has_avx2();
     at::parallel_for(0, outer * inner, 2048, [&](int64_t b, int64_t e) {
         std::vector<int32_t> r32;
         for (int64_t j = b; j < e;) {
@@ -232,7 +240,7 @@ Tensor hard_swish(const Tensor& x, const Tensor& scale, const Tensor& shift) {
     const float c = scale.item<float>(), a = shift.item<float>();
     const float* src = xc.data_ptr<float>();
     float* dst = y.data_ptr<float>();
-    static const bool avx2 = __builtin_cpu_supports("avx2");
+    const bool avx2 = cpu_has_avx2();
     at::parallel_for(0, xc.numel(), 16384, [&](int64_t b, int64_t e) {
         if (avx2) {
             hard_swish_avx2(src + b, dst + b, e - b, c, a);

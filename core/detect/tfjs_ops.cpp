@@ -545,8 +545,7 @@ Tensor reduce(const Tensor& x, const Tensor& axes_t, bool keep, const std::strin
     if (op == "Sum") return x.sum(axes, keep);
     if (op == "Mean") return x.to(x.is_floating_point() ? x.scalar_type() : torch::kFloat).mean(axes, keep).to(x.scalar_type());
     if (op == "Max") {
-        if (axes.size() == 1 && axes[0] + 1 < x.dim() && x.scalar_type() == torch::kFloat && x.size(axes[0]) > 0)
-            return max_over_axis(x, axes[0], keep).first;
+        if (axes.size() == 1 && max_over_axis_applies(x, axes[0])) return max_over_axis(x, axes[0], keep).first;
         return x.amax(axes, keep);
     }
     if (op == "Min") return x.amin(axes, keep);
@@ -769,8 +768,7 @@ std::map<std::string, Factory>& table() {
             const auto out = dtype_of(a, "output_type", a.type("output_type", "DT_INT64"));
             return one([is_max, out](const std::vector<Tensor>& in, double*) -> std::vector<Tensor> {
                 const int64_t axis = wrap_axis(scalar_int(in[1]), in[0].dim());
-                if (is_max && axis + 1 < in[0].dim() && in[0].scalar_type() == torch::kFloat && in[0].size(axis) > 0)
-                    return {max_over_axis(in[0], axis, false).second.to(out)};
+                if (is_max && max_over_axis_applies(in[0], axis)) return {max_over_axis(in[0], axis, false).second.to(out)};
                 return {(is_max ? in[0].argmax(axis) : in[0].argmin(axis)).to(out)};
             });
         };

@@ -52,6 +52,8 @@ torch::Tensor hard_swish(const torch::Tensor& x, const torch::Tensor& scale, con
 // pass over the rows instead of ATen's strided reduction (MoveNet's ArgMax over 4096 rows of 102
 // took half a millisecond). Exact (a selection). keepdim as in amax. tfjs_kernels.cpp.
 std::pair<torch::Tensor, torch::Tensor> max_over_axis(const torch::Tensor& x, int64_t axis, bool keepdim);
+// Whether max_over_axis takes x along axis (a float tensor, axis before the last, not empty).
+bool max_over_axis_applies(const torch::Tensor& x, int64_t axis);
 
 // The ops the table knows.
 std::vector<std::string> supported_ops();
