@@ -47,6 +47,10 @@ TrainingDialog::TrainingDialog(QWidget* parent) : QDialog(parent) {
     axisX_ = new QValueAxis;
     axisX_->setTitleText(tr("epoch"));
     axisX_->setLabelFormat(QStringLiteral("%d"));
+    // Ticks on whole epochs: with the default five fixed ticks, a 3-epoch run labelled 0.75 as "0"
+    // and 1.5 as "1".
+    axisX_->setTickType(QValueAxis::TicksDynamic);
+    axisX_->setTickAnchor(0);
     axisY_ = new QValueAxis;
     axisY_->setTitleText(tr("loss"));
     chart->addAxis(axisX_, Qt::AlignBottom);
@@ -89,7 +93,7 @@ void TrainingDialog::start() {
     maxLoss_ = 0;
     stepLoss_->clear();
     epochLoss_->clear();
-    axisX_->setRange(0, 1);
+    setEpochRange(1);
     axisY_->setRange(0, 1);
     stage_->setText(tr("Starting…"));
     eta_->clear();
@@ -97,6 +101,11 @@ void TrainingDialog::start() {
     cancel_->setEnabled(true);
     cancel_->show();
     close_->hide();
+}
+
+void TrainingDialog::setEpochRange(int epochs) {
+    axisX_->setRange(0, epochs);
+    axisX_->setTickInterval((epochs + 4) / 5);
 }
 
 void TrainingDialog::closeEpoch() {
@@ -119,7 +128,7 @@ void TrainingDialog::addStep(const QString& stage, int epoch, int epochs, int st
         stepLoss_->append(epoch - 1 + double(step) / std::max(1, steps), loss);
         maxLoss_ = std::max(maxLoss_, loss);
         // The axis grows with the epochs run (training may stop long before its budget).
-        axisX_->setRange(0, std::max(1, epoch));
+        setEpochRange(std::max(1, epoch));
         axisY_->setRange(0, maxLoss_ > 0 ? maxLoss_ * 1.05 : 1);
         stage_->setText(tr("Epoch %1 of %2, step %3 of %4 · loss %5")
                             .arg(epoch)

@@ -37,12 +37,15 @@ public:
     QLineSeries* stepLoss() const { return stepLoss_; }
     QLineSeries* epochLoss() const { return epochLoss_; }
     QChartView* chartView() const { return view_; }
+    QValueAxis* epochAxis() const { return axisX_; }
 
 Q_SIGNALS:
     void cancelRequested();
 
 private:
     void closeEpoch();
+    // The epoch axis over [0, epochs], its ticks on whole epochs (at most about six of them).
+    void setEpochRange(int epochs);
 
     QLabel* stage_;
     QLabel* eta_;

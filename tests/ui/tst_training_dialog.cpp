@@ -7,6 +7,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QValueAxis>
 #include <QtTest/QtTest>
 
 #include "training_dialog.h"
@@ -45,6 +46,11 @@ private Q_SLOTS:
         QVERIFY2(d.stageLabel()->text().contains(QStringLiteral("Epoch 2 of 2, step 3 of 3 · loss 0.2000")),
                  qPrintable(d.stageLabel()->text()));
         QCOMPARE(d.etaLabel()->text(), QStringLiteral("About 1 min 15 s left"));
+        // The epoch axis labels whole epochs only ("%d" on a tick at 1.5 would read "1").
+        QCOMPARE(d.epochAxis()->max(), 2.0);
+        QCOMPARE(d.epochAxis()->tickType(), QValueAxis::TicksDynamic);
+        QCOMPARE(d.epochAxis()->tickAnchor(), 0.0);
+        QCOMPARE(d.epochAxis()->tickInterval(), 1.0);
 
         d.finish(true, false, "Trained on 5 images (7 positives) for 2 epochs: h.safetensors");
         QVERIFY(!d.running());
@@ -62,6 +68,10 @@ private Q_SLOTS:
         QVERIFY(d.running());
         QCOMPARE(d.stepLoss()->count(), 0);
         QCOMPARE(d.epochLoss()->count(), 0);
+        QCOMPARE(d.epochAxis()->max(), 1.0);
+        d.addStep("train", 12, 40, 1, 3, 0.5, 1); // a long run: a tick every 3 epochs
+        QCOMPARE(d.epochAxis()->max(), 12.0);
+        QCOMPARE(d.epochAxis()->tickInterval(), 3.0);
     }
 
     void cancelAsksOnce() {
