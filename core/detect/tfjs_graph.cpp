@@ -731,7 +731,7 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
     Values values(n);
     std::vector<Tensor> args;
     // HOI_TFJS_PROFILE=1: time per op type, printed to stderr after the run; =nodes: per node too
-    // (name, op, first output's shape, ms), one line each.
+    // (name, op, first output's shape, ms, MFLOP, MB moved), one line each.
     static const char* profile_env = std::getenv("HOI_TFJS_PROFILE");
     static const bool profile = profile_env != nullptr, profile_nodes = profile && std::string(profile_env) == "nodes";
     std::map<std::string, double> profile_ms;
@@ -773,7 +773,7 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
             double node_flops = 0;
             if (profile) {
                 const auto t0 = std::chrono::steady_clock::now();
-                values[k] = node.kernel(args, cost ? &node_flops : nullptr);
+                values[k] = node.kernel(args, cost || profile_nodes ? &node_flops : nullptr);
                 const auto t1 = std::chrono::steady_clock::now();
                 const double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
                 profile_ms[node.op] += ms;
@@ -781,7 +781,8 @@ std::vector<Tensor> TfjsGraph::execute(const std::map<std::string, Tensor>& inpu
                     const auto& v = values[k];
                     node_lines += "  " + node.name + " " + node.op + " " +
                                   (v.empty() || !v[0].defined() ? std::string("-") : tfjs_shape_text(v[0].sizes().vec())) +
-                                  " " + std::to_string(ms) + "\n";
+                                  " " + std::to_string(ms) + " ms " + std::to_string(node_flops / 1e6) + " MFLOP " +
+                                  std::to_string(bytes_moved(args, v) / 1e6) + " MB\n";
                 }
             } else {
                 values[k] = node.kernel(args, cost ? &node_flops : nullptr);

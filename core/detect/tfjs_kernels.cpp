@@ -9,6 +9,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -246,6 +247,153 @@ Tensor hard_swish(const Tensor& x, const Tensor& scale, const Tensor& shift) {
             hard_swish_avx2(src + b, dst + b, e - b, c, a);
         } else {
             for (int64_t i = b; i < e; ++i) dst[i] = hard_swish1(src[i], c, a);
+        }
+    });
+    return y;
+}
+
+namespace {
+bool cpu_has_fma_avx2() {
+    static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return yes;
+}
+
+// The geometry of one depthwise convolution (NHWC), taps outside the input skipped.
+struct DwShape {
+    int64_t H, W, C, OH, OW, KH, KW, sh, sw, dh, dw, top, left;
+};
+
+// The activation on 8 accumulators, as ATen's clamp_min / clamp kernels compute it:
+// max(0, v) keeps a NaN and -0, min(6, .) keeps a NaN.
+__attribute__((target("avx2,fma"))) inline __m256 dw_act8(__m256 v, int act) {
+    if (act >= 1) v = _mm256_max_ps(_mm256_setzero_ps(), v);
+    if (act == 2) v = _mm256_min_ps(_mm256_set1_ps(6.f), v);
+    return v;
+}
+
+// Loads and stores of 8 channels, or under a mask (the last vector of a row whose channels are
+// not a multiple of 8: the masked lanes are neither read nor written).
+template <bool MASK>
+__attribute__((target("avx2,fma"))) inline __m256 dw_load(const float* p, __m256i m) {
+    if constexpr (MASK) return _mm256_maskload_ps(p, m);
+    else return _mm256_loadu_ps(p);
+}
+template <bool MASK>
+__attribute__((target("avx2,fma"))) inline void dw_store(float* p, __m256 v, __m256i m) {
+    if constexpr (MASK) _mm256_maskstore_ps(p, m, v);
+    else _mm256_storeu_ps(p, v);
+}
+
+// NO output pixels side by side x NV vectors of channels from channel c (MASK: one vector, the
+// lanes in m), over the taps' rows kh0..kh1 and columns kw0..kw1 (inside the input): each tap's
+// weights are loaded once for the NO pixels. Per value: acc = 0, then acc = fma(x, w, acc) over
+// the taps, kh outer and kw inner, then acc + bias, then the activation.
+template <int NO, int NV, bool MASK = false>
+__attribute__((target("avx2,fma"))) inline void dw_block(const float* x, const float* w, const float* bias, float* out,
+                                                         const DwShape& s, int64_t ih0, int64_t kh0, int64_t kh1,
+                                                         int64_t iw0, int64_t kw0, int64_t kw1, int64_t c, int act,
+                                                         __m256i m) {
+    static_assert(!MASK || NV == 1, "a masked block is one vector wide");
+    const int64_t C = s.C, step = s.sw * C;
+    // The accumulators stay in registers only if these loops are unrolled (GCC's -O2 does not).
+    __m256 a[NO][NV];
+#pragma GCC unroll 8
+    for (int i = 0; i < NO * NV; ++i) a[i / NV][i % NV] = _mm256_setzero_ps();
+    for (int64_t kh = kh0; kh < kh1; ++kh) {
+        const float* xr = x + ((ih0 + kh * s.dh) * s.W + iw0) * C + c;
+        const float* wr = w + kh * s.KW * C + c;
+        for (int64_t kw = kw0; kw < kw1; ++kw) {
+            const float* xp = xr + kw * s.dw * C;
+            __m256 wv[NV];
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) wv[v] = dw_load<MASK>(wr + kw * C + 8 * v, m);
+#pragma GCC unroll 8
+            for (int i = 0; i < NO * NV; ++i)
+                a[i / NV][i % NV] =
+                        _mm256_fmadd_ps(dw_load<MASK>(xp + (i / NV) * step + 8 * (i % NV), m), wv[i % NV], a[i / NV][i % NV]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < NO * NV; ++i) {
+        __m256 r = a[i / NV][i % NV];
+        if (bias) r = _mm256_add_ps(r, dw_load<MASK>(bias + c + 8 * (i % NV), m));
+        dw_store<MASK>(out + (i / NV) * C + c + 8 * (i % NV), dw_act8(r, act), m);
+    }
+}
+
+// NO output pixels from ow on, all channels, over the taps' columns kw0..kw1.
+template <int NO>
+__attribute__((target("avx2,fma"))) void dw_pixels(const float* x, const float* w, const float* bias, float* y,
+                                                   const DwShape& s, int64_t ih0, int64_t kh0, int64_t kh1, int64_t ow,
+                                                   int64_t kw0, int64_t kw1, int act) {
+    const int64_t C = s.C, c16 = C / 16 * 16, c8 = C / 8 * 8, iw0 = ow * s.sw - s.left;
+    float* out = y + ow * C;
+    const __m256i all = _mm256_set1_epi32(-1);
+    for (int64_t c = 0; c < c16; c += 16) dw_block<NO, 2>(x, w, bias, out, s, ih0, kh0, kh1, iw0, kw0, kw1, c, act, all);
+    if (c8 > c16) dw_block<NO, 1>(x, w, bias, out, s, ih0, kh0, kh1, iw0, kw0, kw1, c16, act, all);
+    if (c8 < C) {
+        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(C - c8)), lane);
+        dw_block<NO, 1, true>(x, w, bias, out, s, ih0, kh0, kh1, iw0, kw0, kw1, c8, act, m);
+    }
+}
+
+// One output row: the pixels whose taps all lie inside the input in width four at a time, the
+// border pixels one at a time with their taps outside skipped.
+__attribute__((target("avx2,fma"))) void dw_row_avx2(const float* x, const float* w, const float* bias, float* y,
+                                                     const DwShape& s, int64_t oh, int act) {
+    int64_t kh0 = 0, kh1 = s.KH;
+    const int64_t ih0 = oh * s.sh - s.top;
+    while (kh0 < kh1 && ih0 + kh0 * s.dh < 0) ++kh0;
+    while (kh1 > kh0 && ih0 + (kh1 - 1) * s.dh >= s.H) --kh1;
+    auto border = [&](int64_t ow) {
+        const int64_t iw0 = ow * s.sw - s.left;
+        int64_t kw0 = 0, kw1 = s.KW;
+        while (kw0 < kw1 && iw0 + kw0 * s.dw < 0) ++kw0;
+        while (kw1 > kw0 && iw0 + (kw1 - 1) * s.dw >= s.W) --kw1;
+        dw_pixels<1>(x, w, bias, y, s, ih0, kh0, kh1, ow, kw0, kw1, act);
+    };
+    // Interior pixels: ow * sw - left >= 0 and ow * sw - left + (KW - 1) * dw < W.
+    const int64_t ow_lo = std::min(s.OW, (s.left + s.sw - 1) / s.sw);
+    const int64_t last = s.W - 1 - (s.KW - 1) * s.dw + s.left;
+    const int64_t ow_hi = last < 0 ? ow_lo : std::max(ow_lo, std::min(s.OW, last / s.sw + 1));
+    int64_t ow = 0;
+    for (; ow < ow_lo; ++ow) border(ow);
+    for (; ow + 4 <= ow_hi; ow += 4) dw_pixels<4>(x, w, bias, y, s, ih0, kh0, kh1, ow, 0, s.KW, act);
+    for (; ow < ow_hi; ++ow) dw_pixels<1>(x, w, bias, y, s, ih0, kh0, kh1, ow, 0, s.KW, act);
+    for (; ow < s.OW; ++ow) border(ow);
+}
+} // namespace
+
+bool depthwise_conv_nhwc_applies() { return cpu_has_fma_avx2(); }
+
+Tensor depthwise_conv_nhwc(const Tensor& x, const Tensor& w, const Tensor& bias, std::array<int64_t, 2> stride,
+                           std::array<int64_t, 2> dilation, std::array<int64_t, 4> pads, int act) {
+    TORCH_CHECK(depthwise_conv_nhwc_applies(), "depthwise_conv_nhwc needs AVX2 and FMA");
+    TORCH_CHECK(x.dim() == 4 && w.dim() == 3 && x.scalar_type() == torch::kFloat && w.scalar_type() == torch::kFloat,
+                "depthwise_conv_nhwc: a float NHWC input and a float [KH,KW,C] filter");
+    TORCH_CHECK(w.size(2) == x.size(3), "depthwise filter has ", w.size(2), " channels, the input ", x.size(3));
+    TORCH_CHECK(!bias.defined() || (bias.scalar_type() == torch::kFloat && bias.numel() == x.size(3)),
+                "depthwise bias must have one float per channel");
+    TORCH_CHECK(stride[0] > 0 && stride[1] > 0 && dilation[0] > 0 && dilation[1] > 0, "bad stride or dilation");
+    TORCH_CHECK(act >= 0 && act <= 2, "depthwise_conv_nhwc: activation 0 (none), 1 (relu) or 2 (relu6)");
+    DwShape s{x.size(1), x.size(2), x.size(3), 0, 0, w.size(0), w.size(1),
+              stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[2]};
+    const int64_t eh = (s.KH - 1) * s.dh + 1, ew = (s.KW - 1) * s.dw + 1;
+    s.OH = (s.H + pads[0] + pads[1] - eh) / s.sh + 1;
+    s.OW = (s.W + pads[2] + pads[3] - ew) / s.sw + 1;
+    TORCH_CHECK(s.H + pads[0] + pads[1] >= eh && s.W + pads[2] + pads[3] >= ew, "depthwise filter larger than its input");
+    const Tensor xc = x.contiguous(), wc = w.contiguous(), bc = bias.defined() ? bias.contiguous() : bias;
+    const int64_t N = x.size(0);
+    Tensor y = torch::empty({N, s.OH, s.OW, s.C}, xc.options());
+    const float* src = xc.data_ptr<float>();
+    const float* wp = wc.data_ptr<float>();
+    const float* bp = bc.defined() ? bc.data_ptr<float>() : nullptr;
+    float* dst = y.data_ptr<float>();
+    at::parallel_for(0, N * s.OH, 1, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+            const int64_t n = r / s.OH, oh = r % s.OH;
+            dw_row_avx2(src + n * s.H * s.W * s.C, wp, bp, dst + r * s.OW * s.C, s, oh, act);
         }
     });
     return y;

@@ -351,8 +351,16 @@ Compiled compile_conv(const NodeDef& def, bool depthwise, bool fused) {
     std::shared_ptr<PackedConv> packed;
     if (wconst.defined() && (!c.has_bias || bconst.defined()))
         packed = std::make_shared<PackedConv>(wconst, bconst, depthwise ? def.const_inputs[1]->size(2) : 1);
+    // A depthwise filter of multiplier 1 on NHWC data with no activation, relu or relu6: our own
+    // kernel (same bits, no padded copy, the activation in the same pass), [KH,KW,C].
+    Tensor dwfilter;
+    if (packed && depthwise && c.nhwc && def.const_inputs[1]->size(3) == 1 && depthwise_conv_nhwc_applies() &&
+        (c.act == Act::None || c.act == Act::Relu || c.act == Act::Relu6)) {
+        const Tensor& f = *def.const_inputs[1];
+        dwfilter = f.to(torch::kFloat).reshape({f.size(0), f.size(1), f.size(2)}).contiguous();
+    }
 
-    Kernel k = [c, wconst, bconst, pconst, packed](const std::vector<Tensor>& in, double* flops) -> std::vector<Tensor> {
+    Kernel k = [c, wconst, bconst, pconst, packed, dwfilter](const std::vector<Tensor>& in, double* flops) -> std::vector<Tensor> {
         TORCH_CHECK(in[0].dim() == 4, "convolution input must be 4-D, got ", in[0].sizes());
         Tensor x = in[0].scalar_type() == torch::kFloat ? in[0] : in[0].to(torch::kFloat);
         x = c.nhwc ? x.permute({0, 3, 1, 2}) : x;
@@ -370,6 +378,12 @@ Compiled compile_conv(const NodeDef& def, bool depthwise, bool fused) {
         } else if (c.padding == "EXPLICIT") {
             const size_t hi = c.nhwc ? 2 : 4, wi = c.nhwc ? 4 : 6;
             p = {c.explicit_pads[hi], c.explicit_pads[hi + 1], c.explicit_pads[wi], c.explicit_pads[wi + 1]};
+        }
+        if (dwfilter.defined() && in[0].scalar_type() == torch::kFloat && dwfilter.size(2) == IC) {
+            const int act = c.act == Act::Relu6 ? 2 : c.act == Act::Relu ? 1 : 0;
+            Tensor y = depthwise_conv_nhwc(in[0], dwfilter, b, {c.sh, c.sw}, {c.dh, c.dw}, {p.top, p.bottom, p.left, p.right}, act);
+            if (flops) *flops += 2.0 * static_cast<double>(y.numel()) * static_cast<double>(KH * KW);
+            return {y};
         }
         // oneDNN pads symmetrically only: TensorFlow's uneven SAME padding is a copy first.
         std::vector<int64_t> pad{p.top, p.left};

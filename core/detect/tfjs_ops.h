@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <functional>
 #include <string>
 #include <tuple>
@@ -54,6 +55,18 @@ torch::Tensor hard_swish(const torch::Tensor& x, const torch::Tensor& scale, con
 std::pair<torch::Tensor, torch::Tensor> max_over_axis(const torch::Tensor& x, int64_t axis, bool keepdim);
 // Whether max_over_axis takes x along axis (a float tensor, axis before the last, not empty).
 bool max_over_axis_applies(const torch::Tensor& x, int64_t axis);
+
+// A depthwise convolution (channel multiplier 1) on NHWC float memory: x [N,H,W,C], filter
+// [KH,KW,C], bias [C] or undefined, pads {top, bottom, left, right} (taps outside the input are
+// skipped), then act 0 (none), 1 (relu) or 2 (relu6). Each output value is one fused-multiply-add
+// chain from 0 over the taps, kh outer and kw inner, plus the bias: the order of oneDNN's depthwise
+// kernel, so the same bits as the convolution it replaces (tst_detector compares them), without
+// its padded copy before a strided layer and the separate activation pass. AVX2 + FMA only
+// (depthwise_conv_nhwc_applies). tfjs_kernels.cpp.
+torch::Tensor depthwise_conv_nhwc(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& bias,
+                                  std::array<int64_t, 2> stride, std::array<int64_t, 2> dilation,
+                                  std::array<int64_t, 4> pads, int act);
+bool depthwise_conv_nhwc_applies();
 
 // The ops the table knows.
 std::vector<std::string> supported_ops();

@@ -625,6 +625,75 @@ private Q_SLOTS:
         }
     }
 
+    void depthwiseConvolutionKeepsOneDnnBits() {
+        // Depthwise convolutions (with a bias and Relu6 or Relu folded in, or bare) run by the
+        // runner's own NHWC kernel give, bit for bit, what oneDNN gave: its padded copy for
+        // TensorFlow's uneven SAME padding, its convolution with the bias, then ATen's activation.
+        // Channels not a multiple of 8 or 16, 3x3 and 5x5 filters, strides 1 and 2, dilation 2,
+        // VALID padding, images narrower than the filter's reach, -0 and exact zeros.
+        struct Case {
+            int64_t k, c, stride, dil;
+            const char* padding; // base64 of SAME / VALID
+            const char* act;     // "" (bare), "Relu", "Relu6"
+            int64_t h, w;
+        };
+        const Case cases[] = {{3, 18, 1, 1, "U0FNRQ==", "Relu6", 13, 11}, {3, 40, 2, 1, "U0FNRQ==", "Relu6", 16, 10},
+                              {5, 24, 2, 1, "U0FNRQ==", "Relu", 9, 14},   {3, 144, 2, 1, "U0FNRQ==", "Relu6", 8, 8},
+                              {3, 8, 1, 2, "VkFMSUQ=", "", 12, 9},       {5, 37, 1, 1, "U0FNRQ==", "", 3, 2},
+                              {3, 240, 1, 1, "U0FNRQ==", "Relu6", 6, 7}};
+        torch::manual_seed(21);
+        for (const auto& t : cases) {
+            const auto w = torch::randn({t.k, t.k, t.c, 1}), b = torch::randn({t.c});
+            GraphFile gf;
+            gf.constant("w", w);
+            gf.constant("b", b);
+            const json attr = {{"strides", {{"list", {{"i", {"1", std::to_string(t.stride), std::to_string(t.stride), "1"}}}}}},
+                               {"dilations", {{"list", {{"i", {"1", std::to_string(t.dil), std::to_string(t.dil), "1"}}}}}},
+                               {"padding", {{"s", t.padding}}},
+                               {"data_format", {{"s", "TkhXQw=="}}}};
+            gf.node("dw", "DepthwiseConv2dNative", {"x", "w"}, attr);
+            std::string y = "dw";
+            if (*t.act) {
+                gf.node("badd", "BiasAdd", {"dw", "b"});
+                gf.node("y", t.act, {"badd"});
+                y = "y";
+            }
+            QTemporaryDir dir;
+            const hoi::detect::TfjsGraph g(gf.write(dir));
+            auto x = torch::randn({2, t.h, t.w, t.c}) * 3;
+            x.view(-1).index_put_({torch::arange(0, x.numel(), 5)}, 0.0f);
+            x.view(-1).index_put_({torch::arange(1, x.numel(), 11)}, -0.0f);
+            const auto got = g.run({{"x", x}}, {y})[0];
+
+            // The path before: oneDNN with symmetric padding only, an uneven pad as a copy first.
+            const bool same = std::string(t.padding) == "U0FNRQ==";
+            auto total = [&](int64_t in) {
+                const int64_t out = (in + t.stride - 1) / t.stride, eff = (t.k - 1) * t.dil + 1;
+                return same ? std::max<int64_t>((out - 1) * t.stride + eff - in, 0) : int64_t{0};
+            };
+            const int64_t th = total(t.h), tw = total(t.w);
+            torch::Tensor xn = x.permute({0, 3, 1, 2});
+            std::vector<int64_t> pad{th / 2, tw / 2};
+            if (th % 2 || tw % 2) {
+                xn = torch::constant_pad_nd(xn, {tw / 2, tw - tw / 2, th / 2, th - th / 2}, 0);
+                pad = {0, 0};
+            }
+            const auto wt = w.permute({2, 3, 0, 1}).reshape({t.c, 1, t.k, t.k});
+            auto want = at::mkldnn_convolution(xn.contiguous(at::MemoryFormat::ChannelsLast),
+                                               wt.contiguous(at::MemoryFormat::ChannelsLast),
+                                               *t.act ? c10::optional<torch::Tensor>(b) : c10::nullopt, pad,
+                                               {t.stride, t.stride}, {t.dil, t.dil}, t.c);
+            if (std::string(t.act) == "Relu6") want.clamp_(0, 6);
+            if (std::string(t.act) == "Relu") want.relu_();
+            want = want.permute({0, 2, 3, 1});
+            const QByteArray what = QByteArray::number(static_cast<qlonglong>(t.k)) + "x" + QByteArray::number(static_cast<qlonglong>(t.k)) +
+                                    " C=" + QByteArray::number(static_cast<qlonglong>(t.c)) + " stride " +
+                                    QByteArray::number(static_cast<qlonglong>(t.stride)) + " " + t.act;
+            QVERIFY2(got.sizes() == want.sizes(), what.constData());
+            QVERIFY2(torch::equal(got.contiguous().view(torch::kInt), want.contiguous().view(torch::kInt)), what.constData());
+        }
+    }
+
     void hardSwishChainRunsAsOnePass() {
         // MobileNetV3's hard-swish as TensorFlow writes it, Mul(Mul(x, 1/6), Relu6(Add(x, 3))), runs
         // as one node with the same bits as the four (edge values included); its inner nodes can
