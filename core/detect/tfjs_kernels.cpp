@@ -399,6 +399,64 @@ Tensor depthwise_conv_nhwc(const Tensor& x, const Tensor& w, const Tensor& bias,
     return y;
 }
 
+namespace {
+// One max-pool output value's rule, as ATen's kernels apply it tap by tap from -inf: a larger
+// value or a NaN replaces the maximum (ties keep the first; the last NaN wins).
+inline float pool_take(float m, float v) { return (v > m || v != v) ? v : m; }
+
+__attribute__((target("avx2"))) inline __m256 pool_take8(__m256 m, __m256 v) {
+    return _mm256_blendv_ps(m, v, _mm256_or_ps(_mm256_cmp_ps(v, m, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q)));
+}
+
+// Channels [0, C - C % 8) of one output pixel over the taps' rows kh0..kh1 and columns kw0..kw1;
+// returns where the scalar channels start.
+__attribute__((target("avx2"))) int64_t pool_pixel_avx2(const float* x, float* out, int64_t W, int64_t C, int64_t ih0,
+                                                        int64_t kh0, int64_t kh1, int64_t iw0, int64_t kw0, int64_t kw1) {
+    int64_t c = 0;
+    for (; c + 8 <= C; c += 8) {
+        __m256 m = _mm256_set1_ps(-INFINITY);
+        for (int64_t kh = kh0; kh < kh1; ++kh)
+            for (int64_t kw = kw0; kw < kw1; ++kw) m = pool_take8(m, _mm256_loadu_ps(x + ((ih0 + kh) * W + iw0 + kw) * C + c));
+        _mm256_storeu_ps(out + c, m);
+    }
+    return c;
+}
+} // namespace
+
+Tensor max_pool_nhwc(const Tensor& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                     std::array<int64_t, 4> pads) {
+    TORCH_CHECK(x.dim() == 4 && x.scalar_type() == torch::kFloat, "max_pool_nhwc: a float NHWC input");
+    TORCH_CHECK(kernel[0] > 0 && kernel[1] > 0 && stride[0] > 0 && stride[1] > 0, "max_pool_nhwc: bad window or stride");
+    const int64_t N = x.size(0), H = x.size(1), W = x.size(2), C = x.size(3), KH = kernel[0], KW = kernel[1];
+    TORCH_CHECK(H + pads[0] + pads[1] >= KH && W + pads[2] + pads[3] >= KW, "max_pool_nhwc: window larger than its input");
+    const int64_t OH = (H + pads[0] + pads[1] - KH) / stride[0] + 1, OW = (W + pads[2] + pads[3] - KW) / stride[1] + 1;
+    const Tensor xc = x.contiguous();
+    Tensor y = torch::empty({N, OH, OW, C}, xc.options());
+    const float* src = xc.data_ptr<float>();
+    float* dst = y.data_ptr<float>();
+    const bool avx2 = cpu_has_avx2();
+    at::parallel_for(0, N * OH, 1, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+            const int64_t n = r / OH, oh = r % OH, ih0 = oh * stride[0] - pads[0];
+            const int64_t kh0 = std::max<int64_t>(0, -ih0), kh1 = std::min(KH, H - ih0);
+            const float* img = src + n * H * W * C;
+            for (int64_t ow = 0; ow < OW; ++ow) {
+                const int64_t iw0 = ow * stride[1] - pads[2];
+                const int64_t kw0 = std::max<int64_t>(0, -iw0), kw1 = std::min(KW, W - iw0);
+                float* out = dst + (r * OW + ow) * C;
+                int64_t c = avx2 ? pool_pixel_avx2(img, out, W, C, ih0, kh0, kh1, iw0, kw0, kw1) : 0;
+                for (; c < C; ++c) {
+                    float m = -INFINITY;
+                    for (int64_t kh = kh0; kh < kh1; ++kh)
+                        for (int64_t kw = kw0; kw < kw1; ++kw) m = pool_take(m, img[((ih0 + kh) * W + iw0 + kw) * C + c]);
+                    out[c] = m;
+                }
+            }
+        }
+    });
+    return y;
+}
+
 } // namespace tfjs
 
 } // namespace hoi::detect

@@ -437,6 +437,8 @@ Compiled compile_pool(const NodeDef& def, bool max) {
             p = {th / 2, th - th / 2, tw / 2, tw - tw / 2};
         }
         Tensor y;
+        if (max && nhwc && in[0].scalar_type() == torch::kFloat)
+            return {max_pool_nhwc(in[0], {kh, kw}, {sh, sw}, {p.top, p.bottom, p.left, p.right})};
         if (max) {
             // LibTorch's channels-last max pooling is 7x faster than its NCHW one here (0.9 vs
             // 6.6 ms for NanoDet's 209x209x24 pool), but it runs pixel by pixel over the channels:

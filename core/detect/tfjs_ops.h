@@ -68,6 +68,14 @@ torch::Tensor depthwise_conv_nhwc(const torch::Tensor& x, const torch::Tensor& w
                                   std::array<int64_t, 4> pads, int act);
 bool depthwise_conv_nhwc_applies();
 
+// Max pooling on NHWC float memory: x [N,H,W,C], window and stride {h, w}, pads {top, bottom,
+// left, right} (cells outside the input are skipped). Each value follows ATen's rule tap by tap
+// (from -inf, a larger value or a NaN replaces the maximum), so the same values as
+// torch::max_pool2d (exact: a selection), without its pixel-by-pixel channel loop or the -inf
+// padded copy an uneven SAME padding needed. AVX2 where the CPU has it. tfjs_kernels.cpp.
+torch::Tensor max_pool_nhwc(const torch::Tensor& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
+                            std::array<int64_t, 4> pads);
+
 // The ops the table knows.
 std::vector<std::string> supported_ops();
 

@@ -694,6 +694,57 @@ private Q_SLOTS:
         }
     }
 
+    void maxPoolKeepsAtenValues() {
+        // MaxPool on NHWC memory by the runner's own kernel gives torch::max_pool2d's values bit for
+        // bit (the path before: channels-last from 8 channels, TensorFlow's uneven SAME padding as a
+        // -inf copy first): NaN wins, ties and -0, -inf, one channel and channel tails, 2x2 and 3x3
+        // windows, strides 1 and 2, SAME and VALID.
+        struct Case {
+            int64_t k, stride, c, h, w;
+            const char* padding;
+        };
+        const Case cases[] = {{3, 2, 32, 14, 15, "U0FNRQ=="}, {3, 1, 80, 9, 8, "U0FNRQ=="}, {3, 1, 1, 12, 12, "U0FNRQ=="},
+                              {2, 2, 13, 7, 9, "VkFMSUQ="},   {3, 2, 5, 2, 3, "U0FNRQ=="}};
+        torch::manual_seed(8);
+        for (const auto& t : cases) {
+            GraphFile gf;
+            const auto k = std::to_string(t.k), st = std::to_string(t.stride);
+            gf.node("y", "MaxPool", {"x"},
+                    {{"ksize", {{"list", {{"i", {"1", k, k, "1"}}}}}}, {"strides", {{"list", {{"i", {"1", st, st, "1"}}}}}},
+                     {"padding", {{"s", t.padding}}}, {"data_format", {{"s", "TkhXQw=="}}}});
+            QTemporaryDir dir;
+            const hoi::detect::TfjsGraph g(gf.write(dir));
+            auto x = torch::randint(-3, 4, {2, t.h, t.w, t.c}).to(torch::kFloat); // many ties
+            auto flat = x.view(-1);
+            flat.index_put_({torch::arange(0, x.numel(), 7)}, -0.0f);
+            flat.index_put_({torch::arange(3, x.numel(), 17)}, NAN);
+            flat.index_put_({torch::arange(5, x.numel(), 19)}, -INFINITY);
+            const auto got = g.run({{"x", x}}, {"y"})[0];
+
+            const bool same = std::string(t.padding) == "U0FNRQ==";
+            auto total = [&](int64_t in) {
+                const int64_t out = (in + t.stride - 1) / t.stride;
+                return same ? std::max<int64_t>((out - 1) * t.stride + t.k - in, 0) : int64_t{0};
+            };
+            const int64_t th = total(t.h), tw = total(t.w);
+            auto xn = x.permute({0, 3, 1, 2});
+            xn = t.c >= 8 ? xn.contiguous(at::MemoryFormat::ChannelsLast) : xn.contiguous();
+            torch::Tensor want;
+            if (th % 2 == 0 && tw % 2 == 0) {
+                want = torch::max_pool2d(xn, {t.k, t.k}, {t.stride, t.stride}, {th / 2, tw / 2});
+            } else {
+                xn = torch::constant_pad_nd(xn, {tw / 2, tw - tw / 2, th / 2, th - th / 2}, -INFINITY);
+                want = torch::max_pool2d(xn, {t.k, t.k}, {t.stride, t.stride});
+            }
+            want = want.permute({0, 2, 3, 1}).contiguous();
+            const QByteArray what = "window " + QByteArray::number(static_cast<qlonglong>(t.k)) + " stride " +
+                                    QByteArray::number(static_cast<qlonglong>(t.stride)) + " C=" +
+                                    QByteArray::number(static_cast<qlonglong>(t.c));
+            QVERIFY2(got.sizes() == want.sizes(), what.constData());
+            QVERIFY2(torch::equal(got.contiguous().view(torch::kInt), want.view(torch::kInt)), what.constData());
+        }
+    }
+
     void hardSwishChainRunsAsOnePass() {
         // MobileNetV3's hard-swish as TensorFlow writes it, Mul(Mul(x, 1/6), Relu6(Add(x, 3))), runs
         // as one node with the same bits as the four (edge values included); its inner nodes can
