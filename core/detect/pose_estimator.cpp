@@ -31,7 +31,7 @@ MoveNet::MoveNet(const std::string& model_json_path) : graph_(model_json_path) {
 }
 
 Tensor MoveNet::preprocess(const cv::Mat& rgb8) const {
-    const Tensor x = image_to_tensor(rgb8); // [1,H,W,3] float
+    const Tensor x = image_to_tensor(rgb8); // [1,H,W,3] uint8, a view of rgb8
     const Square sq = square(rgb8.cols, rgb8.rows);
     // The padded square is read through, never built (a 60000 x 100 panorama would make it 43 GB).
     return tf_resize_bilinear_padded(x, sq.side, sq.side, sq.top, sq.left, size_, size_, false, false)

@@ -18,8 +18,11 @@ torch::Tensor image_to_tensor(const cv::Mat& rgb8) {
     if (rgb8.empty()) throw_input("empty image");
     if (rgb8.type() != CV_8UC3) throw_input("expected an 8-bit 3-channel RGB image (CV_8UC3), got type " +
                                             std::to_string(rgb8.type()));
-    cv::Mat m = rgb8.isContinuous() ? rgb8 : rgb8.clone();
-    return torch::from_blob(m.data, {1, m.rows, m.cols, 3}, torch::kUInt8).to(torch::kFloat);
+    if (!rgb8.isContinuous()) {
+        const cv::Mat m = rgb8.clone();
+        return torch::from_blob(m.data, {1, m.rows, m.cols, 3}, torch::kUInt8).clone();
+    }
+    return torch::from_blob(rgb8.data, {1, rgb8.rows, rgb8.cols, 3}, torch::kUInt8);
 }
 
 namespace {

@@ -76,7 +76,9 @@ private:
                                        const std::vector<std::string>& outputs, Cost* cost) const;
 };
 
-// TensorFlow's image resizes on an NHWC float tensor (exact TF / TF.js CPU semantics).
+// TensorFlow's image resizes on an NHWC float tensor (exact TF / TF.js CPU semantics). The bilinear
+// ones also read uint8 images directly (the same values as converting them to float first) and
+// return float.
 torch::Tensor tf_resize_bilinear(const torch::Tensor& nhwc, int64_t out_h, int64_t out_w,
                                  bool align_corners, bool half_pixel_centers);
 // The bilinear resize of the image placed at (top, left) on a zero canvas of canvas_h x canvas_w

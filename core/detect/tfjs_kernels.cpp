@@ -12,6 +12,7 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #ifndef _OPENMP
@@ -63,7 +64,10 @@ Tensor tf_resize_bilinear_padded(const Tensor& nhwc, int64_t canvas_h, int64_t c
                                  int64_t out_h, int64_t out_w, bool align_corners, bool half_pixel_centers) {
     TORCH_CHECK(nhwc.dim() == 4, "resize expects a 4-D NHWC tensor");
     TORCH_CHECK(out_h > 0 && out_w > 0, "resize to an empty size");
-    const Tensor x = (nhwc.scalar_type() == torch::kFloat ? nhwc : nhwc.to(torch::kFloat)).contiguous();
+    // 8-bit images are read as they are (a byte is exactly a float: the same values as converting
+    // the whole image first, which took a pass over it per model); other types become float.
+    const bool bytes = nhwc.scalar_type() == torch::kUInt8;
+    const Tensor x = (bytes || nhwc.scalar_type() == torch::kFloat ? nhwc : nhwc.to(torch::kFloat)).contiguous();
     const int64_t N = x.size(0), H = x.size(1), W = x.size(2), C = x.size(3);
     TORCH_CHECK(H > 0 && W > 0 && top >= 0 && left >= 0 && top + H <= canvas_h && left + W <= canvas_w,
                 "the image must lie inside the canvas");
@@ -77,34 +81,40 @@ Tensor tf_resize_bilinear_padded(const Tensor& nhwc, int64_t canvas_h, int64_t c
     };
     const auto ry = on_image(bilinear_axis(canvas_h, out_h, align_corners, half_pixel_centers), top, H);
     const auto rx = on_image(bilinear_axis(canvas_w, out_w, align_corners, half_pixel_centers), left, W);
-    Tensor y = torch::empty({N, out_h, out_w, C}, x.options());
-    const std::vector<float> zeros(static_cast<size_t>(C), 0.0f);
-    const float* src = x.data_ptr<float>();
+    Tensor y = torch::empty({N, out_h, out_w, C}, x.options().dtype(torch::kFloat));
     float* dst = y.data_ptr<float>();
     const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, out_w * C));
-    at::parallel_for(0, N * out_h, grain, [&](int64_t begin, int64_t end) {
-        for (int64_t r = begin; r < end; ++r) {
-            const int64_t n = r / out_h;
-            const Tap& ty = ry[static_cast<size_t>(r % out_h)];
-            const float* image = src + n * H * W * C;
-            auto pixel = [&](int64_t yi, int64_t xi) {
-                return yi >= 0 && xi >= 0 ? image + (yi * W + xi) * C : zeros.data();
-            };
-            float* out = dst + r * out_w * C;
-            const float fy = ty.frac;
-            for (int64_t o = 0; o < out_w; ++o, out += C) {
-                const Tap& tx = rx[static_cast<size_t>(o)];
-                const float *tl = pixel(ty.lo, tx.lo), *tr = pixel(ty.lo, tx.hi);
-                const float *bl = pixel(ty.hi, tx.lo), *br = pixel(ty.hi, tx.hi);
-                const float fx = tx.frac;
-                for (int64_t c = 0; c < C; ++c) {
-                    const float upper = tl[c] + (tr[c] - tl[c]) * fx;
-                    const float lower = bl[c] + (br[c] - bl[c]) * fx;
-                    out[c] = upper + (lower - upper) * fy;
+    auto resize = [&](const auto* src) {
+        using T = std::remove_const_t<std::remove_pointer_t<decltype(src)>>;
+        const std::vector<T> zeros(static_cast<size_t>(C), T(0));
+        at::parallel_for(0, N * out_h, grain, [&](int64_t begin, int64_t end) {
+            for (int64_t r = begin; r < end; ++r) {
+                const int64_t n = r / out_h;
+                const Tap& ty = ry[static_cast<size_t>(r % out_h)];
+                const T* image = src + n * H * W * C;
+                auto pixel = [&](int64_t yi, int64_t xi) {
+                    return yi >= 0 && xi >= 0 ? image + (yi * W + xi) * C : zeros.data();
+                };
+                float* out = dst + r * out_w * C;
+                const float fy = ty.frac;
+                for (int64_t o = 0; o < out_w; ++o, out += C) {
+                    const Tap& tx = rx[static_cast<size_t>(o)];
+                    const T *tl = pixel(ty.lo, tx.lo), *tr = pixel(ty.lo, tx.hi);
+                    const T *bl = pixel(ty.hi, tx.lo), *br = pixel(ty.hi, tx.hi);
+                    const float fx = tx.frac;
+                    for (int64_t c = 0; c < C; ++c) {
+                        const float a = static_cast<float>(tl[c]), b = static_cast<float>(tr[c]);
+                        const float d = static_cast<float>(bl[c]), e = static_cast<float>(br[c]);
+                        const float upper = a + (b - a) * fx;
+                        const float lower = d + (e - d) * fx;
+                        out[c] = upper + (lower - upper) * fy;
+                    }
                 }
             }
-        }
-    });
+        });
+    };
+    if (bytes) resize(x.data_ptr<uint8_t>());
+    else resize(x.data_ptr<float>());
     return y;
 }
 

@@ -571,6 +571,12 @@ private Q_SLOTS:
                 const auto a = hoi::detect::tf_resize_bilinear(padded, out, out, false, false);
                 const auto b = hoi::detect::tf_resize_bilinear_padded(x, ch, cw, top, left, out, out, false, false);
                 QVERIFY2(torch::equal(a, b), qPrintable(QString("top %1 left %2 out %3").arg(top).arg(left).arg(out)));
+                // An 8-bit image is read as it is: the same floats as from its float copy.
+                const auto c = hoi::detect::tf_resize_bilinear_padded(x.to(torch::kUInt8), ch, cw, top, left, out, out, false, false);
+                QCOMPARE(c.scalar_type(), torch::kFloat);
+                QVERIFY(torch::equal(b, c));
+                QVERIFY(torch::equal(hoi::detect::tf_resize_bilinear(padded.to(torch::kUInt8), out, out, true, false),
+                                     hoi::detect::tf_resize_bilinear(padded, out, out, true, false)));
             }
         }
     }
