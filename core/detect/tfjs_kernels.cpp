@@ -396,9 +396,11 @@ Tensor depthwise_conv_nhwc(const Tensor& x, const Tensor& w, const Tensor& bias,
     DwShape s{x.size(1), x.size(2), x.size(3), 0, 0, w.size(0), w.size(1),
               stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[2], input_max};
     const int64_t eh = (s.KH - 1) * s.dh + 1, ew = (s.KW - 1) * s.dw + 1;
+    for (const int64_t p : pads) TORCH_CHECK(p >= 0 && p <= kMaxElements, "depthwise padding out of range: ", p);
+    TORCH_CHECK(s.H + pads[0] + pads[1] >= eh && s.W + pads[2] + pads[3] >= ew, "depthwise filter larger than its input");
     s.OH = (s.H + pads[0] + pads[1] - eh) / s.sh + 1;
     s.OW = (s.W + pads[2] + pads[3] - ew) / s.sw + 1;
-    TORCH_CHECK(s.H + pads[0] + pads[1] >= eh && s.W + pads[2] + pads[3] >= ew, "depthwise filter larger than its input");
+    TORCH_CHECK(s.OH <= kMaxElements / std::max<int64_t>(1, s.OW * s.C * x.size(0)), "depthwise output too large");
     const Tensor xc = x.contiguous(), wc = w.contiguous(), bc = bias.defined() ? bias.contiguous() : bias;
     const int64_t N = x.size(0);
     const bool clamp = input_max < std::numeric_limits<float>::infinity();
@@ -447,6 +449,7 @@ Tensor max_pool_nhwc(const Tensor& x, std::array<int64_t, 2> kernel, std::array<
     TORCH_CHECK(x.dim() == 4 && x.scalar_type() == torch::kFloat, "max_pool_nhwc: a float NHWC input");
     TORCH_CHECK(kernel[0] > 0 && kernel[1] > 0 && stride[0] > 0 && stride[1] > 0, "max_pool_nhwc: bad window or stride");
     const int64_t N = x.size(0), H = x.size(1), W = x.size(2), C = x.size(3), KH = kernel[0], KW = kernel[1];
+    for (const int64_t p : pads) TORCH_CHECK(p >= 0 && p < std::max(KH, KW), "max_pool_nhwc: padding out of range: ", p);
     TORCH_CHECK(H + pads[0] + pads[1] >= KH && W + pads[2] + pads[3] >= KW, "max_pool_nhwc: window larger than its input");
     const int64_t OH = (H + pads[0] + pads[1] - KH) / stride[0] + 1, OW = (W + pads[2] + pads[3] - KW) / stride[1] + 1;
     const Tensor xc = x.contiguous();

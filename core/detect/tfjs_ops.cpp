@@ -355,11 +355,11 @@ Compiled compile_conv(const NodeDef& def, bool depthwise, bool fused) {
         a.fail("bias has " + std::to_string(bconst.numel()) + " values for " + std::to_string(wconst.size(0)) +
                " output channels");
 
-    // The filter (and bias) constant, as in every model so far: prepacked for oneDNN.
     // Marks left by the graph's rewrite (defer_relu6_to_depthwise): a relu for oneDNN to apply, and
     // the largest value a depthwise convolution lets its input have.
     const bool relu_in_conv = c.act == Act::Relu && a.b("_hoi_relu_in_conv", false);
     const float input_max = static_cast<float>(a.f("_hoi_input_max", std::numeric_limits<double>::infinity()));
+    // The filter (and bias) constant, as in every model so far: prepacked for oneDNN.
     std::shared_ptr<PackedConv> packed;
     if (wconst.defined() && (!c.has_bias || bconst.defined()))
         packed = std::make_shared<PackedConv>(wconst, bconst, depthwise ? def.const_inputs[1]->size(2) : 1, relu_in_conv);
