@@ -479,6 +479,86 @@ Tensor max_pool_nhwc(const Tensor& x, std::array<int64_t, 2> kernel, std::array<
     return y;
 }
 
+namespace {
+template <char OP>
+inline float apply1(float x, float y) {
+    if constexpr (OP == '+') return x + y;
+    else if constexpr (OP == '-') return x - y;
+    else if constexpr (OP == '*') return x * y;
+    else return x / y;
+}
+
+template <char OP>
+__attribute__((target("avx2"))) inline __m256 apply8(__m256 x, __m256 y) {
+    if constexpr (OP == '+') return _mm256_add_ps(x, y);
+    else if constexpr (OP == '-') return _mm256_sub_ps(x, y);
+    else if constexpr (OP == '*') return _mm256_mul_ps(x, y);
+    else return _mm256_div_ps(x, y);
+}
+
+// out[i] = big[i] op pat[i % L] (or pat op big with SMALL_FIRST) for i in [b, e); L = 8 * period.
+template <char OP, bool SMALL_FIRST>
+__attribute__((target("avx2"))) void periodic_run(const float* big, const float* pat, int64_t L, float* out, int64_t b,
+                                                  int64_t e, bool avx2) {
+    auto one = [&](int64_t i) {
+        const float x = big[i], y = pat[i % L];
+        out[i] = SMALL_FIRST ? apply1<OP>(y, x) : apply1<OP>(x, y);
+    };
+    int64_t i = b;
+    for (; i < e && i % L != 0; ++i) one(i);
+    if (avx2)
+        for (; i + L <= e; i += L)
+            for (int64_t j = 0; j < L; j += 8) {
+                const __m256 x = _mm256_loadu_ps(big + i + j), y = _mm256_loadu_ps(pat + j);
+                _mm256_storeu_ps(out + i + j, SMALL_FIRST ? apply8<OP>(y, x) : apply8<OP>(x, y));
+            }
+    for (; i < e; ++i) one(i);
+}
+
+// The number of values after which `small` repeats along `big` (its trailing dimensions), or 0.
+int64_t period_of(const Tensor& big, const Tensor& small) {
+    if (big.scalar_type() != torch::kFloat || small.scalar_type() != torch::kFloat || !big.is_contiguous() ||
+        big.numel() < 16384 || small.numel() < 1 || small.numel() > 64 || small.dim() > big.dim())
+        return 0;
+    int64_t d = 0;
+    while (d < small.dim() && small.size(d) == 1) ++d; // leading ones broadcast
+    const int64_t k = small.dim() - d;
+    for (int64_t j = 0; j < k; ++j)
+        if (small.size(d + j) != big.size(big.dim() - k + j)) return 0;
+    return small.numel();
+}
+} // namespace
+
+Tensor periodic_binary(const Tensor& a, const Tensor& b, char op) {
+    const bool a_big = a.numel() >= b.numel();
+    const Tensor& big = a_big ? a : b;
+    const Tensor small = (a_big ? b : a).contiguous();
+    const int64_t P = period_of(big, small);
+    if (P == 0 || (op != '+' && op != '-' && op != '*' && op != '/')) return {};
+    const int64_t L = 8 * P;
+    std::vector<float> pat(static_cast<size_t>(L));
+    const float* s = small.data_ptr<float>();
+    for (int64_t j = 0; j < L; ++j) pat[static_cast<size_t>(j)] = s[j % P];
+    Tensor y = torch::empty_like(big);
+    const float* x = big.data_ptr<float>();
+    float* out = y.data_ptr<float>();
+    const bool avx2 = cpu_has_avx2();
+    at::parallel_for(0, big.numel(), 32768, [&](int64_t b0, int64_t e0) {
+        auto run = [&](auto op_tag, auto first_tag) {
+            periodic_run<decltype(op_tag)::value, decltype(first_tag)::value>(x, pat.data(), L, out, b0, e0, avx2);
+        };
+        using F = std::false_type;
+        using T = std::true_type;
+        switch (op) {
+        case '+': a_big ? run(std::integral_constant<char, '+'>{}, F{}) : run(std::integral_constant<char, '+'>{}, T{}); break;
+        case '-': a_big ? run(std::integral_constant<char, '-'>{}, F{}) : run(std::integral_constant<char, '-'>{}, T{}); break;
+        case '*': a_big ? run(std::integral_constant<char, '*'>{}, F{}) : run(std::integral_constant<char, '*'>{}, T{}); break;
+        default: a_big ? run(std::integral_constant<char, '/'>{}, F{}) : run(std::integral_constant<char, '/'>{}, T{}); break;
+        }
+    });
+    return y;
+}
+
 } // namespace tfjs
 
 } // namespace hoi::detect

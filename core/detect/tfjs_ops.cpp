@@ -649,14 +649,16 @@ std::map<std::string, Factory>& table() {
         });
     };
 
-    // Element-wise binary ops (TF broadcasting = torch broadcasting).
+    // Element-wise binary ops (TF broadcasting = torch broadcasting). A per-channel constant on a
+    // large tensor takes periodic_binary's single pass.
+    static const auto or_else = [](Tensor fast, const auto& aten) { return fast.defined() ? fast : aten(); };
     using Bin = Tensor (*)(const Tensor&, const Tensor&);
     const std::map<std::string, Bin> binary = {
-            {"Add", [](const Tensor& a, const Tensor& b) { return a + b; }},
-            {"AddV2", [](const Tensor& a, const Tensor& b) { return a + b; }},
-            {"Sub", [](const Tensor& a, const Tensor& b) { return a - b; }},
-            {"Mul", [](const Tensor& a, const Tensor& b) { return a * b; }},
-            {"RealDiv", [](const Tensor& a, const Tensor& b) { return a / b; }},
+            {"Add", [](const Tensor& a, const Tensor& b) { return or_else(periodic_binary(a, b, '+'), [&] { return a + b; }); }},
+            {"AddV2", [](const Tensor& a, const Tensor& b) { return or_else(periodic_binary(a, b, '+'), [&] { return a + b; }); }},
+            {"Sub", [](const Tensor& a, const Tensor& b) { return or_else(periodic_binary(a, b, '-'), [&] { return a - b; }); }},
+            {"Mul", [](const Tensor& a, const Tensor& b) { return or_else(periodic_binary(a, b, '*'), [&] { return a * b; }); }},
+            {"RealDiv", [](const Tensor& a, const Tensor& b) { return or_else(periodic_binary(a, b, '/'), [&] { return a / b; }); }},
             {"Div",
              [](const Tensor& a, const Tensor& b) {
                  return a.is_floating_point() ? a / b : torch::div(a, b, "trunc");
@@ -671,7 +673,11 @@ std::map<std::string, Factory>& table() {
             {"Maximum", [](const Tensor& a, const Tensor& b) { return torch::maximum(a, b); }},
             {"Minimum", [](const Tensor& a, const Tensor& b) { return torch::minimum(a, b); }},
             {"Pow", [](const Tensor& a, const Tensor& b) { return torch::pow(a, b); }},
-            {"SquaredDifference", [](const Tensor& a, const Tensor& b) { return (a - b) * (a - b); }},
+            {"SquaredDifference", // the difference once, then squared in place: the same two roundings
+             [](const Tensor& a, const Tensor& b) {
+                 Tensor d = a - b;
+                 return d.mul_(d);
+             }},
             {"Equal", [](const Tensor& a, const Tensor& b) { return torch::eq(a, b); }},
             {"NotEqual", [](const Tensor& a, const Tensor& b) { return torch::ne(a, b); }},
             {"Less", [](const Tensor& a, const Tensor& b) { return torch::lt(a, b); }},

@@ -79,6 +79,14 @@ bool depthwise_conv_nhwc_applies();
 torch::Tensor max_pool_nhwc(const torch::Tensor& x, std::array<int64_t, 2> kernel, std::array<int64_t, 2> stride,
                             std::array<int64_t, 4> pads);
 
+// a op b (op '+', '-', '*' or '/') where one operand is a float tensor of at most 64 values that
+// repeats along the other's trailing dimensions (a per-channel constant: MoveNet's input
+// normalisation) and the other is float, contiguous and of at least 16384 values: one vectorized
+// pass instead of ATen's broadcast loop over a last dimension of 3. Each value is the same single
+// IEEE operation, so the same bits. Returns an undefined tensor where it does not apply.
+// tfjs_kernels.cpp.
+torch::Tensor periodic_binary(const torch::Tensor& a, const torch::Tensor& b, char op);
+
 // The ops the table knows.
 std::vector<std::string> supported_ops();
 

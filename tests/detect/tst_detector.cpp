@@ -809,6 +809,66 @@ private Q_SLOTS:
         }
     }
 
+    void perChannelConstantsKeepAtenBits() {
+        // Add, Sub, Mul and RealDiv between a large float tensor and a small one that repeats along
+        // its trailing dimensions (MoveNet's input normalisation: [1,256,256,3] and a [3] constant)
+        // take one vectorized pass with ATen's bits, either operand first, NaN, inf and -0 included;
+        // below the size where it pays, and for other broadcasts, ATen's path.
+        torch::manual_seed(13);
+        const auto c3 = torch::tensor({127.5f, -0.0f, 3.0f}), s = torch::tensor(1.0f / 127.5f);
+        const auto c17 = torch::randn({1, 1, 17});
+        GraphFile gf;
+        gf.constant("c3", c3);
+        gf.constant("s", s);
+        gf.constant("c17", c17);
+        const json f32 = {{"dtype", {{"type", "DT_FLOAT"}}}};
+        gf.node("y", "Placeholder", {}, f32);
+        gf.node("col", "Placeholder", {}, f32);
+        const char* ops[] = {"AddV2", "Sub", "Mul", "RealDiv"};
+        std::vector<std::string> outs;
+        for (const char* op : ops)
+            for (const char* c : {"c3", "s"}) {
+                const std::string n = std::string(op) + "_" + c;
+                gf.node(n + "_xc", op, {"x", c});
+                gf.node(n + "_cx", op, {c, "x"});
+                outs.push_back(n + "_xc");
+                outs.push_back(n + "_cx");
+            }
+        gf.node("sub17", "Sub", {"y", "c17"});
+        gf.node("both", "Mul", {"x", "col"}); // [1,64,W,3] x [1,64,1,1]: not a trailing repeat
+        outs.push_back("sub17");
+        outs.push_back("both");
+        QTemporaryDir dir;
+        const hoi::detect::TfjsGraph g(gf.write(dir));
+        for (int64_t w : {65, 129}) { // 12480 values (ATen's path) and 24768 (the single pass)
+            auto x = torch::randn({1, 64, w, 3}) * 100;
+            auto flat = x.view(-1);
+            flat[5] = NAN;
+            flat[7] = INFINITY;
+            flat[8] = -0.0f;
+            flat[flat.numel() - 1] = 0.0f;
+            const auto y = torch::randn({2, 1000, 17});
+            const auto col = torch::randn({1, 64, 1, 1});
+            const auto got = g.run({{"x", x}, {"y", y}, {"col", col}}, outs);
+            std::vector<torch::Tensor> want;
+            for (int o = 0; o < 4; ++o)
+                for (const auto& c : {c3, s}) {
+                    auto f = [o](const torch::Tensor& a, const torch::Tensor& b) {
+                        return o == 0 ? a + b : o == 1 ? a - b : o == 2 ? a * b : a / b;
+                    };
+                    want.push_back(f(x, c));
+                    want.push_back(f(c, x));
+                }
+            want.push_back(y - c17);
+            want.push_back(x * col);
+            for (size_t k = 0; k < outs.size(); ++k) {
+                QVERIFY2(got[k].sizes() == want[k].sizes(), outs[k].c_str());
+                QVERIFY2(torch::equal(got[k].contiguous().view(torch::kInt), want[k].contiguous().view(torch::kInt)),
+                         outs[k].c_str());
+            }
+        }
+    }
+
     void hardSwishChainRunsAsOnePass() {
         // MobileNetV3's hard-swish as TensorFlow writes it, Mul(Mul(x, 1/6), Relu6(Add(x, 3))), runs
         // as one node with the same bits as the four (edge values included); its inner nodes can
