@@ -342,9 +342,9 @@ void fold_hard_swish(std::vector<Raw>& raw, const std::map<std::string, int>& ra
 // Moves a Relu6 or Relu between a convolution and the depthwise convolution that alone reads it (the
 // expansion layers of MobileNetV2 and V3: MoveNet's 17 Relu6, CenterNet's Relu) into the two
 // convolutions: the first runs with oneDNN's fused relu (no pass of its own) and, for a Relu6, the
-// depthwise kernel clamps each value it reads to 6. The depthwise
-// sums are the same bits: the relu's -0 for a negative value (clamp gives +0) only ever meets a
-// chain that starts at +0, where adding -0 or +0 changes nothing. The first convolution keeps its
+// depthwise kernel clamps each value it reads to 6. The depthwise sums are the same bits: the
+// relu's -0 for a negative value (clamp gives +0) only ever meets a chain that starts at +0, where
+// adding -0 or +0 changes nothing. The first convolution keeps its
 // name and meaning (it runs only if asked for as an output); the relu one is a new node.
 void defer_relu6_to_depthwise(std::vector<Raw>& raw, std::map<std::string, int>& raw_index,
                               const std::map<std::string, Tensor>& weights, const json& model) {

@@ -496,22 +496,29 @@ __attribute__((target("avx2"))) inline __m256 apply8(__m256 x, __m256 y) {
     else return _mm256_div_ps(x, y);
 }
 
-// out[i] = big[i] op pat[i % L] (or pat op big with SMALL_FIRST) for i in [b, e); L = 8 * period.
+// out[i] = big[i] op pat[j] (pat op big with SMALL_FIRST) over whole periods [i, i + L) from i.
 template <char OP, bool SMALL_FIRST>
-__attribute__((target("avx2"))) void periodic_run(const float* big, const float* pat, int64_t L, float* out, int64_t b,
-                                                  int64_t e, bool avx2) {
+__attribute__((target("avx2"))) int64_t periodic_blocks_avx2(const float* big, const float* pat, int64_t L, float* out,
+                                                             int64_t i, int64_t e) {
+    for (; i + L <= e; i += L)
+        for (int64_t j = 0; j < L; j += 8) {
+            const __m256 x = _mm256_loadu_ps(big + i + j), y = _mm256_loadu_ps(pat + j);
+            _mm256_storeu_ps(out + i + j, SMALL_FIRST ? apply8<OP>(y, x) : apply8<OP>(x, y));
+        }
+    return i;
+}
+
+// out[i] = big[i] op pat[i % L] (or pat op big with SMALL_FIRST) for i in [b, e); L = 8 * period.
+// The whole periods by AVX2 where the CPU has it, the rest one by one (the same operation).
+template <char OP, bool SMALL_FIRST>
+void periodic_run(const float* big, const float* pat, int64_t L, float* out, int64_t b, int64_t e, bool avx2) {
     auto one = [&](int64_t i) {
         const float x = big[i], y = pat[i % L];
         out[i] = SMALL_FIRST ? apply1<OP>(y, x) : apply1<OP>(x, y);
     };
     int64_t i = b;
     for (; i < e && i % L != 0; ++i) one(i);
-    if (avx2)
-        for (; i + L <= e; i += L)
-            for (int64_t j = 0; j < L; j += 8) {
-                const __m256 x = _mm256_loadu_ps(big + i + j), y = _mm256_loadu_ps(pat + j);
-                _mm256_storeu_ps(out + i + j, SMALL_FIRST ? apply8<OP>(y, x) : apply8<OP>(x, y));
-            }
+    if (avx2) i = periodic_blocks_avx2<OP, SMALL_FIRST>(big, pat, L, out, i, e);
     for (; i < e; ++i) one(i);
 }
 
@@ -543,17 +550,18 @@ Tensor periodic_binary(const Tensor& a, const Tensor& b, char op) {
     const float* x = big.data_ptr<float>();
     float* out = y.data_ptr<float>();
     const bool avx2 = cpu_has_avx2();
+    // One instantiation per operation and operand order.
+    auto run = [&](auto op_tag, int64_t b0, int64_t e0) {
+        constexpr char OP = decltype(op_tag)::value;
+        if (a_big) periodic_run<OP, false>(x, pat.data(), L, out, b0, e0, avx2);
+        else periodic_run<OP, true>(x, pat.data(), L, out, b0, e0, avx2);
+    };
     at::parallel_for(0, big.numel(), 32768, [&](int64_t b0, int64_t e0) {
-        auto run = [&](auto op_tag, auto first_tag) {
-            periodic_run<decltype(op_tag)::value, decltype(first_tag)::value>(x, pat.data(), L, out, b0, e0, avx2);
-        };
-        using F = std::false_type;
-        using T = std::true_type;
         switch (op) {
-        case '+': a_big ? run(std::integral_constant<char, '+'>{}, F{}) : run(std::integral_constant<char, '+'>{}, T{}); break;
-        case '-': a_big ? run(std::integral_constant<char, '-'>{}, F{}) : run(std::integral_constant<char, '-'>{}, T{}); break;
-        case '*': a_big ? run(std::integral_constant<char, '*'>{}, F{}) : run(std::integral_constant<char, '*'>{}, T{}); break;
-        default: a_big ? run(std::integral_constant<char, '/'>{}, F{}) : run(std::integral_constant<char, '/'>{}, T{}); break;
+        case '+': run(std::integral_constant<char, '+'>{}, b0, e0); break;
+        case '-': run(std::integral_constant<char, '-'>{}, b0, e0); break;
+        case '*': run(std::integral_constant<char, '*'>{}, b0, e0); break;
+        default: run(std::integral_constant<char, '/'>{}, b0, e0); break;
         }
     });
     return y;
