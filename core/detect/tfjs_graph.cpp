@@ -339,58 +339,6 @@ void fold_hard_swish(std::vector<Raw>& raw, const std::map<std::string, int>& ra
     }
 }
 
-// Moves a Relu6 or Relu between a convolution and the depthwise convolution that alone reads it (the
-// expansion layers of MobileNetV2 and V3: MoveNet's 17 Relu6, CenterNet's Relu) into the two
-// convolutions: the first runs with oneDNN's fused relu (no pass of its own) and, for a Relu6, the
-// depthwise kernel clamps each value it reads to 6. The depthwise sums are the same bits: the
-// relu's -0 for a negative value (clamp gives +0) only ever meets a chain that starts at +0, where
-// adding -0 or +0 changes nothing. The first convolution keeps its
-// name and meaning (it runs only if asked for as an output); the relu one is a new node.
-void defer_relu6_to_depthwise(std::vector<Raw>& raw, std::map<std::string, int>& raw_index,
-                              const std::map<std::string, Tensor>& weights, const json& model) {
-    if (!tfjs::depthwise_conv_nhwc_applies()) return;
-    const std::string kNhwc = "TkhXQw==", kBiasAdd = "Qmlhc0FkZA==", kRelu = "UmVsdQ==", kRelu6 = "UmVsdTY=";
-    auto const_4d = [&](const std::string& ref) {
-        const int i = output0(raw_index, ref);
-        if (i < 0 || raw[static_cast<size_t>(i)].op != "Const") return static_cast<const Tensor*>(nullptr);
-        auto w = weights.find(raw[static_cast<size_t>(i)].name);
-        return w == weights.end() || w->second.dim() != 4 ? nullptr : &w->second;
-    };
-    auto nhwc = [&](const Raw& r) { return !r.attr.contains("data_format") || r.attr["data_format"].value("s", "") == kNhwc; };
-    auto fused = [](const Raw& r) {
-        return r.attr.contains("fused_ops") ? r.attr["fused_ops"].value("list", json::object()).value("s", json::array())
-                                            : json::array();
-    };
-    const auto readers = readers_of(raw, model);
-    const size_t n = raw.size();
-    for (size_t d = 0; d < n; ++d) {
-        Raw& dw = raw[d];
-        if ((dw.op != "DepthwiseConv2dNative" && dw.op != "FusedDepthwiseConv2dNative") || dw.inputs.size() < 2 || !nhwc(dw))
-            continue;
-        const Tensor* dwf = const_4d(dw.inputs[1]);
-        const json dw_ops = fused(dw);
-        if (!dwf || dwf->size(3) != 1 || (dw_ops.size() > 1 && dw_ops[1] != kRelu && dw_ops[1] != kRelu6)) continue;
-        const int c = output0(raw_index, dw.inputs[0]);
-        if (c < 0) continue;
-        const Raw& conv = raw[static_cast<size_t>(c)];
-        const json conv_ops = fused(conv);
-        const bool relu6 = conv_ops == json::array({kBiasAdd, kRelu6});
-        if (conv.op != "_FusedConv2D" || conv.inputs.size() != 3 || !nhwc(conv) || readers.at(conv.name) != 1 ||
-            (!relu6 && conv_ops != json::array({kBiasAdd, kRelu})) || !const_4d(conv.inputs[1]) ||
-            output0(raw_index, conv.inputs[2]) < 0 ||
-            raw[static_cast<size_t>(output0(raw_index, conv.inputs[2]))].op != "Const")
-            continue;
-        Raw relu{conv.name + "/relu", conv.op, conv.inputs, conv.attr};
-        if (raw_index.count(relu.name)) continue;
-        relu.attr["fused_ops"]["list"]["s"] = json::array({kBiasAdd, kRelu});
-        relu.attr["_hoi_relu_in_conv"] = {{"b", true}};
-        dw.inputs[0] = relu.name;
-        if (relu6) dw.attr["_hoi_input_max"] = {{"f", 6.0}};
-        raw_index[relu.name] = static_cast<int>(raw.size());
-        raw.push_back(std::move(relu)); // dw is a reference into raw: not used after this
-    }
-}
-
 } // namespace
 
 TfjsGraph::~TfjsGraph() = default;
@@ -544,7 +492,6 @@ TfjsGraph::TfjsGraph(const std::string& model_json_path) try : path_(model_json_
 
     fold_bias_and_activation(raw, raw_index, weights, model);
     fold_hard_swish(raw, raw_index, weights, model);
-    defer_relu6_to_depthwise(raw, raw_index, weights, model);
 
     // Topological order (Kahn; stable in file order).
     const int n = static_cast<int>(raw.size());

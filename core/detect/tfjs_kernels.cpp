@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -272,7 +271,6 @@ bool cpu_has_fma_avx2() {
 // The geometry of one depthwise convolution (NHWC), taps outside the input skipped.
 struct DwShape {
     int64_t H, W, C, OH, OW, KH, KW, sh, sw, dh, dw, top, left;
-    float in_max; // each input value read is min(in_max, x) (with CLAMP)
 };
 
 // The activation on 8 accumulators, as ATen's clamp_min / clamp kernels compute it:
@@ -297,17 +295,16 @@ __attribute__((target("avx2,fma"))) inline void dw_store(float* p, __m256 v, __m
 }
 
 // NO output pixels side by side x NV vectors of channels from channel c (MASK: one vector, the
-// lanes in m; CLAMP: each input value is min(in_max, x) first, as _mm256_min_ps(max, x) keeps a NaN), over the taps' rows kh0..kh1 and columns kw0..kw1 (inside the input): each tap's
+// lanes in m), over the taps' rows kh0..kh1 and columns kw0..kw1 (inside the input): each tap's
 // weights are loaded once for the NO pixels. Per value: acc = 0, then acc = fma(x, w, acc) over
 // the taps, kh outer and kw inner, then acc + bias, then the activation.
-template <bool CLAMP, int NO, int NV, bool MASK = false>
+template <int NO, int NV, bool MASK = false>
 __attribute__((target("avx2,fma"))) inline void dw_block(const float* x, const float* w, const float* bias, float* out,
                                                          const DwShape& s, int64_t ih0, int64_t kh0, int64_t kh1,
                                                          int64_t iw0, int64_t kw0, int64_t kw1, int64_t c, int act,
                                                          __m256i m) {
     static_assert(!MASK || NV == 1, "a masked block is one vector wide");
     const int64_t C = s.C, step = s.sw * C;
-    const __m256 vmax = _mm256_set1_ps(s.in_max);
     // The accumulators stay in registers only if these loops are unrolled (GCC's -O2 does not).
     __m256 a[NO][NV];
 #pragma GCC unroll 8
@@ -321,11 +318,9 @@ __attribute__((target("avx2,fma"))) inline void dw_block(const float* x, const f
 #pragma GCC unroll 2
             for (int v = 0; v < NV; ++v) wv[v] = dw_load<MASK>(wr + kw * C + 8 * v, m);
 #pragma GCC unroll 8
-            for (int i = 0; i < NO * NV; ++i) {
-                __m256 xv = dw_load<MASK>(xp + (i / NV) * step + 8 * (i % NV), m);
-                if constexpr (CLAMP) xv = _mm256_min_ps(vmax, xv);
-                a[i / NV][i % NV] = _mm256_fmadd_ps(xv, wv[i % NV], a[i / NV][i % NV]);
-            }
+            for (int i = 0; i < NO * NV; ++i)
+                a[i / NV][i % NV] =
+                        _mm256_fmadd_ps(dw_load<MASK>(xp + (i / NV) * step + 8 * (i % NV), m), wv[i % NV], a[i / NV][i % NV]);
         }
     }
 #pragma GCC unroll 8
@@ -337,25 +332,24 @@ __attribute__((target("avx2,fma"))) inline void dw_block(const float* x, const f
 }
 
 // NO output pixels from ow on, all channels, over the taps' columns kw0..kw1.
-template <bool CLAMP, int NO>
+template <int NO>
 __attribute__((target("avx2,fma"))) void dw_pixels(const float* x, const float* w, const float* bias, float* y,
                                                    const DwShape& s, int64_t ih0, int64_t kh0, int64_t kh1, int64_t ow,
                                                    int64_t kw0, int64_t kw1, int act) {
     const int64_t C = s.C, c16 = C / 16 * 16, c8 = C / 8 * 8, iw0 = ow * s.sw - s.left;
     float* out = y + ow * C;
     const __m256i all = _mm256_set1_epi32(-1);
-    for (int64_t c = 0; c < c16; c += 16) dw_block<CLAMP, NO, 2>(x, w, bias, out, s, ih0, kh0, kh1, iw0, kw0, kw1, c, act, all);
-    if (c8 > c16) dw_block<CLAMP, NO, 1>(x, w, bias, out, s, ih0, kh0, kh1, iw0, kw0, kw1, c16, act, all);
+    for (int64_t c = 0; c < c16; c += 16) dw_block<NO, 2>(x, w, bias, out, s, ih0, kh0, kh1, iw0, kw0, kw1, c, act, all);
+    if (c8 > c16) dw_block<NO, 1>(x, w, bias, out, s, ih0, kh0, kh1, iw0, kw0, kw1, c16, act, all);
     if (c8 < C) {
         const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
         const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(C - c8)), lane);
-        dw_block<CLAMP, NO, 1, true>(x, w, bias, out, s, ih0, kh0, kh1, iw0, kw0, kw1, c8, act, m);
+        dw_block<NO, 1, true>(x, w, bias, out, s, ih0, kh0, kh1, iw0, kw0, kw1, c8, act, m);
     }
 }
 
 // One output row: the pixels whose taps all lie inside the input in width four at a time, the
 // border pixels one at a time with their taps outside skipped.
-template <bool CLAMP>
 __attribute__((target("avx2,fma"))) void dw_row_avx2(const float* x, const float* w, const float* bias, float* y,
                                                      const DwShape& s, int64_t oh, int act) {
     int64_t kh0 = 0, kh1 = s.KH;
@@ -367,7 +361,7 @@ __attribute__((target("avx2,fma"))) void dw_row_avx2(const float* x, const float
         int64_t kw0 = 0, kw1 = s.KW;
         while (kw0 < kw1 && iw0 + kw0 * s.dw < 0) ++kw0;
         while (kw1 > kw0 && iw0 + (kw1 - 1) * s.dw >= s.W) --kw1;
-        dw_pixels<CLAMP, 1>(x, w, bias, y, s, ih0, kh0, kh1, ow, kw0, kw1, act);
+        dw_pixels<1>(x, w, bias, y, s, ih0, kh0, kh1, ow, kw0, kw1, act);
     };
     // Interior pixels: ow * sw - left >= 0 and ow * sw - left + (KW - 1) * dw < W.
     const int64_t ow_lo = std::min(s.OW, (s.left + s.sw - 1) / s.sw);
@@ -375,8 +369,8 @@ __attribute__((target("avx2,fma"))) void dw_row_avx2(const float* x, const float
     const int64_t ow_hi = last < 0 ? ow_lo : std::max(ow_lo, std::min(s.OW, last / s.sw + 1));
     int64_t ow = 0;
     for (; ow < ow_lo; ++ow) border(ow);
-    for (; ow + 4 <= ow_hi; ow += 4) dw_pixels<CLAMP, 4>(x, w, bias, y, s, ih0, kh0, kh1, ow, 0, s.KW, act);
-    for (; ow < ow_hi; ++ow) dw_pixels<CLAMP, 1>(x, w, bias, y, s, ih0, kh0, kh1, ow, 0, s.KW, act);
+    for (; ow + 4 <= ow_hi; ow += 4) dw_pixels<4>(x, w, bias, y, s, ih0, kh0, kh1, ow, 0, s.KW, act);
+    for (; ow < ow_hi; ++ow) dw_pixels<1>(x, w, bias, y, s, ih0, kh0, kh1, ow, 0, s.KW, act);
     for (; ow < s.OW; ++ow) border(ow);
 }
 } // namespace
@@ -384,7 +378,7 @@ __attribute__((target("avx2,fma"))) void dw_row_avx2(const float* x, const float
 bool depthwise_conv_nhwc_applies() { return cpu_has_fma_avx2(); }
 
 Tensor depthwise_conv_nhwc(const Tensor& x, const Tensor& w, const Tensor& bias, std::array<int64_t, 2> stride,
-                           std::array<int64_t, 2> dilation, std::array<int64_t, 4> pads, int act, float input_max) {
+                           std::array<int64_t, 2> dilation, std::array<int64_t, 4> pads, int act) {
     TORCH_CHECK(depthwise_conv_nhwc_applies(), "depthwise_conv_nhwc needs AVX2 and FMA");
     TORCH_CHECK(x.dim() == 4 && w.dim() == 3 && x.scalar_type() == torch::kFloat && w.scalar_type() == torch::kFloat,
                 "depthwise_conv_nhwc: a float NHWC input and a float [KH,KW,C] filter");
@@ -394,7 +388,7 @@ Tensor depthwise_conv_nhwc(const Tensor& x, const Tensor& w, const Tensor& bias,
     TORCH_CHECK(stride[0] > 0 && stride[1] > 0 && dilation[0] > 0 && dilation[1] > 0, "bad stride or dilation");
     TORCH_CHECK(act >= 0 && act <= 2, "depthwise_conv_nhwc: activation 0 (none), 1 (relu) or 2 (relu6)");
     DwShape s{x.size(1), x.size(2), x.size(3), 0, 0, w.size(0), w.size(1),
-              stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[2], input_max};
+              stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[2]};
     const int64_t eh = (s.KH - 1) * s.dh + 1, ew = (s.KW - 1) * s.dw + 1;
     for (const int64_t p : pads) TORCH_CHECK(p >= 0 && p <= kMaxElements, "depthwise padding out of range: ", p);
     TORCH_CHECK(s.H + pads[0] + pads[1] >= eh && s.W + pads[2] + pads[3] >= ew, "depthwise filter larger than its input");
@@ -403,7 +397,6 @@ Tensor depthwise_conv_nhwc(const Tensor& x, const Tensor& w, const Tensor& bias,
     TORCH_CHECK(s.OH <= kMaxElements / std::max<int64_t>(1, s.OW * s.C * x.size(0)), "depthwise output too large");
     const Tensor xc = x.contiguous(), wc = w.contiguous(), bc = bias.defined() ? bias.contiguous() : bias;
     const int64_t N = x.size(0);
-    const bool clamp = input_max < std::numeric_limits<float>::infinity();
     Tensor y = torch::empty({N, s.OH, s.OW, s.C}, xc.options());
     const float* src = xc.data_ptr<float>();
     const float* wp = wc.data_ptr<float>();
@@ -412,9 +405,7 @@ Tensor depthwise_conv_nhwc(const Tensor& x, const Tensor& w, const Tensor& bias,
     at::parallel_for(0, N * s.OH, 1, [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
             const int64_t n = r / s.OH, oh = r % s.OH;
-            const float* img = src + n * s.H * s.W * s.C;
-            if (clamp) dw_row_avx2<true>(img, wp, bp, dst + r * s.OW * s.C, s, oh, act);
-            else dw_row_avx2<false>(img, wp, bp, dst + r * s.OW * s.C, s, oh, act);
+            dw_row_avx2(src + n * s.H * s.W * s.C, wp, bp, dst + r * s.OW * s.C, s, oh, act);
         }
     });
     return y;

@@ -68,22 +68,15 @@ const PrepackedOps* prepacked_ops() {
 // on every call (2.7 MB per call on MoveNet's widest 1x1 layers; 8-10 % of the forward passes).
 // The prepacked op runs the oneDNN kernel conv2d_fixed_order runs (the same bits); without it,
 // conv2d_fixed_order.
-//
-// With relu = true the convolution's relu is oneDNN's post-op, applied as each value is stored
-// (x > 0 ? x : x * 0, so -0 for a negative value where ATen's relu gives +0; used only where the
-// reader cannot tell, see defer_relu6_to_depthwise in tfjs_graph.cpp).
 class PackedConv {
 public:
-    PackedConv(Tensor w, Tensor b, int64_t groups, bool relu = false)
-        : w_(std::move(w)), b_(std::move(b)), groups_(groups), relu_(relu) {}
+    PackedConv(Tensor w, Tensor b, int64_t groups) : w_(std::move(w)), b_(std::move(b)), groups_(groups) {}
 
     Tensor operator()(const Tensor& x, const std::vector<int64_t>& stride, const std::vector<int64_t>& pad,
                       const std::vector<int64_t>& dil) {
         const PrepackedOps* ops = prepacked_ops();
-        if (!ops || x.scalar_type() != torch::kFloat || x.dim() != 4) {
-            Tensor y = conv2d_fixed_order(x, w_, b_, stride, pad, dil, groups_);
-            return relu_ ? y.relu_() : y;
-        }
+        if (!ops || x.scalar_type() != torch::kFloat || x.dim() != 4)
+            return conv2d_fixed_order(x, w_, b_, stride, pad, dil, groups_);
         const Tensor xc = x.contiguous(at::MemoryFormat::ChannelsLast);
         std::vector<int64_t> key = xc.sizes().vec();
         for (const auto* v : {&stride, &pad, &dil}) key.insert(key.end(), v->begin(), v->end());
@@ -95,7 +88,7 @@ public:
             if (it == packed_.end()) {
                 if (packed_.size() >= kMaxShapes) packed_.clear(); // inputs of ever new sizes: bounded memory
                 torch::jit::Stack st{w_, b_.defined() ? c10::optional<Tensor>(b_) : c10::nullopt, stride, pad, dil,
-                                     groups_, xc.sizes().vec(), std::string(relu_ ? "relu" : "none")};
+                                     groups_, xc.sizes().vec(), std::string("none")};
                 ops->prepack.callBoxed(&st);
                 it = packed_.emplace(key, st.at(0)).first;
             }
@@ -110,7 +103,6 @@ private:
     static constexpr size_t kMaxShapes = 8;
     const Tensor w_, b_;
     const int64_t groups_;
-    const bool relu_;
     std::mutex mutex_;
     std::map<std::vector<int64_t>, c10::IValue> packed_;
 };
@@ -355,14 +347,10 @@ Compiled compile_conv(const NodeDef& def, bool depthwise, bool fused) {
         a.fail("bias has " + std::to_string(bconst.numel()) + " values for " + std::to_string(wconst.size(0)) +
                " output channels");
 
-    // Marks left by the graph's rewrite (defer_relu6_to_depthwise): a relu for oneDNN to apply, and
-    // the largest value a depthwise convolution lets its input have.
-    const bool relu_in_conv = c.act == Act::Relu && a.b("_hoi_relu_in_conv", false);
-    const float input_max = static_cast<float>(a.f("_hoi_input_max", std::numeric_limits<double>::infinity()));
     // The filter (and bias) constant, as in every model so far: prepacked for oneDNN.
     std::shared_ptr<PackedConv> packed;
     if (wconst.defined() && (!c.has_bias || bconst.defined()))
-        packed = std::make_shared<PackedConv>(wconst, bconst, depthwise ? def.const_inputs[1]->size(2) : 1, relu_in_conv);
+        packed = std::make_shared<PackedConv>(wconst, bconst, depthwise ? def.const_inputs[1]->size(2) : 1);
     // A depthwise filter of multiplier 1 on NHWC data with no activation, relu or relu6: our own
     // kernel (same bits, no padded copy, the activation in the same pass), [KH,KW,C].
     Tensor dwfilter;
@@ -372,8 +360,7 @@ Compiled compile_conv(const NodeDef& def, bool depthwise, bool fused) {
         dwfilter = f.to(torch::kFloat).reshape({f.size(0), f.size(1), f.size(2)}).contiguous();
     }
 
-    Kernel k = [c, wconst, bconst, pconst, packed, dwfilter, relu_in_conv, input_max](const std::vector<Tensor>& in,
-                                                                                   double* flops) -> std::vector<Tensor> {
+    Kernel k = [c, wconst, bconst, pconst, packed, dwfilter](const std::vector<Tensor>& in, double* flops) -> std::vector<Tensor> {
         TORCH_CHECK(in[0].dim() == 4, "convolution input must be 4-D, got ", in[0].sizes());
         Tensor x = in[0].scalar_type() == torch::kFloat ? in[0] : in[0].to(torch::kFloat);
         x = c.nhwc ? x.permute({0, 3, 1, 2}) : x;
@@ -394,12 +381,10 @@ Compiled compile_conv(const NodeDef& def, bool depthwise, bool fused) {
         }
         if (dwfilter.defined() && in[0].scalar_type() == torch::kFloat && dwfilter.size(2) == IC) {
             const int act = c.act == Act::Relu6 ? 2 : c.act == Act::Relu ? 1 : 0;
-            Tensor y = depthwise_conv_nhwc(in[0], dwfilter, b, {c.sh, c.sw}, {c.dh, c.dw}, {p.top, p.bottom, p.left, p.right},
-                                           act, input_max);
+            Tensor y = depthwise_conv_nhwc(in[0], dwfilter, b, {c.sh, c.sw}, {c.dh, c.dw}, {p.top, p.bottom, p.left, p.right}, act);
             if (flops) *flops += 2.0 * static_cast<double>(y.numel()) * static_cast<double>(KH * KW);
             return {y};
         }
-        if (input_max < std::numeric_limits<float>::infinity()) x = x.clamp_max(input_max);
         // oneDNN pads symmetrically only: TensorFlow's uneven SAME padding is a copy first.
         std::vector<int64_t> pad{p.top, p.left};
         if (p.top != p.bottom || p.left != p.right) {
@@ -412,9 +397,7 @@ Compiled compile_conv(const NodeDef& def, bool depthwise, bool fused) {
             *flops += 2.0 * static_cast<double>(y.numel()) * static_cast<double>(w.size(1) * KH * KW);
         switch (c.act) {
         case Act::None: break;
-        case Act::Relu:
-            if (!(relu_in_conv && packed)) y.relu_();
-            break;
+        case Act::Relu: y.relu_(); break;
         case Act::Relu6: y.clamp_(0, 6); break;
         case Act::Elu: torch::elu_(y); break;
         case Act::Sigmoid: y.sigmoid_(); break;

@@ -6,7 +6,6 @@
 
 #include <array>
 #include <functional>
-#include <limits>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -63,12 +62,10 @@ bool max_over_axis_applies(const torch::Tensor& x, int64_t axis);
 // chain from 0 over the taps, kh outer and kw inner, plus the bias: the order of oneDNN's depthwise
 // kernel, so the same bits as the convolution it replaces (tst_detector compares them), without
 // its padded copy before a strided layer and the separate activation pass. AVX2 + FMA only
-// (depthwise_conv_nhwc_applies). Each input value read is first min(input_max, x) (ATen's
-// clamp_max: a NaN stays), the upper half of a Relu6 the graph moved here. tfjs_kernels.cpp.
+// (depthwise_conv_nhwc_applies). tfjs_kernels.cpp.
 torch::Tensor depthwise_conv_nhwc(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& bias,
                                   std::array<int64_t, 2> stride, std::array<int64_t, 2> dilation,
-                                  std::array<int64_t, 4> pads, int act,
-                                  float input_max = std::numeric_limits<float>::infinity());
+                                  std::array<int64_t, 4> pads, int act);
 bool depthwise_conv_nhwc_applies();
 
 // Max pooling on NHWC float memory: x [N,H,W,C], window and stride {h, w}, pads {top, bottom,

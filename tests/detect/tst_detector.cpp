@@ -7,7 +7,6 @@
 #include "core.h"
 #include "detect/detector.h"
 #include "detect/tfjs_graph.h"
-#include "detect/tfjs_ops.h"
 #include "io/error.h"
 #include "io/image.h"
 #include "test_util.h"
@@ -699,63 +698,6 @@ private Q_SLOTS:
             QVERIFY2(got.sizes() == want.sizes(), what.constData());
             QVERIFY2(torch::equal(got.contiguous().view(torch::kInt), want.contiguous().view(torch::kInt)), what.constData());
         }
-    }
-
-    void expansionReluMovesIntoTheDepthwiseConvolution() {
-        // MobileNet's expansion: a 1x1 convolution with bias and Relu6 (or Relu) read only by a
-        // depthwise convolution. Where the runner's depthwise kernel runs, the relu moves into oneDNN's
-        // convolution and the clamp to 6 into the depthwise kernel's reads; the depthwise output keeps
-        // its bits (oneDNN then ATen's clamp, as before), and so does the expansion read as an output.
-        for (const char* act : {"Relu6", "Relu"})
-            for (int64_t stride : {1, 2}) {
-                torch::manual_seed(stride * 7 + act[4]);
-                const int64_t ic = 5, c = 24;
-                const auto w1 = torch::randn({1, 1, ic, c}) * 3, b1 = torch::randn({c});
-                const auto w2 = torch::randn({3, 3, c, 1}), b2 = torch::randn({c});
-                GraphFile gf;
-                gf.constant("w1", w1);
-                gf.constant("b1", b1);
-                gf.constant("w2", w2);
-                gf.constant("b2", b2);
-                // As the TF.js converter writes them (MoveNet): convolutions with the bias and activation fused.
-                auto attr = [](int64_t st, const char* activation) {
-                    return json{{"strides", {{"list", {{"i", {"1", std::to_string(st), std::to_string(st), "1"}}}}}},
-                                {"padding", {{"s", "U0FNRQ=="}}},
-                                {"data_format", {{"s", "TkhXQw=="}}},
-                                {"fused_ops", {{"list", {{"s", {"Qmlhc0FkZA==", activation}}}}}},
-                                {"num_args", {{"i", "1"}}}};
-                };
-                const char* act64 = std::string(act) == "Relu6" ? "UmVsdTY=" : "UmVsdQ==";
-                gf.node("er", "_FusedConv2D", {"x", "w1", "b1"}, attr(1, act64));
-                gf.node("y", "FusedDepthwiseConv2dNative", {"er", "w2", "b2"}, attr(stride, "UmVsdTY="));
-                QTemporaryDir dir;
-                const hoi::detect::TfjsGraph g(gf.write(dir));
-                // The expansion with its relu for oneDNN is a node of its own beside the original.
-                QCOMPARE(g.op_counts()["_FusedConv2D"], hoi::detect::tfjs::depthwise_conv_nhwc_applies() ? 2 : 1);
-                auto x = torch::randn({1, 10, 9, ic}) * 2;
-                const auto got = g.run({{"x", x}}, {"y", "er"});
-
-                auto act_of = [&](torch::Tensor t) { return std::string(act) == "Relu6" ? t.clamp_(0, 6) : t.relu_(); };
-                const auto xn = x.permute({0, 3, 1, 2}).contiguous(at::MemoryFormat::ChannelsLast);
-                const auto e = act_of(at::mkldnn_convolution(xn, w1.permute({3, 2, 0, 1}).contiguous(at::MemoryFormat::ChannelsLast),
-                                                             b1, {0, 0}, {1, 1}, {1, 1}, 1));
-                torch::Tensor en = e;
-                std::vector<int64_t> pad{1, 1};
-                if (stride == 2) { // TensorFlow's SAME for stride 2 on 10x9: 0 above, 1 below, 1 left and right
-                    en = torch::constant_pad_nd(e, {1, 1, 0, 1}, 0);
-                    pad = {0, 0};
-                }
-                auto y = at::mkldnn_convolution(en.contiguous(at::MemoryFormat::ChannelsLast),
-                                                w2.permute({2, 3, 0, 1}).reshape({c, 1, 3, 3}).contiguous(at::MemoryFormat::ChannelsLast),
-                                                b2, pad, {stride, stride}, {1, 1}, c)
-                                 .clamp_(0, 6);
-                const QByteArray what = QByteArray(act) + " stride " + QByteArray::number(static_cast<qlonglong>(stride));
-                QVERIFY2(torch::equal(got[0].contiguous().view(torch::kInt), y.permute({0, 2, 3, 1}).contiguous().view(torch::kInt)),
-                         what.constData());
-                QVERIFY2(torch::equal(got[1].contiguous().view(torch::kInt), e.permute({0, 2, 3, 1}).contiguous().view(torch::kInt)),
-                         what.constData());
-                QVERIFY2((e > 6).any().item<bool>() == (std::string(act) == "Relu"), "the inputs reach above 6");
-            }
     }
 
     void maxPoolKeepsAtenValues() {
