@@ -18,11 +18,10 @@ torch::Tensor image_to_tensor(const cv::Mat& rgb8) {
     if (rgb8.empty()) throw_input("empty image");
     if (rgb8.type() != CV_8UC3) throw_input("expected an 8-bit 3-channel RGB image (CV_8UC3), got type " +
                                             std::to_string(rgb8.type()));
-    if (!rgb8.isContinuous()) {
-        const cv::Mat m = rgb8.clone();
-        return torch::from_blob(m.data, {1, m.rows, m.cols, 3}, torch::kUInt8).clone();
-    }
-    return torch::from_blob(rgb8.data, {1, rgb8.rows, rgb8.cols, 3}, torch::kUInt8);
+    // Rows may be padded (a region of a larger image): the view keeps the row step, and the resizes
+    // make it contiguous only if they need to.
+    const int64_t step = static_cast<int64_t>(rgb8.step[0]);
+    return torch::from_blob(rgb8.data, {1, rgb8.rows, rgb8.cols, 3}, {rgb8.rows * step, step, 3, 1}, torch::kUInt8);
 }
 
 namespace {

@@ -100,9 +100,8 @@ private:
 // other graphs.
 std::unique_ptr<Detector> make_tfjs_detector(const std::string& model_json);
 
-// CV_8UC3 RGB -> uint8 [1,H,W,3], a view of the image's memory where it is continuous (valid while
-// rgb8 is; the resizes read the bytes directly); throws hoi::Error(Input) for an empty or non-8UC3
-// image.
+// CV_8UC3 RGB -> uint8 [1,H,W,3], a view of the image's memory with its row step (valid while rgb8
+// is; the resizes read the bytes directly); throws hoi::Error(Input) for an empty or non-8UC3 image.
 torch::Tensor image_to_tensor(const cv::Mat& rgb8);
 
 } // namespace hoi::detect

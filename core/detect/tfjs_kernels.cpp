@@ -264,7 +264,7 @@ Tensor hard_swish(const Tensor& x, const Tensor& scale, const Tensor& shift) {
 
 namespace {
 bool cpu_has_fma_avx2() {
-    static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    static const bool yes = cpu_has_avx2() && __builtin_cpu_supports("fma");
     return yes;
 }
 
@@ -530,9 +530,11 @@ int64_t period_of(const Tensor& big, const Tensor& small) {
 Tensor periodic_binary(const Tensor& a, const Tensor& b, char op) {
     const bool a_big = a.numel() >= b.numel();
     const Tensor& big = a_big ? a : b;
-    const Tensor small = (a_big ? b : a).contiguous();
-    const int64_t P = period_of(big, small);
+    // Only the shapes decide; the small operand is made contiguous once it applies (not for two
+    // large operands, which go back to ATen).
+    const int64_t P = period_of(big, a_big ? b : a);
     if (P == 0 || (op != '+' && op != '-' && op != '*' && op != '/')) return {};
+    const Tensor small = (a_big ? b : a).contiguous();
     const int64_t L = 8 * P;
     std::vector<float> pat(static_cast<size_t>(L));
     const float* s = small.data_ptr<float>();

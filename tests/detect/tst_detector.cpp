@@ -536,6 +536,38 @@ private Q_SLOTS:
         QVERIFY2(e.first.find("garbage.onnx") != std::string::npos, e.first.c_str());
     }
 
+    void regionOfAnImageAsItsCopy() {
+        // A region of a larger image (rows with a step wider than the region) gives the detector's
+        // and the pose model's results of its own copy, value for value.
+        HOI_REQUIRE_FILE(model("nanodet.json"));
+        HOI_REQUIRE_FILE(model("movenet-multipose.json"));
+        HOI_REQUIRE_FILE(sample("messi5.jpg"));
+        const auto img = hoi::io::load_image(sample("messi5.jpg"));
+        const cv::Mat region = img.rgb(cv::Rect(30, 20, 420, 300));
+        QVERIFY(!region.isContinuous());
+        const cv::Mat copy = region.clone();
+        const auto det = hoi::detect::make_detector("nanodet", hoi::test::models_dir());
+        hoi::detect::DetectorOptions opt;
+        opt.score_threshold = 0.05f;
+        const auto a = det->detect(region, opt), b = det->detect(copy, opt);
+        QVERIFY(!a.empty());
+        QCOMPARE(a.size(), b.size());
+        for (size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(a[i].class_id, b[i].class_id);
+            QVERIFY(a[i].score == b[i].score && a[i].x1 == b[i].x1 && a[i].y1 == b[i].y1 && a[i].x2 == b[i].x2 &&
+                    a[i].y2 == b[i].y2);
+        }
+        hoi::detect::PoseEstimator pe(model("movenet-multipose.json"));
+        const auto p = pe.estimate(region), q = pe.estimate(copy);
+        QVERIFY(!p.empty());
+        QCOMPARE(p.size(), q.size());
+        for (size_t i = 0; i < p.size(); ++i) {
+            QVERIFY(p[i].score == q[i].score);
+            for (size_t k = 0; k < p[i].keypoints.size(); ++k)
+                QVERIFY(p[i].keypoints[k].x == q[i].keypoints[k].x && p[i].keypoints[k].y == q[i].keypoints[k].y);
+        }
+    }
+
     void poses() {
         HOI_REQUIRE_FILE(model("movenet-multipose.json"));
         HOI_REQUIRE_FILE(sample("messi5.jpg"));
