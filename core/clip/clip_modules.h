@@ -31,6 +31,17 @@ at::Tensor quick_gelu(const at::Tensor& x);
 at::Tensor linear(const at::Tensor& x, const PackedLinear& packed, const at::Tensor& weight, const at::Tensor& bias,
                   bool gelu = false);
 
+// y = layer_norm(x) on the first M rows of contiguous float x, into the caller's buffers (y like
+// x, mean and rstd [>= M]): ATen's own CPU kernel, the one at::layer_norm runs, so the same bits,
+// without the dispatch and the three tensors at::layer_norm makes (about 10 us for a prompt's
+// rows). Inference only; runs on the calling thread when inside a parallel region.
+void layer_norm_into(const torch::nn::LayerNorm& ln, const at::Tensor& x, int64_t M, at::Tensor& y, at::Tensor& mean,
+                     at::Tensor& rstd);
+
+// probs = at::softmax(logits, -1) for contiguous float tensors of the same shape, into the
+// caller's tensor: ATen's kernel for it (softmax_cpu_out's), so the same bits without the dispatch.
+void softmax_last_dim_into(const at::Tensor& logits, const at::Tensor& probs);
+
 // A linear layer's parameters ("weight" [out, in], "bias" [out]) left uninitialised: unlike
 // torch::nn::Linear, constructing it touches no memory, so a model being built holds no second
 // copy of its weights before assign_weights hands it the loaded tensors.
@@ -64,6 +75,10 @@ struct MultiheadAttentionImpl : torch::nn::Module {
     // with the softmax [B*H, Q, T] when given.
     at::Tensor attend(const at::Tensor& qkv, const at::Tensor& mask, int64_t q0 = 0, int64_t q1 = -1,
                       at::Tensor* weights = nullptr) const;
+    // The same into the caller's buffers, allocating nothing: qkv [B, T, 3W] and mask [T, T] (or
+    // null) as raw floats, logits and probs [B*H, Q, T] and out [B, Q, W] contiguous float.
+    void attend_into(const float* qkv, int64_t B, int64_t T, const float* mask, int64_t q0, int64_t q1,
+                     const at::Tensor& logits, const at::Tensor& probs, float* out) const;
     int width, heads;
     at::Tensor in_proj_weight, in_proj_bias;
     PackedLinear in_proj_packed; // set by pack_for_inference

@@ -329,60 +329,88 @@ at::Tensor PackedLinear::dense() const {
 
 float quick_gelu_ref(float v) { return quick_gelu_scalar(v); }
 
+int64_t PackedLinear::groups(KernelPath path) const {
+    const int64_t np = (n_ + kPanel - 1) / kPanel, group = path == KernelPath::Avx512 ? kMaxPanels512 : 1;
+    return (np + group - 1) / group;
+}
+
 void PackedLinear::apply(const float* x, int64_t M, const float* bias, float* y, Epilogue epilogue) const {
     TORCH_CHECK(defined(), "PackedLinear::apply on an empty weight");
-    const int64_t N = n_, K = k_, np = (N + kPanel - 1) / kPanel;
     const KernelPath path = active_kernel_path();
     g_calls[static_cast<int>(path)].fetch_add(1, std::memory_order_relaxed);
+    at::parallel_for(0, groups(path), 1,
+                     [&](int64_t s, int64_t e) { apply_groups(x, M, bias, y, epilogue, path, s, e); });
+}
+
+namespace {
+// Groups [begin, end) of share `part` of `parts`: at::parallel_for's split (OpenMP build) with a
+// grain of 1.
+std::pair<int64_t, int64_t> share_of(int64_t groups, int part, int parts) {
+    const int64_t used = std::min<int64_t>(parts, groups), chunk = used > 0 ? (groups + used - 1) / used : 0;
+    const int64_t begin = std::min(groups, part * chunk);
+    return {begin, std::min(groups, begin + chunk)};
+}
+} // namespace
+
+void PackedLinear::apply_share(const float* x, int64_t M, const float* bias, float* y, int part, int parts,
+                               Epilogue epilogue) const {
+    TORCH_CHECK(defined(), "PackedLinear::apply_share on an empty weight");
+    const KernelPath path = active_kernel_path();
+    if (part == 0) g_calls[static_cast<int>(path)].fetch_add(1, std::memory_order_relaxed);
+    const auto [g0, g1] = share_of(groups(path), part, parts);
+    if (g0 < g1) apply_groups(x, M, bias, y, epilogue, path, g0, g1);
+}
+
+void PackedLinear::apply_groups(const float* x, int64_t M, const float* bias, float* y, Epilogue epilogue,
+                                KernelPath path, int64_t g0, int64_t g1) const {
+    const int64_t N = n_, K = k_, np = (N + kPanel - 1) / kPanel;
     const bool wide = path == KernelPath::Avx512;
     const int64_t group = wide ? kMaxPanels512 : 1; // panels per tile
     const int max_rows = wide ? kMaxTileRows512 : kMaxTileRows;
-    const int64_t groups = (np + group - 1) / group, pstride = K * kPanel;
+    const int64_t pstride = K * kPanel;
     const bool gelu = epilogue == Epilogue::QuickGelu;
     const uint16_t* ph = half_ ? reinterpret_cast<const uint16_t*>(panels_.data_ptr<at::Half>()) : nullptr;
     const float* pf = half_ ? nullptr : panels_.data_ptr<float>();
+    alignas(64) float part[kMaxTileRows512 * kMaxPanels512 * kPanel];
+    alignas(64) float bpad[kMaxPanels512 * kPanel];
     for (int64_t m0 = 0; m0 < M; m0 += kRowBlock) {
         const int64_t mb = std::min(kRowBlock, M - m0);
         // Tiles of nearly equal size (10 rows: 5 + 5 on AVX2), none over max_rows.
         const int64_t tiles = (mb + max_rows - 1) / max_rows;
-        at::parallel_for(0, groups, 1, [&](int64_t s, int64_t e) {
-            alignas(64) float part[kMaxTileRows512 * kMaxPanels512 * kPanel];
-            alignas(64) float bpad[kMaxPanels512 * kPanel];
-            for (int64_t gi = s; gi < e; ++gi) {
-                const int64_t p0 = gi * group, panels = std::min(group, np - p0);
-                const int64_t n0 = p0 * kPanel, width = panels * kPanel, cols = std::min(width, N - n0);
-                const float* b = bias + n0;
-                if (!bias || cols < width) {
-                    std::fill(bpad, bpad + width, 0.f);
-                    if (bias) std::copy(bias + n0, bias + n0 + cols, bpad);
-                    b = bpad;
-                }
-                int64_t m = m0;
-                for (int64_t t = 0; t < tiles; ++t) {
-                    const int mr = static_cast<int>(mb / tiles + (t < mb % tiles ? 1 : 0));
-                    const float* xm = x + m * K;
-                    // A partial tile (N % 16) is computed into `part`, then its columns copied.
-                    float* out = cols == width ? y + m * N + n0 : part;
-                    const int64_t ldy = cols == width ? N : width;
-                    const uint16_t* h = ph ? ph + p0 * pstride : nullptr;
-                    const float* f = pf ? pf + p0 * pstride : nullptr;
-                    switch (path) {
-                    case KernelPath::Avx512:
-                        if (h) tile_avx512(gelu, mr, int(panels), xm, K, h, pstride, b, out, ldy, t == 0);
-                        else tile_avx512(gelu, mr, int(panels), xm, K, f, pstride, b, out, ldy, t == 0);
-                        break;
-                    case KernelPath::Avx2:
-                        if (h) tile_avx2(gelu, mr, xm, K, h, b, out, ldy, t == 0);
-                        else tile_avx2(gelu, mr, xm, K, f, b, out, ldy, t == 0);
-                        break;
-                    case KernelPath::Portable: tile_generic(gelu, mr, xm, K, h, f, b, out, ldy); break;
-                    }
-                    if (cols < width)
-                        for (int r = 0; r < mr; ++r) std::memcpy(y + (m + r) * N + n0, part + r * width, cols * sizeof(float));
-                    m += mr;
-                }
+        for (int64_t gi = g0; gi < g1; ++gi) {
+            const int64_t p0 = gi * group, panels = std::min(group, np - p0);
+            const int64_t n0 = p0 * kPanel, width = panels * kPanel, cols = std::min(width, N - n0);
+            const float* b = bias + n0;
+            if (!bias || cols < width) {
+                std::fill(bpad, bpad + width, 0.f);
+                if (bias) std::copy(bias + n0, bias + n0 + cols, bpad);
+                b = bpad;
             }
-        });
+            int64_t m = m0;
+            for (int64_t t = 0; t < tiles; ++t) {
+                const int mr = static_cast<int>(mb / tiles + (t < mb % tiles ? 1 : 0));
+                const float* xm = x + m * K;
+                // A partial tile (N % 16) is computed into `part`, then its columns copied.
+                float* out = cols == width ? y + m * N + n0 : part;
+                const int64_t ldy = cols == width ? N : width;
+                const uint16_t* h = ph ? ph + p0 * pstride : nullptr;
+                const float* f = pf ? pf + p0 * pstride : nullptr;
+                switch (path) {
+                case KernelPath::Avx512:
+                    if (h) tile_avx512(gelu, mr, int(panels), xm, K, h, pstride, b, out, ldy, t == 0);
+                    else tile_avx512(gelu, mr, int(panels), xm, K, f, pstride, b, out, ldy, t == 0);
+                    break;
+                case KernelPath::Avx2:
+                    if (h) tile_avx2(gelu, mr, xm, K, h, b, out, ldy, t == 0);
+                    else tile_avx2(gelu, mr, xm, K, f, b, out, ldy, t == 0);
+                    break;
+                case KernelPath::Portable: tile_generic(gelu, mr, xm, K, h, f, b, out, ldy); break;
+                }
+                if (cols < width)
+                    for (int r = 0; r < mr; ++r) std::memcpy(y + (m + r) * N + n0, part + r * width, cols * sizeof(float));
+                m += mr;
+            }
+        }
     }
 }
 

@@ -22,6 +22,9 @@
 
 namespace hoi::clip {
 
+// The kernel's code paths, widest first (see active_kernel_path below).
+enum class KernelPath { Avx512, Avx2, Portable };
+
 class PackedLinear {
 public:
     PackedLinear() = default;
@@ -47,8 +50,18 @@ public:
     };
     // y [M, N] = epilogue(x [M, K] W^T + b) (b [N] or null); row-major and contiguous.
     void apply(const float* x, int64_t M, const float* b, float* y, Epilogue epilogue = Epilogue::None) const;
+    // apply's outputs of share `part` of `parts` (the columns at::parallel_for would give that
+    // thread), on the calling thread: for a caller running its own parallel region (thread_team.h),
+    // each thread its share. All shares together give apply's result, bit for bit.
+    void apply_share(const float* x, int64_t M, const float* b, float* y, int part, int parts,
+                     Epilogue epilogue = Epilogue::None) const;
 
 private:
+    // The outputs of panel groups [g0, g1) for all M rows (see packed_linear.cpp).
+    void apply_groups(const float* x, int64_t M, const float* b, float* y, Epilogue epilogue, KernelPath path,
+                      int64_t g0, int64_t g1) const;
+    int64_t groups(KernelPath path) const;
+
     at::Tensor panels_;
     int64_t n_ = 0, k_ = 0;
     bool half_ = false;
@@ -61,7 +74,6 @@ float quick_gelu_ref(float v);
 // set_kernels_portable forces Portable here too). Each computes every output as the same fma chain over k
 // in order, so all give the same bits; the widest the CPU has runs (checked once at run time),
 // unless HOI_KERNEL=avx512|avx2|portable or set_packed_linear_path forces one.
-enum class KernelPath { Avx512, Avx2, Portable };
 const char* kernel_path_name(KernelPath path);
 // The paths this CPU can run, widest first (Portable always last).
 std::vector<KernelPath> available_kernel_paths();

@@ -2,6 +2,7 @@
 // the feature at the <|endoftext|> position, text_projection.
 #include "clip/clip_modules.h"
 #include "clip/cpu_features.h"
+#include "clip/thread_team.h"
 
 #include <cstring>
 #include <limits>
@@ -76,54 +77,74 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
     // the <|endoftext|> row), on the rows after the longest opening shared with a recent prompt:
     // that prompt's keys and values stand in for the opening's rows. Each kernel computes a row the
     // same way whatever rows are computed with it, so the result is the same to the bit as the
-    // whole pass (tst_clip_model::textPrefixReuseIsExact). The products write into buffers made
-    // once per prompt (the panel kernels directly, and the residual adds on the buffers) instead of
-    // a tensor per step: about 20 tensor operations fewer per block, 3-5 % of a new prompt. The
-    // steps are those of ResidualAttentionBlockImpl::forward_mlp and MlpImpl::forward.
-    const int64_t L = x.size(1), W = config.transformer_width;
+    // whole pass (tst_clip_model::textPrefixReuseIsExact). The steps are those of
+    // ResidualAttentionBlockImpl::forward_mlp and MlpImpl::forward, in one parallel region
+    // (thread_team.h): each product split among the threads, the rest on the calling thread, into
+    // buffers made once per prompt.
+    const int64_t L = x.size(1), W = config.transformer_width, H = transformer->heads;
     const auto input = x[0].contiguous();
     const auto [from, P] = text_prefixes->longest_prefix(input, eot); // the <|endoftext|> row is always computed
     auto entry = std::make_shared<TextPrefixCache::Entry>();
     entry->input = input;
     const int64_t R = L - P; // the rows this pass computes
-    // h: the residual stream of the computed rows; t: the attention / MLP output; u: the MLP's
-    // hidden layer.
-    auto work = at::empty({R * (W + W + 4 * W)}, input.options());
-    float* h = work.data_ptr<float>();
-    float* t = h + R * W;
-    float* u = t + R * W;
-    std::memcpy(h, input.data_ptr<float>() + P * W, static_cast<size_t>(R * W) * sizeof(float));
-    const auto h_rows = [&](int64_t n) { return at::from_blob(h, {n, W}, input.options()); };
-    const auto bias = [](const at::Tensor& b) { return b.defined() ? b.data_ptr<float>() : nullptr; };
-    int64_t rows = R; // rows of h still needed (the last block keeps the <|endoftext|> row alone)
-    for (size_t l = 0; l < transformer->blocks.size(); ++l) {
-        const auto& blk = transformer->blocks[l];
-        const auto& attn = blk->attn;
-        const auto& mlp = blk->mlp;
-        const bool last = l + 1 == transformer->blocks.size();
-        const auto ln1 = at::layer_norm(h_rows(rows), blk->ln_1->options.normalized_shape(), blk->ln_1->weight,
-                                        blk->ln_1->bias, blk->ln_1->options.eps());
-        auto qkv = at::empty({L, 3 * W}, input.options());
-        float* q = qkv.data_ptr<float>();
-        if (P > 0) std::memcpy(q, from->qkv[l].data_ptr<float>(), static_cast<size_t>(P * 3 * W) * sizeof(float));
-        attn->in_proj_packed.apply(ln1.data_ptr<float>(), R, bias(attn->in_proj_bias), q + P * 3 * W);
-        entry->qkv.push_back(qkv);
-        // The last block's queries: the <|endoftext|> row alone (no row depends on another after it).
-        const int64_t q0 = last ? eot : P, q1 = last ? eot + 1 : L, n = q1 - q0;
-        if (last && q0 != P) std::memmove(h, h + (q0 - P) * W, static_cast<size_t>(W) * sizeof(float));
-        rows = n;
-        const auto o = attn->attend(qkv.unsqueeze(0), mask, q0, q1);
-        attn->out_proj->packed.apply(o.data_ptr<float>(), n, bias(attn->out_proj->bias), t);
-        add_rows(h, t, h, n * W);
-        const auto ln2 = at::layer_norm(h_rows(n), blk->ln_2->options.normalized_shape(), blk->ln_2->weight,
-                                        blk->ln_2->bias, blk->ln_2->options.eps());
-        mlp->c_fc->packed.apply(ln2.data_ptr<float>(), n, bias(mlp->c_fc->bias), u,
-                                PackedLinear::Epilogue::QuickGelu);
-        mlp->c_proj->packed.apply(u, n, bias(mlp->c_proj->bias), t);
-        add_rows(h, t, h, n * W);
+    const auto opts = input.options();
+    // h: the residual stream of the computed rows; t: an attention / MLP output; u: the MLP's hidden
+    // layer; n: a layer norm's output; o: the attention before out_proj.
+    auto h = at::empty({R, W}, opts), t = at::empty({R, W}, opts), u = at::empty({R, 4 * W}, opts);
+    auto n = at::empty({R, W}, opts), o = at::empty({R, W}, opts), mean = at::empty({R}, opts), rstd = at::empty({R}, opts);
+    // The attention's logits and probabilities: R query rows in every block but the last, 1 in it.
+    auto logits = at::empty({H, R, L}, opts), probs = at::empty({H, R, L}, opts);
+    auto logits1 = logits.view(-1).narrow(0, 0, H * L).view({H, 1, L}), probs1 = probs.view(-1).narrow(0, 0, H * L).view({H, 1, L});
+    std::memcpy(h.data_ptr<float>(), input.data_ptr<float>() + P * W, static_cast<size_t>(R * W) * sizeof(float));
+    const auto& blocks = transformer->blocks;
+    for (size_t l = 0; l < blocks.size(); ++l) {
+        entry->qkv.push_back(at::empty({L, 3 * W}, opts));
+        if (P > 0)
+            std::memcpy(entry->qkv.back().data_ptr<float>(), from->qkv[l].data_ptr<float>(),
+                        static_cast<size_t>(P * 3 * W) * sizeof(float));
     }
+    const auto bias = [](const at::Tensor& b) { return b.defined() ? b.data_ptr<float>() : nullptr; };
+    const float* maskp = mask.data_ptr<float>();
+    float *hp = h.data_ptr<float>(), *tp = t.data_ptr<float>(), *up = u.data_ptr<float>(), *np = n.data_ptr<float>(),
+          *op = o.data_ptr<float>();
+    run_on_team([&](const ThreadTeam& team) {
+        const int me = team.index(), all = team.size();
+        for (size_t l = 0; l < blocks.size(); ++l) {
+            const auto& blk = blocks[l];
+            const auto& attn = blk->attn;
+            const auto& mlp = blk->mlp;
+            const bool last = l + 1 == blocks.size();
+            // The last block's queries: the <|endoftext|> row alone (no row depends on another after it).
+            const int64_t q0 = last ? eot : P, q1 = last ? eot + 1 : L, rows = q1 - q0;
+            float* qkv = entry->qkv[l].data_ptr<float>();
+            team.serial([&] {
+                if (l > 0) add_rows(hp, tp, hp, R * W); // the previous block's MLP (all R rows)
+                layer_norm_into(blk->ln_1, h, R, n, mean, rstd);
+            });
+            team.barrier();
+            attn->in_proj_packed.apply_share(np, R, bias(attn->in_proj_bias), qkv + P * 3 * W, me, all);
+            team.barrier();
+            team.serial([&] {
+                if (last && q0 != P) std::memmove(hp, hp + (q0 - P) * W, static_cast<size_t>(W) * sizeof(float));
+                attn->attend_into(qkv, 1, L, maskp, q0, q1, last ? logits1 : logits, last ? probs1 : probs, op);
+            });
+            team.barrier();
+            attn->out_proj->packed.apply_share(op, rows, bias(attn->out_proj->bias), tp, me, all);
+            team.barrier();
+            team.serial([&] {
+                add_rows(hp, tp, hp, rows * W);
+                layer_norm_into(blk->ln_2, h, rows, n, mean, rstd);
+            });
+            team.barrier();
+            mlp->c_fc->packed.apply_share(np, rows, bias(mlp->c_fc->bias), up, me, all, PackedLinear::Epilogue::QuickGelu);
+            team.barrier();
+            mlp->c_proj->packed.apply_share(up, rows, bias(mlp->c_proj->bias), tp, me, all);
+            team.barrier();
+        }
+        team.serial([&] { add_rows(hp, tp, hp, W); }); // the last block's MLP (its one row)
+    });
     text_prefixes->insert(std::move(entry));
-    return h_rows(1).clone();
+    return h.narrow(0, 0, 1).clone();
 }
 
 } // namespace hoi::clip::nn

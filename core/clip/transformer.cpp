@@ -3,6 +3,12 @@
 #include "clip/attention_kernel.h"
 #include "clip/cpu_features.h"
 
+// Debian's libtorch (1.13) carries ATen's AVX2 and AVX-512 kernels; its headers must be told so
+// for a kernel's dispatch stub to be called directly (the stub's lookup takes one pointer per set).
+#define HAVE_AVX512_CPU_DEFINITION
+#define HAVE_AVX2_CPU_DEFINITION
+#include <ATen/native/layer_norm.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -128,17 +134,34 @@ at::Tensor MultiheadAttentionImpl::forward(const at::Tensor& x, const at::Tensor
 
 at::Tensor MultiheadAttentionImpl::attend(const at::Tensor& qkv, const at::Tensor& mask, int64_t q0, int64_t q1,
                                           at::Tensor* weights) const {
-    const int64_t B = qkv.size(0), T = qkv.size(1), H = heads, hd = width / heads;
+    const int64_t B = qkv.size(0), T = qkv.size(1);
     if (q1 < 0) q1 = T;
-    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
-    auto logits = at::empty({B * H, q1 - q0, T}, qkv.options());
-    attention_logits(qkv.data_ptr<float>(), B, T, H, hd, scale, mask.defined() ? mask.data_ptr<float>() : nullptr,
-                     logits.data_ptr<float>(), q0, q1);
-    auto w = at::softmax(logits, -1);
+    auto logits = at::empty({B * heads, q1 - q0, T}, qkv.options());
+    auto w = at::empty_like(logits);
     auto o = at::empty({B, q1 - q0, width}, qkv.options());
-    attention_values(w.data_ptr<float>(), qkv.data_ptr<float>(), B, T, H, hd, o.data_ptr<float>(), q0, q1);
+    attend_into(qkv.data_ptr<float>(), B, T, mask.defined() ? mask.data_ptr<float>() : nullptr, q0, q1, logits, w,
+                o.data_ptr<float>());
     if (weights) *weights = w;
     return o;
+}
+
+void MultiheadAttentionImpl::attend_into(const float* qkv, int64_t B, int64_t T, const float* mask, int64_t q0,
+                                         int64_t q1, const at::Tensor& logits, const at::Tensor& probs,
+                                         float* out) const {
+    const int64_t H = heads, hd = width / heads;
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
+    attention_logits(qkv, B, T, H, hd, scale, mask, logits.data_ptr<float>(), q0, q1);
+    softmax_last_dim_into(logits, probs);
+    attention_values(probs.data_ptr<float>(), qkv, B, T, H, hd, out, q0, q1);
+}
+
+void layer_norm_into(const torch::nn::LayerNorm& ln, const at::Tensor& x, int64_t M, at::Tensor& y, at::Tensor& mean,
+                     at::Tensor& rstd) {
+    const int64_t N = x.size(-1);
+    TORCH_CHECK(x.is_contiguous() && y.is_contiguous() && x.numel() >= M * N && y.numel() >= M * N &&
+                    mean.numel() >= M && rstd.numel() >= M && ln->weight.is_contiguous() && ln->bias.is_contiguous(),
+                "layer_norm_into: unexpected buffers");
+    if (M > 0) at::native::LayerNormKernel(at::kCPU, x, ln->weight, ln->bias, M, N, ln->options.eps(), &y, &mean, &rstd);
 }
 
 MlpImpl::MlpImpl(int width) {

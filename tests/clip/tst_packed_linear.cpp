@@ -11,12 +11,19 @@
 #include "clip/dot8.h"
 #include "clip/packed_linear.h"
 #include "clip/synthetic.h"
+#include "clip/thread_team.h"
 #include "clip/weights.h"
 #include "core.h"
 #include "test_util.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
+
+#include <array>
+#include <atomic>
+#include <limits>
+#include <stdexcept>
+#include <thread>
 
 using namespace hoi::clip;
 
@@ -191,6 +198,83 @@ private Q_SLOTS:
             set_packed_linear_path(path);
             QVERIFY2(torch::equal(run(p, x, b), all), kernel_path_name(path));
         }
+    }
+
+    void sharesTogetherGiveApplysBits() {
+        // A caller running its own parallel region (the one-prompt text pass) computes each thread's
+        // share with apply_share: all shares, in any order, give apply's outputs, on every path, for
+        // more parts than panel groups too.
+        torch::manual_seed(8);
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        for (auto [M, N, K] : {std::array<int, 3>{1, 300, 520}, {13, 48, 64}, {4, 16, 33}}) {
+            auto x = torch::randn({M, K}), b = torch::randn({N});
+            auto p = PackedLinear::pack(half_values(torch::randn({N, K})));
+            for (KernelPath path : available_kernel_paths()) {
+                set_packed_linear_path(path);
+                const auto all = run(p, x, b);
+                for (int parts : {1, 2, 3, 7, 40}) {
+                    auto y = torch::full({M, N}, nan);
+                    for (int part = parts - 1; part >= 0; --part) {
+                        p.apply_share(x.data_ptr<float>(), M, b.data_ptr<float>(), y.data_ptr<float>(), part, parts);
+                    }
+                    QVERIFY2(torch::equal(y, all), qPrintable(QString("%1, %2 parts, N %3").arg(kernel_path_name(path)).arg(parts).arg(N)));
+                }
+            }
+        }
+    }
+
+    void atenKernelsCalledDirectlyKeepAtenBits() {
+        // The one-prompt pass calls ATen's softmax and layer-norm kernels without the dispatcher:
+        // the bits of at::softmax and at::layer_norm (here on a masked row, and on the first rows of
+        // a buffer).
+        at::InferenceMode im;
+        torch::manual_seed(9);
+        auto logits = torch::randn({8, 5, 10}) * 4;
+        logits[0][0][3] = -std::numeric_limits<float>::infinity();
+        auto probs = at::empty_like(logits);
+        nn::softmax_last_dim_into(logits, probs);
+        QVERIFY(torch::equal(probs, at::softmax(logits, -1)));
+        torch::nn::LayerNorm ln(torch::nn::LayerNormOptions({64}).eps(1e-5));
+        ln->weight.normal_();
+        ln->bias.normal_();
+        auto x = torch::randn({7, 64}) * 3 + 1, y = at::empty({7, 64}), mean = at::empty({7}), rstd = at::empty({7});
+        nn::layer_norm_into(ln, x, 5, y, mean, rstd);
+        QVERIFY(torch::equal(y.narrow(0, 0, 5), at::layer_norm(x.narrow(0, 0, 5), {64}, ln->weight, ln->bias, 1e-5)));
+    }
+
+    void teamRunsEveryThreadAndRethrowsAfterTheRegion() {
+        const int threads = at::get_num_threads();
+        std::atomic<int> ran{0};
+        const auto caller = std::this_thread::get_id();
+        bool serial_on_caller = false;
+        int serial_runs = 0;
+        run_on_team([&](const ThreadTeam& team) {
+            ++ran;
+            team.barrier();
+            team.serial([&] {
+                serial_on_caller = std::this_thread::get_id() == caller;
+                ++serial_runs;
+            });
+            team.barrier();
+        });
+        QCOMPARE(ran.load(), threads);
+        QVERIFY(serial_on_caller);
+        QCOMPARE(serial_runs, 1);
+        // A failed serial step: the later ones are skipped, every thread still meets every barrier,
+        // and the exception reaches the caller after the region.
+        int later = 0;
+        try {
+            run_on_team([&](const ThreadTeam& team) {
+                team.serial([] { throw std::runtime_error("step failed"); });
+                team.barrier();
+                team.serial([&] { ++later; });
+                team.barrier();
+            });
+            QFAIL("the serial step's exception was lost");
+        } catch (const std::runtime_error& e) {
+            QCOMPARE(QString(e.what()), QString("step failed"));
+        }
+        QCOMPARE(later, 0);
     }
 
     void everyPathGivesThePortableBits_data() {

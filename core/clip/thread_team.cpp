@@ -1,0 +1,39 @@
+#include "clip/thread_team.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <omp.h>
+
+#ifndef _OPENMP
+#error "thread_team.cpp needs OpenMP flags"
+#endif
+
+namespace hoi::clip {
+
+void ThreadTeam::barrier() const {
+    // An orphaned barrier: it binds to the region run_on_team opened.
+#pragma omp barrier
+}
+
+void ThreadTeam::serial(const std::function<void()>& f) const {
+    if (index_ != 0 || *error_) return;
+    try {
+        f();
+    } catch (...) {
+        *error_ = std::current_exception();
+    }
+}
+
+void run_on_team(const std::function<void(const ThreadTeam&)>& body) {
+    std::exception_ptr error;
+    const int threads = at::in_parallel_region() ? 1 : std::max(1, at::get_num_threads());
+#pragma omp parallel num_threads(threads)
+    {
+        const ThreadTeam team(omp_get_thread_num(), omp_get_num_threads(), &error);
+        body(team);
+    }
+    if (error) std::rethrow_exception(error);
+}
+
+} // namespace hoi::clip

@@ -1,0 +1,38 @@
+#pragma once
+// One parallel region for a sequence of small steps: the threads of ATen's pool (the OpenMP team
+// at::parallel_for would use) run the same body, split each product among themselves and meet at
+// barriers, instead of starting a region per step. A prompt through the text tower is 48 products
+// of 0.5-2 MB of weights with a layer norm or an attention between them: a region per product and
+// the layer norms' own regions cost as much as the products (ClipNetImpl::encode_one_prompt).
+//
+// Steps that are not split (layer norms, attention, residual adds) run on thread 0, the calling
+// thread (its InferenceMode and other thread-local state apply), through serial(): an exception
+// there is kept, later serial steps are skipped, and run_on_team rethrows it after the region, so
+// every thread still reaches every barrier. Split steps must not throw.
+#include <exception>
+#include <functional>
+
+namespace hoi::clip {
+
+class ThreadTeam {
+public:
+    int index() const { return index_; } // 0 is the calling thread
+    int size() const { return size_; }
+    bool is_caller() const { return index_ == 0; }
+    // Every thread of the team waits here until all have arrived.
+    void barrier() const;
+    // f() on the calling thread only (no barrier); skipped once a serial step has failed.
+    void serial(const std::function<void()>& f) const;
+
+private:
+    friend void run_on_team(const std::function<void(const ThreadTeam&)>& body);
+    ThreadTeam(int index, int size, std::exception_ptr* error) : index_(index), size_(size), error_(error) {}
+    int index_, size_;
+    std::exception_ptr* error_;
+};
+
+// body(team) on each of at::get_num_threads() threads (one inside another parallel region); then
+// rethrows the first exception of a serial step.
+void run_on_team(const std::function<void(const ThreadTeam&)>& body);
+
+} // namespace hoi::clip
