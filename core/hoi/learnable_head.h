@@ -61,6 +61,9 @@ public:
     // pair: [P, D] pair features, spatial: [P, S], patches: [N, D] patch tokens (joint space).
     // Returns pair + interactor(spatial) + decoder residuals, [P, D].
     at::Tensor apply(const at::Tensor& pair, const at::Tensor& spatial, const at::Tensor& patches) const;
+    // Whether the interactor's and every decoder layer's last matrix and bias are all zeros (an
+    // untrained head): apply then adds nothing.
+    bool residuals_are_zero() const;
     // Whether the prompt context is all zeros (then the plain prompts are exact).
     bool prompt_context_is_zero() const;
     // Prompt context vectors: prefix [P, W], conjunction [C, W] (W = the text tower's width).

@@ -20,6 +20,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <map>
 
 using namespace hoi::model;
 
@@ -196,6 +197,58 @@ private Q_SLOTS:
         QVERIFY(text.prompt_texts({ride}, {17}, nullptr).cached);
         text.clear();
         QCOMPARE(text.size(), size_t(0));
+    }
+
+    // An untrained head's branches all end in zeros: apply skips their products and returns
+    // pair + 0, the bits the full computation gives for finite features (a -0 becomes +0 there
+    // too; a NaN, which CLIP does not give, would spread over its row there); a head
+    // with a trained branch, or one being trained, still runs them.
+    void untrainedHeadGivesTheFullComputationsBits() {
+        HeadShape hs;
+        hs.spatial_dims = kSpatialDims;
+        hs.embed_dim = 32;
+        hs.text_width = 64;
+        LearnableHead head(hs);
+        torch::manual_seed(5);
+        auto pair = torch::randn({6, 32}), spatial = torch::randn({6, kSpatialDims}), patches = torch::randn({16, 32});
+        pair[0][3] = -0.0f;
+        auto full = [&] { // LearnableHead::apply's steps, from its named tensors
+            std::map<std::string, at::Tensor> t;
+            for (const auto& [n, v] : head.named_tensors()) t[n] = v;
+            auto h = torch::relu(torch::addmm(t["interactor.fc1.bias"], spatial, t["interactor.fc1.weight"].t()));
+            auto x = pair + torch::addmm(t["interactor.fc2.bias"], h, t["interactor.fc2.weight"].t());
+            const double scale = 1.0 / std::sqrt(32.0);
+            for (int l = 0; t.count("decoder.layers." + std::to_string(l) + ".q.weight"); ++l) {
+                const std::string p = "decoder.layers." + std::to_string(l) + ".";
+                auto q = torch::mm(x, t[p + "q.weight"].t());
+                auto k = torch::mm(patches, t[p + "k.weight"].t());
+                auto v = torch::mm(patches, t[p + "v.weight"].t());
+                auto a = torch::softmax(torch::mm(q, k.t()) * scale, -1);
+                x = x + torch::addmm(t[p + "out.bias"], torch::mm(a, v), t[p + "out.weight"].t());
+            }
+            return x;
+        };
+        auto same_bits = [](const at::Tensor& a, const at::Tensor& b) {
+            return a.sizes() == b.sizes() && torch::equal(a.contiguous().view(at::kInt), b.contiguous().view(at::kInt));
+        };
+        QVERIFY(head.residuals_are_zero());
+        QVERIFY(same_bits(head.apply(pair, spatial, patches), full()));
+        QCOMPARE(head.apply(pair, spatial, patches)[0][3].item<float>(), 0.0f);
+        QVERIFY(!std::signbit(head.apply(pair, spatial, patches)[0][3].item<float>()));
+        // Being trained: the graph reaches the branches' weights.
+        for (auto& [name, t] : head.named_tensors()) t.requires_grad_(true);
+        auto y = head.apply(pair, spatial, patches);
+        y.sum().backward();
+        for (auto& [name, t] : head.named_tensors())
+            if (name == "interactor.fc2.weight") QVERIFY(t.grad().defined());
+        // A trained branch.
+        for (auto& [name, t] : head.named_tensors()) {
+            t.requires_grad_(false);
+            if (name == "decoder.layers.0.out.weight") t.normal_(0, 0.1);
+        }
+        QVERIFY(!head.residuals_are_zero());
+        QVERIFY(same_bits(head.apply(pair, spatial, patches), full()));
+        QVERIFY(!same_bits(head.apply(pair, spatial, patches), pair + 0.0));
     }
 
     // A learned prompt context: embed_with_context (what `hoi train` differentiates) gives the
