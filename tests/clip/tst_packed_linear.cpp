@@ -6,6 +6,7 @@
 // its float32 matrices, keeps its digest and still runs under autograd.
 #include <QtTest>
 
+#include "clip/attention_kernel.h"
 #include "clip/clip_modules.h"
 #include "clip/cpu_features.h"
 #include "clip/dot8.h"
@@ -220,6 +221,40 @@ private Q_SLOTS:
                     QVERIFY2(torch::equal(y, all), qPrintable(QString("%1, %2 parts, N %3").arg(kernel_path_name(path)).arg(parts).arg(N)));
                 }
             }
+        }
+    }
+
+    void attentionKernelsGiveThePortableBits() {
+        // The attention products on AVX2 (eight keys' logits at a time, the values' sums held in
+        // registers) give the portable code's bits: head widths of 1, 5, 8 and 16 lanes, key counts
+        // with and without a rest of 8, a mask, a range of query rows, two batch items.
+        if (!hoi::clip::use_simd(hoi::clip::SimdPath::Avx2Fma)) QSKIP("no AVX2 on this CPU: only the portable path runs");
+        torch::manual_seed(12);
+        for (auto [T, H, hd] : {std::array<int64_t, 3>{7, 2, 32}, {13, 3, 64}, {50, 2, 64}, {197, 1, 64}, {20, 1, 128}, {9, 2, 40}, {16, 1, 8}}) {
+            auto qkv = torch::randn({2, T, 3 * H * hd});
+            // An additive mask: CLIP's causal one (0 and -inf) plus arbitrary values, so that a fused
+            // multiply-add would show.
+            auto causal = torch::full({T, T}, -std::numeric_limits<float>::infinity()).triu_(1) + torch::randn({T, T});
+            for (bool masked : {false, true})
+                for (auto [q0, q1] : {std::array<int64_t, 2>{0, T}, {T - 3, T}}) {
+                    const float* mask = masked ? causal.data_ptr<float>() : nullptr;
+                    const float scale = 0.1581139f; // not a power of two: the product rounds
+                    auto run = [&](bool portable) {
+                        hoi::clip::set_kernels_portable(portable);
+                        auto logits = torch::empty({2 * H, q1 - q0, T});
+                        hoi::clip::attention_logits(qkv.data_ptr<float>(), 2, T, H, hd, scale, mask, logits.data_ptr<float>(), q0, q1);
+                        auto probs = at::softmax(logits, -1);
+                        auto out = torch::empty({2, q1 - q0, H * hd});
+                        hoi::clip::attention_values(probs.data_ptr<float>(), qkv.data_ptr<float>(), 2, T, H, hd, out.data_ptr<float>(), q0, q1);
+                        hoi::clip::set_kernels_portable(false);
+                        return std::pair{logits, out};
+                    };
+                    const auto [l_simd, o_simd] = run(false);
+                    const auto [l_port, o_port] = run(true);
+                    const QString what = QString("T %1, %2 heads of %3, mask %4, rows %5-%6").arg(T).arg(H).arg(hd).arg(masked).arg(q0).arg(q1);
+                    QVERIFY2(torch::equal(l_simd, l_port), qPrintable("logits: " + what));
+                    QVERIFY2(torch::equal(o_simd, o_port), qPrintable("values: " + what));
+                }
         }
     }
 
