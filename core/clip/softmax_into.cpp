@@ -1,12 +1,11 @@
 // softmax_last_dim_into (clip_modules.h). Its own file: ATen's softmax and layer-norm kernel
-// headers declare the same names, so they cannot share one.
-#include "clip/clip_modules.h"
-
-// Debian's libtorch (1.13) carries ATen's AVX2 and AVX-512 kernels; its headers must be told so
-// for a kernel's dispatch stub to be called directly (the stub's lookup takes one pointer per set).
+// headers declare the same names, so they cannot share one (layer_norm_into.cpp, which says why
+// the two definitions come first).
 #define HAVE_AVX512_CPU_DEFINITION
 #define HAVE_AVX2_CPU_DEFINITION
 #include <ATen/native/cpu/SoftmaxKernel.h>
+
+#include "clip/clip_modules.h"
 
 namespace hoi::clip::nn {
 

@@ -3,12 +3,6 @@
 #include "clip/attention_kernel.h"
 #include "clip/cpu_features.h"
 
-// Debian's libtorch (1.13) carries ATen's AVX2 and AVX-512 kernels; its headers must be told so
-// for a kernel's dispatch stub to be called directly (the stub's lookup takes one pointer per set).
-#define HAVE_AVX512_CPU_DEFINITION
-#define HAVE_AVX2_CPU_DEFINITION
-#include <ATen/native/layer_norm.h>
-
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -155,14 +149,6 @@ void MultiheadAttentionImpl::attend_into(const float* qkv, int64_t B, int64_t T,
     attention_values(probs.data_ptr<float>(), qkv, B, T, H, hd, out, q0, q1);
 }
 
-void layer_norm_into(const torch::nn::LayerNorm& ln, const at::Tensor& x, int64_t M, at::Tensor& y, at::Tensor& mean,
-                     at::Tensor& rstd) {
-    const int64_t N = x.size(-1);
-    TORCH_CHECK(x.is_contiguous() && y.is_contiguous() && x.numel() >= M * N && y.numel() >= M * N &&
-                    mean.numel() >= M && rstd.numel() >= M && ln->weight.is_contiguous() && ln->bias.is_contiguous(),
-                "layer_norm_into: unexpected buffers");
-    if (M > 0) at::native::LayerNormKernel(at::kCPU, x, ln->weight, ln->bias, M, N, ln->options.eps(), &y, &mean, &rstd);
-}
 
 MlpImpl::MlpImpl(int width) {
     c_fc = register_module("c_fc", LinearWeights(width, width * 4));
