@@ -48,31 +48,30 @@ __attribute__((target("avx2,fma"))) void logits8_avx2(const float* q, const floa
     _mm256_storeu_ps(out, v);
 }
 
-// One query's attention output, o[d] = sum over s of p[s] v[s][d] as fma(p[s], v[s][d], o[d]) for s
-// in order from 0 (axpy's chain), with the running sums held in registers, 64 columns at a time.
+// Columns [c0, c0 + 8 CH) of one query's attention output, o[d] = sum over s of p[s] v[s][d] as
+// fma(p[s], v[s][d], o[d]) for s in order from 0 (axpy's chain), the running sums in registers.
+template <int CH>
+__attribute__((target("avx2,fma"))) inline void values_cols(const float* p, const float* v, int64_t vstride, int64_t T,
+                                                           int64_t c0, float* o) {
+    __m256 acc[CH];
+#pragma GCC unroll 8
+    for (int c = 0; c < CH; ++c) acc[c] = _mm256_setzero_ps();
+    for (int64_t s = 0; s < T; ++s) {
+        const __m256 ps = _mm256_set1_ps(p[s]);
+        const float* vs = v + s * vstride + c0;
+#pragma GCC unroll 8
+        for (int c = 0; c < CH; ++c) acc[c] = _mm256_fmadd_ps(ps, _mm256_loadu_ps(vs + 8 * c), acc[c]);
+    }
+#pragma GCC unroll 8
+    for (int c = 0; c < CH; ++c) _mm256_storeu_ps(o + c0 + 8 * c, acc[c]);
+}
+
+// One query's attention output (hd a multiple of 8), 64 columns at a time, then 8.
 __attribute__((target("avx2,fma"))) void values_avx2(const float* p, const float* v, int64_t vstride, int64_t T,
                                                     int64_t hd, float* o) {
-    for (int64_t c0 = 0; c0 < hd; c0 += 64) {
-        const int chunks = static_cast<int>(std::min<int64_t>(64, hd - c0) / 8);
-        __m256 acc[8];
-#pragma GCC unroll 8
-        for (int c = 0; c < 8; ++c) acc[c] = _mm256_setzero_ps();
-        if (chunks == 8) {
-            for (int64_t s = 0; s < T; ++s) {
-                const __m256 ps = _mm256_set1_ps(p[s]);
-                const float* vs = v + s * vstride + c0;
-#pragma GCC unroll 8
-                for (int c = 0; c < 8; ++c) acc[c] = _mm256_fmadd_ps(ps, _mm256_loadu_ps(vs + 8 * c), acc[c]);
-            }
-        } else {
-            for (int64_t s = 0; s < T; ++s) {
-                const __m256 ps = _mm256_set1_ps(p[s]);
-                const float* vs = v + s * vstride + c0;
-                for (int c = 0; c < chunks; ++c) acc[c] = _mm256_fmadd_ps(ps, _mm256_loadu_ps(vs + 8 * c), acc[c]);
-            }
-        }
-        for (int c = 0; c < chunks; ++c) _mm256_storeu_ps(o + c0 + 8 * c, acc[c]);
-    }
+    int64_t c0 = 0;
+    for (; c0 + 64 <= hd; c0 += 64) values_cols<8>(p, v, vstride, T, c0, o);
+    for (; c0 < hd; c0 += 8) values_cols<1>(p, v, vstride, T, c0, o);
 }
 
 bool use_avx2(int64_t hd) { return hd % 8 == 0 && use_simd(SimdPath::Avx2Fma); }

@@ -149,7 +149,6 @@ void MultiheadAttentionImpl::attend_into(const float* qkv, int64_t B, int64_t T,
     attention_values(probs.data_ptr<float>(), qkv, B, T, H, hd, out, q0, q1);
 }
 
-
 MlpImpl::MlpImpl(int width) {
     c_fc = register_module("c_fc", LinearWeights(width, width * 4));
     c_proj = register_module("c_proj", LinearWeights(width * 4, width));

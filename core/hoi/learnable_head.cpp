@@ -133,11 +133,14 @@ void LearnableHead::save(const std::string& path, const std::map<std::string, st
     io::write_safetensors(path, out, meta);
 }
 
+namespace {
+bool all_zero(const at::Tensor& t) { return !t.ne(0).any().item<bool>(); }
+} // namespace
+
 bool LearnableHead::residuals_are_zero() const {
-    auto zero = [](const at::Tensor& t) { return !t.ne(0).any().item<bool>(); };
-    if (!zero(fc2_w_) || !zero(fc2_b_)) return false;
+    if (!all_zero(fc2_w_) || !all_zero(fc2_b_)) return false;
     for (const auto& L : layers_)
-        if (!zero(L.out) || !zero(L.out_b)) return false;
+        if (!all_zero(L.out) || !all_zero(L.out_b)) return false;
     return true;
 }
 
@@ -146,10 +149,13 @@ at::Tensor LearnableHead::apply(const at::Tensor& pair, const at::Tensor& spatia
     if (pair.size(0) == 0) return x;
     // Every branch ends in a zero matrix and a zero bias (an untrained head, as every engine has
     // until one is trained): for finite features each adds exactly +0 (a zero bias plus finite
-    // values times 0), so the result is pair + 0, without the branches' products (1.6 ms of a 32-pair image's 6 ms pair
-    // stage). Not while training, which needs the graph through them.
-    bool graph = at::GradMode::is_enabled() && (pair.requires_grad() || spatial.requires_grad());
-    for (const auto& [name, t] : named_tensors()) graph = graph || (at::GradMode::is_enabled() && t.requires_grad());
+    // values times 0), so the result is pair + 0, without the branches' products (1.6 ms of a
+    // 32-pair image's 6 ms pair stage). Not while training, which needs the graph through them.
+    bool graph = false;
+    if (at::GradMode::is_enabled()) {
+        graph = pair.requires_grad() || spatial.requires_grad();
+        for (const auto& [name, t] : named_tensors()) graph = graph || t.requires_grad();
+    }
     if (!graph && residuals_are_zero()) return pair + 0.0;
     // Interactor: x + fc2(relu(fc1(spatial))).
     auto h = torch::relu(torch::addmm(fc1_b_, spatial, fc1_w_.t()));
@@ -171,7 +177,7 @@ bool LearnableHead::prompt_context_size_mismatch(int text_width) const {
 }
 
 bool LearnableHead::prompt_context_is_zero() const {
-    return !prefix_.ne(0).any().item<bool>() && !conjun_.ne(0).any().item<bool>();
+    return all_zero(prefix_) && all_zero(conjun_);
 }
 
 } // namespace hoi::model
