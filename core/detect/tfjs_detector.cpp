@@ -100,9 +100,7 @@ NanoDetDetector::NanoDetDetector(const std::string& model_json) : TfjsDetector(m
 }
 
 Tensor NanoDetDetector::preprocess(const cv::Mat& rgb8) const {
-    Tensor x = image_to_tensor(rgb8);
-    x = tf_resize_bilinear(x, size_, size_, false, false) / 255.0;
-    return x.permute({0, 3, 1, 2}).contiguous();
+    return tf_resize_bilinear_nchw(image_to_tensor(rgb8), size_, size_, false, false, 255.0f);
 }
 
 std::vector<std::string> NanoDetDetector::output_refs() const {

@@ -86,6 +86,9 @@ torch::Tensor tf_resize_bilinear(const torch::Tensor& nhwc, int64_t out_h, int64
 torch::Tensor tf_resize_bilinear_padded(const torch::Tensor& nhwc, int64_t canvas_h, int64_t canvas_w, int64_t top,
                                         int64_t left, int64_t out_h, int64_t out_w, bool align_corners,
                                         bool half_pixel_centers);
+// tf_resize_bilinear(nhwc, ...) / divisor as a contiguous NCHW tensor, in one pass (the same bits).
+torch::Tensor tf_resize_bilinear_nchw(const torch::Tensor& nhwc, int64_t out_h, int64_t out_w, bool align_corners,
+                                      bool half_pixel_centers, float divisor);
 torch::Tensor tf_resize_nearest(const torch::Tensor& nhwc, int64_t out_h, int64_t out_w,
                                 bool align_corners, bool half_pixel_centers);
 

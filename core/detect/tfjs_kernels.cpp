@@ -55,16 +55,66 @@ Tensor tf_resize_bilinear(const Tensor& nhwc, int64_t out_h, int64_t out_w, bool
                                      half_pixel_centers);
 }
 
+namespace {
+
+// Where resized values go: element (n, y, x, c) of the output at n*n_ + y*y_ + x*x_ + c*c_ floats,
+// each divided by `divisor` when it is not 1 (the same float division as dividing the tensor).
+struct ResizeOut {
+    float* data = nullptr;
+    int64_t n_ = 0, y_ = 0, x_ = 0, c_ = 0;
+    float divisor = 1;
+};
+
 // One pass over the output, rows spread over ATen's threads: every output value is its own sum of
 // four terms (no reduction across threads, so the result does not depend on the thread count).
 // (As tensor ops, 4 gathers and 3 lerps, it made 7 passes over the output and was CenterNet's
-// costliest op after the convolutions.)
-Tensor tf_resize_bilinear_padded(const Tensor& nhwc, int64_t canvas_h, int64_t canvas_w, int64_t top, int64_t left,
-                                 int64_t out_h, int64_t out_w, bool align_corners, bool half_pixel_centers) {
-    TORCH_CHECK(nhwc.dim() == 4, "resize expects a 4-D NHWC tensor");
-    TORCH_CHECK(out_h > 0 && out_w > 0, "resize to an empty size");
-    // 8-bit images are read as they are (a byte is exactly a float: the same values as converting
-    // the whole image first, which took a pass over it per model); other types become float.
+// costliest op after the convolutions.) kC is the channel count when known at compile time (3 for
+// images), 0 otherwise.
+template <int kC, typename T>
+void resize_rows(const T* src, int64_t N, int64_t H, int64_t W, int64_t C, const std::vector<Tap>& ry,
+                 const std::vector<Tap>& rx, const ResizeOut& o) {
+    const int64_t out_h = static_cast<int64_t>(ry.size()), out_w = static_cast<int64_t>(rx.size());
+    const int64_t channels = kC > 0 ? kC : C;
+    // Column taps as element offsets into a row, -1 on the padding.
+    std::vector<int64_t> lo(static_cast<size_t>(out_w)), hi(static_cast<size_t>(out_w));
+    for (int64_t x = 0; x < out_w; ++x) {
+        lo[static_cast<size_t>(x)] = rx[static_cast<size_t>(x)].lo >= 0 ? rx[static_cast<size_t>(x)].lo * channels : -1;
+        hi[static_cast<size_t>(x)] = rx[static_cast<size_t>(x)].hi >= 0 ? rx[static_cast<size_t>(x)].hi * channels : -1;
+    }
+    const bool divide = o.divisor != 1.0f;
+    const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, out_w * channels));
+    at::parallel_for(0, N * out_h, grain, [&](int64_t begin, int64_t end) {
+        for (int64_t r = begin; r < end; ++r) {
+            const int64_t n = r / out_h, yo = r % out_h;
+            const Tap& ty = ry[static_cast<size_t>(yo)];
+            const T* image = src + n * H * W * channels;
+            const T* top = ty.lo >= 0 ? image + ty.lo * W * channels : nullptr; // nullptr: a padding row
+            const T* bottom = ty.hi >= 0 ? image + ty.hi * W * channels : nullptr;
+            const auto at = [](const T* row, int64_t off, int64_t c) {
+                return row && off >= 0 ? static_cast<float>(row[off + c]) : 0.0f;
+            };
+            float* out = o.data + n * o.n_ + yo * o.y_;
+            const float fy = ty.frac;
+            for (int64_t x = 0; x < out_w; ++x) {
+                const int64_t l = lo[static_cast<size_t>(x)], h = hi[static_cast<size_t>(x)];
+                const float fx = rx[static_cast<size_t>(x)].frac;
+                float* px = out + x * o.x_;
+                for (int64_t c = 0; c < channels; ++c) {
+                    const float a = at(top, l, c), b = at(top, h, c);
+                    const float d = at(bottom, l, c), e = at(bottom, h, c);
+                    const float upper = a + (b - a) * fx;
+                    const float lower = d + (e - d) * fx;
+                    const float v = upper + (lower - upper) * fy;
+                    px[c * o.c_] = divide ? v / o.divisor : v;
+                }
+            }
+        }
+    });
+}
+
+// The resize of the NHWC tensor placed at (top, left) on a zero canvas into `o`.
+void resize_into(const Tensor& nhwc, int64_t canvas_h, int64_t canvas_w, int64_t top, int64_t left, int64_t out_h,
+                 int64_t out_w, bool align_corners, bool half_pixel_centers, const ResizeOut& o) {
     const bool bytes = nhwc.scalar_type() == torch::kUInt8;
     const Tensor x = (bytes || nhwc.scalar_type() == torch::kFloat ? nhwc : nhwc.to(torch::kFloat)).contiguous();
     const int64_t N = x.size(0), H = x.size(1), W = x.size(2), C = x.size(3);
@@ -80,40 +130,34 @@ Tensor tf_resize_bilinear_padded(const Tensor& nhwc, int64_t canvas_h, int64_t c
     };
     const auto ry = on_image(bilinear_axis(canvas_h, out_h, align_corners, half_pixel_centers), top, H);
     const auto rx = on_image(bilinear_axis(canvas_w, out_w, align_corners, half_pixel_centers), left, W);
-    Tensor y = torch::empty({N, out_h, out_w, C}, x.options().dtype(torch::kFloat));
-    float* dst = y.data_ptr<float>();
-    const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, out_w * C));
-    auto resize = [&](const auto* src) {
-        using T = std::remove_const_t<std::remove_pointer_t<decltype(src)>>;
-        const std::vector<T> zeros(static_cast<size_t>(C), T(0));
-        at::parallel_for(0, N * out_h, grain, [&](int64_t begin, int64_t end) {
-            for (int64_t r = begin; r < end; ++r) {
-                const int64_t n = r / out_h;
-                const Tap& ty = ry[static_cast<size_t>(r % out_h)];
-                const T* image = src + n * H * W * C;
-                auto pixel = [&](int64_t yi, int64_t xi) {
-                    return yi >= 0 && xi >= 0 ? image + (yi * W + xi) * C : zeros.data();
-                };
-                float* out = dst + r * out_w * C;
-                const float fy = ty.frac;
-                for (int64_t o = 0; o < out_w; ++o, out += C) {
-                    const Tap& tx = rx[static_cast<size_t>(o)];
-                    const T *tl = pixel(ty.lo, tx.lo), *tr = pixel(ty.lo, tx.hi);
-                    const T *bl = pixel(ty.hi, tx.lo), *br = pixel(ty.hi, tx.hi);
-                    const float fx = tx.frac;
-                    for (int64_t c = 0; c < C; ++c) {
-                        const float a = static_cast<float>(tl[c]), b = static_cast<float>(tr[c]);
-                        const float d = static_cast<float>(bl[c]), e = static_cast<float>(br[c]);
-                        const float upper = a + (b - a) * fx;
-                        const float lower = d + (e - d) * fx;
-                        out[c] = upper + (lower - upper) * fy;
-                    }
-                }
-            }
-        });
-    };
-    if (bytes) resize(x.data_ptr<uint8_t>());
-    else resize(x.data_ptr<float>());
+    if (bytes && C == 3) resize_rows<3>(x.data_ptr<uint8_t>(), N, H, W, C, ry, rx, o);
+    else if (bytes) resize_rows<0>(x.data_ptr<uint8_t>(), N, H, W, C, ry, rx, o);
+    else resize_rows<0>(x.data_ptr<float>(), N, H, W, C, ry, rx, o);
+}
+
+} // namespace
+
+Tensor tf_resize_bilinear_padded(const Tensor& nhwc, int64_t canvas_h, int64_t canvas_w, int64_t top, int64_t left,
+                                 int64_t out_h, int64_t out_w, bool align_corners, bool half_pixel_centers) {
+    TORCH_CHECK(nhwc.dim() == 4, "resize expects a 4-D NHWC tensor");
+    TORCH_CHECK(out_h > 0 && out_w > 0, "resize to an empty size");
+    // 8-bit images are read as they are (a byte is exactly a float: the same values as converting
+    // the whole image first, which took a pass over it per model); other types become float.
+    const int64_t N = nhwc.size(0), C = nhwc.size(3);
+    Tensor y = torch::empty({N, out_h, out_w, C}, nhwc.options().dtype(torch::kFloat));
+    resize_into(nhwc, canvas_h, canvas_w, top, left, out_h, out_w, align_corners, half_pixel_centers,
+                {y.data_ptr<float>(), out_h * out_w * C, out_w * C, C, 1});
+    return y;
+}
+
+Tensor tf_resize_bilinear_nchw(const Tensor& nhwc, int64_t out_h, int64_t out_w, bool align_corners,
+                               bool half_pixel_centers, float divisor) {
+    TORCH_CHECK(nhwc.dim() == 4, "resize expects a 4-D NHWC tensor");
+    TORCH_CHECK(out_h > 0 && out_w > 0, "resize to an empty size");
+    const int64_t N = nhwc.size(0), C = nhwc.size(3);
+    Tensor y = torch::empty({N, C, out_h, out_w}, nhwc.options().dtype(torch::kFloat));
+    resize_into(nhwc, nhwc.size(1), nhwc.size(2), 0, 0, out_h, out_w, align_corners, half_pixel_centers,
+                {y.data_ptr<float>(), C * out_h * out_w, out_w, 1, out_h * out_w, divisor});
     return y;
 }
 

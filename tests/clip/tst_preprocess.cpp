@@ -3,6 +3,7 @@
 
 #include <ATen/Parallel.h>
 
+#include "clip/cpu_features.h"
 #include "clip/preprocess.h"
 #include "io/error.h"
 #include "test_util.h"
@@ -65,6 +66,44 @@ cv::Mat reference_resize(const cv::Mat& img, int width, int height) {
             for (int c = 0; c < 3; ++c) {
                 double s = 0;
                 for (int i = 0; i < img.rows; ++i) s += w[y][i] * h.at<cv::Vec3b>(i, x)[c];
+                out.at<cv::Vec3b>(y, x)[c] = to8(s);
+            }
+    return out;
+}
+
+// PIL's fixed-point resize written out plainly: the same normalised weights as reference_resize
+// rounded to 22 bits (half away from zero), every sum in 64 bits over the whole row or column (taps
+// outside the filter are zero), rounded with 2^21 and shifted, clipped to 8 bits after each pass.
+cv::Mat fixed_point_resize(const cv::Mat& img, int width, int height) {
+    auto fixed = [](int in, int out) {
+        auto w = weights(in, out);
+        std::vector<std::vector<int64_t>> k(w.size(), std::vector<int64_t>(static_cast<size_t>(in)));
+        for (size_t o = 0; o < w.size(); ++o)
+            for (size_t i = 0; i < k[o].size(); ++i)
+                k[o][i] = static_cast<int64_t>(w[o][i] < 0 ? -0.5 + w[o][i] * (1 << 22) : 0.5 + w[o][i] * (1 << 22));
+        return k;
+    };
+    auto to8 = [](int64_t s) { return static_cast<uint8_t>(s <= 0 ? 0 : std::min<int64_t>(255, s >> 22)); };
+    cv::Mat h = img.clone();
+    if (width != img.cols) {
+        const auto k = fixed(img.cols, width);
+        h = cv::Mat(img.rows, width, CV_8UC3);
+        for (int y = 0; y < img.rows; ++y)
+            for (int x = 0; x < width; ++x)
+                for (int c = 0; c < 3; ++c) {
+                    int64_t s = 1 << 21;
+                    for (int i = 0; i < img.cols; ++i) s += k[x][i] * img.at<cv::Vec3b>(y, i)[c];
+                    h.at<cv::Vec3b>(y, x)[c] = to8(s);
+                }
+    }
+    if (height == img.rows) return h;
+    const auto k = fixed(img.rows, height);
+    cv::Mat out(height, width, CV_8UC3);
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x)
+            for (int c = 0; c < 3; ++c) {
+                int64_t s = 1 << 21;
+                for (int i = 0; i < img.rows; ++i) s += k[y][i] * h.at<cv::Vec3b>(i, x)[c];
                 out.at<cv::Vec3b>(y, x)[c] = to8(s);
             }
     return out;
@@ -182,6 +221,40 @@ private Q_SLOTS:
         const cv::Mat roi = big(cv::Rect(5, 3, 30, 20));
         QVERIFY(!roi.isContinuous());
         QCOMPARE(max_abs_diff(resize_bicubic_pil(roi, 12, 9), resize_bicubic_pil(roi.clone(), 12, 9)), 0);
+    }
+
+    void resize_is_pils_fixed_point_on_every_path() {
+        // The kernel's 32-bit sums (eight at a time on AVX2, or one pixel's three channels as one
+        // vector) against 64-bit sums written out plainly: the same bytes, on the AVX2 path and on the
+        // portable one, for images of extreme values (the largest sums) and random ones, through the
+        // plain resize and through a padded canvas.
+        struct Case { int w, h, ow, oh; };
+        const std::vector<Case> cases = {{640, 424, 224, 224}, {100, 80, 37, 23}, {13, 7, 40, 29},  {9, 300, 31, 11},
+                                         {1, 1, 5, 3},         {301, 9, 7, 50},   {97, 61, 97, 20}, {61, 97, 20, 97}};
+        cv::Mat stripes(300, 640, CV_8UC3);
+        for (int y = 0; y < stripes.rows; ++y)
+            for (int x = 0; x < stripes.cols; ++x)
+                stripes.at<cv::Vec3b>(y, x) = (x / 2 + y) % 2 ? cv::Vec3b(255, 255, 255) : cv::Vec3b(0, 0, 0);
+        int seed = 60;
+        for (bool portable : {false, true}) {
+            set_kernels_portable(portable);
+            for (const auto& c : cases) {
+                for (const cv::Mat& img : {random_image(c.w, c.h, seed++),
+                                           cv::Mat(stripes(cv::Rect(0, 0, std::min(c.w, 640), std::min(c.h, 300))))}) {
+                    const cv::Mat want = fixed_point_resize(img, c.ow, c.oh);
+                    QVERIFY2(max_abs_diff(resize_bicubic_pil(img, c.ow, c.oh), want) == 0,
+                             qPrintable(QString("%1x%2 -> %3x%4 portable %5").arg(img.cols).arg(img.rows).arg(c.ow).arg(c.oh).arg(portable)));
+                }
+            }
+            // A wide image centred on a square canvas, as preprocess_padded_square resizes it.
+            const cv::Mat img = random_image(120, 50, seed++);
+            const std::array<uint8_t, 3> fill{123, 117, 104};
+            cv::Mat canvas(120, 120, CV_8UC3, cv::Scalar(fill[0], fill[1], fill[2]));
+            img.copyTo(canvas(cv::Rect(0, 35, 120, 50)));
+            QVERIFY(max_abs_diff(resize_bicubic_pil_padded(img, 120, 120, 0, 35, fill, 37, 37),
+                                 fixed_point_resize(canvas, 37, 37)) == 0);
+        }
+        set_kernels_portable(false);
     }
 
     void padded_canvas_is_exact() {

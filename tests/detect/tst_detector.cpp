@@ -1007,6 +1007,30 @@ private Q_SLOTS:
         at::set_num_threads(threads);
     }
 
+    void imageResizeIntoModelLayoutIsTheSameBits() {
+        // NanoDet's input in one pass (3-channel bytes resized, divided by 255, written NCHW) against
+        // the steps it replaces: the float image resized (the formula-checked path above), divided as a
+        // tensor, permuted. Same bits, on one thread and on two; the byte path equals the float path.
+        torch::manual_seed(12);
+        const int threads = at::get_num_threads();
+        for (auto [h, w, oh, ow] : std::vector<std::array<int64_t, 4>>{{424, 640, 416, 416}, {7, 5, 20, 30}, {50, 3, 8, 8}}) {
+            const auto bytes = torch::randint(0, 256, {1, h, w, 3}, torch::kUInt8);
+            const auto floats = bytes.to(torch::kFloat);
+            const auto want = (hoi::detect::tf_resize_bilinear(floats, oh, ow, false, false) / 255.0)
+                                      .permute({0, 3, 1, 2})
+                                      .contiguous();
+            for (int t : {1, 2}) {
+                at::set_num_threads(t);
+                QVERIFY(torch::equal(hoi::detect::tf_resize_bilinear(bytes, oh, ow, false, false),
+                                     hoi::detect::tf_resize_bilinear(floats, oh, ow, false, false)));
+                const auto got = hoi::detect::tf_resize_bilinear_nchw(bytes, oh, ow, false, false, 255.0f);
+                QVERIFY(got.is_contiguous());
+                QVERIFY2(torch::equal(got, want), qPrintable(QString("%1x%2 -> %3x%4, %5 threads").arg(w).arg(h).arg(ow).arg(oh).arg(t)));
+            }
+        }
+        at::set_num_threads(threads);
+    }
+
     void panoramaPose() {
         HOI_REQUIRE_FILE(model("movenet-multipose.json"));
         // 60000 x 100: under the pixel limit; padded to a square first it would take 43 GB.
