@@ -1,6 +1,7 @@
 #include "clip/thread_team.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/ThreadLocalState.h>
 
 #include <algorithm>
 #include <omp.h>
@@ -34,6 +35,37 @@ void run_on_team(const std::function<void(const ThreadTeam&)>& body) {
         body(team);
     }
     if (error) std::rethrow_exception(error);
+}
+
+void run_side_by_side(const std::function<void()>& first, const std::function<void()>& second) {
+    std::exception_ptr error[2];
+    const auto run = [&](int which) {
+        try {
+            (which == 0 ? first : second)();
+        } catch (...) {
+            error[which] = std::current_exception();
+        }
+    };
+    if (at::in_parallel_region() || at::get_num_threads() < 2) {
+        run(0);
+        run(1);
+    } else {
+        const at::ThreadLocalState caller;
+#pragma omp parallel num_threads(2)
+        {
+            if (omp_get_num_threads() < 2) { // the runtime gave one thread after all
+                run(0);
+                run(1);
+            } else if (omp_get_thread_num() == 0) {
+                run(0);
+            } else {
+                const at::ThreadLocalStateGuard state(caller);
+                run(1);
+            }
+        }
+    }
+    for (const auto& e : error)
+        if (e) std::rethrow_exception(e);
 }
 
 } // namespace hoi::clip

@@ -37,6 +37,9 @@ public:
     virtual std::string checksum() const = 0; // of the weights (hex), for caches
     virtual int input_width() const = 0;
     virtual int input_height() const = 0;
+    // Whether detect() gives the same result whatever the thread count, so that it may run on one
+    // thread beside other work (TF.js graphs: a fixed summation order; others are not assumed to).
+    virtual bool thread_count_invariant() const { return false; }
 };
 
 // "nanodet" | "centernet" | a manifest name (models/manifests, kind "detector") | a path to a TF.js

@@ -19,6 +19,7 @@ public:
     explicit TfjsDetector(const std::string& model_json);
     std::vector<Detection> detect(const cv::Mat& rgb8, const DetectorOptions& opt = {}) const override;
     std::string checksum() const override { return graph_.checksum(); }
+    bool thread_count_invariant() const override { return true; }
     const TfjsGraph& graph() const { return graph_; }
 
     // The model input for an image (exactly what detect() feeds the graph).

@@ -3,6 +3,7 @@
 #include "annotation/coco_classes.h"
 #include "clip/clip_model.h"
 #include "clip/preprocess.h"
+#include "clip/thread_team.h"
 #include "hoi/stage_util.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
@@ -106,33 +107,58 @@ std::shared_ptr<ImageState> ImageStage::state(const std::string& path, const Ima
     timings.push_back({"load", ms_since(t0), false});
     if (cancel) cancel->check();
 
-    t0 = StageClock::now();
+    // The detector and the pose model read only the image: with no boxes given they run side by
+    // side, each on one thread, when neither result depends on the thread count (their times then
+    // overlap; the clip stage's includes its input's, made on the pose side).
     report("detect");
-    if (boxes) {
-        st->dets = *boxes;
-        for (auto& d : st->dets) {
-            if (d.class_id < 0 || d.class_id >= 80)
-                throw_input("box class " + std::to_string(d.class_id) + " is not a COCO-80 class (0..79)");
-            if (d.x1 > d.x2) std::swap(d.x1, d.x2);
-            if (d.y1 > d.y2) std::swap(d.y1, d.y2);
-            if (d.label.empty()) d.label = std::string(annotation::coco80_names()[static_cast<size_t>(d.class_id)]);
+    double detect_ms = 0, pose_ms = 0;
+    auto find_boxes = [&] {
+        const auto t = StageClock::now();
+        if (boxes) {
+            st->dets = *boxes;
+            for (auto& d : st->dets) {
+                if (d.class_id < 0 || d.class_id >= 80)
+                    throw_input("box class " + std::to_string(d.class_id) + " is not a COCO-80 class (0..79)");
+                if (d.x1 > d.x2) std::swap(d.x1, d.x2);
+                if (d.y1 > d.y2) std::swap(d.y1, d.y2);
+                if (d.label.empty()) d.label = std::string(annotation::coco80_names()[static_cast<size_t>(d.class_id)]);
+            }
+        } else {
+            detect::DetectorOptions dopt;
+            dopt.score_threshold = detector_threshold();
+            st->dets = detector_->detect(img.rgb, dopt);
         }
+        detect_ms = ms_since(t);
+    };
+    auto find_poses = [&] {
+        const auto t = StageClock::now();
+        if (pose_) st->poses = pose_->estimate(img.rgb);
+        pose_ms = ms_since(t);
+    };
+    // CLIP's input, which the side running the pose model (the shorter) makes after it.
+    double clip_input_ms = 0;
+    auto clip_input = [&] {
+        const auto t = StageClock::now();
+        if (clip_) st->image_tensor = clip::preprocess_padded_square(img.rgb, clip_->input_size());
+        clip_input_ms = ms_since(t);
+    };
+    if (!boxes && pose_ && detector_->thread_count_invariant()) {
+        clip::run_side_by_side(find_boxes, [&] {
+            find_poses();
+            clip_input();
+        });
     } else {
-        detect::DetectorOptions dopt;
-        dopt.score_threshold = detector_threshold();
-        st->dets = detector_->detect(img.rgb, dopt);
+        find_boxes();
+        if (cancel) cancel->check();
+        if (pose_) report("pose");
+        find_poses();
+        clip_input();
     }
-    timings.push_back({"detect", ms_since(t0), false});
+    timings.push_back({"detect", detect_ms, false});
+    timings.push_back({"pose", pose_ms, false});
     if (cancel) cancel->check();
 
-    t0 = StageClock::now();
-    if (pose_) {
-        report("pose");
-        st->poses = pose_->estimate(img.rgb);
-    }
     st->pose_of = match_poses(st->dets, st->poses);
-    timings.push_back({"pose", ms_since(t0), false});
-    if (cancel) cancel->check();
 
     st->frame = square_frame(st->width, st->height);
     if (clip_) {
@@ -140,11 +166,10 @@ std::shared_ptr<ImageState> ImageStage::state(const std::string& path, const Ima
         report("clip");
         at::InferenceMode guard;
         st->has_clip = true;
-        st->image_tensor = clip::preprocess_padded_square(img.rgb, clip_->input_size());
         st->feats = clip_->encode_image(st->image_tensor, opt_.keep_layer_attention);
         st->global = st->feats.embedding / st->feats.embedding.norm().clamp_min(1e-12);
         if (opt_.pair_features == PairFeatureMode::Crop) st->rgb = img.rgb;
-        timings.push_back({"clip", ms_since(t0), false});
+        timings.push_back({"clip", clip_input_ms + ms_since(t0), false});
     } else {
         timings.push_back({"clip", 0, false});
     }

@@ -22,6 +22,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <limits>
 #include <stdexcept>
 #include <thread>
@@ -310,6 +311,70 @@ private Q_SLOTS:
             QCOMPARE(QString(e.what()), QString("step failed"));
         }
         QCOMPARE(later, 0);
+    }
+
+    void sideBySideRunsBothAtOnceEachOnOneThread() {
+        const int threads = at::get_num_threads();
+        if (threads < 2) at::set_num_threads(2);
+        // Both at once: each waits until the other has started (a side run after the other would
+        // never see it). Each runs its parallel regions on its one thread (a team of one), the
+        // second with the caller's inference mode.
+        std::atomic<int> started{0};
+        auto meet = [&] {
+            ++started;
+            const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+            while (started.load() < 2 && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+            return started.load() == 2;
+        };
+        const auto caller = std::this_thread::get_id();
+        bool met[2] = {false, false}, first_on_caller = false, second_elsewhere = false, second_inference = false;
+        int region_threads[2] = {0, 0};
+        {
+            c10::InferenceMode guard;
+            run_side_by_side(
+                    [&] {
+                        met[0] = meet();
+                        first_on_caller = std::this_thread::get_id() == caller;
+                        run_on_team([&](const ThreadTeam& team) { region_threads[0] = team.size(); });
+                    },
+                    [&] {
+                        met[1] = meet();
+                        second_elsewhere = std::this_thread::get_id() != caller;
+                        second_inference = c10::InferenceMode::is_enabled();
+                        run_on_team([&](const ThreadTeam& team) { region_threads[1] = team.size(); });
+                    });
+        }
+        QVERIFY(met[0] && met[1]);
+        QVERIFY(first_on_caller && second_elsewhere && second_inference);
+        QCOMPARE(region_threads[0], 1);
+        QCOMPARE(region_threads[1], 1);
+        // Exceptions reach the caller after both have finished, the first's before the second's.
+        bool second_finished = false;
+        try {
+            run_side_by_side([] { throw std::runtime_error("first"); },
+                             [&] {
+                                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                                 second_finished = true;
+                                 throw std::runtime_error("second");
+                             });
+            QFAIL("no exception");
+        } catch (const std::runtime_error& e) {
+            QCOMPARE(QString(e.what()), QString("first"));
+        }
+        QVERIFY(second_finished);
+        try {
+            run_side_by_side([] {}, [] { throw std::runtime_error("second"); });
+            QFAIL("no exception");
+        } catch (const std::runtime_error& e) {
+            QCOMPARE(QString(e.what()), QString("second"));
+        }
+        // One thread in the pool: one after the other on the caller.
+        at::set_num_threads(1);
+        std::vector<int> order;
+        run_side_by_side([&] { order.push_back(std::this_thread::get_id() == caller ? 1 : -1); },
+                         [&] { order.push_back(std::this_thread::get_id() == caller ? 2 : -2); });
+        QCOMPARE(order, (std::vector<int>{1, 2}));
+        at::set_num_threads(threads);
     }
 
     void everyPathGivesThePortableBits_data() {
