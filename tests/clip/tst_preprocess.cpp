@@ -45,30 +45,36 @@ std::vector<std::vector<double>> weights(int in, int out) {
 
 uint8_t to8(double v) { return static_cast<uint8_t>(std::clamp(std::floor(v + 0.5), 0.0, 255.0)); }
 
-cv::Mat reference_resize(const cv::Mat& img, int width, int height) {
+// The separable structure both references below share: a horizontal pass (when the width
+// changes), then a vertical one (when the height does), each output byte sample(horizontal, o, n,
+// in) of the n input samples in(i) along its axis.
+template <typename Sample>
+cv::Mat two_passes(const cv::Mat& img, int width, int height, const Sample& sample) {
     cv::Mat h = img.clone();
     if (width != img.cols) {
-        const auto w = weights(img.cols, width);
         h = cv::Mat(img.rows, width, CV_8UC3);
         for (int y = 0; y < img.rows; ++y)
             for (int x = 0; x < width; ++x)
-                for (int c = 0; c < 3; ++c) {
-                    double s = 0;
-                    for (int i = 0; i < img.cols; ++i) s += w[x][i] * img.at<cv::Vec3b>(y, i)[c];
-                    h.at<cv::Vec3b>(y, x)[c] = to8(s);
-                }
+                for (int c = 0; c < 3; ++c)
+                    h.at<cv::Vec3b>(y, x)[c] = sample(true, x, img.cols, [&](int i) { return img.at<cv::Vec3b>(y, i)[c]; });
     }
     if (height == img.rows) return h;
-    const auto w = weights(img.rows, height);
     cv::Mat out(height, width, CV_8UC3);
     for (int y = 0; y < height; ++y)
         for (int x = 0; x < width; ++x)
-            for (int c = 0; c < 3; ++c) {
-                double s = 0;
-                for (int i = 0; i < img.rows; ++i) s += w[y][i] * h.at<cv::Vec3b>(i, x)[c];
-                out.at<cv::Vec3b>(y, x)[c] = to8(s);
-            }
+            for (int c = 0; c < 3; ++c)
+                out.at<cv::Vec3b>(y, x)[c] = sample(false, y, img.rows, [&](int i) { return h.at<cv::Vec3b>(i, x)[c]; });
     return out;
+}
+
+cv::Mat reference_resize(const cv::Mat& img, int width, int height) {
+    const auto wx = weights(img.cols, width), wy = weights(img.rows, height);
+    return two_passes(img, width, height, [&](bool horizontal, int o, int n, const auto& in) {
+        const auto& w = (horizontal ? wx : wy)[static_cast<size_t>(o)];
+        double s = 0;
+        for (int i = 0; i < n; ++i) s += w[static_cast<size_t>(i)] * in(i);
+        return to8(s);
+    });
 }
 
 // PIL's fixed-point resize written out plainly: the same normalised weights as reference_resize
@@ -83,30 +89,13 @@ cv::Mat fixed_point_resize(const cv::Mat& img, int width, int height) {
                 k[o][i] = static_cast<int64_t>(w[o][i] < 0 ? -0.5 + w[o][i] * (1 << 22) : 0.5 + w[o][i] * (1 << 22));
         return k;
     };
-    auto to8 = [](int64_t s) { return static_cast<uint8_t>(s <= 0 ? 0 : std::min<int64_t>(255, s >> 22)); };
-    cv::Mat h = img.clone();
-    if (width != img.cols) {
-        const auto k = fixed(img.cols, width);
-        h = cv::Mat(img.rows, width, CV_8UC3);
-        for (int y = 0; y < img.rows; ++y)
-            for (int x = 0; x < width; ++x)
-                for (int c = 0; c < 3; ++c) {
-                    int64_t s = 1 << 21;
-                    for (int i = 0; i < img.cols; ++i) s += k[x][i] * img.at<cv::Vec3b>(y, i)[c];
-                    h.at<cv::Vec3b>(y, x)[c] = to8(s);
-                }
-    }
-    if (height == img.rows) return h;
-    const auto k = fixed(img.rows, height);
-    cv::Mat out(height, width, CV_8UC3);
-    for (int y = 0; y < height; ++y)
-        for (int x = 0; x < width; ++x)
-            for (int c = 0; c < 3; ++c) {
-                int64_t s = 1 << 21;
-                for (int i = 0; i < img.rows; ++i) s += k[y][i] * h.at<cv::Vec3b>(i, x)[c];
-                out.at<cv::Vec3b>(y, x)[c] = to8(s);
-            }
-    return out;
+    const auto kx = fixed(img.cols, width), ky = fixed(img.rows, height);
+    return two_passes(img, width, height, [&](bool horizontal, int o, int n, const auto& in) {
+        const auto& k = (horizontal ? kx : ky)[static_cast<size_t>(o)];
+        int64_t s = 1 << 21;
+        for (int i = 0; i < n; ++i) s += k[static_cast<size_t>(i)] * in(i);
+        return static_cast<uint8_t>(s <= 0 ? 0 : std::min<int64_t>(255, s >> 22));
+    });
 }
 
 cv::Mat random_image(int width, int height, int seed) {
