@@ -211,7 +211,10 @@ static int cmd_run(std::vector<std::string> argv) {
                 cancelled = true;
                 break;
             }
-            if (e.kind() == ErrorKind::Model || e.kind() == ErrorKind::Usage) throw;
+            if (e.kind() == ErrorKind::Model || e.kind() == ErrorKind::Usage) {
+                if (file.dirty()) file.save(); // the images done so far are kept
+                throw;
+            }
             ++failed;
             std::cerr << "hoi run: " << e.what() << " (skipped)" << std::endl;
             file.add_failure(path, e.what());
@@ -223,7 +226,7 @@ static int cmd_run(std::vector<std::string> argv) {
             std::cerr << "hoi run: " << reason << " (skipped)" << std::endl;
             file.add_failure(path, reason);
         }
-        file.save();
+        file.save_if_due(); // after every image while writing is cheap (PredictionFile::save_if_due)
         ++done;
         const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_loop).count();
         const double eta = el / static_cast<double>(done) * static_cast<double>(todo.size() - done);

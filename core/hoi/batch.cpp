@@ -295,7 +295,16 @@ PredictionFile::ResumePlan PredictionFile::plan_resume(const std::vector<std::st
     return plan;
 }
 
+bool PredictionFile::save_if_due() {
+    if (!dirty_) return false;
+    const double since = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_save_end_).count();
+    if (since < 10 * last_save_s_) return false;
+    save();
+    return true;
+}
+
 void PredictionFile::save() {
+    const auto start = std::chrono::steady_clock::now();
     nlohmann::json list = nlohmann::json::array();
     for (const auto& [p, e] : entries_) list.push_back(e);
     nlohmann::json meta = meta_;
@@ -328,6 +337,8 @@ void PredictionFile::save() {
         throw;
     }
     dirty_ = false;
+    last_save_end_ = std::chrono::steady_clock::now();
+    last_save_s_ = std::chrono::duration<double>(last_save_end_ - start).count();
 }
 
 void merge_predictions(const std::vector<std::string>& inputs, const std::string& out, bool allow_partial,

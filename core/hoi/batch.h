@@ -15,6 +15,7 @@
 // Metadata (prompts, model checksums, options, the image list, each input's content hash, failed
 // images) goes to a sidecar FILE.meta.json, so the main file stays a plain list. Both are rewritten
 // atomically after every image, both or neither.
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -106,6 +107,15 @@ public:
     // Writes the sidecar, then the list, each atomically; when the list cannot be written the
     // sidecar is put back as it was (removed if it was new), so neither is left without the other.
     void save();
+    // save() when the file has changed and writing is cheap against the time since the last write:
+    // at least ten times as long has passed as that write took. A run's output of a few hundred
+    // images is then written after every image; one of thousands, whose every write rewrites
+    // megabytes (quadratic over the run), every few seconds, so writing stays about a tenth of the
+    // run. A run killed between writes loses at most that much work, which a resume does again.
+    // Returns whether it wrote.
+    bool save_if_due();
+    // How long the last save() took, in seconds (0 before the first).
+    double last_save_seconds() const { return last_save_s_; }
     size_t size() const { return entries_.size(); }
     const std::vector<std::pair<std::string, nlohmann::json>>& entries() const { return entries_; }
 
@@ -116,6 +126,8 @@ private:
     nlohmann::json meta_;
     std::vector<std::pair<std::string, std::string>> failed_;
     bool dirty_ = true;
+    double last_save_s_ = 0;
+    std::chrono::steady_clock::time_point last_save_end_{};
 };
 
 // Joins shard outputs into what one run over all images writes (entries sorted by image path;

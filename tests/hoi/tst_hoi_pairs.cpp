@@ -324,6 +324,44 @@ private Q_SLOTS:
         PredictionFile(d + "/blank.json").set_meta(meta);
     }
 
+    void predictionFileWritesLessOftenOnceWritingIsSlow() {
+        // A small output is written after every image; one whose write takes long (thousands of
+        // images: the whole list is rewritten each time) waits until ten times that write's time
+        // has passed, so a run's writing does not grow with the square of its images.
+        QTemporaryDir dir;
+        const std::string d = dir.path().toStdString();
+        const std::string out = d + "/out.json";
+        auto entry = [](const std::string& p, size_t n) {
+            nlohmann::json scores = nlohmann::json::array();
+            for (size_t i = 0; i < n; ++i) scores.push_back(0.123456789 + static_cast<double>(i));
+            return nlohmann::json{{"image_path", p}, {"scores", scores}};
+        };
+        PredictionFile f(out, false);
+        f.set_meta({{"format", "t"}});
+        f.put("a", entry("a", 4));
+        QVERIFY(f.save_if_due()); // the first write is always due
+        QVERIFY(f.last_save_seconds() > 0);
+        std::this_thread::sleep_for(std::chrono::duration<double>(10.5 * f.last_save_seconds()));
+        f.put("b", entry("b", 4));
+        QVERIFY(f.save_if_due()); // small: due again after a short image
+        QVERIFY(!f.dirty());
+        QVERIFY(!f.save_if_due()); // nothing changed
+        // Make the output large: a write now takes a measurable time.
+        for (int i = 0; i < 200; ++i) f.put("big" + std::to_string(i), entry("big", 500));
+        f.save();
+        const double write = f.last_save_seconds();
+        QVERIFY(write > 0.002);
+        f.put("c", entry("c", 4));
+        const std::string before = hoi::io::read_file(out);
+        QVERIFY(!f.save_if_due()); // right after a slow write: not due, the file as it was
+        QVERIFY(f.dirty());
+        QCOMPARE(hoi::io::read_file(out), before);
+        std::this_thread::sleep_for(std::chrono::duration<double>(10.5 * write));
+        QVERIFY(f.save_if_due());
+        QVERIFY(hoi::io::read_file(out).find("\"c\"") != std::string::npos);
+        QCOMPARE(PredictionFile(out).size(), size_t(203));
+    }
+
     void predictionFileSavesBothOrNeither() {
         // When the list cannot be written (here: a non-empty folder sits where it goes; on a full
         // disk the same), no sidecar is left behind without it, and an older sidecar is put back.
