@@ -10,7 +10,6 @@
 #include "detect/detector.h"
 #include "detect/tfjs_detector.h"
 #include "hoi/engine.h"
-#include "io/image.h"
 #include "io/resources.h"
 
 #include <torch/torch.h>

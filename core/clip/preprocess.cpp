@@ -222,14 +222,15 @@ cv::Mat resize_bicubic_pil_padded(const cv::Mat& rgb8, int canvas_w, int canvas_
                 continue;
             }
             const auto pixel = [&](int x) { return x >= left && x < left + in_w ? in + 3 * (x - left) : fill.data(); };
+            const auto inside = [&](int x) { return in + 3 * (x - left); }; // taps all in the image
             for (int xx = 0; xx < width; ++xx) {
                 const auto [xmin, n] = ch.bounds[static_cast<size_t>(xx)];
-                if (xmin >= left && xmin + n <= left + in_w) { // taps all in the image
-                    const uint8_t* p = in + 3 * (xmin - left);
-                    const int32_t* k = &ch.k[static_cast<size_t>(xx) * static_cast<size_t>(ch.ksize)];
-                    if (avx2 && h32) resample_pixel_avx2(p, k, n, xmin + n == left + in_w, out + 3 * xx);
-                    else if (h32) resample_pixel<int32_t>([&](int x) { return p + 3 * x; }, k, n, out + 3 * xx);
-                    else resample_pixel<int64_t>([&](int x) { return p + 3 * x; }, k, n, out + 3 * xx);
+                if (xmin >= left && xmin + n <= left + in_w) {
+                    if (avx2 && h32)
+                        resample_pixel_avx2(inside(xmin), &ch.k[static_cast<size_t>(xx) * static_cast<size_t>(ch.ksize)],
+                                            n, xmin + n == left + in_w, out + 3 * xx);
+                    else
+                        resample(xx, inside, out + 3 * xx);
                 } else if (xmin < left + in_w && xmin + n > left) {
                     resample(xx, pixel, out + 3 * xx);
                 }

@@ -14,7 +14,7 @@
 //
 // Metadata (prompts, model checksums, options, the image list, each input's content hash, failed
 // images) goes to a sidecar FILE.meta.json, so the main file stays a plain list. Both are rewritten
-// atomically after every image, both or neither.
+// atomically, both or neither: after every image while writing is cheap (save_if_due).
 #include <chrono>
 #include <map>
 #include <string>
