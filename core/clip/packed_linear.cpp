@@ -28,22 +28,31 @@ namespace hoi::clip {
 namespace {
 
 constexpr int64_t kPanel = 16;    // output rows per panel
+constexpr int64_t kPair = 2;      // panels stored side by side, k-row by k-row (see PackedLinear::pack)
+constexpr int64_t kLdp = kPair * kPanel; // weights per k step of a pair: the stride of every panel's k rows
 constexpr int kMaxTileRows = 6;   // AVX2 x rows per tile: 12 accumulators + 2 weight vectors + 1 broadcast
 constexpr int kMaxTileRows512 = 12; // AVX-512 x rows per tile: 24 accumulators (2 panels) + 2 weights + 1 broadcast
 constexpr int kMaxPanels512 = 2;    // AVX-512 panels per tile (each x value broadcast once for 32 outputs)
+static_assert(kMaxPanels512 == kPair, "an AVX-512 tile reads one pair");
 constexpr int64_t kRowBlock = 384; // x rows per pass over the weights (the block stays in L2/L3)
 // The first tile of a panel asks for the panel's data this many k steps ahead (later tiles find it
 // in L1/L2). Measured against 0, 64, 256 and 512 on the 2-core machine.
 constexpr int64_t kPrefetchSteps = 128;
 
-// The loop's prefetches run kPrefetchSteps ahead, so the first kPrefetchSteps steps of a panel
+// The loop's prefetches run kPrefetchSteps ahead, so the first kPrefetchSteps steps of a pair
 // (a quarter of a 512-wide one) would wait on memory: ask for them before the loop starts.
-template <typename W>
-inline void warm_panels(const W* p, int64_t pstride, int panels, int64_t K, size_t bytes) {
-    const int64_t steps = std::min(K, kPrefetchSteps), per_line = 64 / static_cast<int64_t>(bytes * kPanel);
-    for (int q = 0; q < panels; ++q)
-        for (int64_t k = 0; k < steps; k += std::max<int64_t>(per_line, 1))
-            _mm_prefetch(reinterpret_cast<const char*>(p + q * pstride + k * kPanel), _MM_HINT_T0);
+template <typename W> inline void warm_pair(const W* p, int64_t K) {
+    const char* c = reinterpret_cast<const char*>(p);
+    const int64_t bytes = std::min(K, kPrefetchSteps) * kLdp * static_cast<int64_t>(sizeof(W));
+    for (int64_t b = 0; b < bytes; b += 64) _mm_prefetch(c + b, _MM_HINT_T0);
+}
+
+// The first tile of a pair asks for its k row kPrefetchSteps ahead: one 64-byte line per step in
+// float16, two in float32. p: the row of step k.
+template <typename W> inline void prefetch_ahead(const W* p) {
+    const char* c = reinterpret_cast<const char*>(p + kPrefetchSteps * kLdp);
+    _mm_prefetch(c, _MM_HINT_T0);
+    if constexpr (sizeof(W) == 4) _mm_prefetch(c + 64, _MM_HINT_T0);
 }
 
 inline float to_float(uint16_t h) { return static_cast<float>(c10::Half(h, c10::Half::from_bits())); }
@@ -92,26 +101,26 @@ __attribute__((target("avx2,fma,f16c"))) inline __m256 quick_gelu8(__m256 v) {
     return _mm256_blendv_ps(g, _mm256_mul_ps(v, _mm256_setzero_ps()), under);
 }
 
-// One panel against rows [0, MR) of x: y[r][j] = sum_k x[r][k] w[k][j] + b[j], j < 16.
+// One panel (its k rows kLdp apart) against rows [0, MR) of x: y[r][j] = sum_k x[r][k] w[k][j] + b[j],
+// j < 16. first: the tile that reads the pair from memory (it asks for the lines ahead).
 template <typename W, int MR, bool Gelu>
 __attribute__((target("avx2,fma,f16c"))) inline void tile(const float* x, int64_t K, const W* p, const float* b,
                                                             float* y, int64_t ldy, bool first) {
     __m256 a0[MR], a1[MR];
 #pragma GCC unroll 6
     for (int r = 0; r < MR; ++r) a0[r] = a1[r] = _mm256_setzero_ps();
-    if (first) warm_panels(p, 0, 1, K, sizeof(W));
+    if (first) warm_pair(p, K);
     for (int64_t k = 0; k < K; ++k) {
         // The hardware prefetcher alone leaves the first tile waiting on memory: one line per 64
         // bytes read, kPrefetchSteps ahead, takes one prompt from 5.8 to 5.1-5.3 ms.
-        if (first && (sizeof(W) == 4 || (k & 1) == 0))
-            _mm_prefetch(reinterpret_cast<const char*>(p + (k + kPrefetchSteps) * kPanel), _MM_HINT_T0);
+        if (first) prefetch_ahead(p + k * kLdp);
         __m256 w0, w1;
         if constexpr (sizeof(W) == 2) {
-            w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k * kPanel)));
-            w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k * kPanel + 8)));
+            w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k * kLdp)));
+            w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k * kLdp + 8)));
         } else {
-            w0 = _mm256_loadu_ps(p + k * kPanel);
-            w1 = _mm256_loadu_ps(p + k * kPanel + 8);
+            w0 = _mm256_loadu_ps(p + k * kLdp);
+            w1 = _mm256_loadu_ps(p + k * kLdp + 8);
         }
 #pragma GCC unroll 6
         for (int r = 0; r < MR; ++r) {
@@ -153,26 +162,26 @@ void tile_avx2(bool gelu, int mr, const float* x, int64_t K, const W* p, const f
     else tile_rows<W, false>(mr, x, K, p, b, y, ldy, first);
 }
 
-// NP panels (1 or 2, pstride floats/halves apart) against rows [0, MR) of x: one zmm per 16
-// outputs. The same chain per output as tile: fma over k in order, + bias, then QuickGELU (the
-// AVX2 version on each half, so the epilogue is one piece of code).
+// NP panels (1 or 2) of a pair against rows [0, MR) of x: one zmm per 16 outputs. The same
+// chain per output as tile: fma over k in order, + bias, then QuickGELU (the AVX2 version on each
+// half, so the epilogue is one piece of code).
 template <typename W, int MR, int NP, bool Gelu>
 __attribute__((target("avx512f,avx2,fma,f16c"))) inline void tile512(const float* x, int64_t K, const W* p,
-                                                                      int64_t pstride, const float* b, float* y,
-                                                                      int64_t ldy, bool first) {
+                                                                      const float* b, float* y, int64_t ldy,
+                                                                      bool first) {
     __m512 acc[NP][MR];
 #pragma GCC unroll 24
     for (int i = 0; i < NP * MR; ++i) acc[i / MR][i % MR] = _mm512_setzero_ps();
-    if (first) warm_panels(p, pstride, NP, K, sizeof(W));
+    if (first) warm_pair(p, K);
     for (int64_t k = 0; k < K; ++k) {
+        const W* pk = p + k * kLdp;
+        if (first) prefetch_ahead(pk);
         __m512 w[NP];
 #pragma GCC unroll 2
         for (int q = 0; q < NP; ++q) {
-            const W* pk = p + q * pstride + k * kPanel;
-            if (first && (sizeof(W) == 4 || (k & 1) == 0))
-                _mm_prefetch(reinterpret_cast<const char*>(pk + kPrefetchSteps * kPanel), _MM_HINT_T0);
-            if constexpr (sizeof(W) == 2) w[q] = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pk)));
-            else w[q] = _mm512_loadu_ps(pk);
+            if constexpr (sizeof(W) == 2)
+                w[q] = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(pk + q * kPanel)));
+            else w[q] = _mm512_loadu_ps(pk + q * kPanel);
         }
 #pragma GCC unroll 12
         for (int r = 0; r < MR; ++r) {
@@ -199,33 +208,32 @@ __attribute__((target("avx512f,avx2,fma,f16c"))) inline void tile512(const float
 
 template <typename W, int NP, bool Gelu>
 __attribute__((target("avx512f,avx2,fma,f16c"))) void tile512_rows(int mr, const float* x, int64_t K, const W* p,
-                                                                    int64_t pstride, const float* b, float* y,
-                                                                    int64_t ldy, bool first) {
+                                                                    const float* b, float* y, int64_t ldy, bool first) {
     switch (mr) {
-    case 12: tile512<W, 12, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
-    case 11: tile512<W, 11, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
-    case 10: tile512<W, 10, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
-    case 9: tile512<W, 9, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
-    case 8: tile512<W, 8, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
-    case 7: tile512<W, 7, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
-    case 6: tile512<W, 6, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
-    case 5: tile512<W, 5, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
-    case 4: tile512<W, 4, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
-    case 3: tile512<W, 3, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
-    case 2: tile512<W, 2, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
-    default: tile512<W, 1, NP, Gelu>(x, K, p, pstride, b, y, ldy, first); break;
+    case 12: tile512<W, 12, NP, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 11: tile512<W, 11, NP, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 10: tile512<W, 10, NP, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 9: tile512<W, 9, NP, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 8: tile512<W, 8, NP, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 7: tile512<W, 7, NP, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 6: tile512<W, 6, NP, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 5: tile512<W, 5, NP, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 4: tile512<W, 4, NP, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 3: tile512<W, 3, NP, Gelu>(x, K, p, b, y, ldy, first); break;
+    case 2: tile512<W, 2, NP, Gelu>(x, K, p, b, y, ldy, first); break;
+    default: tile512<W, 1, NP, Gelu>(x, K, p, b, y, ldy, first); break;
     }
 }
 
 template <typename W>
-void tile_avx512(bool gelu, int mr, int panels, const float* x, int64_t K, const W* p, int64_t pstride, const float* b,
-                 float* y, int64_t ldy, bool first) {
+void tile_avx512(bool gelu, int mr, int panels, const float* x, int64_t K, const W* p, const float* b, float* y,
+                 int64_t ldy, bool first) {
     if (panels == 2) {
-        if (gelu) tile512_rows<W, 2, true>(mr, x, K, p, pstride, b, y, ldy, first);
-        else tile512_rows<W, 2, false>(mr, x, K, p, pstride, b, y, ldy, first);
+        if (gelu) tile512_rows<W, 2, true>(mr, x, K, p, b, y, ldy, first);
+        else tile512_rows<W, 2, false>(mr, x, K, p, b, y, ldy, first);
     } else {
-        if (gelu) tile512_rows<W, 1, true>(mr, x, K, p, pstride, b, y, ldy, first);
-        else tile512_rows<W, 1, false>(mr, x, K, p, pstride, b, y, ldy, first);
+        if (gelu) tile512_rows<W, 1, true>(mr, x, K, p, b, y, ldy, first);
+        else tile512_rows<W, 1, false>(mr, x, K, p, b, y, ldy, first);
     }
 }
 
@@ -235,7 +243,7 @@ void tile_generic(bool gelu, int mr, const float* x, int64_t K, const uint16_t* 
         for (int64_t j = 0; j < kPanel; ++j) {
             float s = 0.f;
             for (int64_t k = 0; k < K; ++k)
-                s = std::fma(x[r * K + k], ph ? to_float(ph[k * kPanel + j]) : pf[k * kPanel + j], s);
+                s = std::fma(x[r * K + k], ph ? to_float(ph[k * kLdp + j]) : pf[k * kLdp + j], s);
             s = s + b[j];
             y[r * ldy + j] = gelu ? quick_gelu_scalar(s) : s;
         }
@@ -312,10 +320,10 @@ PackedLinear PackedLinear::pack(const at::Tensor& w) {
     PackedLinear p;
     p.n_ = w.size(0);
     p.k_ = w.size(1);
-    const int64_t np = (p.n_ + kPanel - 1) / kPanel;
-    auto padded = at::zeros({np * kPanel, p.k_}, at::kFloat);
+    const int64_t pairs = (p.n_ + kLdp - 1) / kLdp;
+    auto padded = at::zeros({pairs * kLdp, p.k_}, at::kFloat);
     padded.narrow(0, 0, p.n_).copy_(w);
-    auto f32 = padded.view({np, kPanel, p.k_}).transpose(1, 2).contiguous(); // [np, K, 16]
+    auto f32 = padded.view({pairs, kLdp, p.k_}).transpose(1, 2).contiguous(); // [pairs, K, 32]
     auto f16 = f32.to(at::kHalf);
     p.half_ = f16.to(at::kFloat).equal(f32); // lossless only
     p.panels_ = p.half_ ? f16 : f32;
@@ -324,7 +332,7 @@ PackedLinear PackedLinear::pack(const at::Tensor& w) {
 
 at::Tensor PackedLinear::dense() const {
     TORCH_CHECK(defined(), "PackedLinear::dense on an empty weight");
-    return panels_.to(at::kFloat).transpose(1, 2).reshape({-1, k_}).narrow(0, 0, n_).contiguous();
+    return panels_.to(at::kFloat).transpose(1, 2).reshape({-1, k_}).narrow(0, 0, n_).contiguous(); // [pairs * 32, K]
 }
 
 float quick_gelu_ref(float v) { return quick_gelu_scalar(v); }
@@ -367,7 +375,7 @@ void PackedLinear::apply_groups(const float* x, int64_t M, const float* bias, fl
     const bool wide = path == KernelPath::Avx512;
     const int64_t group = wide ? kMaxPanels512 : 1; // panels per tile
     const int max_rows = wide ? kMaxTileRows512 : kMaxTileRows;
-    const int64_t pstride = K * kPanel;
+    const int64_t pair_size = K * kLdp; // a pair's weights
     const bool gelu = epilogue == Epilogue::QuickGelu;
     const uint16_t* ph = half_ ? reinterpret_cast<const uint16_t*>(panels_.data_ptr<at::Half>()) : nullptr;
     const float* pf = half_ ? nullptr : panels_.data_ptr<float>();
@@ -393,16 +401,21 @@ void PackedLinear::apply_groups(const float* x, int64_t M, const float* bias, fl
                 // A partial tile (N % 16) is computed into `part`, then its columns copied.
                 float* out = cols == width ? y + m * N + n0 : part;
                 const int64_t ldy = cols == width ? N : width;
-                const uint16_t* h = ph ? ph + p0 * pstride : nullptr;
-                const float* f = pf ? pf + p0 * pstride : nullptr;
+                // Panel p0 in its pair: the pair's first k row, then the panel's columns in it.
+                const int64_t at = p0 / kPair * pair_size + p0 % kPair * kPanel;
+                const uint16_t* h = ph ? ph + at : nullptr;
+                const float* f = pf ? pf + at : nullptr;
+                // The first tile of the pair reads it from memory (AVX2: the pair's first panel,
+                // or a share's first panel when it is the pair's second).
+                const bool first = t == 0 && (wide || p0 % kPair == 0 || gi == g0);
                 switch (path) {
                 case KernelPath::Avx512:
-                    if (h) tile_avx512(gelu, mr, int(panels), xm, K, h, pstride, b, out, ldy, t == 0);
-                    else tile_avx512(gelu, mr, int(panels), xm, K, f, pstride, b, out, ldy, t == 0);
+                    if (h) tile_avx512(gelu, mr, int(panels), xm, K, h, b, out, ldy, first);
+                    else tile_avx512(gelu, mr, int(panels), xm, K, f, b, out, ldy, first);
                     break;
                 case KernelPath::Avx2:
-                    if (h) tile_avx2(gelu, mr, xm, K, h, b, out, ldy, t == 0);
-                    else tile_avx2(gelu, mr, xm, K, f, b, out, ldy, t == 0);
+                    if (h) tile_avx2(gelu, mr, xm, K, h, b, out, ldy, first);
+                    else tile_avx2(gelu, mr, xm, K, f, b, out, ldy, first);
                     break;
                 case KernelPath::Portable: tile_generic(gelu, mr, xm, K, h, f, b, out, ldy); break;
                 }

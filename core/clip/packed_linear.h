@@ -1,6 +1,7 @@
 #pragma once
-// A linear layer's weight W [N, K] repacked for inference: panels of 16 output rows, stored
-// k-major ([ceil(N/16)][K][16], zero rows past N), in float16 when every weight is exactly a
+// A linear layer's weight W [N, K] repacked for inference: panels of 16 output rows, two side by
+// side and stored k-major ([ceil(N/32)][K][32], zero rows past N: each k step of a pair is one
+// 64-byte line in float16, so a pair is read as one stream), in float16 when every weight is exactly a
 // float16 value (OpenAI's checkpoints are float16) and in float32 otherwise, so packing never
 // changes a result. The kernel broadcasts one x value against 16 weights per step (AVX2: 6 x rows x
 // 16 outputs of accumulators per tile; AVX-512: up to 12 rows x 32 outputs, two panels): no
@@ -36,7 +37,7 @@ public:
     int64_t in_features() const { return k_; }
     bool is_half() const { return half_; }
     size_t nbytes() const { return panels_.defined() ? panels_.nbytes() : 0; }
-    // The panels as a tensor (for digests): [ceil(N/16), K, 16], float16 or float32.
+    // The panels as a tensor: [ceil(N/32), K, 32], float16 or float32.
     const at::Tensor& panels() const { return panels_; }
 
     // W back as [N, K] float32 (exactly the packed values), for the paths that need a dense

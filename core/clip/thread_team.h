@@ -9,6 +9,7 @@
 // thread (its InferenceMode and other thread-local state apply), through serial(): an exception
 // there is kept, later serial steps are skipped, and run_on_team rethrows it after the region, so
 // every thread still reaches every barrier. Split steps must not throw.
+#include <atomic>
 #include <exception>
 #include <functional>
 
@@ -26,9 +27,15 @@ public:
 
 private:
     friend void run_on_team(const std::function<void(const ThreadTeam&)>& body);
-    ThreadTeam(int index, int size, std::exception_ptr* error) : index_(index), size_(size), error_(error) {}
+    struct Sync { // one per region
+        std::atomic<int> arrived{0};
+        std::atomic<unsigned> generation{0};
+    };
+    ThreadTeam(int index, int size, std::exception_ptr* error, Sync* sync)
+        : index_(index), size_(size), error_(error), sync_(sync) {}
     int index_, size_;
     std::exception_ptr* error_;
+    Sync* sync_;
 };
 
 // body(team) on each of at::get_num_threads() threads (one inside another parallel region); then

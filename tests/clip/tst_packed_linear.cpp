@@ -313,6 +313,32 @@ private Q_SLOTS:
         QCOMPARE(later, 0);
     }
 
+    void teamBarrierHoldsEveryThreadUntilAllArrive() {
+        // Each round every thread writes its slot, meets the others, reads every slot (all must hold
+        // this round's value: nobody went past the barrier before the last write), and meets them
+        // again before the next round's writes. A barrier that lets a thread through early, or does
+        // not publish the writes, shows as a slot of another round.
+        const int threads = at::get_num_threads();
+        if (threads < 2) at::set_num_threads(2);
+        const int team_size = at::get_num_threads();
+        std::vector<std::atomic<int>> slots(static_cast<size_t>(team_size));
+        std::atomic<int> wrong{0}, size_seen{0};
+        constexpr int kRounds = 20000;
+        run_on_team([&](const ThreadTeam& team) {
+            size_seen = team.size();
+            for (int round = 1; round <= kRounds; ++round) {
+                slots[static_cast<size_t>(team.index())].store(round, std::memory_order_relaxed);
+                team.barrier();
+                for (const auto& s : slots)
+                    if (s.load(std::memory_order_relaxed) != round) ++wrong;
+                team.barrier();
+            }
+        });
+        at::set_num_threads(threads);
+        QCOMPARE(size_seen.load(), team_size);
+        QCOMPARE(wrong.load(), 0);
+    }
+
     void sideBySideRunsBothAtOnceEachOnOneThread() {
         const int threads = at::get_num_threads();
         if (threads < 2) at::set_num_threads(2);
