@@ -87,14 +87,15 @@ int64_t grain(int64_t Q, int64_t T, int64_t hd) {
 } // namespace
 
 void attention_logits(const float* qkv, int64_t B, int64_t T, int64_t H, int64_t hd, float scale, const float* mask,
-                      float* logits, int64_t q0, int64_t q1) {
+                      float* logits, int64_t q0, int64_t q1, int64_t h0, int64_t h1) {
     const int64_t W = H * hd, row = 3 * W;
     if (q1 < 0) q1 = T;
-    const int64_t Q = q1 - q0;
+    if (h1 < 0) h1 = H;
+    const int64_t Q = q1 - q0, Hs = h1 - h0;
     const bool avx = use_avx2(hd);
-    at::parallel_for(0, B * H, grain(Q, T, hd), [&](int64_t begin, int64_t end) {
+    at::parallel_for(0, B * Hs, grain(Q, T, hd), [&](int64_t begin, int64_t end) {
         for (int64_t bh = begin; bh < end; ++bh) {
-            const int64_t b = bh / H, h = bh % H;
+            const int64_t b = bh / Hs, h = h0 + bh % Hs;
             const float* base = qkv + b * T * row + h * hd;
             float* out = logits + bh * Q * T;
             for (int64_t t = q0; t < q1; ++t) {
@@ -115,14 +116,15 @@ void attention_logits(const float* qkv, int64_t B, int64_t T, int64_t H, int64_t
 }
 
 void attention_values(const float* probs, const float* qkv, int64_t B, int64_t T, int64_t H, int64_t hd, float* out,
-                      int64_t q0, int64_t q1) {
+                      int64_t q0, int64_t q1, int64_t h0, int64_t h1) {
     const int64_t W = H * hd, row = 3 * W;
     if (q1 < 0) q1 = T;
-    const int64_t Q = q1 - q0;
+    if (h1 < 0) h1 = H;
+    const int64_t Q = q1 - q0, Hs = h1 - h0;
     const bool avx = use_avx2(hd);
-    at::parallel_for(0, B * H, grain(Q, T, hd), [&](int64_t begin, int64_t end) {
+    at::parallel_for(0, B * Hs, grain(Q, T, hd), [&](int64_t begin, int64_t end) {
         for (int64_t bh = begin; bh < end; ++bh) {
-            const int64_t b = bh / H, h = bh % H;
+            const int64_t b = bh / Hs, h = h0 + bh % Hs;
             const float* v = qkv + b * T * row + 2 * W + h * hd;
             const float* p = probs + bh * Q * T;
             for (int64_t t = 0; t < Q; ++t) {

@@ -11,15 +11,16 @@
 
 namespace hoi::clip {
 
-// Query rows [q0, q1) (q1 < 0: T) of each item attend to all T keys; Q = q1 - q0. A row's result
-// is the same to the bit whichever rows are computed with it.
+// Query rows [q0, q1) (q1 < 0: T) of each item attend to all T keys; Q = q1 - q0; heads [h0, h1)
+// (h1 < 0: H) of the H, Hs = h1 - h0. A row's (a head's) result is the same to the bit whichever
+// rows (heads) are computed with it.
 
-// logits [B*H, Q, T] = scale * q k^T (+ mask [T, T], additive, when not null).
+// logits [B*Hs, Q, T] = scale * q k^T (+ mask [T, T], additive, when not null).
 void attention_logits(const float* qkv, int64_t B, int64_t T, int64_t H, int64_t hd, float scale, const float* mask,
-                      float* logits, int64_t q0 = 0, int64_t q1 = -1);
+                      float* logits, int64_t q0 = 0, int64_t q1 = -1, int64_t h0 = 0, int64_t h1 = -1);
 
-// out [B, Q, W] = probs [B*H, Q, T] x v, each head written into its columns.
+// out [B, Q, W] = probs [B*Hs, Q, T] x v, each head written into its columns (the others' untouched).
 void attention_values(const float* probs, const float* qkv, int64_t B, int64_t T, int64_t H, int64_t hd, float* out,
-                      int64_t q0 = 0, int64_t q1 = -1);
+                      int64_t q0 = 0, int64_t q1 = -1, int64_t h0 = 0, int64_t h1 = -1);
 
 } // namespace hoi::clip

@@ -76,9 +76,11 @@ struct MultiheadAttentionImpl : torch::nn::Module {
     at::Tensor attend(const at::Tensor& qkv, const at::Tensor& mask, int64_t q0 = 0, int64_t q1 = -1,
                       at::Tensor* weights = nullptr) const;
     // The same into the caller's buffers, allocating nothing: qkv [B, T, 3W] and mask [T, T] (or
-    // null) as raw floats, logits and probs [B*H, Q, T] and out [B, Q, W] contiguous float.
+    // null) as raw floats, logits and probs [B*Hs, Q, T] and out [B, Q, W] contiguous float; heads
+    // [h0, h1) (h1 < 0: all, Hs of them), the others' columns of out untouched.
     void attend_into(const float* qkv, int64_t B, int64_t T, const float* mask, int64_t q0, int64_t q1,
-                     const at::Tensor& logits, const at::Tensor& probs, float* out) const;
+                     const at::Tensor& logits, const at::Tensor& probs, float* out, int64_t h0 = 0,
+                     int64_t h1 = -1) const;
     int width, heads;
     at::Tensor in_proj_weight, in_proj_bias;
     PackedLinear in_proj_packed; // set by pack_for_inference

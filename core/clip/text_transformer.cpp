@@ -79,8 +79,8 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
     // same way whatever rows are computed with it, so the result is the same to the bit as the
     // whole pass (tst_clip_model::textPrefixReuseIsExact). The steps are those of
     // ResidualAttentionBlockImpl::forward_mlp and MlpImpl::forward, in one parallel region
-    // (thread_team.h): each product split among the threads, the rest on the calling thread, into
-    // buffers made once per prompt.
+    // (thread_team.h): each product split among the threads by columns, the other steps by rows or
+    // heads, into buffers made once per prompt.
     const int64_t L = x.size(1), W = config.transformer_width, H = transformer->heads;
     const auto input = x[0].contiguous();
     const auto [from, P] = text_prefixes->longest_prefix(input, eot); // the <|endoftext|> row is always computed
@@ -97,16 +97,45 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
     auto logits1 = logits.view(-1).narrow(0, 0, H * L).view({H, 1, L}), probs1 = probs.view(-1).narrow(0, 0, H * L).view({H, 1, L});
     std::memcpy(h.data_ptr<float>(), input.data_ptr<float>() + P * W, static_cast<size_t>(R * W) * sizeof(float));
     const auto& blocks = transformer->blocks;
-    for (size_t l = 0; l < blocks.size(); ++l) {
-        entry->qkv.push_back(at::empty({L, 3 * W}, opts));
-        if (P > 0)
-            std::memcpy(entry->qkv.back().data_ptr<float>(), from->qkv[l].data_ptr<float>(),
-                        static_cast<size_t>(P * 3 * W) * sizeof(float));
-    }
+    // The blocks' in_proj outputs, in one allocation (a prompt's first rows come from `from`, copied
+    // in the region below).
+    const auto qkv_all = at::empty({static_cast<int64_t>(blocks.size()), L, 3 * W}, opts);
+    for (size_t l = 0; l < blocks.size(); ++l) entry->qkv.push_back(qkv_all[static_cast<int64_t>(l)]);
     const auto bias = [](const at::Tensor& b) { return b.defined() ? b.data_ptr<float>() : nullptr; };
     const float* maskp = mask.data_ptr<float>();
     float *hp = h.data_ptr<float>(), *tp = t.data_ptr<float>(), *up = u.data_ptr<float>(), *np = n.data_ptr<float>(),
           *op = o.data_ptr<float>();
+    // The small steps split among the threads: the residual adds and layer norms by rows (of the R
+    // rows, or of the last block's one row), the attention by heads; each thread's views made here.
+    const int parts = team_threads();
+    struct Rows {
+        int64_t r0 = 0, count = 0;
+        at::Tensor h, n, mean, rstd;
+    };
+    struct Heads {
+        int64_t h0 = 0, h1 = 0;
+        at::Tensor logits, probs, logits1, probs1;
+    };
+    std::vector<Rows> rows_of_R(static_cast<size_t>(parts)), rows_of_1(static_cast<size_t>(parts));
+    std::vector<Heads> heads(static_cast<size_t>(parts));
+    for (int part = 0; part < parts; ++part) {
+        for (auto [all_rows, split] : {std::pair{R, &rows_of_R}, std::pair{int64_t{1}, &rows_of_1}}) {
+            auto& r = (*split)[static_cast<size_t>(part)];
+            r.r0 = all_rows * part / parts;
+            r.count = all_rows * (part + 1) / parts - r.r0;
+            r.h = h.narrow(0, r.r0, r.count);
+            r.n = n.narrow(0, r.r0, r.count);
+            r.mean = mean.narrow(0, r.r0, r.count);
+            r.rstd = rstd.narrow(0, r.r0, r.count);
+        }
+        auto& hd = heads[static_cast<size_t>(part)];
+        hd.h0 = H * part / parts;
+        hd.h1 = H * (part + 1) / parts;
+        hd.logits = logits.narrow(0, hd.h0, hd.h1 - hd.h0);
+        hd.probs = probs.narrow(0, hd.h0, hd.h1 - hd.h0);
+        hd.logits1 = logits1.narrow(0, hd.h0, hd.h1 - hd.h0);
+        hd.probs1 = probs1.narrow(0, hd.h0, hd.h1 - hd.h0);
+    }
     run_on_team([&](const ThreadTeam& team) {
         const int me = team.index(), all = team.size();
         for (size_t l = 0; l < blocks.size(); ++l) {
@@ -117,23 +146,36 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
             // The last block's queries: the <|endoftext|> row alone (no row depends on another after it).
             const int64_t q0 = last ? eot : P, q1 = last ? eot + 1 : L, rows = q1 - q0;
             float* qkv = entry->qkv[l].data_ptr<float>();
-            team.serial([&] {
-                if (l > 0) add_rows(hp, tp, hp, R * W); // the previous block's MLP (all R rows)
-                layer_norm_into(blk->ln_1, h, R, n, mean, rstd);
+            team.each_part(parts, [&](int part) {
+                // The opening's rows from the recent prompt, each thread a part (the attention reads
+                // them two barriers later). From memory the weights have long pushed out of the
+                // caches: 40-60 us a prompt on one thread before the region.
+                const int64_t opening = P * 3 * W, c0 = opening * part / parts, c1 = opening * (part + 1) / parts;
+                if (c1 > c0)
+                    std::memcpy(qkv + c0, from->qkv[l].data_ptr<float>() + c0, static_cast<size_t>(c1 - c0) * sizeof(float));
+                auto& r = rows_of_R[static_cast<size_t>(part)];
+                float* hr = hp + r.r0 * W;
+                if (l > 0) add_rows(hr, tp + r.r0 * W, hr, r.count * W); // the previous block's MLP (all R rows)
+                layer_norm_into(blk->ln_1, r.h, r.count, r.n, r.mean, r.rstd);
             });
             team.barrier();
             attn->in_proj_packed.apply_share(np, R, bias(attn->in_proj_bias), qkv + P * 3 * W, me, all);
             team.barrier();
-            team.serial([&] {
-                if (last && q0 != P) std::memmove(hp, hp + (q0 - P) * W, static_cast<size_t>(W) * sizeof(float));
-                attn->attend_into(qkv, 1, L, maskp, q0, q1, last ? logits1 : logits, last ? probs1 : probs, op);
+            team.each_part(parts, [&](int part) {
+                const auto& hd = heads[static_cast<size_t>(part)];
+                if (part == 0 && last && q0 != P)
+                    std::memmove(hp, hp + (q0 - P) * W, static_cast<size_t>(W) * sizeof(float));
+                attn->attend_into(qkv, 1, L, maskp, q0, q1, last ? hd.logits1 : hd.logits, last ? hd.probs1 : hd.probs,
+                                  op, hd.h0, hd.h1);
             });
             team.barrier();
             attn->out_proj->packed.apply_share(op, rows, bias(attn->out_proj->bias), tp, me, all);
             team.barrier();
-            team.serial([&] {
-                add_rows(hp, tp, hp, rows * W);
-                layer_norm_into(blk->ln_2, h, rows, n, mean, rstd);
+            team.each_part(parts, [&](int part) {
+                auto& r = (last ? rows_of_1 : rows_of_R)[static_cast<size_t>(part)];
+                float* hr = hp + r.r0 * W;
+                add_rows(hr, tp + r.r0 * W, hr, r.count * W);
+                layer_norm_into(blk->ln_2, r.h, r.count, r.n, r.mean, r.rstd);
             });
             team.barrier();
             mlp->c_fc->packed.apply_share(np, rows, bias(mlp->c_fc->bias), up, me, all, PackedLinear::Epilogue::QuickGelu);

@@ -34,25 +34,39 @@ void ThreadTeam::barrier() const {
     }
 }
 
-void ThreadTeam::serial(const std::function<void()>& f) const {
-    if (index_ != 0 || *error_) return;
+void ThreadTeam::run_step(const std::function<void()>& f) const {
+    if (sync_->failed.load(std::memory_order_relaxed)) return;
     try {
         f();
     } catch (...) {
-        *error_ = std::current_exception();
+        const std::lock_guard<std::mutex> lock(sync_->error_mutex);
+        if (!sync_->error) sync_->error = std::current_exception();
+        sync_->failed = true;
     }
 }
 
+void ThreadTeam::serial(const std::function<void()>& f) const {
+    if (index_ == 0) run_step(f);
+}
+
+void ThreadTeam::each_part(int parts, const std::function<void(int)>& f) const {
+    if (size_ == parts) run_step([&] { f(index_); });
+    else if (index_ == 0)
+        run_step([&] {
+            for (int part = 0; part < parts; ++part) f(part);
+        });
+}
+
+int team_threads() { return at::in_parallel_region() ? 1 : std::max(1, at::get_num_threads()); }
+
 void run_on_team(const std::function<void(const ThreadTeam&)>& body) {
-    std::exception_ptr error;
-    const int threads = at::in_parallel_region() ? 1 : std::max(1, at::get_num_threads());
     ThreadTeam::Sync sync;
-#pragma omp parallel num_threads(threads)
+#pragma omp parallel num_threads(team_threads())
     {
-        const ThreadTeam team(omp_get_thread_num(), omp_get_num_threads(), &error, &sync);
+        const ThreadTeam team(omp_get_thread_num(), omp_get_num_threads(), &sync);
         body(team);
     }
-    if (error) std::rethrow_exception(error);
+    if (sync.error) std::rethrow_exception(sync.error);
 }
 
 void run_side_by_side(const std::function<void()>& first, const std::function<void()>& second) {

@@ -5,13 +5,15 @@
 // of 0.5-2 MB of weights with a layer norm or an attention between them: a region per product and
 // the layer norms' own regions cost as much as the products (ClipNetImpl::encode_one_prompt).
 //
-// Steps that are not split (layer norms, attention, residual adds) run on thread 0, the calling
-// thread (its InferenceMode and other thread-local state apply), through serial(): an exception
-// there is kept, later serial steps are skipped, and run_on_team rethrows it after the region, so
-// every thread still reaches every barrier. Split steps must not throw.
+// Steps that are not split run on thread 0, the calling thread (its InferenceMode and other
+// thread-local state apply), through serial(); small steps split in fixed parts (a layer norm's
+// rows, an attention's heads) through each_part(). An exception in either is kept, later such
+// steps are skipped, and run_on_team rethrows the first after the region, so every thread still
+// reaches every barrier. Products split with apply_share must not throw.
 #include <atomic>
 #include <exception>
 #include <functional>
+#include <mutex>
 
 namespace hoi::clip {
 
@@ -22,24 +24,34 @@ public:
     bool is_caller() const { return index_ == 0; }
     // Every thread of the team waits here until all have arrived.
     void barrier() const;
-    // f() on the calling thread only (no barrier); skipped once a serial step has failed.
+    // f() on the calling thread only (no barrier); skipped once a step has failed.
     void serial(const std::function<void()>& f) const;
+    // f(part) for the parts [0, parts) this thread owns (no barrier): part `index` when the team has
+    // `parts` threads (the caller planned them with team_threads()), else every part on the calling
+    // thread. Skipped once a step has failed.
+    void each_part(int parts, const std::function<void(int)>& f) const;
 
 private:
     friend void run_on_team(const std::function<void(const ThreadTeam&)>& body);
     struct Sync { // one per region
         std::atomic<int> arrived{0};
         std::atomic<unsigned> generation{0};
+        std::atomic<bool> failed{false};
+        std::mutex error_mutex;
+        std::exception_ptr error; // the first step's exception
     };
-    ThreadTeam(int index, int size, std::exception_ptr* error, Sync* sync)
-        : index_(index), size_(size), error_(error), sync_(sync) {}
+    ThreadTeam(int index, int size, Sync* sync) : index_(index), size_(size), sync_(sync) {}
+    void run_step(const std::function<void()>& f) const;
     int index_, size_;
-    std::exception_ptr* error_;
     Sync* sync_;
 };
 
-// body(team) on each of at::get_num_threads() threads (one inside another parallel region); then
-// rethrows the first exception of a serial step.
+// The threads run_on_team will start: ATen's (at::get_num_threads()), or 1 inside another
+// parallel region.
+int team_threads();
+
+// body(team) on team_threads() threads; then rethrows the first exception of a serial or
+// each_part step.
 void run_on_team(const std::function<void(const ThreadTeam&)>& body);
 
 // first() and second() at the same time: first on the calling thread, second on another thread of

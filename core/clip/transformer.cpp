@@ -140,13 +140,13 @@ at::Tensor MultiheadAttentionImpl::attend(const at::Tensor& qkv, const at::Tenso
 }
 
 void MultiheadAttentionImpl::attend_into(const float* qkv, int64_t B, int64_t T, const float* mask, int64_t q0,
-                                         int64_t q1, const at::Tensor& logits, const at::Tensor& probs,
-                                         float* out) const {
+                                         int64_t q1, const at::Tensor& logits, const at::Tensor& probs, float* out,
+                                         int64_t h0, int64_t h1) const {
     const int64_t H = heads, hd = width / heads;
     const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hd)));
-    attention_logits(qkv, B, T, H, hd, scale, mask, logits.data_ptr<float>(), q0, q1);
+    attention_logits(qkv, B, T, H, hd, scale, mask, logits.data_ptr<float>(), q0, q1, h0, h1);
     softmax_last_dim_into(logits, probs);
-    attention_values(probs.data_ptr<float>(), qkv, B, T, H, hd, out, q0, q1);
+    attention_values(probs.data_ptr<float>(), qkv, B, T, H, hd, out, q0, q1, h0, h1);
 }
 
 MlpImpl::MlpImpl(int width) {

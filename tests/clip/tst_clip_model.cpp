@@ -337,9 +337,15 @@ private Q_SLOTS:
         auto& states = vit_->text_states();
         auto r = torch::zeros({1, 7, 64});
         r[0][1].normal_(0, 0.5); // a learned context word in the opening
+        // On every path, and on one to three threads (the one-prompt pass splits its products by
+        // columns and its other steps by rows and heads, in as many parts as threads; three parts
+        // leave some with no row or head).
+        const int threads = at::get_num_threads();
+        for (int team : {1, 2, 3})
         for (auto path : available_kernel_paths()) {
+            at::set_num_threads(team);
             set_packed_linear_path(path);
-            const QString name = kernel_path_name(path);
+            const QString name = QString(kernel_path_name(path)) + QString(", %1 threads").arg(team);
             const auto whole = vit_->encode_text({a, b})[1];
             const auto whole_r = vit_->encode_text({a, b}, torch::cat({r, r}))[1];
             states.clear();
@@ -358,6 +364,7 @@ private Q_SLOTS:
             QVERIFY2(torch::equal(vit_->encode_text({b})[0], whole), qPrintable(name + ": the same prompt again"));
             QCOMPARE(states.rows_reused() - before_again, int64_t{6});
         }
+        at::set_num_threads(threads);
         set_packed_linear_path(std::nullopt);
     }
 

@@ -255,6 +255,22 @@ private Q_SLOTS:
                     const QString what = QString("T %1, %2 heads of %3, mask %4, rows %5-%6").arg(T).arg(H).arg(hd).arg(masked).arg(q0).arg(q1);
                     QVERIFY2(torch::equal(l_simd, l_port), qPrintable("logits: " + what));
                     QVERIFY2(torch::equal(o_simd, o_port), qPrintable("values: " + what));
+                    // A range of heads (the one-prompt pass splits them among threads): the same
+                    // bits as the whole, written into those heads' columns only.
+                    if (H < 2) continue;
+                    auto out = torch::full({2, q1 - q0, H * hd}, 7.f);
+                    for (auto [h0, h1] : {std::array<int64_t, 2>{0, 1}, {1, H}}) {
+                        auto logits = torch::empty({2 * (h1 - h0), q1 - q0, T});
+                        hoi::clip::attention_logits(qkv.data_ptr<float>(), 2, T, H, hd, scale, mask, logits.data_ptr<float>(), q0, q1, h0, h1);
+                        for (int64_t b = 0; b < 2; ++b)
+                            QVERIFY2(torch::equal(logits.narrow(0, b * (h1 - h0), h1 - h0), l_simd.narrow(0, b * H + h0, h1 - h0)),
+                                     qPrintable("head range logits: " + what));
+                        auto probs = at::softmax(logits, -1);
+                        hoi::clip::attention_values(probs.data_ptr<float>(), qkv.data_ptr<float>(), 2, T, H, hd, out.data_ptr<float>(), q0, q1, h0, h1);
+                        if (h0 == 0) // the other heads' columns untouched
+                            QVERIFY2((out.narrow(2, hd, (H - 1) * hd) == 7.f).all().item<bool>(), qPrintable("head range columns: " + what));
+                    }
+                    QVERIFY2(torch::equal(out, o_simd), qPrintable("head range values: " + what));
                 }
         }
     }
@@ -311,6 +327,35 @@ private Q_SLOTS:
             QCOMPARE(QString(e.what()), QString("step failed"));
         }
         QCOMPARE(later, 0);
+
+        // each_part: with as many parts as threads, each thread runs its own part; with another
+        // count, the calling thread runs them all. An exception in any part skips the later steps
+        // and reaches the caller.
+        for (int parts : {threads, threads + 2}) {
+            std::vector<std::atomic<int>> ran_by(static_cast<size_t>(parts));
+            for (auto& r : ran_by) r = -1;
+            run_on_team([&](const ThreadTeam& team) {
+                team.each_part(parts, [&](int part) { ran_by[static_cast<size_t>(part)] = team.index(); });
+            });
+            for (int part = 0; part < parts; ++part)
+                QCOMPARE(ran_by[static_cast<size_t>(part)].load(), parts == threads ? part : 0);
+        }
+        std::atomic<int> after{0};
+        try {
+            run_on_team([&](const ThreadTeam& team) {
+                team.each_part(team.size(), [&](int part) {
+                    if (part == team.size() - 1) throw std::runtime_error("part failed");
+                });
+                team.barrier();
+                team.each_part(team.size(), [&](int) { ++after; });
+                team.serial([&] { ++after; });
+                team.barrier();
+            });
+            QFAIL("the part's exception was lost");
+        } catch (const std::runtime_error& e) {
+            QCOMPARE(QString(e.what()), QString("part failed"));
+        }
+        QCOMPARE(after.load(), 0);
     }
 
     void teamBarrierHoldsEveryThreadUntilAllArrive() {
