@@ -50,8 +50,8 @@ private:
 // parallel region.
 int team_threads();
 
-// body(team) on team_threads() threads; then rethrows the first exception of a serial or
-// each_part step.
+// body(team) on team_threads() threads, each with the caller's thread-local state (grad and
+// inference mode); then rethrows the first exception of a serial or each_part step.
 void run_on_team(const std::function<void(const ThreadTeam&)>& body);
 
 // first() and second() at the same time: first on the calling thread, second on another thread of

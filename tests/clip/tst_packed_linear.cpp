@@ -331,14 +331,23 @@ private Q_SLOTS:
         // each_part: with as many parts as threads, each thread runs its own part; with another
         // count, the calling thread runs them all. An exception in any part skips the later steps
         // and reaches the caller.
+        // Every part runs in the caller's inference mode, whichever thread runs it.
         for (int parts : {threads, threads + 2}) {
             std::vector<std::atomic<int>> ran_by(static_cast<size_t>(parts));
+            std::atomic<int> inference{0};
             for (auto& r : ran_by) r = -1;
-            run_on_team([&](const ThreadTeam& team) {
-                team.each_part(parts, [&](int part) { ran_by[static_cast<size_t>(part)] = team.index(); });
-            });
+            {
+                c10::InferenceMode guard;
+                run_on_team([&](const ThreadTeam& team) {
+                    team.each_part(parts, [&](int part) {
+                        ran_by[static_cast<size_t>(part)] = team.index();
+                        if (c10::InferenceMode::is_enabled()) ++inference;
+                    });
+                });
+            }
             for (int part = 0; part < parts; ++part)
                 QCOMPARE(ran_by[static_cast<size_t>(part)].load(), parts == threads ? part : 0);
+            QCOMPARE(inference.load(), parts);
         }
         std::atomic<int> after{0};
         try {
