@@ -61,16 +61,11 @@ int team_threads() { return at::in_parallel_region() ? 1 : std::max(1, at::get_n
 
 void run_on_team(const std::function<void(const ThreadTeam&)>& body) {
     ThreadTeam::Sync sync;
-    const at::ThreadLocalState caller; // grad and inference mode, for the parts run on other threads
+    const at::ThreadLocalState caller; // grad and inference mode, on every thread (the caller's own on it)
 #pragma omp parallel num_threads(team_threads())
     {
-        const ThreadTeam team(omp_get_thread_num(), omp_get_num_threads(), &sync);
-        if (team.is_caller()) {
-            body(team);
-        } else {
-            const at::ThreadLocalStateGuard state(caller);
-            body(team);
-        }
+        const at::ThreadLocalStateGuard state(caller);
+        body(ThreadTeam(omp_get_thread_num(), omp_get_num_threads(), &sync));
     }
     if (sync.error) std::rethrow_exception(sync.error);
 }

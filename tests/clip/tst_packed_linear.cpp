@@ -329,9 +329,9 @@ private Q_SLOTS:
         QCOMPARE(later, 0);
 
         // each_part: with as many parts as threads, each thread runs its own part; with another
-        // count, the calling thread runs them all. An exception in any part skips the later steps
-        // and reaches the caller.
-        // Every part runs in the caller's inference mode, whichever thread runs it.
+        // count, the calling thread runs them all; every part in the caller's inference mode,
+        // whichever thread runs it. An exception in any part skips the later steps and reaches the
+        // caller.
         for (int parts : {threads, threads + 2}) {
             std::vector<std::atomic<int>> ran_by(static_cast<size_t>(parts));
             std::atomic<int> inference{0};
