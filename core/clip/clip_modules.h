@@ -4,6 +4,7 @@
 // by name. Tensors are batch-first ([B, T, W]) inside; OpenAI's sequence-first layout gives the
 // same numbers. Forward code calls ATen directly (addmm with the bias fused, baddbmm for the
 // attention logits) instead of the generic nn modules. Not part of the public API.
+#include "clip/blas_matched_product.h"
 #include "clip/clip_types.h"
 #include "clip/packed_linear.h"
 #include "clip/text_prefix_cache.h"
@@ -196,12 +197,17 @@ struct ClipNetImpl : torch::nn::Module {
     Transformer transformer{nullptr};
     EmbeddingWeights token_embedding{nullptr};
     at::Tensor positional_embedding, text_projection, logit_scale;
+    // text_projection for one row on the panel kernel with at::mm's bits (set by pack_for_inference
+    // when they could be matched; empty otherwise).
+    BlasMatchedProduct text_projection_row;
     torch::nn::LayerNorm ln_final{nullptr};
     at::Tensor causal_mask; // [context, context] 0 / -inf above the diagonal
 
 private:
-    // One prompt's inference pass, x [1, L, W] the tower's input: rows [eot] after the last block.
+    // One prompt's inference pass, x [1, L, W] the tower's input: its embedding [1, D].
     at::Tensor encode_one_prompt(const at::Tensor& x, int64_t eot, const at::Tensor& mask) const;
+    // Rows [M, W] after the last block -> embeddings [M, D]: ln_final, then text_projection (at::mm).
+    at::Tensor project(const at::Tensor& rows) const;
 };
 TORCH_MODULE(ClipNet);
 

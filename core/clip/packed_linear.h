@@ -49,7 +49,8 @@ public:
         None,
         QuickGelu, // v * sigmoid(1.702 v), CLIP's activation (exp to within 2 ulp; see quick_gelu_ref)
     };
-    // y [M, N] = epilogue(x [M, K] W^T + b) (b [N] or null); row-major and contiguous.
+    // y [M, N] = epilogue(x [M, K] W^T + b) (b [N] or null); row-major and contiguous. With one
+    // row, b may be y itself: each bias value is read before its output is written.
     void apply(const float* x, int64_t M, const float* b, float* y, Epilogue epilogue = Epilogue::None) const;
     // apply's outputs of share `part` of `parts` (the columns at::parallel_for would give that
     // thread), on the calling thread: for a caller running its own parallel region (thread_team.h),

@@ -33,12 +33,12 @@ at::Tensor ClipNetImpl::encode_text(const at::Tensor& ids, const at::Tensor& eot
     auto x = tok + positional_embedding.narrow(0, 0, L).unsqueeze(0);
     auto mask = causal_mask.narrow(0, 0, L).narrow(1, 0, L).contiguous(); // once, not in every block
     const int64_t W = config.transformer_width;
+    const bool inference = !transformer->blocks.empty() && clip::use_inference_kernels({&x, &mask});
+    if (inference && B == 1 && transformer->blocks.front()->attn->in_proj_packed.defined())
+        return encode_one_prompt(x, eot[0].item<int64_t>(), mask);
     const auto eot_rows = at::arange(B, eot.options()).mul_(L).add_(eot);
     at::Tensor rows;
-    const bool inference = !transformer->blocks.empty() && clip::use_inference_kernels({&x, &mask});
-    if (inference && B == 1 && transformer->blocks.front()->attn->in_proj_packed.defined()) {
-        rows = encode_one_prompt(x, eot[0].item<int64_t>(), mask);
-    } else if (inference) {
+    if (inference) {
         // Inference: only the <|endoftext|> rows are needed after the transformer, and after the
         // last block's attention no row depends on another, so that block's out_proj, ln_2 and MLP
         // run on those B rows alone (one prompt: 1 row instead of L; 1/12 of the text tower's
@@ -61,8 +61,11 @@ at::Tensor ClipNetImpl::encode_text(const at::Tensor& ids, const at::Tensor& eot
         // Only the <|endoftext|> rows are needed after the transformer (ln_final is per token).
         rows = x.reshape({B * L, W}).index_select(0, eot_rows);
     }
-    rows = at::layer_norm(rows, {W}, ln_final->weight, ln_final->bias, 1e-5);
-    return at::mm(rows, text_projection);
+    return project(rows);
+}
+
+at::Tensor ClipNetImpl::project(const at::Tensor& rows) const {
+    return at::mm(at::layer_norm(rows, {config.transformer_width}, ln_final->weight, ln_final->bias, 1e-5), text_projection);
 }
 
 namespace {
@@ -80,7 +83,8 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
     // whole pass (tst_clip_model::textPrefixReuseIsExact). The steps are those of
     // ResidualAttentionBlockImpl::forward_mlp and MlpImpl::forward, in one parallel region
     // (thread_team.h): each product split among the threads by columns, the other steps by rows or
-    // heads, into buffers made once per prompt.
+    // heads, into buffers made once per prompt. ln_final and text_projection end the region when
+    // the projection was matched to at::mm's bits (blas_matched_product.h), else follow it (project).
     const int64_t L = x.size(1), W = config.transformer_width, H = transformer->heads;
     const auto input = x[0].contiguous();
     const auto [from, P] = text_prefixes->longest_prefix(input, eot); // the <|endoftext|> row is always computed
@@ -101,6 +105,10 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
     // in the region below).
     const auto qkv_all = at::empty({static_cast<int64_t>(blocks.size()), L, 3 * W}, opts);
     for (size_t l = 0; l < blocks.size(); ++l) entry->qkv.push_back(qkv_all[static_cast<int64_t>(l)]);
+    // The <|endoftext|> row's ln_final and its embedding, when the projection runs in the region.
+    const bool project_here = text_projection_row.defined();
+    auto h1 = h.narrow(0, 0, 1), n1 = n.narrow(0, 0, 1), mean1 = mean.narrow(0, 0, 1), rstd1 = rstd.narrow(0, 0, 1);
+    auto embedding = project_here ? at::empty({1, text_projection_row.out_features()}, opts) : at::Tensor();
     const auto bias = [](const at::Tensor& b) { return b.defined() ? b.data_ptr<float>() : nullptr; };
     const float* maskp = mask.data_ptr<float>();
     float *hp = h.data_ptr<float>(), *tp = t.data_ptr<float>(), *up = u.data_ptr<float>(), *np = n.data_ptr<float>(),
@@ -184,9 +192,14 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
             team.barrier();
         }
         team.serial([&] { add_rows(hp, tp, hp, W); }); // the last block's MLP (its one row)
+        if (project_here) {
+            team.serial([&] { layer_norm_into(ln_final, h1, 1, n1, mean1, rstd1); });
+            team.barrier();
+            text_projection_row.apply_share(np, embedding.data_ptr<float>(), me, all);
+        }
     });
     text_prefixes->insert(std::move(entry));
-    return h.narrow(0, 0, 1).clone();
+    return project_here ? embedding : project(h1);
 }
 
 } // namespace hoi::clip::nn

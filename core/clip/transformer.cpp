@@ -220,7 +220,13 @@ void pack_for_inference(torch::nn::Module& net) {
     for (const auto& m : net.modules()) {
         if (auto* v = dynamic_cast<VisionTransformerImpl*>(m.get()); v && !v->patch_packed.defined())
             v->patch_packed = PackedLinear::pack(v->conv1->weight.view({v->width, -1}));
-        if (auto* c = dynamic_cast<ClipNetImpl*>(m.get())) c->text_prefixes->clear();
+        if (auto* c = dynamic_cast<ClipNetImpl*>(m.get())) {
+            c->text_prefixes->clear();
+            if (c->text_projection.defined() && c->text_projection.dim() == 2)
+                c->text_projection_row = BlasMatchedProduct::find(c->text_projection, [&](const at::Tensor& x) {
+                    return at::mm(x, c->text_projection);
+                });
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 #include <QtTest>
 
 #include "clip/attention_kernel.h"
+#include "clip/blas_matched_product.h"
 #include "clip/clip_modules.h"
 #include "clip/cpu_features.h"
 #include "clip/dot8.h"
@@ -587,6 +588,77 @@ private Q_SLOTS:
         }
         at::set_num_threads(threads);
         set_packed_linear_path(std::nullopt);
+    }
+
+    // The driver's cut of k (blas_matched_product.h): blocks of q, a remainder between q and 2q
+    // in two halves rounded up to 16.
+    void blasMatchedCut() {
+        using V = std::vector<int64_t>;
+        QCOMPARE(BlasMatchedProduct::cut(300, 320), V({300}));
+        QCOMPARE(BlasMatchedProduct::cut(512, 320), V({256, 256}));
+        QCOMPARE(BlasMatchedProduct::cut(640, 320), V({320, 320}));
+        QCOMPARE(BlasMatchedProduct::cut(768, 320), V({320, 224, 224}));
+        QCOMPARE(BlasMatchedProduct::cut(1024, 320), V({320, 320, 192, 192}));
+        QCOMPARE(BlasMatchedProduct::cut(330, 320), V({176, 154}));
+    }
+
+    // One row through the matched product: at::mm's bits, on every path, whole or in shares (the
+    // text tower's projection, CLIP's widths: 512 for ViT-B and RN50, 768 for ViT-L).
+    void blasMatchedProductGivesAtMmBits_data() {
+        QTest::addColumn<int>("K");
+        QTest::addColumn<int>("N");
+        QTest::addColumn<bool>("half");
+        QTest::newRow("512x512 float16 values") << 512 << 512 << true;
+        QTest::newRow("768x768 float16 values") << 768 << 768 << true;
+        QTest::newRow("512x512 float32") << 512 << 512 << false;
+        QTest::newRow("64x32 (no cut)") << 64 << 32 << true;
+        QTest::newRow("1024x40 (partial panel)") << 1024 << 40 << false;
+    }
+    void blasMatchedProductGivesAtMmBits() {
+        QFETCH(int, K);
+        QFETCH(int, N);
+        QFETCH(bool, half);
+        torch::manual_seed(K + N);
+        auto w = torch::randn({K, N}) * 0.05;
+        if (half) w = half_values(w);
+        const auto p = BlasMatchedProduct::find(w);
+        if (!p.defined()) QSKIP("this BLAS's one-row product is none of the modelled cuts: the text tower keeps at::mm");
+        QCOMPARE(p.in_features(), int64_t(K));
+        QCOMPARE(p.out_features(), int64_t(N));
+        const auto x = torch::randn({20, K});
+        for (KernelPath path : available_kernel_paths()) {
+            set_packed_linear_path(path);
+            for (int parts : {1, 2, 3}) {
+                for (int64_t r = 0; r < x.size(0); ++r) {
+                    const auto row = x.narrow(0, r, 1).contiguous();
+                    auto y = at::full({1, N}, std::numeric_limits<float>::quiet_NaN());
+                    for (int part = 0; part < parts; ++part) p.apply_share(row.data_ptr<float>(), y.data_ptr<float>(), part, parts);
+                    QVERIFY2(torch::equal(y, at::mm(row, w)),
+                             qPrintable(QString("%1, %2 parts, row %3, block size %4")
+                                                .arg(kernel_path_name(path)).arg(parts).arg(r).arg(p.block_size())));
+                }
+            }
+        }
+        // The one-chain product (no cut) is not at::mm's for these widths: the cut matters.
+        if (K > p.block_size()) {
+            const auto one = PackedLinear::pack(w.t());
+            QVERIFY(!torch::equal(run(one, x, {}), at::mm(x, w)));
+        }
+    }
+
+    // A reference no cut reproduces (the product in double precision, rounded once): no product.
+    void blasMatchedProductEmptyWhenNothingMatches() {
+        torch::manual_seed(5);
+        const auto w = half_values(torch::randn({512, 64}) * 0.05);
+        const auto p = BlasMatchedProduct::find(w, [&](const at::Tensor& x) {
+            return at::mm(x.to(at::kDouble), w.to(at::kDouble)).to(at::kFloat);
+        });
+        QVERIFY(!p.defined());
+        // And one that is a single chain is found as such.
+        const auto one = PackedLinear::pack(w.t());
+        const auto q = BlasMatchedProduct::find(w, [&](const at::Tensor& x) { return run(one, x.contiguous(), {}); });
+        QVERIFY(q.defined());
+        QCOMPARE(q.block_size(), int64_t(512));
     }
 
     void packedModelRunsUnderAutograd() {
