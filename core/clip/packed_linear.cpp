@@ -302,7 +302,7 @@ std::vector<KernelPath> available_kernel_paths() {
 KernelPath active_kernel_path() {
     const int forced = g_forced.load(std::memory_order_relaxed);
     if (forced >= 0) return static_cast<KernelPath>(forced);
-    // set_kernels_portable (cpu_features.h) turns every kernel's wide paths off, this one's too.
+    // HOI_KERNEL=portable and set_kernels_portable (simd.h) turn every kernel's wide paths off, this one's too.
     if (!use_simd(SimdPath::Avx2FmaF16c)) return KernelPath::Portable;
     return default_path();
 }

@@ -72,8 +72,8 @@ private:
 // The epilogue's QuickGELU on one value, exactly as apply computes it (both code paths).
 float quick_gelu_ref(float v);
 
-// The kernel's code paths, widest first (the CPU features each needs: clip/cpu_features.h; its
-// set_kernels_portable forces Portable here too). Each computes every output as the same fma chain over k
+// The kernel's code paths, widest first (the CPU features each needs: simd.h, whose
+// HOI_KERNEL=portable and set_kernels_portable force Portable here too). Each computes every output as the same fma chain over k
 // in order, so all give the same bits; the widest the CPU has runs (checked once at run time),
 // unless HOI_KERNEL=avx512|avx2|portable or set_packed_linear_path forces one.
 const char* kernel_path_name(KernelPath path);

@@ -3,6 +3,7 @@
 // in a file built without them, runs every range on the calling thread.
 #include "detect/tfjs_graph.h"
 #include "detect/tfjs_ops.h"
+#include "simd.h"
 
 #include <ATen/Parallel.h>
 
@@ -192,11 +193,6 @@ std::tuple<Tensor, Tensor> largest(const Tensor& x, int64_t m) {
 
 
 namespace {
-bool cpu_has_avx2() {
-    static const bool yes = __builtin_cpu_supports("avx2");
-    return yes;
-}
-
 // One row of max_over_axis on columns [0, n - n % 8): the same choice as its scalar loop.
 __attribute__((target("avx2"))) int64_t max_rows_avx2(const float* row, float* v, int32_t* r, int64_t n, int32_t k) {
     const __m256i kk = _mm256_set1_epi32(k);
@@ -236,7 +232,7 @@ std::pair<Tensor, Tensor> max_over_axis(const Tensor& x, int64_t axis, bool keep
     // row holding its largest value (a NaN, once seen, stays). Row numbers are kept as int32 while
     // scanning (AVX2 compares eight columns at once where the CPU has it).
     TORCH_CHECK(rows < (int64_t{1} << 31), "max_over_axis: too many rows");
-    const bool avx2 = cpu_has_avx2();
+    const bool avx2 = use_simd(SimdPath::Avx2Fma);
     at::parallel_for(0, outer * inner, 2048, [&](int64_t b, int64_t e) {
         std::vector<int32_t> r32;
         for (int64_t j = b; j < e;) {
@@ -295,7 +291,7 @@ Tensor hard_swish(const Tensor& x, const Tensor& scale, const Tensor& shift) {
     const float c = scale.item<float>(), a = shift.item<float>();
     const float* src = xc.data_ptr<float>();
     float* dst = y.data_ptr<float>();
-    const bool avx2 = cpu_has_avx2();
+    const bool avx2 = use_simd(SimdPath::Avx2Fma);
     at::parallel_for(0, xc.numel(), 16384, [&](int64_t b, int64_t e) {
         if (avx2) {
             hard_swish_avx2(src + b, dst + b, e - b, c, a);
@@ -307,11 +303,6 @@ Tensor hard_swish(const Tensor& x, const Tensor& scale, const Tensor& shift) {
 }
 
 namespace {
-bool cpu_has_fma_avx2() {
-    static const bool yes = cpu_has_avx2() && __builtin_cpu_supports("fma");
-    return yes;
-}
-
 // The geometry of one depthwise convolution (NHWC), taps outside the input skipped.
 struct DwShape {
     int64_t H, W, C, OH, OW, KH, KW, sh, sw, dh, dw, top, left;
@@ -417,13 +408,34 @@ __attribute__((target("avx2,fma"))) void dw_row_avx2(const float* x, const float
     for (; ow < ow_hi; ++ow) dw_pixels<1>(x, w, bias, y, s, ih0, kh0, kh1, ow, 0, s.KW, act);
     for (; ow < s.OW; ++ow) border(ow);
 }
+// The portable path: each output value as dw_block computes it (acc = 0, fma over the taps, kh
+// outer and kw inner, + bias, the activation as dw_act8's max / min), so the same bits.
+void dw_row_portable(const float* x, const float* w, const float* bias, float* y, const DwShape& s, int64_t oh, int act) {
+    const int64_t C = s.C, ih0 = oh * s.sh - s.top;
+    int64_t kh0 = 0, kh1 = s.KH;
+    while (kh0 < kh1 && ih0 + kh0 * s.dh < 0) ++kh0;
+    while (kh1 > kh0 && ih0 + (kh1 - 1) * s.dh >= s.H) --kh1;
+    for (int64_t ow = 0; ow < s.OW; ++ow) {
+        const int64_t iw0 = ow * s.sw - s.left;
+        int64_t kw0 = 0, kw1 = s.KW;
+        while (kw0 < kw1 && iw0 + kw0 * s.dw < 0) ++kw0;
+        while (kw1 > kw0 && iw0 + (kw1 - 1) * s.dw >= s.W) --kw1;
+        for (int64_t c = 0; c < C; ++c) {
+            float a = 0.f;
+            for (int64_t kh = kh0; kh < kh1; ++kh)
+                for (int64_t kw = kw0; kw < kw1; ++kw)
+                    a = std::fma(x[((ih0 + kh * s.dh) * s.W + iw0 + kw * s.dw) * C + c], w[(kh * s.KW + kw) * C + c], a);
+            if (bias) a = a + bias[c];
+            if (act >= 1) a = 0.f > a ? 0.f : a;
+            if (act == 2) a = 6.f < a ? 6.f : a;
+            y[ow * C + c] = a;
+        }
+    }
+}
 } // namespace
-
-bool depthwise_conv_nhwc_applies() { return cpu_has_fma_avx2(); }
 
 Tensor depthwise_conv_nhwc(const Tensor& x, const Tensor& w, const Tensor& bias, std::array<int64_t, 2> stride,
                            std::array<int64_t, 2> dilation, std::array<int64_t, 4> pads, int act) {
-    TORCH_CHECK(depthwise_conv_nhwc_applies(), "depthwise_conv_nhwc needs AVX2 and FMA");
     TORCH_CHECK(x.dim() == 4 && w.dim() == 3 && x.scalar_type() == torch::kFloat && w.scalar_type() == torch::kFloat,
                 "depthwise_conv_nhwc: a float NHWC input and a float [KH,KW,C] filter");
     TORCH_CHECK(w.size(2) == x.size(3), "depthwise filter has ", w.size(2), " channels, the input ", x.size(3));
@@ -446,10 +458,13 @@ Tensor depthwise_conv_nhwc(const Tensor& x, const Tensor& w, const Tensor& bias,
     const float* wp = wc.data_ptr<float>();
     const float* bp = bc.defined() ? bc.data_ptr<float>() : nullptr;
     float* dst = y.data_ptr<float>();
+    const bool avx2 = use_simd(SimdPath::Avx2Fma);
     at::parallel_for(0, N * s.OH, 1, [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
             const int64_t n = r / s.OH, oh = r % s.OH;
-            dw_row_avx2(src + n * s.H * s.W * s.C, wp, bp, dst + r * s.OW * s.C, s, oh, act);
+            const float* img = src + n * s.H * s.W * s.C;
+            if (avx2) dw_row_avx2(img, wp, bp, dst + r * s.OW * s.C, s, oh, act);
+            else dw_row_portable(img, wp, bp, dst + r * s.OW * s.C, s, oh, act);
         }
     });
     return y;
@@ -491,7 +506,7 @@ Tensor max_pool_nhwc(const Tensor& x, std::array<int64_t, 2> kernel, std::array<
     Tensor y = torch::empty({N, OH, OW, C}, xc.options());
     const float* src = xc.data_ptr<float>();
     float* dst = y.data_ptr<float>();
-    const bool avx2 = cpu_has_avx2();
+    const bool avx2 = use_simd(SimdPath::Avx2Fma);
     at::parallel_for(0, N * OH, 1, [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
             const int64_t n = r / OH, oh = r % OH, ih0 = oh * stride[0] - pads[0];
@@ -586,7 +601,7 @@ Tensor periodic_binary(const Tensor& a, const Tensor& b, char op) {
     Tensor y = torch::empty_like(big);
     const float* x = big.data_ptr<float>();
     float* out = y.data_ptr<float>();
-    const bool avx2 = cpu_has_avx2();
+    const bool avx2 = use_simd(SimdPath::Avx2Fma);
     // One instantiation per operation and operand order.
     auto run = [&](auto op_tag, int64_t b0, int64_t e0) {
         constexpr char OP = decltype(op_tag)::value;

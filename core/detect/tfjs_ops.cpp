@@ -354,7 +354,7 @@ Compiled compile_conv(const NodeDef& def, bool depthwise, bool fused) {
     // A depthwise filter of multiplier 1 on NHWC data with no activation, relu or relu6: our own
     // kernel (same bits, no padded copy, the activation in the same pass), [KH,KW,C].
     Tensor dwfilter;
-    if (packed && depthwise && c.nhwc && def.const_inputs[1]->size(3) == 1 && depthwise_conv_nhwc_applies() &&
+    if (packed && depthwise && c.nhwc && def.const_inputs[1]->size(3) == 1 &&
         (c.act == Act::None || c.act == Act::Relu || c.act == Act::Relu6)) {
         const Tensor& f = *def.const_inputs[1];
         dwfilter = f.to(torch::kFloat).reshape({f.size(0), f.size(1), f.size(2)}).contiguous();

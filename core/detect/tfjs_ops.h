@@ -61,12 +61,11 @@ bool max_over_axis_applies(const torch::Tensor& x, int64_t axis);
 // skipped), then act 0 (none), 1 (relu) or 2 (relu6). Each output value is one fused-multiply-add
 // chain from 0 over the taps, kh outer and kw inner, plus the bias: the order of oneDNN's depthwise
 // kernel, so the same bits as the convolution it replaces (tst_detector compares them), without
-// its padded copy before a strided layer and the separate activation pass. AVX2 + FMA only
-// (depthwise_conv_nhwc_applies). tfjs_kernels.cpp.
+// its padded copy before a strided layer and the separate activation pass. AVX2 + FMA where the
+// CPU has them (simd.h), else a portable loop with the same bits. tfjs_kernels.cpp.
 torch::Tensor depthwise_conv_nhwc(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& bias,
                                   std::array<int64_t, 2> stride, std::array<int64_t, 2> dilation,
                                   std::array<int64_t, 4> pads, int act);
-bool depthwise_conv_nhwc_applies();
 
 // Max pooling on NHWC float memory: x [N,H,W,C], window and stride {h, w}, pads {top, bottom,
 // left, right} (cells outside the input are skipped). Each value follows ATen's rule tap by tap

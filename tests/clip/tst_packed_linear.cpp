@@ -46,7 +46,7 @@ class TestPackedLinear : public QObject {
 private Q_SLOTS:
     void initTestCase() { hoi::init_runtime(); }
     void cleanup() {
-        hoi::clip::set_kernels_portable(false);
+        hoi::set_kernels_portable(false);
         set_packed_linear_path(std::nullopt);
     }
 
@@ -147,10 +147,10 @@ private Q_SLOTS:
         {
             at::InferenceMode guard;
             simd = attn->forward(q, at::Tensor());
-            hoi::clip::set_kernels_portable(true);
+            hoi::set_kernels_portable(true);
             portable = attn->forward(q, at::Tensor());
             QCOMPARE(active_kernel_path(), KernelPath::Portable); // the panel kernel's switch too
-            hoi::clip::set_kernels_portable(false);
+            hoi::set_kernels_portable(false);
         }
         QVERIFY(torch::equal(simd, portable));
         // The dot product the attention kernel and the few-shot adapter share: the same bits on
@@ -159,9 +159,9 @@ private Q_SLOTS:
             auto a = torch::randn({n}), b = torch::randn({n});
             const float wide = hoi::clip::dot(a.data_ptr<float>(), b.data_ptr<float>(), n);
             QVERIFY(wide == hoi::clip::dot8(a.data_ptr<float>(), b.data_ptr<float>(), n)); // exact, not fuzzy
-            hoi::clip::set_kernels_portable(true);
+            hoi::set_kernels_portable(true);
             QVERIFY(hoi::clip::dot(a.data_ptr<float>(), b.data_ptr<float>(), n) == wide);
-            hoi::clip::set_kernels_portable(false);
+            hoi::set_kernels_portable(false);
         }
     }
 
@@ -230,7 +230,7 @@ private Q_SLOTS:
         // The attention products on AVX2 (eight keys' logits at a time, the values' sums held in
         // registers) give the portable code's bits: head widths of 1, 5, 8 and 16 lanes, key counts
         // with and without a rest of 8, a mask, a range of query rows, two batch items.
-        if (!hoi::clip::use_simd(hoi::clip::SimdPath::Avx2Fma)) QSKIP("no AVX2 on this CPU: only the portable path runs");
+        if (!hoi::use_simd(hoi::SimdPath::Avx2Fma)) QSKIP("the wide paths are off (no AVX2 on this CPU, or HOI_KERNEL=portable): only the portable path runs");
         torch::manual_seed(12);
         for (auto [T, H, hd] : {std::array<int64_t, 3>{7, 2, 32}, {13, 3, 64}, {50, 2, 64}, {197, 1, 64}, {20, 1, 128}, {9, 2, 40}, {16, 1, 8}}) {
             auto qkv = torch::randn({2, T, 3 * H * hd});
@@ -242,13 +242,13 @@ private Q_SLOTS:
                     const float* mask = masked ? causal.data_ptr<float>() : nullptr;
                     const float scale = 0.1581139f; // not a power of two: the product rounds
                     auto run = [&](bool portable) {
-                        hoi::clip::set_kernels_portable(portable);
+                        hoi::set_kernels_portable(portable);
                         auto logits = torch::empty({2 * H, q1 - q0, T});
                         hoi::clip::attention_logits(qkv.data_ptr<float>(), 2, T, H, hd, scale, mask, logits.data_ptr<float>(), q0, q1);
                         auto probs = at::softmax(logits, -1);
                         auto out = torch::empty({2, q1 - q0, H * hd});
                         hoi::clip::attention_values(probs.data_ptr<float>(), qkv.data_ptr<float>(), 2, T, H, hd, out.data_ptr<float>(), q0, q1);
-                        hoi::clip::set_kernels_portable(false);
+                        hoi::set_kernels_portable(false);
                         return std::pair{logits, out};
                     };
                     const auto [l_simd, o_simd] = run(false);

@@ -226,7 +226,7 @@ private Q_SLOTS:
                 stripes.at<cv::Vec3b>(y, x) = (x / 2 + y) % 2 ? cv::Vec3b(255, 255, 255) : cv::Vec3b(0, 0, 0);
         int seed = 60;
         for (bool portable : {false, true}) {
-            set_kernels_portable(portable);
+            hoi::set_kernels_portable(portable);
             for (const auto& c : cases) {
                 for (const cv::Mat& img : {random_image(c.w, c.h, seed++),
                                            cv::Mat(stripes(cv::Rect(0, 0, std::min(c.w, 640), std::min(c.h, 300))))}) {
@@ -243,7 +243,7 @@ private Q_SLOTS:
             QVERIFY(max_abs_diff(resize_bicubic_pil_padded(img, 120, 120, 0, 35, fill, 37, 37),
                                  fixed_point_resize(canvas, 37, 37)) == 0);
         }
-        set_kernels_portable(false);
+        hoi::set_kernels_portable(false);
     }
 
     void padded_canvas_is_exact() {

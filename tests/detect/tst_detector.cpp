@@ -9,6 +9,7 @@
 #include "detect/tfjs_graph.h"
 #include "io/error.h"
 #include "io/image.h"
+#include "simd.h"
 #include "test_util.h"
 
 #include <array>
@@ -164,6 +165,14 @@ struct GraphFile {
     }
 };
 
+// The runner's own kernels on both code paths: AVX2 where the CPU has it, and the portable C++
+// one (simd.h), which gives the same bits.
+void kernel_paths() {
+    QTest::addColumn<bool>("portable");
+    if (hoi::cpu_has(hoi::SimdPath::Avx2Fma)) QTest::newRow("avx2") << false;
+    QTest::newRow("portable") << true;
+}
+
 class TestDetector : public QObject {
     Q_OBJECT
 
@@ -224,6 +233,7 @@ class TestDetector : public QObject {
 
 private Q_SLOTS:
     void initTestCase() { hoi::init_runtime(); }
+    void cleanup() { hoi::set_kernels_portable(false); }
 
     void iouAndNms() {
         QCOMPARE(hoi::detect::iou(detection(0, 0, 10, 10, 0, 1), detection(0, 0, 10, 10, 0, 1)), 1.f);
@@ -663,7 +673,10 @@ private Q_SLOTS:
         }
     }
 
+    void depthwiseConvolutionKeepsOneDnnBits_data() { kernel_paths(); }
     void depthwiseConvolutionKeepsOneDnnBits() {
+        QFETCH(bool, portable);
+        hoi::set_kernels_portable(portable);
         // Depthwise convolutions (with a bias and Relu6 or Relu folded in, or bare) run by the
         // runner's own NHWC kernel give, bit for bit, what oneDNN gave: its padded copy for
         // TensorFlow's uneven SAME padding, its convolution with the bias, then ATen's activation.
@@ -732,7 +745,10 @@ private Q_SLOTS:
         }
     }
 
+    void maxPoolKeepsAtenValues_data() { kernel_paths(); }
     void maxPoolKeepsAtenValues() {
+        QFETCH(bool, portable);
+        hoi::set_kernels_portable(portable);
         // MaxPool on NHWC memory by the runner's own kernel gives torch::max_pool2d's values bit for
         // bit (the path before: channels-last from 8 channels, TensorFlow's uneven SAME padding as a
         // -inf copy first): NaN wins, ties and -0, -inf, one channel and channel tails, 2x2 and 3x3
@@ -783,7 +799,10 @@ private Q_SLOTS:
         }
     }
 
+    void perChannelConstantsKeepAtenBits_data() { kernel_paths(); }
     void perChannelConstantsKeepAtenBits() {
+        QFETCH(bool, portable);
+        hoi::set_kernels_portable(portable);
         // Add, Sub, Mul and RealDiv between a large float tensor and a small one that repeats along
         // its trailing dimensions (MoveNet's input normalisation: [1,256,256,3] and a [3] constant)
         // take one vectorized pass with ATen's bits, either operand first, NaN, inf and -0 included;
@@ -843,7 +862,10 @@ private Q_SLOTS:
         }
     }
 
+    void hardSwishChainRunsAsOnePass_data() { kernel_paths(); }
     void hardSwishChainRunsAsOnePass() {
+        QFETCH(bool, portable);
+        hoi::set_kernels_portable(portable);
         // MobileNetV3's hard-swish as TensorFlow writes it, Mul(Mul(x, 1/6), Relu6(Add(x, 3))), runs
         // as one node with the same bits as the four (edge values included); its inner nodes can
         // still be read.
@@ -872,7 +894,10 @@ private Q_SLOTS:
         QVERIFY(torch::equal(got[1].view(torch::kInt), (x + 3.0f).view(torch::kInt)));
     }
 
+    void maxAndArgMaxOverInnerAxes_data() { kernel_paths(); }
     void maxAndArgMaxOverInnerAxes() {
+        QFETCH(bool, portable);
+        hoi::set_kernels_portable(portable);
         // Max and ArgMax over an axis before the last (MoveNet's ArgMax over 4096 rows of 102 scores)
         // give ATen's answers: ties go to the first row, NaN is the largest and the first NaN wins.
         GraphFile gf;

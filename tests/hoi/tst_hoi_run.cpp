@@ -5,6 +5,7 @@
 #include "clip/clip_model.h"
 #include "clip/synthetic.h"
 #include "core.h"
+#include "simd.h"
 #include "annotation/coco_classes.h"
 #include "hoi/prompt.h"
 #include "io/atomic_file.h"
@@ -275,10 +276,12 @@ private Q_SLOTS:
         QCOMPARE(nlohmann::json::parse(again.out)["skipped"].get<int>(), 1);
     }
 
-    void threadCountDoesNotChangeScores() {
+    void threadCountAndKernelPathDoNotChangeScores() {
         require();
         HOI_REQUIRE_FILE(hoi::test::models_dir() + "/movenet-multipose.json");
-        // The same images with HOI_THREADS=1 and =2: byte-identical predictions, and identical
+        // The same images with HOI_THREADS=1 and =2, and with the kernels' portable C++ paths
+        // (HOI_KERNEL=portable: CLIP's products and attention, image resizing, the detector's own
+        // kernels) and AVX2 on a CPU with AVX-512: byte-identical predictions, and identical
         // detections and poses at full float precision (the run's rounding can hide a difference
         // there that shows on other images).
         const QString img = QString::fromStdString(hoi::test::samples_dir() + "/messi5.jpg");
@@ -287,19 +290,24 @@ private Q_SLOTS:
                 QStringList{"detect", "--image", img},
                 QStringList{"pose", "--image", img},
                 QStringList{"run"} + common() + QStringList{img, img2, "--out"}};
+        std::vector<std::pair<QString, QString>> settings = {{"HOI_THREADS", "1"}, {"HOI_THREADS", "2"}, {"HOI_KERNEL", "portable"}};
+        if (hoi::cpu_has(hoi::SimdPath::Avx512F16c)) settings.emplace_back("HOI_KERNEL", "avx2");
         for (size_t c = 0; c < commands.size(); ++c) {
-            std::string got[2];
-            for (int threads = 1; threads <= 2; ++threads) {
+            std::string first;
+            for (size_t k = 0; k < settings.size(); ++k) {
                 QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-                env.insert("HOI_THREADS", QString::number(threads));
-                const std::string dest = out("threads" + std::to_string(c) + "-" + std::to_string(threads) + ".json");
+                env.remove("HOI_KERNEL");
+                env.insert(settings[k].first, settings[k].second);
+                const std::string dest = out("paths" + std::to_string(c) + "-" + std::to_string(k) + ".json");
                 QStringList args = commands[c];
                 if (args.last() == "--out") args << QString::fromStdString(dest);
                 auto r = hoi::test::run_process(QString::fromStdString(hoi::test::bin_path("hoi")), args, 600000, {}, {}, env);
                 QVERIFY2(r.exit_code == 0, r.err.c_str());
-                got[threads - 1] = args.contains("--out") ? hoi::io::read_file(dest) : r.out;
+                const std::string got = args.contains("--out") ? hoi::io::read_file(dest) : r.out;
+                if (k == 0) first = got;
+                QVERIFY2(got == first, qPrintable(commands[c].first() + " differs with " + settings[k].first + "=" +
+                                                  settings[k].second + " from " + settings[0].first + "=" + settings[0].second));
             }
-            QVERIFY2(got[0] == got[1], qPrintable(commands[c].first() + " differs between HOI_THREADS=1 and 2"));
         }
     }
 
