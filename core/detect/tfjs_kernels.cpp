@@ -308,6 +308,14 @@ struct DwShape {
     int64_t H, W, C, OH, OW, KH, KW, sh, sw, dh, dw, top, left;
 };
 
+// The taps [k0, k1) of K taps d apart from input position i0 that fall inside [0, n).
+inline std::pair<int64_t, int64_t> taps_inside(int64_t i0, int64_t d, int64_t K, int64_t n) {
+    int64_t k0 = 0, k1 = K;
+    while (k0 < k1 && i0 + k0 * d < 0) ++k0;
+    while (k1 > k0 && i0 + (k1 - 1) * d >= n) --k1;
+    return {k0, k1};
+}
+
 // The activation on 8 accumulators, as ATen's clamp_min / clamp kernels compute it:
 // max(0, v) keeps a NaN and -0, min(6, .) keeps a NaN.
 __attribute__((target("avx2,fma"))) inline __m256 dw_act8(__m256 v, int act) {
@@ -387,15 +395,12 @@ __attribute__((target("avx2,fma"))) void dw_pixels(const float* x, const float* 
 // border pixels one at a time with their taps outside skipped.
 __attribute__((target("avx2,fma"))) void dw_row_avx2(const float* x, const float* w, const float* bias, float* y,
                                                      const DwShape& s, int64_t oh, int act) {
-    int64_t kh0 = 0, kh1 = s.KH;
     const int64_t ih0 = oh * s.sh - s.top;
-    while (kh0 < kh1 && ih0 + kh0 * s.dh < 0) ++kh0;
-    while (kh1 > kh0 && ih0 + (kh1 - 1) * s.dh >= s.H) --kh1;
+    const auto rows = taps_inside(ih0, s.dh, s.KH, s.H);
+    const int64_t kh0 = rows.first, kh1 = rows.second; // named variables: the lambda captures them
     auto border = [&](int64_t ow) {
         const int64_t iw0 = ow * s.sw - s.left;
-        int64_t kw0 = 0, kw1 = s.KW;
-        while (kw0 < kw1 && iw0 + kw0 * s.dw < 0) ++kw0;
-        while (kw1 > kw0 && iw0 + (kw1 - 1) * s.dw >= s.W) --kw1;
+        const auto [kw0, kw1] = taps_inside(iw0, s.dw, s.KW, s.W);
         dw_pixels<1>(x, w, bias, y, s, ih0, kh0, kh1, ow, kw0, kw1, act);
     };
     // Interior pixels: ow * sw - left >= 0 and ow * sw - left + (KW - 1) * dw < W.
@@ -412,14 +417,10 @@ __attribute__((target("avx2,fma"))) void dw_row_avx2(const float* x, const float
 // outer and kw inner, + bias, the activation as dw_act8's max / min), so the same bits.
 void dw_row_portable(const float* x, const float* w, const float* bias, float* y, const DwShape& s, int64_t oh, int act) {
     const int64_t C = s.C, ih0 = oh * s.sh - s.top;
-    int64_t kh0 = 0, kh1 = s.KH;
-    while (kh0 < kh1 && ih0 + kh0 * s.dh < 0) ++kh0;
-    while (kh1 > kh0 && ih0 + (kh1 - 1) * s.dh >= s.H) --kh1;
+    const auto [kh0, kh1] = taps_inside(ih0, s.dh, s.KH, s.H);
     for (int64_t ow = 0; ow < s.OW; ++ow) {
         const int64_t iw0 = ow * s.sw - s.left;
-        int64_t kw0 = 0, kw1 = s.KW;
-        while (kw0 < kw1 && iw0 + kw0 * s.dw < 0) ++kw0;
-        while (kw1 > kw0 && iw0 + (kw1 - 1) * s.dw >= s.W) --kw1;
+        const auto [kw0, kw1] = taps_inside(iw0, s.dw, s.KW, s.W);
         for (int64_t c = 0; c < C; ++c) {
             float a = 0.f;
             for (int64_t kh = kh0; kh < kh1; ++kh)
