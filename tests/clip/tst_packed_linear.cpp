@@ -3,7 +3,8 @@
 // lossless, rows independent of the batch and of the thread count, every code path this CPU can
 // run (AVX-512, AVX2) bit-identical to the portable one; and a model packed for inference gives
 // the unpacked model's outputs, releases
-// its float32 matrices, keeps its digest and still runs under autograd.
+// its float32 matrices, keeps its digest and still runs under autograd; the one-row product that
+// gives the BLAS's bits (blas_matched_product.h) does so on every path.
 #include <QtTest>
 
 #include "clip/attention_kernel.h"
