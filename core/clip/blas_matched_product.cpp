@@ -45,13 +45,12 @@ std::vector<int64_t> BlasMatchedProduct::cut(int64_t K, int64_t q) {
 BlasMatchedProduct BlasMatchedProduct::find(const at::Tensor& w, const Reference& reference) {
     TORCH_CHECK(w.dim() == 2 && w.scalar_type() == at::kFloat, "BlasMatchedProduct: a float [K, N] weight");
     at::NoGradGuard no_grad;
-    const at::Tensor wc = w.detach().contiguous();
-    const int64_t K = wc.size(0), N = wc.size(1);
+    const int64_t K = w.size(0), N = w.size(1);
     const at::Tensor x = probe_rows(K);
     std::vector<at::Tensor> want;
     for (int r = 0; r < kProbeRows; ++r) {
         const auto row = x.narrow(0, r, 1);
-        want.push_back((reference ? reference(row) : at::mm(row, wc)).contiguous());
+        want.push_back((reference ? reference(row) : at::mm(row, w)).contiguous());
         TORCH_CHECK(want.back().scalar_type() == at::kFloat && want.back().numel() == N,
                     "BlasMatchedProduct: the reference gave a wrong shape");
     }
@@ -67,7 +66,7 @@ BlasMatchedProduct BlasMatchedProduct::find(const at::Tensor& w, const Reference
         int64_t k0 = 0;
         for (const int64_t len : cut(K, q)) {
             p.starts_.push_back(k0);
-            p.blocks_.push_back(PackedLinear::pack(wc.narrow(0, k0, len).t()));
+            p.blocks_.push_back(PackedLinear::pack(w.narrow(0, k0, len).t()));
             k0 += len;
         }
         bool same = true;

@@ -105,9 +105,8 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
     // in the region below).
     const auto qkv_all = at::empty({static_cast<int64_t>(blocks.size()), L, 3 * W}, opts);
     for (size_t l = 0; l < blocks.size(); ++l) entry->qkv.push_back(qkv_all[static_cast<int64_t>(l)]);
-    // The <|endoftext|> row's ln_final and its embedding, when the projection runs in the region.
+    // The embedding, when the projection runs in the region.
     const bool project_here = text_projection_row.defined();
-    auto h1 = h.narrow(0, 0, 1), n1 = n.narrow(0, 0, 1), mean1 = mean.narrow(0, 0, 1), rstd1 = rstd.narrow(0, 0, 1);
     auto embedding = project_here ? at::empty({1, text_projection_row.out_features()}, opts) : at::Tensor();
     const auto bias = [](const at::Tensor& b) { return b.defined() ? b.data_ptr<float>() : nullptr; };
     const float* maskp = mask.data_ptr<float>();
@@ -144,6 +143,12 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
         hd.logits1 = logits1.narrow(0, hd.h0, hd.h1 - hd.h0);
         hd.probs1 = probs1.narrow(0, hd.h0, hd.h1 - hd.h0);
     }
+    // h += t on a part's rows (a block's attention or MLP output), then ln of them into n (no ln: the add alone).
+    const auto add_then_norm = [&](Rows& r, const torch::nn::LayerNorm* ln) {
+        float* hr = hp + r.r0 * W;
+        add_rows(hr, tp + r.r0 * W, hr, r.count * W);
+        if (ln) layer_norm_into(*ln, r.h, r.count, r.n, r.mean, r.rstd);
+    };
     run_on_team([&](const ThreadTeam& team) {
         const int me = team.index(), all = team.size();
         for (size_t l = 0; l < blocks.size(); ++l) {
@@ -180,10 +185,7 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
             attn->out_proj->packed.apply_share(op, rows, bias(attn->out_proj->bias), tp, me, all);
             team.barrier();
             team.each_part(parts, [&](int part) {
-                auto& r = (last ? rows_of_1 : rows_of_R)[static_cast<size_t>(part)];
-                float* hr = hp + r.r0 * W;
-                add_rows(hr, tp + r.r0 * W, hr, r.count * W);
-                layer_norm_into(blk->ln_2, r.h, r.count, r.n, r.mean, r.rstd);
+                add_then_norm((last ? rows_of_1 : rows_of_R)[static_cast<size_t>(part)], &blk->ln_2);
             });
             team.barrier();
             mlp->c_fc->packed.apply_share(np, rows, bias(mlp->c_fc->bias), up, me, all, PackedLinear::Epilogue::QuickGelu);
@@ -191,15 +193,17 @@ at::Tensor ClipNetImpl::encode_one_prompt(const at::Tensor& x, int64_t eot, cons
             mlp->c_proj->packed.apply_share(up, rows, bias(mlp->c_proj->bias), tp, me, all);
             team.barrier();
         }
-        team.serial([&] { add_rows(hp, tp, hp, W); }); // the last block's MLP (its one row)
+        // The last block's MLP (its one row), then ln_final when the projection follows here.
+        team.each_part(parts, [&](int part) {
+            add_then_norm(rows_of_1[static_cast<size_t>(part)], project_here ? &ln_final : nullptr);
+        });
         if (project_here) {
-            team.serial([&] { layer_norm_into(ln_final, h1, 1, n1, mean1, rstd1); });
             team.barrier();
             text_projection_row.apply_share(np, embedding.data_ptr<float>(), me, all);
         }
     });
     text_prefixes->insert(std::move(entry));
-    return project_here ? embedding : project(h1);
+    return project_here ? embedding : project(h.narrow(0, 0, 1));
 }
 
 } // namespace hoi::clip::nn

@@ -223,9 +223,7 @@ void pack_for_inference(torch::nn::Module& net) {
         if (auto* c = dynamic_cast<ClipNetImpl*>(m.get())) {
             c->text_prefixes->clear();
             if (c->text_projection.defined() && c->text_projection.dim() == 2)
-                c->text_projection_row = BlasMatchedProduct::find(c->text_projection, [&](const at::Tensor& x) {
-                    return at::mm(x, c->text_projection);
-                });
+                c->text_projection_row = BlasMatchedProduct::find(c->text_projection);
         }
     }
 }

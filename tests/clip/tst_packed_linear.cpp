@@ -577,14 +577,20 @@ private Q_SLOTS:
             return at::mm(rows, net->text_projection);
         };
         const int threads = at::get_num_threads();
-        for (KernelPath path : available_kernel_paths()) {
-            set_packed_linear_path(path);
-            for (int t : {1, threads}) {
-                at::set_num_threads(t);
-                QVERIFY2(torch::equal(net->encode_text(ids, eot), whole()), kernel_path_name(path));
-                // One prompt on its own (same length): its row in the batch.
-                QVERIFY2(torch::equal(net->encode_text(ids.narrow(0, 1, 1).contiguous(), eot.narrow(0, 1, 1))[0], whole()[1]),
-                         kernel_path_name(path));
+        // One prompt's projection in its pass (matched to at::mm's bits, where this BLAS's could
+        // be), and after it (at::mm).
+        const BlasMatchedProduct matched = net->text_projection_row;
+        for (bool in_pass : {true, false}) {
+            net->text_projection_row = in_pass ? matched : BlasMatchedProduct();
+            for (KernelPath path : available_kernel_paths()) {
+                set_packed_linear_path(path);
+                for (int t : {1, threads}) {
+                    at::set_num_threads(t);
+                    QVERIFY2(torch::equal(net->encode_text(ids, eot), whole()), kernel_path_name(path));
+                    // One prompt on its own (same length): its row in the batch.
+                    QVERIFY2(torch::equal(net->encode_text(ids.narrow(0, 1, 1).contiguous(), eot.narrow(0, 1, 1))[0], whole()[1]),
+                             kernel_path_name(path));
+                }
             }
         }
         at::set_num_threads(threads);
